@@ -1,0 +1,42 @@
+"""riskkit: portfolio risk balancing and rebalancing for Jupyter.
+
+Modules (imported on first use, so ``import riskkit`` stays cheap):
+
+data         read and validate prices, repairs on request, returns
+calendar     periods per year, resampling, aligning 24/7 with business days
+simulation   a seeded market simulator with a known true covariance
+datasets     bundled simulated crypto and real stock data
+exceptions   the errors and warnings riskkit raises
+plotting     seaborn figures, one function per figure
+reports      run notebooks into reproducible reports (papermill)
+
+>>> import riskkit as rk
+>>> prices = rk.datasets.load("crypto_sim")
+>>> returns = rk.data.to_returns(prices)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("calendar", "data", "datasets", "exceptions", "plotting", "reports", "simulation")
+
+__all__ = ["__version__", *_SUBMODULES]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riskkit import calendar, data, datasets, exceptions, plotting, reports, simulation  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"riskkit.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'riskkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,170 @@
+"""Argument and data checks shared by every riskkit module.
+
+One place for the rules and for the wording of their errors: each error
+names the argument, the rule and the offending labels, dates or value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit.exceptions import (
+    DuplicateError,
+    EmptyDataError,
+    InvalidParameterError,
+    InvalidTypeError,
+    MissingDataError,
+    NonFiniteError,
+    NonNumericError,
+)
+
+_SHOW = 8  # how many offending items an error message lists
+
+
+def format_items(items: Iterable[Any], *, limit: int = _SHOW) -> str:
+    """``'a', 'b', 'c'`` with ``... (N more)`` past ``limit`` items."""
+    items = list(items)
+    shown = ", ".join(_fmt(x) for x in items[:limit])
+    if len(items) > limit:
+        shown += f", ... ({len(items) - limit} more)"
+    return shown
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, pd.Timestamp):
+        return x.isoformat() if (x.hour or x.minute or x.second) else x.strftime("%Y-%m-%d")
+    return repr(x)
+
+
+def format_cells(mask: pd.DataFrame, *, limit: int = _SHOW) -> str:
+    """List the (asset, date) cells where a boolean frame is True, by asset."""
+    parts = []
+    for col in mask.columns[mask.any(axis=0).to_numpy()]:
+        dates = mask.index[mask[col].to_numpy()]
+        parts.append(f"{col!r} on {len(dates)} date(s): {format_items(dates, limit=4)}")
+    return "; ".join(parts[:limit]) + (
+        f"; ... ({len(parts) - limit} more assets)" if len(parts) > limit else ""
+    )
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    """Raise unless ``value`` is one of ``choices``; the error lists them."""
+    if not isinstance(value, str | int | float | type(None)) or value not in choices:
+        raise InvalidParameterError(
+            f"{name}={value!r} is not a valid choice; expected one of {format_items(choices, limit=50)}."
+        )
+    return value
+
+
+def check_int(name: str, value: Any, *, minimum: int | None = None, allow_none: bool = False) -> Any:
+    """An integer (not a bool), at least ``minimum``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__}).")
+    if minimum is not None and value < minimum:
+        raise InvalidParameterError(f"{name} must be >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_real(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A finite real number in the interval [low, high] (ends open on request)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidTypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    if not np.isfinite(value):
+        raise InvalidParameterError(f"{name} must be finite, got {value!r}.")
+    bad = (low is not None and (value <= low if low_open else value < low)) or (
+        high is not None and (value >= high if high_open else value > high)
+    )
+    if bad:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise InvalidParameterError(f"{name} must lie in {left}{lo}, {hi}{right}, got {value!r}.")
+    return value
+
+
+def check_frame(name: str, obj: Any) -> pd.DataFrame:
+    """A pandas DataFrame with at least one row and one column."""
+    if not isinstance(obj, pd.DataFrame):
+        raise InvalidTypeError(f"{name} must be a pandas DataFrame, got {type(obj).__name__}.")
+    if obj.shape[0] == 0 or obj.shape[1] == 0:
+        raise EmptyDataError(
+            f"{name} is empty (shape {obj.shape}); it needs at least one row and one column."
+        )
+    return obj
+
+
+def check_unique_columns(name: str, frame: pd.DataFrame) -> None:
+    """Asset names must be unique."""
+    dup = frame.columns[frame.columns.duplicated()].unique()
+    if len(dup):
+        raise DuplicateError(f"{name} has duplicated asset names: {format_items(dup)}.")
+
+
+def check_numeric(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column numeric; strings that are not numbers are named with their dates.
+
+    Returns a float64 copy. Columns of strings holding numbers (``"1.5"``) are
+    converted; anything else raises :class:`NonNumericError`.
+    """
+    out = {}
+    problems = []
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            problems.append(f"{col!r} is boolean")
+            continue
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            out[col] = s.astype("float64")
+            continue
+        conv = pd.to_numeric(s, errors="coerce")
+        bad = conv.isna() & s.notna()
+        if bad.any():
+            vals = s[bad]
+            shown = ", ".join(f"{_fmt(d)}: {v!r}" for d, v in list(vals.items())[:4])
+            more = f" ... ({bad.sum() - 4} more)" if bad.sum() > 4 else ""
+            problems.append(f"{col!r} has {int(bad.sum())} non-numeric value(s) ({shown}{more})")
+        else:
+            out[col] = conv.astype("float64")
+    if problems:
+        raise NonNumericError(f"{name} must hold numbers only: " + "; ".join(problems) + ".")
+    result = pd.DataFrame(out, index=frame.index)
+    result.columns = frame.columns
+    return result
+
+
+def check_no_missing(name: str, frame: pd.DataFrame, *, hint: str = "") -> None:
+    """No NaN anywhere; the error lists the assets and dates."""
+    mask = frame.isna()
+    if mask.to_numpy().any():
+        raise MissingDataError(
+            f"{name} has {int(mask.to_numpy().sum())} missing value(s): {format_cells(mask)}.{hint}"
+        )
+
+
+def check_no_inf(name: str, frame: pd.DataFrame) -> None:
+    """No +/-inf anywhere; the error lists the assets and dates."""
+    mask = pd.DataFrame(np.isinf(frame.to_numpy()), index=frame.index, columns=frame.columns)
+    if mask.to_numpy().any():
+        raise NonFiniteError(f"{name} has infinite value(s): {format_cells(mask)}.")
+
+
+def check_min_rows(name: str, frame: pd.DataFrame, minimum: int, *, what: str = "rows") -> None:
+    if frame.shape[0] < minimum:
+        raise EmptyDataError(f"{name} needs at least {minimum} {what}, got {frame.shape[0]}.")

@@ -1,0 +1,110 @@
+"""Exceptions and warnings raised by riskkit.
+
+Every error riskkit raises on bad input is a subclass of :class:`RiskkitError`
+and of the built-in :class:`ValueError` or :class:`TypeError`, so
+``except ValueError`` keeps working for callers who do not know riskkit.
+Messages name the argument, the rule that was broken and the offending
+labels or dates.
+
+Errors
+------
+RiskkitError            base class of every riskkit error
+InvalidParameterError   an option outside its allowed values (ValueError)
+InvalidTypeError        an argument of the wrong type (TypeError)
+DataError               bad data in general (ValueError); the classes below refine it
+EmptyDataError          no rows or no columns, or fewer rows than needed
+DuplicateError          duplicated dates or asset names
+NonNumericError         values that are not numbers (also a TypeError)
+NonFiniteError          infinite values (or NaN where never allowed)
+MissingDataError        missing values (NaN) where they are not allowed
+NonPositivePriceError   zero or negative prices
+CalendarError           a date index that is not sorted, not dates, or cannot be
+                        given a number of periods per year
+
+Warnings
+--------
+RiskkitWarning          base class of every riskkit warning
+DataRepairWarning       data were changed because an explicit repair option asked
+                        for it; the warning lists what changed (``.log``)
+
+Silence a warning class with ``warnings.simplefilter("ignore", DataRepairWarning)``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalendarError",
+    "DataError",
+    "DataRepairWarning",
+    "DuplicateError",
+    "EmptyDataError",
+    "InvalidParameterError",
+    "InvalidTypeError",
+    "MissingDataError",
+    "NonFiniteError",
+    "NonNumericError",
+    "NonPositivePriceError",
+    "RiskkitError",
+    "RiskkitWarning",
+]
+
+
+class RiskkitError(Exception):
+    """Base class of every error raised by riskkit."""
+
+
+class InvalidParameterError(RiskkitError, ValueError):
+    """An option or parameter outside its allowed values."""
+
+
+class InvalidTypeError(RiskkitError, TypeError):
+    """An argument of the wrong type."""
+
+
+class DataError(RiskkitError, ValueError):
+    """Input data that break a rule (prices, returns, weights, covariances)."""
+
+
+class EmptyDataError(DataError):
+    """No rows or columns, or fewer rows than the computation needs."""
+
+
+class DuplicateError(DataError):
+    """Duplicated dates or duplicated asset names."""
+
+
+class NonNumericError(DataError, TypeError):
+    """Values that cannot be read as numbers."""
+
+
+class NonFiniteError(DataError):
+    """Infinite values, or NaN where missing values are never allowed."""
+
+
+class MissingDataError(DataError):
+    """Missing values where the caller did not choose a repair."""
+
+
+class NonPositivePriceError(DataError):
+    """Zero or negative prices."""
+
+
+class CalendarError(DataError):
+    """A date index that is unsorted, not made of dates, or of unknown frequency."""
+
+
+class RiskkitWarning(UserWarning):
+    """Base class of every warning issued by riskkit."""
+
+
+class DataRepairWarning(RiskkitWarning):
+    """Data were changed by an explicit repair option.
+
+    The warning's ``log`` attribute is a DataFrame with one row per change
+    (columns ``asset``, ``date``, ``action``), the same table the repair
+    function returns.
+    """
+
+    def __init__(self, message: str, log=None):
+        super().__init__(message)
+        self.log = log

@@ -1,0 +1,365 @@
+"""riskkit.data: reading, validation, repairs, returns."""
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import random_prices
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from riskkit import data as rkd
+from riskkit.exceptions import (
+    CalendarError,
+    DataRepairWarning,
+    DuplicateError,
+    EmptyDataError,
+    InvalidParameterError,
+    InvalidTypeError,
+    MissingDataError,
+    NonFiniteError,
+    NonNumericError,
+    NonPositivePriceError,
+    RiskkitError,
+)
+
+# ----------------------------------------------------------------------------- reading
+
+
+def test_read_wide_csv_parses_sorts_and_types(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("Date,BTC,ETH\n2024-01-03,3,30\n2024-01-01,1,10\n2024-01-02,2,20\n")
+    prices = rkd.read_prices(path)
+    assert list(prices.index.strftime("%Y-%m-%d")) == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert prices.index.name == "date" and prices.columns.name == "asset"
+    assert list(prices.columns) == ["BTC", "ETH"]
+    assert (prices.dtypes == "float64").all()
+    np.testing.assert_array_equal(prices.to_numpy(), [[1, 10], [2, 20], [3, 30]])
+
+
+def test_read_gzip_csv_and_parquet_give_the_same_frame(tmp_path, wide_prices):
+    csv_gz = tmp_path / "p.csv.gz"
+    with gzip.open(csv_gz, "wt") as fh:
+        wide_prices.to_csv(fh)
+    pq = tmp_path / "p.parquet"
+    wide_prices.to_parquet(pq)
+    a, b = rkd.read_prices(csv_gz), rkd.read_prices(pq)
+    pd.testing.assert_frame_equal(a, b, check_freq=False)
+    pd.testing.assert_frame_equal(a, wide_prices, check_freq=False)
+
+
+def test_read_long_layout_auto_detected_and_named_columns(tmp_path):
+    long = pd.DataFrame(
+        {
+            "ts": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02"],
+            "symbol": ["BTC", "ETH", "BTC", "ETH"],
+            "close": [1.0, 10.0, 2.0, 20.0],
+        }
+    )
+    p = rkd.read_prices(long, date_column="ts", asset_column="symbol", price_column="close")
+    assert list(p.columns) == ["BTC", "ETH"]
+    np.testing.assert_array_equal(p.to_numpy(), [[1, 10], [2, 20]])
+    auto = rkd.read_prices(long.rename(columns={"symbol": "asset", "close": "price", "ts": "date"}))
+    pd.testing.assert_frame_equal(auto, p)
+
+
+def test_layout_can_be_forced_wide():
+    frame = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "asset": [1.0, 2.0], "price": [3.0, 4.0]})
+    wide = rkd.read_prices(frame, layout="wide")
+    assert list(wide.columns) == ["asset", "price"]
+
+
+def test_time_zones_converted_to_utc():
+    frame = pd.DataFrame(
+        {"date": ["2024-01-01T09:00:00+09:00", "2024-01-02T01:00:00+01:00"], "BTC": [1.0, 2.0]}
+    )
+    p = rkd.read_prices(frame)
+    assert p.index.tz is None
+    assert list(p.index) == [pd.Timestamp("2024-01-01 00:00"), pd.Timestamp("2024-01-02 00:00")]
+
+
+def test_datetime_index_frame_accepted_and_not_mutated(wide_prices):
+    before = wide_prices.copy()
+    shuffled = wide_prices.iloc[[3, 1, 0, 4, 2]]
+    snapshot = shuffled.copy()
+    out = rkd.read_prices(shuffled)
+    pd.testing.assert_frame_equal(shuffled, snapshot)
+    pd.testing.assert_frame_equal(out, before, check_freq=False)
+
+
+def test_pickle_refused(tmp_path):
+    path = tmp_path / "prices.pkl"
+    pd.DataFrame({"a": [1]}).to_pickle(path)
+    with pytest.raises(InvalidParameterError, match=r"pickle.*arbitrary code"):
+        rkd.read_prices(path)
+
+
+def test_unknown_file_type_and_bad_source(tmp_path):
+    path = tmp_path / "prices.xlsx"
+    path.write_bytes(b"x")
+    with pytest.raises(InvalidParameterError, match=r"unsupported file type.*\.csv"):
+        rkd.read_prices(path)
+    with pytest.raises(InvalidTypeError, match="source must be a path"):
+        rkd.read_prices(42)
+    with pytest.raises(FileNotFoundError):
+        rkd.read_prices(tmp_path / "missing.csv")
+
+
+# ----------------------------------------------------------------------------- validation rules
+
+
+def test_empty_input():
+    with pytest.raises(EmptyDataError, match="empty"):
+        rkd.read_prices(pd.DataFrame())
+
+
+def test_fewer_than_two_rows():
+    with pytest.raises(EmptyDataError, match="at least 2 dates, got 1"):
+        rkd.read_prices(pd.DataFrame({"date": ["2024-01-01"], "BTC": [1.0]}))
+
+
+def test_duplicate_dates_wide_named():
+    frame = pd.DataFrame({"date": ["2024-01-01", "2024-01-02", "2024-01-02"], "BTC": [1.0, 2.0, 3.0]})
+    with pytest.raises(DuplicateError, match="duplicated dates: 2024-01-02"):
+        rkd.read_prices(frame)
+
+
+def test_duplicate_dates_per_asset_long_named():
+    frame = pd.DataFrame(
+        {
+            "date": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"],
+            "asset": ["BTC", "BTC", "BTC", "ETH", "ETH"],
+            "price": [1.0, 1.1, 2.0, 3.0, 4.0],
+        }
+    )
+    with pytest.raises(DuplicateError, match=r"per asset: 'BTC' on 2024-01-01"):
+        rkd.read_prices(frame)
+
+
+def test_duplicate_asset_names_dataframe_and_csv(tmp_path):
+    frame = pd.DataFrame([[1.0, 2.0], [1.5, 2.5]], columns=["BTC", "BTC"])
+    frame.insert(0, "date", ["2024-01-01", "2024-01-02"])
+    with pytest.raises(DuplicateError, match="duplicated asset names: 'BTC'"):
+        rkd.read_prices(frame)
+    path = tmp_path / "dup.csv"
+    path.write_text("date,BTC,ETH,BTC\n2024-01-01,1,2,3\n2024-01-02,1,2,3\n")
+    with pytest.raises(DuplicateError, match="duplicated asset names: 'BTC'"):
+        rkd.read_prices(path)
+
+
+@pytest.mark.parametrize("bad", [0.0, -5.0])
+def test_zero_or_negative_prices_named(bad):
+    frame = pd.DataFrame(
+        {
+            "date": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "BTC": [1.0, bad, 2.0],
+            "ETH": [1.0] * 3,
+        }
+    )
+    with pytest.raises(NonPositivePriceError, match=r"'BTC' on 1 date\(s\): 2024-01-02"):
+        rkd.read_prices(frame)
+
+
+def test_infinite_prices_named():
+    frame = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "BTC": [1.0, np.inf], "ETH": [1.0, 2.0]})
+    with pytest.raises(NonFiniteError, match=r"infinite.*'BTC' on 1 date\(s\): 2024-01-02"):
+        rkd.read_prices(frame)
+
+
+def test_non_numeric_values_named(tmp_path):
+    path = tmp_path / "text.csv"
+    path.write_text("date,BTC,ETH\n2024-01-01,1,2\n2024-01-02,n/a?,3\n2024-01-03,2,3\n")
+    with pytest.raises(NonNumericError, match=r"'BTC' has 1 non-numeric value\(s\) \(2024-01-02: 'n/a\?'\)"):
+        rkd.read_prices(path)
+    assert issubclass(NonNumericError, TypeError)
+
+
+def test_boolean_column_is_not_a_price():
+    frame = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "flag": [True, False]})
+    with pytest.raises(NonNumericError, match="'flag' is boolean"):
+        rkd.read_prices(frame)
+
+
+def test_unparseable_and_numeric_dates():
+    with pytest.raises(CalendarError, match="cannot be parsed: 'yesterday'"):
+        rkd.read_prices(pd.DataFrame({"date": ["2024-01-01", "yesterday"], "BTC": [1.0, 2.0]}))
+    with pytest.raises(CalendarError, match="holds numbers"):
+        rkd.read_prices(pd.DataFrame({"date": [20240101, 20240102], "BTC": [1.0, 2.0]}))
+
+
+def test_missing_values_are_an_error_by_default(tmp_path):
+    path = tmp_path / "gap.csv"
+    path.write_text("date,BTC,ETH\n2024-01-01,1,2\n2024-01-02,,3\n2024-01-03,2,\n2024-01-04,2,4\n")
+    with pytest.raises(
+        MissingDataError,
+        match=r"'BTC' on 1 date\(s\): 2024-01-02; 'ETH' on 1 date\(s\): 2024-01-03.*missing='ffill'",
+    ):
+        rkd.read_prices(path)
+
+
+def test_missing_ffill_is_explicit_and_logged():
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=4).astype(str),
+            "BTC": [1.0, np.nan, np.nan, 4.0],
+            "ETH": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    with pytest.warns(DataRepairWarning, match=r"2 missing value\(s\) repaired with missing='ffill'") as rec:
+        p = rkd.read_prices(frame, missing="ffill")
+    np.testing.assert_array_equal(p["BTC"].to_numpy(), [1.0, 1.0, 1.0, 4.0])
+    log = rec[0].message.log
+    assert list(log["asset"]) == ["BTC", "BTC"]
+    assert list(log["date"].dt.strftime("%Y-%m-%d")) == ["2024-01-02", "2024-01-03"]
+    assert set(log["action"]) == {"forward-filled"}
+
+
+def test_ffill_limit_leaves_long_gaps_an_error():
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=4).astype(str),
+            "BTC": [1.0, np.nan, np.nan, 4.0],
+        }
+    )
+    with pytest.raises(MissingDataError, match=r"limit=1.*'BTC' on 1 date\(s\): 2024-01-03"):
+        rkd.read_prices(frame, missing="ffill", ffill_limit=1)
+
+
+def test_ffill_cannot_invent_prices_before_listing():
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=3).astype(str),
+            "NEW": [np.nan, 2.0, 3.0],
+            "OLD": [1.0, 1.0, 1.0],
+        }
+    )
+    with pytest.raises(
+        MissingDataError, match=r"before an asset's first price.*'NEW' on 1 date\(s\): 2024-01-01"
+    ):
+        rkd.read_prices(frame, missing="ffill")
+
+
+def test_missing_drop_removes_rows_and_logs():
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=4).astype(str),
+            "BTC": [1.0, np.nan, 3.0, 4.0],
+            "ETH": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    with pytest.warns(DataRepairWarning) as rec:
+        p = rkd.read_prices(frame, missing="drop")
+    assert list(p.index.strftime("%d")) == ["01", "03", "04"]
+    assert rec[0].message.log.to_dict("list")["action"] == ["row dropped"]
+
+
+def test_bad_options_name_the_valid_choices():
+    frame = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "BTC": [1.0, 2.0]})
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"missing='zero' is not a valid choice; expected one of 'raise', 'ffill', 'drop'",
+    ):
+        rkd.read_prices(frame, missing="zero")
+    with pytest.raises(InvalidParameterError, match="layout='tall'"):
+        rkd.read_prices(frame, layout="tall")
+    with pytest.raises(InvalidParameterError, match="date_column='when' is not a column"):
+        rkd.read_prices(frame, date_column="when")
+
+
+def test_errors_are_riskkit_and_builtin_types():
+    for cls in (
+        DuplicateError,
+        MissingDataError,
+        NonPositivePriceError,
+        CalendarError,
+        InvalidParameterError,
+    ):
+        assert issubclass(cls, RiskkitError) and issubclass(cls, ValueError)
+
+
+def test_check_prices_unsorted_and_index_type(wide_prices):
+    with pytest.raises(CalendarError, match="not sorted: 2024-01-02 00:00 comes after 2024-01-04"):
+        rkd.check_prices(wide_prices.iloc[[0, 3, 1, 2]])
+    with pytest.raises(CalendarError, match="must have a DatetimeIndex"):
+        rkd.check_prices(wide_prices.reset_index(drop=True))
+
+
+# ----------------------------------------------------------------------------- returns
+
+
+def test_returns_hand_computed(wide_prices):
+    r = rkd.to_returns(wide_prices)
+    assert r.index[0] == pd.Timestamp("2024-01-02")
+    np.testing.assert_allclose(r["BTC"], [0.1, -0.1, 0.0, 120 / 99 - 1])
+    np.testing.assert_allclose(r["SOL"], [1.0, -0.5, 0.5, 0.0])
+    lr = rkd.to_returns(wide_prices, kind="log")
+    np.testing.assert_allclose(lr["SOL"], [np.log(2), np.log(0.5), np.log(1.5), 0.0])
+
+
+def test_to_prices_inverts_to_returns(wide_prices):
+    for kind in ("simple", "log"):
+        back = rkd.to_prices(
+            rkd.to_returns(wide_prices, kind=kind),
+            kind=kind,
+            start=wide_prices.iloc[0],
+            start_date=wide_prices.index[0],
+        )
+        pd.testing.assert_frame_equal(back, wide_prices, check_freq=False, rtol=1e-13)
+
+
+def test_to_prices_rejects_total_loss():
+    r = pd.DataFrame({"X": [0.1, -1.0]}, index=pd.date_range("2024-01-01", periods=2))
+    with pytest.raises(NonPositivePriceError, match="-100%"):
+        rkd.to_prices(r)
+
+
+def test_price_summary_reports_stale_runs_and_missing(wide_prices):
+    p = wide_prices.copy()
+    p.iloc[2, 1] = np.nan
+    s = rkd.price_summary(p)
+    assert s.loc["BTC", "longest_stale_run"] == 1
+    assert s.loc["ETH", "missing"] == 1 and s.loc["ETH", "observations"] == 4
+    assert s.loc["SOL", "largest_move"] == pytest.approx(1.0)
+    assert s.loc["SOL", "largest_move_date"] == pd.Timestamp("2024-01-02")
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=40, deadline=None)
+@given(price=st.floats(1e-6, 1e6), n=st.integers(2, 40))
+def test_constant_prices_have_zero_returns(price, n):
+    p = pd.DataFrame({"X": [price] * n}, index=pd.date_range("2020-01-01", periods=n))
+    for kind in ("simple", "log"):
+        assert (rkd.to_returns(p, kind=kind).to_numpy() == 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_log_and_simple_returns_agree(seed):
+    p = random_prices(seed)
+    simple = rkd.to_returns(p).to_numpy()
+    log = rkd.to_returns(p, kind="log").to_numpy()
+    np.testing.assert_allclose(log, np.log1p(simple), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_public_calls_never_mutate_inputs(seed):
+    p = random_prices(seed)
+    p.iloc[3, 1] = np.nan
+    snap = p.copy()
+    rkd.price_summary(p)
+    with pytest.warns(DataRepairWarning):
+        rkd.read_prices(p, missing="ffill")
+    rkd.repair_missing(p, method="drop")
+    pd.testing.assert_frame_equal(p, snap)
+    clean = random_prices(seed)
+    snap = clean.copy()
+    rkd.to_returns(clean, kind="log")
+    rkd.check_prices(clean)
+    r = rkd.to_returns(clean)
+    rsnap = r.copy()
+    rkd.to_prices(r)
+    pd.testing.assert_frame_equal(clean, snap)
+    pd.testing.assert_frame_equal(r, rsnap)
