@@ -4,6 +4,8 @@ Modules (imported on first use, so ``import riskkit`` stays cheap):
 
 data         read and validate prices, repairs on request, returns
 calendar     periods per year, resampling, aligning 24/7 with business days
+shrinkage    covariance shrinkage (Ledoit-Wolf, OAS, nonlinear, denoising), rolling
+estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
 exceptions   the errors and warnings riskkit raises
@@ -22,12 +24,32 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("calendar", "data", "datasets", "exceptions", "plotting", "reports", "simulation")
+_SUBMODULES = (
+    "calendar",
+    "data",
+    "datasets",
+    "estimators",
+    "exceptions",
+    "plotting",
+    "reports",
+    "shrinkage",
+    "simulation",
+)
 
 __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from riskkit import calendar, data, datasets, exceptions, plotting, reports, simulation  # noqa: F401
+    from riskkit import (  # noqa: F401
+        calendar,
+        data,
+        datasets,
+        estimators,
+        exceptions,
+        plotting,
+        reports,
+        shrinkage,
+        simulation,
+    )
 
 
 def __getattr__(name: str):

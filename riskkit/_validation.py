@@ -168,3 +168,45 @@ def check_no_inf(name: str, frame: pd.DataFrame) -> None:
 def check_min_rows(name: str, frame: pd.DataFrame, minimum: int, *, what: str = "rows") -> None:
     if frame.shape[0] < minimum:
         raise EmptyDataError(f"{name} needs at least {minimum} {what}, got {frame.shape[0]}.")
+
+
+def returns_matrix(name: str, returns: Any) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    """A float64 (T, N) array from a returns DataFrame (or 2-D array), with its labels.
+
+    Rules: a DataFrame or 2-D array, at least two rows, unique asset names,
+    numeric columns only, no missing or infinite values (named by asset and
+    date). The check for bad values is a single pass; the detailed search only
+    runs when it fails. The array may be a view of the input: never write to it.
+    """
+    if isinstance(returns, np.ndarray):
+        if returns.ndim != 2:
+            raise InvalidTypeError(
+                f"{name} must be 2-dimensional (observations x assets), got {returns.ndim} dimensions."
+            )
+        returns = pd.DataFrame(returns)
+    if not isinstance(returns, pd.DataFrame):
+        raise InvalidTypeError(
+            f"{name} must be a pandas DataFrame of dates x assets, got {type(returns).__name__}."
+        )
+    check_frame(name, returns)
+    check_unique_columns(name, returns)
+    bad = [
+        c
+        for c, t in returns.dtypes.items()
+        if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
+    ]
+    if bad:
+        raise NonNumericError(f"{name} must hold numbers only; non-numeric column(s): {format_items(bad)}.")
+    if returns.shape[0] < 2:
+        raise EmptyDataError(f"{name} needs at least 2 observations, got {returns.shape[0]}.")
+    X = returns.to_numpy(dtype=np.float64, copy=False)
+    if not np.isfinite(X.sum(axis=0)).all():
+        nan = np.isnan(X)
+        if nan.any():
+            mask = pd.DataFrame(nan, index=returns.index, columns=returns.columns)
+            raise MissingDataError(f"{name} has {int(nan.sum())} missing value(s): {format_cells(mask)}.")
+        inf = np.isinf(X)
+        if inf.any():
+            mask = pd.DataFrame(inf, index=returns.index, columns=returns.columns)
+            raise NonFiniteError(f"{name} has infinite value(s): {format_cells(mask)}.")
+    return X, returns.index, returns.columns

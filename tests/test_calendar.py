@@ -153,3 +153,17 @@ def test_align_errors():
     shifted = stocks.set_axis(stocks.index + pd.Timedelta(hours=21))
     with pytest.raises(CalendarError, match=r"0 date\(s\) in common.*normalize"):
         cal.align_prices(crypto, shifted)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_calendar_calls_never_mutate_inputs(seed):
+    p = random_prices(seed, n_dates=120)
+    other = random_prices(seed + 100, n_dates=90, freq="B").rename(columns=lambda c: f"S{c}")
+    r = rkd.to_returns(p)
+    snaps = (p.copy(), other.copy(), r.copy())
+    cal.resample_prices(p, freq="M")
+    cal.resample_returns(r, freq="W")
+    cal.align_prices(p, other)
+    cal.infer_periods_per_year(p)
+    for before, after in zip(snaps, (p, other, r), strict=True):
+        pd.testing.assert_frame_equal(before, after)

@@ -1,0 +1,481 @@
+"""riskkit.shrinkage against scikit-learn and naive transcriptions of the papers.
+
+The naive implementations below follow the papers' formulas with explicit
+loops over assets and observations; they are slow and obviously correct.
+Conventions: data demeaned per asset, S = Xc'Xc / T (ddof = 0) for the
+linear shrinkage estimators, as in the papers' code and in scikit-learn.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.covariance import ledoit_wolf, oas
+
+from riskkit.exceptions import (
+    DataError,
+    InvalidParameterError,
+    MissingDataError,
+    NonFiniteError,
+    NonNumericError,
+)
+from riskkit.shrinkage import METHODS, rolling_shrink, shrink
+
+SHAPES = [(60, 8), (250, 40), (30, 60), (15, 90), (500, 5)]
+
+
+def frame(seed, T, N, *, scale=0.02, mean=0.001, corr=0.4):
+    g = np.random.default_rng(seed)
+    common = g.standard_normal((T, 1))
+    x = (
+        (np.sqrt(corr) * common + np.sqrt(1 - corr) * g.standard_normal((T, N)))
+        * scale
+        * g.uniform(0.5, 2, N)
+    )
+    x += mean * g.standard_normal(N)
+    return pd.DataFrame(x, index=pd.date_range("2020-01-01", periods=T), columns=[f"A{i}" for i in range(N)])
+
+
+def close(a, b, rtol=1e-12):
+    a, b = np.asarray(a), np.asarray(b)
+    assert np.max(np.abs(a - b)) <= rtol * np.max(np.abs(b)), np.max(np.abs(a - b)) / np.max(np.abs(b))
+
+
+# ----------------------------------------------------------------------------- naive references
+
+
+def naive_sample(x):
+    T, N = x.shape
+    m = [sum(x[t, i] for t in range(T)) / T for i in range(N)]
+    y = np.array([[x[t, i] - m[i] for i in range(N)] for t in range(T)])
+    s = np.array([[sum(y[t, i] * y[t, j] for t in range(T)) / T for j in range(N)] for i in range(N)])
+    return y, s
+
+
+def naive_constant_correlation(x):
+    """Ledoit & Wolf (2003), 'Honey, I shrunk the sample covariance matrix', section 2-3."""
+    y, s = naive_sample(x)
+    T, N = y.shape
+    r = [[s[i, j] / math.sqrt(s[i, i] * s[j, j]) for j in range(N)] for i in range(N)]
+    rbar = 2.0 / ((N - 1) * N) * sum(r[i][j] for i in range(N) for j in range(i + 1, N))
+    f = np.array(
+        [[s[i, i] if i == j else rbar * math.sqrt(s[i, i] * s[j, j]) for j in range(N)] for i in range(N)]
+    )
+    pi = np.zeros((N, N))
+    for i in range(N):
+        for j in range(N):
+            pi[i, j] = sum((y[t, i] * y[t, j] - s[i, j]) ** 2 for t in range(T)) / T
+
+    def theta(k, i, j):  # theta_{kk,ij}
+        return sum((y[t, k] ** 2 - s[k, k]) * (y[t, i] * y[t, j] - s[i, j]) for t in range(T)) / T
+
+    rho = sum(pi[i, i] for i in range(N))
+    for i in range(N):
+        for j in range(N):
+            if i != j:
+                rho += (
+                    rbar
+                    / 2
+                    * (
+                        math.sqrt(s[j, j] / s[i, i]) * theta(i, i, j)
+                        + math.sqrt(s[i, i] / s[j, j]) * theta(j, i, j)
+                    )
+                )
+    gamma = sum((f[i, j] - s[i, j]) ** 2 for i in range(N) for j in range(N))
+    delta = max(0.0, min(1.0, (pi.sum() - rho) / gamma / T))
+    return delta * f + (1 - delta) * s, delta
+
+
+def naive_single_index(x, market=None):
+    """Ledoit & Wolf (2003), 'Improved estimation of the covariance matrix of stock returns',
+    section 2 and appendix."""
+    y, s = naive_sample(x)
+    T, N = y.shape
+    if market is None:
+        y0 = [sum(y[t, i] for i in range(N)) / N for t in range(T)]
+    else:
+        mm = sum(market) / T
+        y0 = [market[t] - mm for t in range(T)]
+    s00 = sum(v * v for v in y0) / T
+    s0 = [sum(y[t, i] * y0[t] for t in range(T)) / T for i in range(N)]
+    f = np.array([[s[i, i] if i == j else s0[i] * s0[j] / s00 for j in range(N)] for i in range(N)])
+    pi = sum((y[t, i] * y[t, j] - s[i, j]) ** 2 for i in range(N) for j in range(N) for t in range(T)) / T
+    rho = sum((y[t, i] ** 2 - s[i, i]) ** 2 for i in range(N) for t in range(T)) / T
+    for i in range(N):
+        for j in range(N):
+            if i == j:
+                continue
+            acc = 0.0
+            for t in range(T):
+                acc += (s0[j] * s00 * y[t, i] + s0[i] * s00 * y[t, j] - s0[i] * s0[j] * y0[t]) * y0[t] * y[
+                    t, i
+                ] * y[t, j] / s00**2 - f[i, j] * s[i, j]
+            rho += acc / T
+    gamma = sum((f[i, j] - s[i, j]) ** 2 for i in range(N) for j in range(N))
+    delta = max(0.0, min(1.0, (pi - rho) / gamma / T))
+    return delta * f + (1 - delta) * s, delta
+
+
+def naive_nonlinear(x):
+    """Ledoit & Wolf (2020), 'Analytical nonlinear shrinkage...', eqs (4.3), (4.7)-(4.9), (C.4)-(C.8).
+
+    Demeaned data, effective sample size n = T - 1.
+    """
+    T, p = x.shape
+    n = T - 1
+    y = x - x.mean(axis=0)
+    S = y.T @ y / n
+    lam_all, u = np.linalg.eigh(S)
+    lam = lam_all[max(0, p - n) :]
+    k = len(lam)
+    h = n ** (-1 / 3)
+    r5 = math.sqrt(5)
+
+    def kern(z):
+        return 3 / (4 * r5) * max(1 - z * z / 5, 0.0)
+
+    def hilbert(z):
+        if abs(z) == r5:
+            return -3 * z / (10 * math.pi)
+        return -3 * z / (10 * math.pi) + 3 / (4 * r5 * math.pi) * (1 - z * z / 5) * math.log(
+            abs((r5 - z) / (r5 + z))
+        )
+
+    f, hf = [], []
+    for i in range(k):
+        f.append(sum(kern((lam[i] - lam[j]) / (h * lam[j])) / (h * lam[j]) for j in range(k)) / k)
+        hf.append(sum(hilbert((lam[i] - lam[j]) / (h * lam[j])) / (h * lam[j]) for j in range(k)) / k)
+    if p <= n:
+        c = p / n
+        d = [
+            lam[i] / ((math.pi * c * lam[i] * f[i]) ** 2 + (1 - c - math.pi * c * lam[i] * hf[i]) ** 2)
+            for i in range(k)
+        ]
+    else:
+        hf0 = (
+            (1 / math.pi)
+            * (
+                3 / (10 * h * h)
+                + 3 / (4 * r5 * h) * (1 - 1 / (5 * h * h)) * math.log((1 + r5 * h) / (1 - r5 * h))
+            )
+            * sum(1 / v for v in lam)
+            / k
+        )
+        d0 = 1 / (math.pi * (p - n) / n * hf0)
+        d = [d0] * (p - n) + [
+            lam[i] / (math.pi**2 * lam[i] ** 2 * (f[i] ** 2 + hf[i] ** 2)) for i in range(k)
+        ]
+    return sum(d[i] * np.outer(u[:, i], u[:, i]) for i in range(p))
+
+
+# ----------------------------------------------------------------------------- against scikit-learn
+
+
+@pytest.mark.parametrize(("T", "N"), SHAPES)
+@pytest.mark.parametrize("centered", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_identity_and_oas_equal_scikit_learn(T, N, centered, seed):
+    r = frame(seed, T, N)
+    for ours, theirs in (("ledoit_wolf", ledoit_wolf), ("oas", oas)):
+        res = shrink(r, method=ours, assume_centered=centered)
+        cov, s = theirs(r.to_numpy(), assume_centered=centered)
+        close(res.covariance, cov)
+        assert res.intensity == pytest.approx(s, rel=1e-12, abs=1e-15)
+
+
+def test_large_means_are_centred_exactly():
+    r = frame(0, 200, 10) + 50.0  # mean far above the spread: the raw cross-product would cancel
+    cov, s = ledoit_wolf(r.to_numpy())
+    res = shrink(r)
+    close(res.covariance, cov)
+    assert res.intensity == pytest.approx(s, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- against the papers
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("T", "N"), [(40, 6), (12, 9)])
+def test_constant_correlation_equals_the_paper(seed, T, N):
+    r = frame(seed, T, N)
+    expected, delta = naive_constant_correlation(r.to_numpy())
+    res = shrink(r, target="constant_correlation")
+    assert res.intensity == pytest.approx(delta, rel=1e-10, abs=1e-14)
+    close(res.covariance, expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("T", "N"), [(40, 6), (12, 9)])
+def test_single_index_equals_the_paper(seed, T, N):
+    r = frame(seed, T, N)
+    expected, delta = naive_single_index(r.to_numpy())
+    res = shrink(r, target="single_index")
+    assert res.intensity == pytest.approx(delta, rel=1e-10, abs=1e-14)
+    close(res.covariance, expected)
+    mkt = pd.Series(np.random.default_rng(seed + 50).normal(0, 0.01, T), index=r.index)
+    expected, delta = naive_single_index(r.to_numpy(), mkt.to_numpy())
+    res = shrink(r, target="single_index", market=mkt)
+    assert res.intensity == pytest.approx(delta, rel=1e-10, abs=1e-14)
+    close(res.covariance, expected)
+
+
+@pytest.mark.parametrize(("T", "N"), [(60, 10), (40, 25), (20, 30)])
+@pytest.mark.parametrize("seed", range(3))
+def test_nonlinear_equals_the_paper(T, N, seed):
+    r = frame(seed, T, N)
+    # p/n near 1 makes the formula ill-conditioned: rounding differences in S grow to ~1e-10
+    close(shrink(r, method="nonlinear").covariance, naive_nonlinear(r.to_numpy()), rtol=1e-9)
+
+
+def test_nonlinear_beats_the_sample_on_a_known_truth():
+    g = np.random.default_rng(7)
+    N, T = 100, 200
+    true = np.diag(np.linspace(0.5, 5.0, N))
+    x = g.multivariate_normal(np.zeros(N), true, T)
+    err = {
+        m: np.linalg.norm(shrink(pd.DataFrame(x), method=m).covariance.to_numpy() - true)
+        for m in ("sample", "nonlinear")
+    }
+    assert err["nonlinear"] < 0.6 * err["sample"]
+
+
+def test_sample_ewma_and_riskmetrics():
+    r = frame(1, 80, 5)
+    np.testing.assert_allclose(
+        shrink(r, method="sample").covariance, np.cov(r.to_numpy(), rowvar=False), rtol=1e-13
+    )
+    np.testing.assert_allclose(
+        shrink(r, method="sample", ddof=0).covariance, np.cov(r.to_numpy(), rowvar=False, ddof=0), rtol=1e-13
+    )
+    lam = 0.9
+    pandas_ewm = r.ewm(alpha=1 - lam, adjust=True).cov(bias=True).loc[r.index[-1]]
+    res = shrink(r, method="ewma", lam=lam)
+    np.testing.assert_allclose(res.covariance, pandas_ewm, rtol=1e-10)
+    half = shrink(r, method="ewma", halflife=math.log(0.5) / math.log(lam))
+    np.testing.assert_allclose(half.covariance, res.covariance, rtol=1e-12)
+    # RiskMetrics: lambda 0.94, zero mean, normalised weights
+    x = r.to_numpy()
+    w = np.array([0.94 ** (len(x) - 1 - t) for t in range(len(x))])
+    w /= w.sum()
+    expected = sum(w[t] * np.outer(x[t], x[t]) for t in range(len(x)))
+    np.testing.assert_allclose(shrink(r, method="riskmetrics").covariance, expected, rtol=1e-12)
+    assert shrink(r, method="riskmetrics").info["lambda"] == 0.94
+
+
+def test_fixed_intensity_limits_and_consistency():
+    r = frame(2, 100, 7)
+    for target in ("identity", "constant_correlation", "single_index"):
+        est = shrink(r, target=target)
+        again = shrink(r, target=target, intensity=est.intensity)
+        close(again.covariance, est.covariance, rtol=1e-14)
+        close(
+            shrink(r, target=target, intensity=0.0).covariance, shrink(r, method="sample", ddof=0).covariance
+        )
+        close(shrink(r, target=target, intensity=1.0).covariance, est.target_covariance)
+
+
+def test_denoise_finds_the_factors_and_beats_the_sample():
+    """A market factor and three equal-sized sectors with equal loadings: the
+    noise part of the correlation is isotropic, the case clipping is made for."""
+    g = np.random.default_rng(3)
+    N, T, k = 120, 480, 3
+    B = np.zeros((N, 1 + k))
+    B[:, 0] = 0.5
+    B[np.arange(N), 1 + np.arange(N) % k] = 0.4
+    true = B @ B.T
+    np.fill_diagonal(true, 1.0)
+    x = g.multivariate_normal(np.zeros(N), true, T)
+    res = shrink(pd.DataFrame(x), method="denoise")
+    assert res.info["n_signal"] == k  # market + 3 sectors span 3 dimensions (the sectors sum to the market)
+    true_corr = true
+    sample_corr = shrink(pd.DataFrame(x), method="sample").correlation.to_numpy()
+    assert np.linalg.norm(res.correlation.to_numpy() - true_corr) < 0.8 * np.linalg.norm(
+        sample_corr - true_corr
+    )
+    np.testing.assert_allclose(
+        np.diag(res.covariance), np.diag(shrink(pd.DataFrame(x), method="sample").covariance)
+    )
+    detoned = shrink(pd.DataFrame(x), method="denoise", detone=True)
+    np.testing.assert_allclose(np.diag(detoned.correlation), 1.0)
+    assert detoned.info["detoned_components"] == 1
+    assert abs(detoned.correlation.to_numpy()[np.triu_indices(N, 1)].mean()) < abs(
+        res.correlation.to_numpy()[np.triu_indices(N, 1)].mean()
+    )
+
+
+# ----------------------------------------------------------------------------- properties over many seeds
+
+ALL = [
+    ("sample", {}),
+    ("ewma", {"halflife": 20}),
+    ("riskmetrics", {}),
+    ("ledoit_wolf", {}),
+    ("ledoit_wolf", {"target": "constant_correlation"}),
+    ("ledoit_wolf", {"target": "single_index"}),
+    ("ledoit_wolf", {"target": "constant_correlation", "intensity": 0.3}),
+    ("oas", {}),
+    ("nonlinear", {}),
+    ("denoise", {}),
+]
+SHRUNK = [c for c in ALL if c[0] not in ("sample", "ewma", "riskmetrics")]
+
+
+def ids(case):
+    return case[0] + "".join(f"-{v}" for v in case[1].values())
+
+
+@pytest.mark.parametrize("case", ALL, ids=ids)
+@pytest.mark.parametrize("seed", range(10))
+def test_properties(case, seed):
+    method, kw = case
+    g = np.random.default_rng(seed)
+    T, N = int(g.integers(20, 120)), int(g.integers(2, 15))
+    r = frame(seed, T, N)
+    res = shrink(r, method=method, **kw)
+    cov, corr = res.covariance.to_numpy(), res.correlation.to_numpy()
+    assert list(res.covariance.index) == list(r.columns)
+    np.testing.assert_array_equal(cov, cov.T)
+    np.testing.assert_array_equal(corr, corr.T)
+    np.testing.assert_array_equal(np.diag(corr), 1.0)
+    assert np.linalg.eigvalsh(cov).min() >= -1e-12 * np.abs(cov).max()
+    assert np.linalg.eigvalsh(corr).min() >= -1e-10
+    if res.intensity is not None:
+        assert 0.0 <= res.intensity <= 1.0
+    perm = g.permutation(N)
+    permuted = shrink(r.iloc[:, perm], method=method, **kw)
+    pd.testing.assert_frame_equal(permuted.covariance, res.covariance.iloc[perm, perm], rtol=1e-9, atol=1e-18)
+    c = float(g.uniform(0.1, 10))
+    scaled = shrink(r * c, method=method, **kw)
+    np.testing.assert_allclose(scaled.covariance, cov * c * c, rtol=1e-9, atol=1e-18 * c * c)
+    if res.intensity is not None:
+        assert scaled.intensity == pytest.approx(res.intensity, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("case", SHRUNK, ids=ids)
+@pytest.mark.parametrize("seed", range(5))
+def test_fewer_observations_than_assets_gives_positive_definite(case, seed):
+    method, kw = case
+    r = frame(seed, 25, 60)
+    res = shrink(r, method=method, **kw)
+    assert res.condition_number_sample == math.inf
+    assert np.linalg.eigvalsh(res.covariance.to_numpy()).min() > 0
+    assert np.isfinite(res.condition_number)
+
+
+def test_result_summary_and_annualisation():
+    r = frame(0, 100, 4)
+    res = shrink(r, target="constant_correlation")
+    s = res.summary()
+    assert s.index[0] == "ledoit_wolf" and s.loc["ledoit_wolf", "target"] == "constant_correlation"
+    assert s.loc["ledoit_wolf", "T/N"] == 25.0
+    assert res.periods_per_year == 365.0
+    pd.testing.assert_frame_equal(res.annualised_covariance, res.covariance * 365)
+    assert shrink(r, periods_per_year=252).periods_per_year == 252
+    assert shrink(r.to_numpy()).periods_per_year is None
+
+
+def test_inputs_are_not_modified():
+    r = frame(0, 60, 5)
+    snap = r.copy()
+    mkt = r.mean(axis=1)
+    for method, kw in ALL:
+        shrink(r, method=method, **kw)
+    shrink(r, target="single_index", market=mkt)
+    rolling_shrink(r, window=20, step=5)
+    pd.testing.assert_frame_equal(r, snap)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_nan_and_inf_name_assets_and_dates():
+    r = frame(0, 30, 3)
+    bad = r.copy()
+    bad.iloc[4, 1] = np.nan
+    with pytest.raises(MissingDataError, match=r"'A1' on 1 date\(s\): 2020-01-05"):
+        shrink(bad)
+    bad = r.copy()
+    bad.iloc[7, 2] = -np.inf
+    with pytest.raises(NonFiniteError, match=r"'A2' on 1 date\(s\): 2020-01-08"):
+        shrink(bad)
+
+
+def test_zero_variance_asset_named():
+    r = frame(0, 30, 3)
+    for value in (0.0, 0.0123):
+        bad = r.assign(A1=value)
+        for method in ("ledoit_wolf", "ewma", "oas"):
+            with pytest.raises(DataError, match=r"returns of 'A1' are constant"):
+                shrink(bad, method=method, **({"lam": 0.9} if method == "ewma" else {}))
+
+
+def test_other_bad_input():
+    r = frame(0, 30, 3)
+    with pytest.raises(DataError, match="at least 2 observations, got 1"):
+        shrink(r.iloc[:1])
+    with pytest.raises(NonNumericError, match="non-numeric column\\(s\\): 'name'"):
+        shrink(r.assign(name="x"))
+    with pytest.raises(
+        InvalidParameterError, match="method='lw' is not a valid choice; expected one of 'sample', 'ewma'"
+    ):
+        shrink(r, method="lw")
+    with pytest.raises(InvalidParameterError, match="target='market'"):
+        shrink(r, target="market")
+    with pytest.raises(InvalidParameterError, match="ddof applies to method='sample' or 'denoise'"):
+        shrink(r, ddof=1)
+    with pytest.raises(InvalidParameterError, match="exactly one of halflife= or lam="):
+        shrink(r, method="ewma")
+    with pytest.raises(InvalidParameterError, match=r"intensity must lie in \[0, 1\]"):
+        shrink(r, intensity=1.5)
+    with pytest.raises(InvalidParameterError, match="market must have the same dates"):
+        shrink(r, target="single_index", market=r.mean(axis=1).iloc[1:])
+    with pytest.raises(DataError, match="effective sample size of at least 12"):
+        shrink(r.iloc[:10], method="nonlinear")
+    assert set(METHODS) >= {"sample", "ewma", "ledoit_wolf", "oas", "nonlinear", "denoise"}
+
+
+# ----------------------------------------------------------------------------- rolling
+
+
+@pytest.mark.parametrize(
+    ("method", "kw"),
+    [
+        ("ledoit_wolf", {}),
+        ("ledoit_wolf", {"target": "constant_correlation"}),
+        ("ledoit_wolf", {"target": "single_index"}),
+        ("oas", {}),
+        ("sample", {}),
+        ("nonlinear", {}),
+        ("denoise", {}),
+    ],
+)
+@pytest.mark.parametrize(("window", "step"), [(40, 7), (30, 1), (20, 25)])
+def test_rolling_equals_refitting_every_window(method, kw, window, step):
+    r = frame(5, 200, 6)
+    roll = rolling_shrink(r, window=window, step=step, method=method, refresh=5, **kw)
+    ends = range(window - 1, len(r), step)
+    assert list(roll.dates) == [r.index[e] for e in ends]
+    for k, e in enumerate(ends):
+        ref = shrink(r.iloc[e - window + 1 : e + 1], method=method, **kw)
+        close(roll.covariances[k], ref.covariance, rtol=1e-11)
+        if ref.intensity is not None:
+            assert roll.intensity.iloc[k] == pytest.approx(ref.intensity, rel=1e-9, abs=1e-12)
+
+
+def test_rolling_lookup_without_lookahead():
+    r = frame(1, 100, 4)
+    roll = rolling_shrink(r, window=30, step=10)
+    first = roll.dates[0]
+    assert first == r.index[29]
+    pd.testing.assert_frame_equal(roll.at(first + pd.Timedelta(days=5)), roll.covariance(first))
+    with pytest.raises(InvalidParameterError, match="no estimate is available"):
+        roll.at(r.index[10])
+    with pytest.raises(InvalidParameterError, match="has no estimate"):
+        roll.covariance(r.index[31])
+    assert roll.summary().shape == (len(roll), 3)
+    assert len(list(roll)) == len(roll)
+    with pytest.raises(InvalidParameterError, match="weights the whole history"):
+        rolling_shrink(r, window=30, method="ewma")
+    with pytest.raises(InvalidParameterError, match="window=200 is longer"):
+        rolling_shrink(r, window=200)
