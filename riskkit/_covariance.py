@@ -22,20 +22,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_CENTER_RATIO = 1.0  # above this max(mean^2 / variance), centre explicitly before X'X
+_CENTER_RATIO = 0.05  # above this max(mean^2 / variance), centre explicitly before X'X
+_BLOCK = 64  # rows per block of the rank-one updates (a block stays in cache)
 
 
 @dataclass
 class Moments:
     """Data and its cross-products for one estimation window.
 
-    X : (T, N) raw observations; m : (N,) column means (zeros when centred);
-    S : (N, N) ``(X - m)'(X - m) / T``.
+    ``X`` (T, N) raw observations; ``m`` (N,) column means (zeros when the
+    data are taken as centred); ``P`` (N, N) the cross-product ``X'X``, or
+    ``Xc'Xc`` when ``centered_P``. The sample covariance
+    :math:`S = P/T - d d^\\top` (``d`` = the means still in ``P``) is formed
+    only when a kernel asks for it; the linear kernels work from ``P``
+    directly, saving passes over :math:`N^2` memory.
     """
 
     X: np.ndarray
     m: np.ndarray
-    S: np.ndarray
+    P: np.ndarray
+    centered_P: bool = False
+    _S: np.ndarray | None = field(default=None, repr=False)
     _xc: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -47,11 +54,81 @@ class Moments:
         return self.X.shape[1]
 
     @property
+    def d(self) -> np.ndarray:
+        """Means still contained in ``P``."""
+        return np.zeros(self.N) if self.centered_P else self.m
+
+    @property
+    def S(self) -> np.ndarray:
+        """:math:`S = X_c^\\top X_c / T` (formed on first use)."""
+        if self._S is None:
+            self._S = self.combine(1.0, 0.0)
+        return self._S
+
+    @property
     def xc(self) -> np.ndarray:
-        """Centred data (made on first use)."""
+        """Centred data (formed on first use)."""
         if self._xc is None:
             self._xc = self.X - self.m if self.m.any() else self.X
         return self._xc
+
+    def var(self) -> np.ndarray:
+        d = self.d
+        return np.diag(self.P) / self.T - d * d
+
+    def trace_S(self) -> float:
+        return float(np.sum(self.var()))
+
+    def sq_norm_S(self) -> float:
+        """:math:`\\lVert S \\rVert_F^2` without forming S."""
+        if self._S is not None:
+            return float(np.vdot(self._S, self._S))
+        P, d, T = self.P, self.d, self.T
+        if not d.any():
+            return float(np.vdot(P, P)) / T**2
+        dd = float(d @ d)
+        return float(np.vdot(P, P)) / T**2 - 2.0 * float(d @ (P @ d)) / T + dd * dd
+
+    def quad_S(self, u: np.ndarray) -> float:
+        """:math:`u^\\top S u` without forming S."""
+        if self._S is not None:
+            return float(u @ (self._S @ u))
+        return float(u @ (self.P @ u)) / self.T - float(self.d @ u) ** 2
+
+    def S_times(self, u: np.ndarray) -> np.ndarray:
+        """:math:`S u` without forming S."""
+        if self._S is not None:
+            return self._S @ u
+        return self.P @ u / self.T - self.d * float(self.d @ u)
+
+    def combine(self, a: float, c: float, b: float = 0.0, v: np.ndarray | None = None) -> np.ndarray:
+        """A new matrix :math:`a S + c I + b v v^\\top` in two passes over memory."""
+        d = self.d
+        base = self._S if self._S is not None else self.P
+        scale = a if self._S is not None else a / self.T
+        vecs = []
+        if self._S is None and d.any() and a != 0.0:
+            vecs.append((-a, d))
+        if b != 0.0 and v is not None:
+            vecs.append((b, v))
+        if not vecs:
+            out = base * scale
+        else:  # one pass over memory: each block of rows is scaled and updated while in cache
+            N = base.shape[0]
+            out = np.empty_like(base)
+            buf = np.empty((min(_BLOCK, N), N))
+            for i0 in range(0, N, _BLOCK):
+                rows = slice(i0, min(i0 + _BLOCK, N))
+                blk = out[rows]
+                np.multiply(base[rows], scale, out=blk)
+                tmp = buf[: blk.shape[0]]
+                for coef, vec in vecs:
+                    np.multiply(vec[rows, None], vec[None, :], out=tmp)  # v_i v_j: exactly symmetric
+                    tmp *= coef
+                    blk += tmp
+        if c != 0.0:
+            out.flat[:: out.shape[0] + 1] += c
+        return out
 
     def row_sq_norms(self) -> np.ndarray:
         """:math:`\\lVert x_t - m \\rVert^2` for every t, without forming ``X - m``."""
@@ -65,34 +142,33 @@ class Moments:
 @dataclass
 class Estimate:
     cov: np.ndarray
-    base: np.ndarray  # the sample covariance the estimator starts from
+    base: object  # the sample covariance the estimator starts from, or a function making it
     intensity: float | None = None
-    target: np.ndarray | None = None
+    target: object = None  # the target matrix, or a function making it
     info: dict = field(default_factory=dict)
 
 
 def moments(X: np.ndarray, *, assume_centered: bool) -> Moments:
-    """Column means and the 1/T cross-product matrix, with one ``X'X``."""
-    T, N = X.shape
+    """Column means and the cross-product matrix, with one ``X'X``."""
+    N = X.shape[1]
     if assume_centered:
-        return Moments(X, np.zeros(N), X.T @ X / T)
+        return Moments(X, np.zeros(N), X.T @ X, centered_P=True)
     m = X.mean(axis=0)
-    P = X.T @ X / T
-    var = np.diag(P) - m * m
-    if np.any(m * m > _CENTER_RATIO * np.abs(var)):
+    mo = Moments(X, m, X.T @ X)
+    if not (np.isfinite(m).all() and np.isfinite(np.diag(mo.P)).all()):
+        return mo  # NaN or inf: the caller reports them
+    if np.any(m * m > _CENTER_RATIO * np.abs(mo.var())):
         xc = X - m  # large means: centre first to avoid cancellation
-        return Moments(X, m, xc.T @ xc / T, xc)
-    S = P - np.outer(m, m)
-    return Moments(X, m, S)
+        return Moments(X, m, xc.T @ xc, centered_P=True, _xc=xc)
+    return mo
 
 
 def moments_from_sums(X: np.ndarray, P: np.ndarray, s: np.ndarray, *, assume_centered: bool) -> Moments:
-    """Moments of a window from its running sums ``P = X'X`` and ``s = X'1``."""
+    """Moments of a window from its running sums ``P = X'X`` and ``s = X'1`` (P is not modified)."""
     T = X.shape[0]
     if assume_centered:
-        return Moments(X, np.zeros(X.shape[1]), P / T)
-    m = s / T
-    return Moments(X, m, P / T - np.outer(m, m))
+        return Moments(X, np.zeros(X.shape[1]), P, centered_P=True)
+    return Moments(X, s / T, P)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -123,7 +199,7 @@ def _blend(S: np.ndarray, F: np.ndarray, s: float) -> np.ndarray:
 
 
 def sample(mo: Moments, *, ddof: int) -> Estimate:
-    S = mo.S * (mo.T / (mo.T - ddof)) if ddof else mo.S
+    S = mo.combine(mo.T / (mo.T - ddof), 0.0) if ddof else mo.S
     return Estimate(S, S)
 
 
@@ -138,81 +214,98 @@ def ewma(X: np.ndarray, *, lam: float, assume_centered: bool) -> Estimate:
     return Estimate(cov, cov, info={"lambda": lam, "halflife": float(np.log(0.5) / np.log(lam))})
 
 
-def identity_target(S: np.ndarray) -> np.ndarray:
-    N = S.shape[0]
-    return np.eye(N) * (np.trace(S) / N)
+def identity_target(mo: Moments) -> np.ndarray:
+    return np.eye(mo.N) * (mo.trace_S() / mo.N)
 
 
 def ledoit_wolf_identity(mo: Moments) -> Estimate:
-    """Ledoit & Wolf (2004) toward :math:`\\mu I`, :math:`\\mu = \\operatorname{tr}(S)/N`."""
-    S, T, N = mo.S, mo.T, mo.N
-    F = identity_target(S)
+    """Ledoit & Wolf (2004) toward :math:`\\mu I`, :math:`\\mu = \\operatorname{tr}(S)/N`.
+
+    Same quantities as scikit-learn's ``ledoit_wolf_shrinkage``, with
+    :math:`\\sum (X^{\\circ 2})^\\top X^{\\circ 2} = \\sum_t \\lVert x_t \\rVert^4`.
+    """
+    T, N = mo.T, mo.N
+    target = lambda: identity_target(mo)  # noqa: E731 - made only if asked for
     if N == 1:
-        return Estimate(S.copy(), S, 0.0, F)
-    mu = np.trace(S) / N
+        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target)
+    tr = mo.trace_S()
+    mu = tr / N
     row2 = mo.row_sq_norms()
-    beta_ = float(row2 @ row2)  # = sum of (X^2)'(X^2)
-    delta_ = float(np.sum(S * S))
+    beta_ = float(row2 @ row2)
+    delta_ = mo.sq_norm_S()
     beta = (beta_ / T - delta_) / (N * T)
-    delta = (delta_ - 2.0 * mu * np.trace(S) + N * mu**2) / N
+    delta = (delta_ - 2.0 * mu * tr + N * mu**2) / N
     beta = min(beta, delta)
     s = 0.0 if beta == 0 else beta / delta
-    return Estimate(_blend(S, F, s), S, float(s), F)
+    return Estimate(mo.combine(1.0 - s, s * mu), lambda: mo.S, float(s), target)
 
 
 def oas(mo: Moments) -> Estimate:
     """Chen, Wiesel, Eldar & Hero (2010) oracle approximating shrinkage toward :math:`\\mu I`."""
-    S, T, N = mo.S, mo.T, mo.N
-    F = identity_target(S)
+    T, N = mo.T, mo.N
+    target = lambda: identity_target(mo)  # noqa: E731
     if N == 1:
-        return Estimate(S.copy(), S, 0.0, F)
-    mu = np.trace(S) / N
-    alpha = float(np.mean(S * S))
+        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target)
+    mu = mo.trace_S() / N
+    alpha = mo.sq_norm_S() / N**2
     num = alpha + mu**2
     den = (T + 1) * (alpha - mu**2 / N)
     s = 1.0 if den == 0 else min(num / den, 1.0)
-    return Estimate(_blend(S, F, s), S, float(s), F)
+    return Estimate(mo.combine(1.0 - s, s * mu), lambda: mo.S, float(s), target)
 
 
-def constant_correlation_target(S: np.ndarray) -> tuple[np.ndarray, float]:
-    N = S.shape[0]
-    sd = np.sqrt(np.diag(S))
-    if N == 1:
-        return S.copy(), float("nan")
-    rbar = float((np.sum(S / np.outer(sd, sd)) - N) / (N * (N - 1)))
-    F = rbar * np.outer(sd, sd)
-    np.fill_diagonal(F, np.diag(S))
-    return F, rbar
+def _constant_correlation(mo: Moments) -> tuple[float, np.ndarray, np.ndarray]:
+    """Average correlation, variances and volatilities, from S without forming it."""
+    var = mo.var()
+    sd = np.sqrt(var)
+    N = mo.N
+    rbar = (mo.quad_S(1.0 / sd) - N) / (N * (N - 1)) if N > 1 else float("nan")
+    return float(rbar), var, sd
+
+
+def _constant_correlation_matrix(
+    mo: Moments, s: float, rbar: float, var: np.ndarray, sd: np.ndarray
+) -> np.ndarray:
+    """:math:`s F + (1 - s) S` with F the constant-correlation target."""
+    out = mo.combine(1.0 - s, 0.0, b=s * rbar, v=sd)
+    out.flat[:: mo.N + 1] = var
+    return out
 
 
 def ledoit_wolf_constant_correlation(mo: Moments) -> Estimate:
     """Ledoit & Wolf (2003, "Honey, I shrunk the sample covariance matrix")."""
-    S, T, N = mo.S, mo.T, mo.N
-    F, rbar = constant_correlation_target(S)
+    T, N = mo.T, mo.N
+    rbar, var, sd = _constant_correlation(mo)
+    target = lambda: _constant_correlation_matrix(mo, 1.0, rbar, var, sd)  # noqa: E731
     if N == 1:
-        return Estimate(S.copy(), S, 0.0, F, {"mean_correlation": rbar})
-    var = np.diag(S)
-    sd = np.sqrt(var)
+        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target, {"mean_correlation": rbar})
     xc = mo.xc
     x2 = xc * xc
     row2 = x2.sum(axis=1)
-    pi_hat = float(row2 @ row2) / T - float(np.sum(S * S))
+    sq_s = mo.sq_norm_S()
+    sum_v2 = float(var @ var)
+    sd_S_sd = mo.quad_S(sd)
+    pi_hat = float(row2 @ row2) / T - sq_s
     x4_sum = np.einsum("ti,ti->i", x2, x2) / T  # (1/T) sum_t x_ti^4
-    rho_diag = float(np.sum(x4_sum - var * var))
-    a = (x2 * xc) @ (1.0 / sd)  # sum_i x_ti^3 / sd_i
+    rho_diag = float(np.sum(x4_sum) - sum_v2)
+    a = np.einsum("ti,ti,i->t", x2, xc, 1.0 / sd)  # sum_i x_ti^3 / sd_i, no temporary
     b = xc @ sd  # sum_j sd_j x_tj
-    theta_off = (float(a @ b) / T - float(np.sum(x4_sum))) - (float(sd @ S @ sd) - float(np.sum(var * var)))
+    theta_off = (float(a @ b) / T - float(np.sum(x4_sum))) - (sd_S_sd - sum_v2)
     rho_hat = rho_diag + rbar * theta_off
-    gamma_hat = float(np.sum((F - S) ** 2))
+    # ||F - S||^2 over the off-diagonal, expanded so that F - S is never formed
+    sum_v = float(np.sum(var))
+    gamma_hat = rbar**2 * (sum_v**2 - sum_v2) - 2.0 * rbar * (sd_S_sd - sum_v2) + (sq_s - sum_v2)
+    gamma_hat = max(gamma_hat, 0.0)
     s = 0.0 if gamma_hat == 0 else max(0.0, min(1.0, (pi_hat - rho_hat) / gamma_hat / T))
     info = {"mean_correlation": rbar, "pi": pi_hat, "rho": rho_hat, "gamma": gamma_hat}
-    return Estimate(_blend(S, F, s), S, float(s), F, info)
+    return Estimate(_constant_correlation_matrix(mo, s, rbar, var, sd), lambda: mo.S, float(s), target, info)
 
 
-def single_index_target(S: np.ndarray, c: np.ndarray, var_m: float) -> np.ndarray:
-    F = np.outer(c, c) / var_m
-    np.fill_diagonal(F, np.diag(S))
-    return F
+def _single_index_matrix(mo: Moments, s: float, c: np.ndarray, var_m: float, var: np.ndarray) -> np.ndarray:
+    """:math:`s F + (1 - s) S` with F the single-index target."""
+    out = mo.combine(1.0 - s, 0.0, b=s / var_m, v=c)
+    out.flat[:: mo.N + 1] = var
+    return out
 
 
 def ledoit_wolf_single_index(mo: Moments, market: np.ndarray | None) -> Estimate:
@@ -220,7 +313,7 @@ def ledoit_wolf_single_index(mo: Moments, market: np.ndarray | None) -> Estimate
 
     ``market``: (T,) market returns; None for the equal-weighted average.
     """
-    S, T, N = mo.S, mo.T, mo.N
+    T, N = mo.T, mo.N
     xc = mo.xc
     if market is None:
         xm = xc.mean(axis=1)
@@ -228,39 +321,50 @@ def ledoit_wolf_single_index(mo: Moments, market: np.ndarray | None) -> Estimate
         xm = market - market.mean() if mo.m.any() else market
     var_m = float(xm @ xm) / T
     c = xc.T @ xm / T
-    F = single_index_target(S, c, var_m)
+    var = mo.var()
+    target = lambda: _single_index_matrix(mo, 1.0, c, var_m, var)  # noqa: E731
     info = {"market_variance": var_m, "beta": c / var_m}
     if N == 1:
-        return Estimate(S.copy(), S, 0.0, F, info)
-    var = np.diag(S)
+        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target, info)
     x2 = xc * xc
     row2 = x2.sum(axis=1)
-    phi = float(row2 @ row2) / T - float(np.sum(S * S))
+    sq_s = mo.sq_norm_S()
+    phi = float(row2 @ row2) / T - sq_s
     r_diag = float(np.sum(np.einsum("ti,ti->i", x2, x2) / T - var * var))
     q = xc @ c  # x_t . c
-    cSc = float(c @ S @ c)
+    cSc = mo.quad_S(c)
     A = float(np.sum(row2 * xm * q)) / T - cSc
-    B = float(xm @ ((x2 * xc) @ c)) / T - float(np.sum(c * c * var))
+    B = float(xm @ np.einsum("ti,ti,i->t", x2, xc, c)) / T - float(np.sum(c * c * var))
     C = float(np.sum(xm * xm * q * q)) / T - var_m * cSc
     D = float((xm * xm) @ (x2 @ (c * c))) / T - var_m * float(np.sum(var * c * c))
     r_off = 2.0 * (A - B) / var_m - (C - D) / var_m**2
     rho = r_diag + r_off
-    gamma = float(np.sum((S - F) ** 2))
+    # ||S - F||^2 over the off-diagonal, F_ij = c_i c_j / var_m, without forming S - F
+    cc = float(c @ c)
+    c2v = float(np.sum(c * c * var))
+    sum_v2 = float(var @ var)
+    off_F2 = (cc**2 - float(np.sum(c**4))) / var_m**2
+    off_SF = (cSc - c2v) / var_m
+    gamma = max(off_F2 - 2.0 * off_SF + (sq_s - sum_v2), 0.0)
     s = 0.0 if gamma == 0 else max(0.0, min(1.0, (phi - rho) / gamma / T))
     info.update({"pi": phi, "rho": rho, "gamma": gamma})
-    return Estimate(_blend(S, F, s), S, float(s), F, info)
+    return Estimate(_single_index_matrix(mo, s, c, var_m, var), lambda: mo.S, float(s), target, info)
 
 
 def fixed(mo: Moments, *, target: str, intensity: float, market: np.ndarray | None) -> Estimate:
     """Blend of S = X_c'X_c / T and a target with a given intensity."""
-    S = mo.S
+    s = float(intensity)
     if target == "identity":
-        F = identity_target(S)
-    elif target == "constant_correlation":
-        F = constant_correlation_target(S)[0]
-    else:
-        F = ledoit_wolf_single_index(mo, market).target
-    return Estimate(_blend(S, F, intensity), S, float(intensity), F)
+        mu = mo.trace_S() / mo.N
+        return Estimate(mo.combine(1.0 - s, s * mu), lambda: mo.S, s, lambda: identity_target(mo))
+    if target == "constant_correlation":
+        rbar, var, sd = _constant_correlation(mo)
+        cov = _constant_correlation_matrix(mo, s, rbar, var, sd) if mo.N > 1 else mo.S.copy()
+        return Estimate(cov, lambda: mo.S, s, lambda: _constant_correlation_matrix(mo, 1.0, rbar, var, sd))
+    est = ledoit_wolf_single_index(mo, market)
+    c, var_m = est.info["beta"] * est.info["market_variance"], est.info["market_variance"]
+    var = mo.var()
+    return Estimate(_single_index_matrix(mo, s, c, var_m, var), lambda: mo.S, s, est.target, est.info)
 
 
 def nonlinear(mo: Moments) -> Estimate:

@@ -170,13 +170,17 @@ def check_min_rows(name: str, frame: pd.DataFrame, minimum: int, *, what: str = 
         raise EmptyDataError(f"{name} needs at least {minimum} {what}, got {frame.shape[0]}.")
 
 
-def returns_matrix(name: str, returns: Any) -> tuple[np.ndarray, pd.Index, pd.Index]:
+def returns_matrix(
+    name: str, returns: Any, *, check_finite: bool = True
+) -> tuple[np.ndarray, pd.Index, pd.Index]:
     """A float64 (T, N) array from a returns DataFrame (or 2-D array), with its labels.
 
     Rules: a DataFrame or 2-D array, at least two rows, unique asset names,
     numeric columns only, no missing or infinite values (named by asset and
-    date). The check for bad values is a single pass; the detailed search only
-    runs when it fails. The array may be a view of the input: never write to it.
+    date). The check for bad values is one pass (or, with
+    ``check_finite=False``, left to the caller, who has a cheaper test at hand:
+    see :func:`check_finite_values`). The array may be a view of the input:
+    never write to it.
     """
     if isinstance(returns, np.ndarray):
         if returns.ndim != 2:
@@ -190,23 +194,39 @@ def returns_matrix(name: str, returns: Any) -> tuple[np.ndarray, pd.Index, pd.In
         )
     check_frame(name, returns)
     check_unique_columns(name, returns)
-    bad = [
-        c
-        for c, t in returns.dtypes.items()
-        if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
-    ]
-    if bad:
-        raise NonNumericError(f"{name} must hold numbers only; non-numeric column(s): {format_items(bad)}.")
+    dtypes = returns.dtypes
+    if not (dtypes == np.float64).all():
+        bad = [
+            c
+            for c, t in dtypes.items()
+            if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
+        ]
+        if bad:
+            raise NonNumericError(
+                f"{name} must hold numbers only; non-numeric column(s): {format_items(bad)}."
+            )
     if returns.shape[0] < 2:
         raise EmptyDataError(f"{name} needs at least 2 observations, got {returns.shape[0]}.")
     X = returns.to_numpy(dtype=np.float64, copy=False)
-    if not np.isfinite(X.sum(axis=0)).all():
-        nan = np.isnan(X)
-        if nan.any():
-            mask = pd.DataFrame(nan, index=returns.index, columns=returns.columns)
-            raise MissingDataError(f"{name} has {int(nan.sum())} missing value(s): {format_cells(mask)}.")
-        inf = np.isinf(X)
-        if inf.any():
-            mask = pd.DataFrame(inf, index=returns.index, columns=returns.columns)
-            raise NonFiniteError(f"{name} has infinite value(s): {format_cells(mask)}.")
+    if check_finite:
+        check_finite_values(name, X, returns.index, returns.columns, bool(np.isfinite(X.sum(axis=0)).all()))
     return X, returns.index, returns.columns
+
+
+def check_finite_values(name: str, X: np.ndarray, index: pd.Index, columns: pd.Index, cheap_ok: bool) -> None:
+    """Raise, naming assets and dates, when ``X`` has NaN or inf.
+
+    ``cheap_ok`` is the outcome of a cheap test (finite column sums or
+    means); the full search runs only when it failed.
+    """
+    if cheap_ok:
+        return
+    nan = np.isnan(X)
+    if nan.any():
+        mask = pd.DataFrame(nan, index=index, columns=columns)
+        raise MissingDataError(f"{name} has {int(nan.sum())} missing value(s): {format_cells(mask)}.")
+    inf = np.isinf(X)
+    if inf.any():
+        mask = pd.DataFrame(inf, index=index, columns=columns)
+        raise NonFiniteError(f"{name} has infinite value(s): {format_cells(mask)}.")
+    raise NonFiniteError(f"{name} has values so large that their sums overflow; rescale the data.")

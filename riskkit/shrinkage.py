@@ -48,7 +48,14 @@ import numpy as np
 import pandas as pd
 
 from riskkit import _covariance as K
-from riskkit._validation import check_choice, check_int, check_real, format_items, returns_matrix
+from riskkit._validation import (
+    check_choice,
+    check_finite_values,
+    check_int,
+    check_real,
+    format_items,
+    returns_matrix,
+)
 from riskkit.exceptions import CalendarError, DataError, InvalidParameterError
 
 __all__ = ["METHODS", "TARGETS", "RollingShrinkage", "ShrinkageResult", "rolling_shrink", "shrink"]
@@ -76,7 +83,8 @@ class ShrinkageResult:
         Weight of the target, in [0, 1], for the linear methods.
     n_observations, n_assets : int
     periods_per_year : float or None
-        From the dates (or as passed); None when it could not be inferred.
+        As passed, else inferred from the dates on first use; None when the
+        dates do not tell.
     info : dict
         Method details (EWMA lambda and half-life, mean correlation,
         market betas, number of signal eigenvalues, ...).
@@ -88,10 +96,16 @@ class ShrinkageResult:
     intensity: float | None
     n_observations: int
     n_assets: int
-    periods_per_year: float | None
     info: dict = field(default_factory=dict, repr=False)
-    _base: np.ndarray = field(default=None, repr=False)
-    _target: np.ndarray | None = field(default=None, repr=False)
+    _index: pd.Index = field(default=None, repr=False)
+    _periods_per_year: float | None = field(default=None, repr=False)
+    _base: object = field(default=None, repr=False)  # array, or a function making it
+    _target: object = field(default=None, repr=False)
+
+    @cached_property
+    def periods_per_year(self) -> float | None:
+        """As passed to :func:`shrink`, else inferred from the dates; None when they do not tell."""
+        return self._periods_per_year if self._periods_per_year is not None else _periods(self._index, None)
 
     @cached_property
     def correlation(self) -> pd.DataFrame:
@@ -101,17 +115,17 @@ class ShrinkageResult:
     @cached_property
     def sample_covariance(self) -> pd.DataFrame:
         """The sample covariance the method started from (1/T for the linear methods)."""
-        return self._label(self._base)
+        return self._label(_resolve(self._base))
 
     @cached_property
     def target_covariance(self) -> pd.DataFrame | None:
         """The shrinkage target matrix, when the method has one."""
-        return None if self._target is None else self._label(self._target)
+        return None if self._target is None else self._label(_resolve(self._target))
 
     @cached_property
     def condition_number_sample(self) -> float:
         """Condition number of :attr:`sample_covariance` (inf when singular, as when T <= N)."""
-        return K.condition_number(self._base)
+        return K.condition_number(self.sample_covariance.to_numpy())
 
     @cached_property
     def condition_number(self) -> float:
@@ -232,17 +246,23 @@ def shrink(
     0.0307
     """
     opts = _options(method, target, intensity, halflife, lam, ddof, detone, assume_centered)
-    X, index, columns = returns_matrix("returns", returns)
-    mkt = _market(market, index, X.shape[0]) if market is not None else None
+    X, index, columns = returns_matrix("returns", returns, check_finite=False)
     if market is not None and not (method == "ledoit_wolf" and target == "single_index"):
         raise InvalidParameterError("market applies to method='ledoit_wolf', target='single_index' only.")
-    mo = None if method in ("ewma", "riskmetrics") else K.moments(X, assume_centered=assume_centered)
+    mkt = _market(market, index, X.shape[0]) if market is not None else None
+    if method in ("ewma", "riskmetrics"):
+        check_finite_values("returns", X, index, columns, bool(np.isfinite(X.sum(axis=0)).all()))
+        mo = None
+    else:  # NaN or inf in a column makes its mean or its cross-products non-finite: a free first test
+        mo = K.moments(X, assume_centered=assume_centered)
+        ok = bool(np.isfinite(np.diag(mo.P)).all() and np.isfinite(mo.m).all())
+        check_finite_values("returns", X, index, columns, ok)
     if mo is not None:
-        _check_variance(mo, columns)
+        _check_variance(X, mo.m, mo.var(), columns)
     est = _estimate(X, mo, opts, mkt)
     if mo is None:
-        _check_variance(K.Moments(X, X.mean(axis=0), est.base), columns)
-    ppy = _periods(index, periods_per_year)
+        _check_variance(X, X.mean(axis=0), np.diag(est.base), columns)
+    ppy = None if periods_per_year is None else _periods(index, periods_per_year)
     return ShrinkageResult(
         covariance=pd.DataFrame(est.cov, index=columns, columns=columns),
         method=method,
@@ -250,8 +270,9 @@ def shrink(
         intensity=est.intensity,
         n_observations=X.shape[0],
         n_assets=X.shape[1],
-        periods_per_year=ppy,
         info=est.info,
+        _index=index,
+        _periods_per_year=ppy,
         _base=est.base,
         _target=est.target,
     )
@@ -405,7 +426,7 @@ def rolling_shrink(
             P -= old.T @ old
             s += new.sum(axis=0) - old.sum(axis=0)
         mo = K.moments_from_sums(Z[lo : e + 1], P, s, assume_centered=assume_centered)
-        _check_variance(mo, columns, where=f" in the window ending {index[e]!s}")
+        _check_variance(mo.X, mo.m, mo.var(), columns, where=f" in the window ending {index[e]!s}")
         est = _estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1])
         covs[k] = est.cov
         if est.intensity is not None:
@@ -505,12 +526,21 @@ def _estimate(X, mo, o: _Opts, market) -> K.Estimate:
     return K.ledoit_wolf_single_index(mo, market)
 
 
-def _check_variance(mo: K.Moments, columns: pd.Index, where: str = "") -> None:
-    """Name the assets whose returns are constant (zero variance)."""
-    var = np.diag(mo.S)
-    candidates = np.flatnonzero(var <= 1e-28 * np.maximum(mo.m * mo.m, np.finfo(float).tiny))
+def _resolve(x):
+    return x() if callable(x) else x
+
+
+def _check_variance(
+    X: np.ndarray, m: np.ndarray, var: np.ndarray, columns: pd.Index, where: str = ""
+) -> None:
+    """Name the assets whose returns are constant (zero variance).
+
+    Columns whose variance is within rounding of zero relative to their mean
+    are checked exactly (max == min), so a tiny but real variance passes.
+    """
+    candidates = np.flatnonzero(var <= 1e-24 * np.maximum(m * m, np.finfo(float).tiny))
     if candidates.size:
-        const = [columns[j] for j in candidates if np.ptp(mo.X[:, j]) == 0]
+        const = [columns[j] for j in candidates if np.ptp(X[:, j]) == 0]
         if const:
             raise DataError(
                 f"returns of {format_items(const)} are constant{where} (zero variance): "
