@@ -5,6 +5,7 @@ Modules (imported on first use, so ``import riskkit`` stays cheap):
 data         read and validate prices, repairs on request, returns
 calendar     periods per year, resampling, aligning 24/7 with business days
 shrinkage    covariance shrinkage (Ledoit-Wolf, OAS, nonlinear, denoising), rolling
+evaluation   estimator loss against a known truth, out-of-sample minimum-variance risk
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -28,6 +29,7 @@ _SUBMODULES = (
     "calendar",
     "data",
     "datasets",
+    "evaluation",
     "estimators",
     "exceptions",
     "plotting",
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
         data,
         datasets,
         estimators,
+        evaluation,
         exceptions,
         plotting,
         reports,

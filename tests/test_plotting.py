@@ -1,0 +1,42 @@
+"""riskkit.plotting: every function returns a Figure with the expected content."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from riskkit import evaluation, plotting  # noqa: E402
+from riskkit.shrinkage import shrink  # noqa: E402
+from riskkit.simulation import simulate_market  # noqa: E402
+
+
+def test_plot_prices_with_shading():
+    m = simulate_market(n_assets=3, n_periods=300, seed=0)
+    fig = plotting.plot_prices(m.prices, shade=m.regimes == "crash", title="t")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_title() == "t"
+    assert len(ax.get_lines()) >= 3
+
+
+def test_heatmaps_eigenvalues_and_error_plots():
+    r = simulate_market(n_assets=5, n_periods=100, seed=1).returns
+    s, lw = shrink(r, method="sample"), shrink(r)
+    fig = plotting.plot_correlation_heatmaps({"sample": s.correlation, "lw": lw.correlation})
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["sample", "lw"]
+    fig = plotting.plot_eigenvalues({"sample": s.covariance, "lw": lw.covariance})
+    ys = fig.axes[0].get_lines()[0].get_ydata()
+    np.testing.assert_allclose(np.sort(ys)[::-1], np.sort(np.linalg.eigvalsh(s.correlation.to_numpy()))[::-1])
+    table = evaluation.estimation_experiment(methods=["oas"], n_assets=5, ratios=(1, 2), seeds=(0,))
+    fig = plotting.plot_estimation_error(table)
+    assert fig.axes[0].get_xscale() == "log"
+
+
+def test_plots_leave_inputs_alone():
+    m = simulate_market(n_assets=3, n_periods=50, seed=0)
+    p = m.prices.copy()
+    plotting.plot_prices(m.prices)
+    pd.testing.assert_frame_equal(p, m.prices)
