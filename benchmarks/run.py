@@ -53,7 +53,12 @@ class Case:
     floor: Callable[[], object] | None = None
 
 
+_FLUSH = np.ones(8 * 2**20)  # 64 MiB, more than the CPU caches
+
+
 def _time(fn: Callable[[], object]) -> float:
+    """Wall time of one call, started with cold caches for every contender alike."""
+    _FLUSH.sum()
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
@@ -66,6 +71,7 @@ def run_case(case: Case, repeats: int) -> list[dict]:
     if case.floor is not None:
         case.floor()
     for c in contenders:  # warm-up, and the outputs to compare
+        _FLUSH.sum()
         t = time.perf_counter()
         outputs[c.name] = c.fn()
         times[c.name].append(time.perf_counter() - t)
@@ -369,11 +375,17 @@ def render(rows: list[dict], header: list[str]) -> str:
             "|---|---|---:|---:|---:|---:|---:|---|",
         ]
         for r in (r for r in rows if r["group"] == group):
-            lines.append(
-                f"| {r['case']} | {r['library']} | {_fmt(r['median_s'], '.4f')} | {_fmt(r['riskkit/peer'], '.3f')} "
-                f"| {_fmt(r['x floor'], '.2f')} | {_fmt(r['max_abs_diff'], '.1e')} | {_fmt(r['rel_diff'], '.1e')} "
-                f"| {r['note']} |"
-            )
+            cells = [
+                r["case"],
+                r["library"],
+                _fmt(r["median_s"], ".4f"),
+                _fmt(r["riskkit/peer"], ".3f"),
+                _fmt(r["x floor"], ".2f"),
+                _fmt(r["max_abs_diff"], ".1e"),
+                _fmt(r["rel_diff"], ".1e"),
+                r["note"],
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -401,10 +413,13 @@ def main(argv: list[str] | None = None) -> int:
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {_machine()}",
         f"- versions: {_versions()}",
-        f"- command: `python benchmarks/run.py{' --quick' if args.quick else ''}` ({repeats} alternating repeats, median)",
-        "- data: `riskkit.simulation.simulate_market` (business-day calendar, Student-t, GARCH, crash regime)",
-        "- riskkit / peer below 1 means riskkit is faster; × floor is time / numpy `Xc.T @ Xc` on the same data;",
-        "  rel diff is the largest absolute difference divided by the largest absolute entry of riskkit's output.",
+        f"- command: `python benchmarks/run.py{' --quick' if args.quick else ''}`"
+        f" ({repeats} alternating repeats, median)",
+        "- data: `riskkit.simulation.simulate_market`"
+        " (business-day calendar, Student-t, GARCH, crash regime)",
+        "- riskkit / peer below 1 means riskkit is faster; × floor is time / numpy `Xc.T @ Xc`",
+        "  on the same data; rel diff is the largest absolute difference divided by the largest",
+        "  absolute entry of riskkit's output.",
     ]
     text = render(rows, header)
     print(text)

@@ -20,7 +20,9 @@ def test_frobenius_loss_hand_computed():
 
 
 def test_experiment_shape_and_reference():
-    table = evaluation.estimation_experiment(methods=["ledoit_wolf", "oas"], n_assets=10, ratios=(1, 4), seeds=(0, 1))
+    table = evaluation.estimation_experiment(
+        methods=["ledoit_wolf", "oas"], n_assets=10, ratios=(1, 4), seeds=(0, 1)
+    )
     assert list(table["method"].unique()) == ["sample", "ledoit_wolf", "oas"]
     assert (table.loc[table["method"] == "sample", "improvement"] == 0).all()
     assert list(table["T"].unique()) == [10, 40]
@@ -38,7 +40,9 @@ def test_experiment_shape_and_reference():
 
 
 def test_shrinkage_wins_when_observations_are_scarce():
-    table = evaluation.estimation_experiment(methods=["ledoit_wolf"], n_assets=40, ratios=(0.5,), seeds=(0, 1, 2))
+    table = evaluation.estimation_experiment(
+        methods=["ledoit_wolf"], n_assets=40, ratios=(0.5,), seeds=(0, 1, 2)
+    )
     assert table.query("method == 'ledoit_wolf'")["improvement"].item() > 10
 
 

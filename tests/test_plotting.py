@@ -4,13 +4,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from riskkit import evaluation, plotting  # noqa: E402
-from riskkit.shrinkage import shrink  # noqa: E402
-from riskkit.simulation import simulate_market  # noqa: E402
+from riskkit import evaluation, plotting
+from riskkit.shrinkage import shrink
+from riskkit.simulation import simulate_market
 
 
 def test_plot_prices_with_shading():
