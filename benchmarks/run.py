@@ -417,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         f" ({repeats} alternating repeats, median)",
         "- data: `riskkit.simulation.simulate_market`"
         " (business-day calendar, Student-t, GARCH, crash regime)",
+        "- every timed call starts with cold caches (a 64 MiB buffer is read first), the floor included",
         "- riskkit / peer below 1 means riskkit is faster; × floor is time / numpy `Xc.T @ Xc`",
         "  on the same data; rel diff is the largest absolute difference divided by the largest",
         "  absolute entry of riskkit's output.",
