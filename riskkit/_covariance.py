@@ -44,6 +44,8 @@ class Moments:
     centered_P: bool = False
     _S: np.ndarray | None = field(default=None, repr=False)
     _xc: np.ndarray | None = field(default=None, repr=False)
+    _a: np.ndarray | None = field(default=None, repr=False)  # ||x_t||^2 of the raw rows
+    _aX: np.ndarray | None = field(default=None, repr=False)  # X' a
 
     @property
     def T(self) -> int:
@@ -130,6 +132,26 @@ class Moments:
             out.flat[:: out.shape[0] + 1] += c
         return out
 
+    def sum_row_sq_norms_squared(self) -> float:
+        """:math:`\\sum_t \\lVert x_t - m \\rVert^4`.
+
+        From the raw row norms ``a`` and ``X'a`` (made with the means in one pass
+        by :func:`moments`), expanding :math:`\\lVert x_t - m \\rVert^2 = a_t - 2 x_t^\\top m + m^\\top m`:
+        no further pass over the data.
+        """
+        if self._a is None or self.centered_P or not self.m.any():
+            r2 = self.row_sq_norms()
+            return float(r2 @ r2)
+        a, m, P, T = self._a, self.m, self.P, self.T
+        c = float(m @ m)
+        return (
+            float(a @ a)
+            + 4.0 * float(m @ (P @ m))
+            - 4.0 * float(self._aX @ m)
+            + 2.0 * c * float(np.trace(P))
+            - 3.0 * T * c * c
+        )
+
     def row_sq_norms(self) -> np.ndarray:
         """:math:`\\lVert x_t - m \\rVert^2` for every t, without forming ``X - m``."""
         if self._xc is not None or not self.m.any():
@@ -153,8 +175,11 @@ def moments(X: np.ndarray, *, assume_centered: bool) -> Moments:
     N = X.shape[1]
     if assume_centered:
         return Moments(X, np.zeros(N), X.T @ X, centered_P=True)
-    m = X.mean(axis=0)
-    mo = Moments(X, m, X.T @ X)
+    T = X.shape[0]
+    a = np.einsum("ij,ij->i", X, X)  # raw row norms: one pass, reused by the fourth-moment sums
+    G = X.T @ np.stack([np.ones(T), a], axis=1)  # column sums and X'a in one more pass
+    m = G[:, 0] / T
+    mo = Moments(X, m, X.T @ X, _a=a, _aX=G[:, 1].copy())
     if not (np.isfinite(m).all() and np.isfinite(np.diag(mo.P)).all()):
         return mo  # NaN or inf: the caller reports them
     if np.any(m * m > _CENTER_RATIO * np.abs(mo.var())):
@@ -230,8 +255,7 @@ def ledoit_wolf_identity(mo: Moments) -> Estimate:
         return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target)
     tr = mo.trace_S()
     mu = tr / N
-    row2 = mo.row_sq_norms()
-    beta_ = float(row2 @ row2)
+    beta_ = mo.sum_row_sq_norms_squared()
     delta_ = mo.sq_norm_S()
     beta = (beta_ / T - delta_) / (N * T)
     delta = (delta_ - 2.0 * mu * tr + N * mu**2) / N

@@ -193,21 +193,22 @@ def returns_matrix(
             f"{name} must be a pandas DataFrame of dates x assets, got {type(returns).__name__}."
         )
     check_frame(name, returns)
-    check_unique_columns(name, returns)
-    dtypes = returns.dtypes
-    if not (dtypes == np.float64).all():
+    if not returns.columns.is_unique:
+        check_unique_columns(name, returns)
+    X = returns.to_numpy(copy=False)
+    if X.dtype.kind != "f":  # ints are fine; bools, strings and objects are named
         bad = [
             c
-            for c, t in dtypes.items()
+            for c, t in returns.dtypes.items()
             if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
         ]
         if bad:
             raise NonNumericError(
                 f"{name} must hold numbers only; non-numeric column(s): {format_items(bad)}."
             )
+    X = X.astype(np.float64, copy=False)
     if returns.shape[0] < 2:
         raise EmptyDataError(f"{name} needs at least 2 observations, got {returns.shape[0]}.")
-    X = returns.to_numpy(dtype=np.float64, copy=False)
     if check_finite:
         check_finite_values(name, X, returns.index, returns.columns, bool(np.isfinite(X.sum(axis=0)).all()))
     return X, returns.index, returns.columns
