@@ -165,7 +165,7 @@ class ShrinkageResult:
         return pd.DataFrame([row]).set_index("method")
 
     def _label(self, a: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(a, index=self.covariance.index, columns=self.covariance.columns)
+        return pd.DataFrame(a, index=self.covariance.index, columns=self.covariance.columns, copy=False)
 
 
 def shrink(
@@ -265,7 +265,7 @@ def shrink(
         _check_variance(X, X.mean(axis=0), np.diag(est.base), columns)
     ppy = None if periods_per_year is None else _periods(index, periods_per_year)
     return ShrinkageResult(
-        covariance=pd.DataFrame(est.cov, index=columns, columns=columns),
+        covariance=pd.DataFrame(est.cov, index=columns, columns=columns, copy=False),  # est.cov is ours alone
         method=method,
         target=target if method in ("ledoit_wolf", "oas") else None,
         intensity=est.intensity,
