@@ -6,6 +6,10 @@ data         read and validate prices, repairs on request, returns
 calendar     periods per year, resampling, aligning 24/7 with business days
 shrinkage    covariance shrinkage (Ledoit-Wolf, OAS, nonlinear, denoising), rolling
 evaluation   estimator loss against a known truth, out-of-sample minimum-variance risk
+decomposition  risk by asset, group, cluster; concentration; decompose() in one call
+tail         VaR and expected shortfall with contributions
+stress       scenario, correlation and worst-window stress tests
+factors      factor exposures (statsmodels OLS) and the factor split of risk
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -29,13 +33,17 @@ _SUBMODULES = (
     "calendar",
     "data",
     "datasets",
+    "decomposition",
     "evaluation",
     "estimators",
     "exceptions",
+    "factors",
     "plotting",
     "reports",
     "shrinkage",
     "simulation",
+    "stress",
+    "tail",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
@@ -45,13 +53,17 @@ if TYPE_CHECKING:  # pragma: no cover
         calendar,
         data,
         datasets,
+        decomposition,
         estimators,
         evaluation,
         exceptions,
+        factors,
         plotting,
         reports,
         shrinkage,
         simulation,
+        stress,
+        tail,
     )
 
 

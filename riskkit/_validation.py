@@ -231,3 +231,86 @@ def check_finite_values(name: str, X: np.ndarray, index: pd.Index, columns: pd.I
         mask = pd.DataFrame(inf, index=index, columns=columns)
         raise NonFiniteError(f"{name} has infinite value(s): {format_cells(mask)}.")
     raise NonFiniteError(f"{name} has values so large that their sums overflow; rescale the data.")
+
+
+def check_weights(name: str, weights: Any, *, allow_zero_sum: bool = False) -> pd.Series:
+    """A float Series of finite weights with unique labels and a non-zero sum."""
+    if isinstance(weights, dict):
+        weights = pd.Series(weights, dtype=float)
+    if not isinstance(weights, pd.Series):
+        raise InvalidTypeError(
+            f"{name} must be a pandas Series indexed by asset, got {type(weights).__name__}."
+        )
+    if weights.empty:
+        raise EmptyDataError(f"{name} is empty.")
+    if weights.index.has_duplicates:
+        raise DuplicateError(
+            f"{name} has duplicated assets: {format_items(weights.index[weights.index.duplicated()])}."
+        )
+    if not pd.api.types.is_numeric_dtype(weights.dtype) or pd.api.types.is_bool_dtype(weights.dtype):
+        raise NonNumericError(f"{name} must hold numbers, got dtype {weights.dtype}.")
+    w = weights.astype(float)
+    bad = w.index[~np.isfinite(w.to_numpy())]
+    if len(bad):
+        raise NonFiniteError(f"{name} has missing or infinite weights for {format_items(bad)}.")
+    if not allow_zero_sum and abs(w.sum()) <= 1e-12 * max(w.abs().sum(), 1e-300):
+        raise InvalidParameterError(
+            f"{name} sum to zero ({w.sum():.3g}); percentage contributions are undefined for a "
+            "zero-net portfolio. Scale the weights to a non-zero net exposure."
+        )
+    return w
+
+
+def check_same_assets(left_name: str, left: pd.Index, right_name: str, right: pd.Index) -> None:
+    """Two label sets must match exactly (order may differ); the error lists the mismatch."""
+    if left.equals(right):
+        return
+    missing = right.difference(left, sort=False)
+    extra = left.difference(right, sort=False)
+    if len(missing) or len(extra):
+        raise InvalidParameterError(
+            f"{left_name} and {right_name} must cover the same assets; "
+            f"in {right_name} only: {format_items(missing) or 'none'}; "
+            f"in {left_name} only: {format_items(extra) or 'none'}."
+        )
+
+
+def check_covariance(name: str, cov: Any, *, repair: str | None = None) -> pd.DataFrame:
+    """A labelled, symmetric, finite, positive semi-definite covariance (float copy).
+
+    ``repair="clip"`` sets negative eigenvalues to zero instead of raising.
+    """
+    if not isinstance(cov, pd.DataFrame):
+        raise InvalidTypeError(f"{name} must be a labelled pandas DataFrame, got {type(cov).__name__}.")
+    if cov.shape[0] != cov.shape[1] or cov.shape[0] == 0:
+        raise InvalidParameterError(f"{name} must be square and non-empty, got shape {cov.shape}.")
+    check_same_assets(f"{name} columns", cov.columns, f"{name} index", cov.index)
+    if not cov.columns.equals(cov.index):
+        raise InvalidParameterError(f"{name} must list its assets in the same order on both axes.")
+    a = check_numeric(name, cov).to_numpy()
+    if not np.isfinite(a).all():
+        bad = cov.index[~np.isfinite(a).all(axis=1)]
+        raise NonFiniteError(f"{name} has missing or infinite entries in the rows of {format_items(bad)}.")
+    scale = float(np.max(np.abs(a))) or 1.0
+    asym = float(np.max(np.abs(a - a.T)))
+    if asym > 1e-10 * scale:
+        raise InvalidParameterError(f"{name} is not symmetric (largest |C - C'| = {asym:.3g}).")
+    a = (a + a.T) / 2.0
+    n = a.shape[0]
+    try:
+        np.linalg.cholesky(a + np.eye(n) * (1e-12 * max(np.trace(a) / n, 1e-300)))
+        ok = True
+    except np.linalg.LinAlgError:
+        ok = False
+    if not ok:
+        ev, vec = np.linalg.eigh(a)
+        if repair == "clip":
+            a = (vec * np.clip(ev, 0.0, None)) @ vec.T
+            a = (a + a.T) / 2.0
+        else:
+            raise InvalidParameterError(
+                f"{name} is not positive semi-definite "
+                f"(smallest eigenvalue {ev[0]:.3g}, largest {ev[-1]:.3g}); "
+                "pass repair='clip' to set the negative eigenvalues to zero."
+            )
+    return pd.DataFrame(a, index=cov.index, columns=cov.columns)

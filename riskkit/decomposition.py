@@ -1,0 +1,538 @@
+"""Where the risk comes from: by asset, group, correlated cluster and factor.
+
+Contents
+--------
+risk_contributions      volatility and its marginal, component (Euler) and percent split by asset
+group_contributions     the same summed by group (sector, chain, asset class, cluster)
+correlation_clusters    groups found by hierarchical clustering of a correlation matrix
+effective_number_of_bets  Meucci's diversification distribution and its entropy (PCA or minimum torsion)
+concentration           Herfindahl indices, effective bets, diversification ratio, largest share
+decompose               all of the above, tail risk, stress and factors in one call -> RiskDecomposition
+rolling_decompose       volatility and contributions over time
+
+Euler: with :math:`\\sigma(w) = \\sqrt{w^\\top \\Sigma w}`, the marginal contribution
+is :math:`\\partial\\sigma/\\partial w_i = (\\Sigma w)_i / \\sigma`, the component
+:math:`w_i (\\Sigma w)_i / \\sigma` (components sum to :math:`\\sigma`), the percent
+contribution component / :math:`\\sigma` (sums to 1). Annualised with
+``periods_per_year`` (volatilities times :math:`\\sqrt{\\text{ppy}}`).
+
+See also :mod:`riskkit.tail` (VaR, ES), :mod:`riskkit.stress` and :mod:`riskkit.factors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit._validation import (
+    check_choice,
+    check_covariance,
+    check_real,
+    check_same_assets,
+    check_weights,
+    format_items,
+)
+from riskkit.exceptions import InvalidParameterError
+
+__all__ = [
+    "RiskDecomposition",
+    "concentration",
+    "correlation_clusters",
+    "decompose",
+    "effective_number_of_bets",
+    "group_contributions",
+    "risk_contributions",
+    "rolling_decompose",
+]
+
+
+def risk_contributions(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    periods_per_year: float | None = None,
+    repair: Literal["clip"] | None = None,
+) -> pd.DataFrame:
+    """Volatility contributions by asset (Euler).
+
+    Parameters
+    ----------
+    weights : Series
+        Weights by asset (need not sum to one, but not to zero).
+    covariance : DataFrame
+        Per-period covariance with the same assets.
+    periods_per_year : float, optional
+        Annualise the volatilities (times its square root); per period when None.
+    repair : {"clip"}, optional
+        A covariance that is not positive semi-definite is an error unless
+        ``repair="clip"`` sets its negative eigenvalues to zero.
+
+    Returns
+    -------
+    DataFrame
+        Index: the covariance's assets; columns ``weight``, ``volatility``
+        (of the asset alone), ``marginal``, ``component``, ``percent``.
+        ``attrs["portfolio_volatility"]`` holds the total.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskkit.decomposition import risk_contributions
+    >>> cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
+    >>> risk_contributions(pd.Series({"a": 0.5, "b": 0.5}), cov)["percent"].round(2).tolist()
+    [0.8, 0.2]
+    """
+    w = check_weights("weights", weights)
+    cov = check_covariance("covariance", covariance, repair=repair)
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    scale = (
+        1.0
+        if periods_per_year is None
+        else np.sqrt(check_real("periods_per_year", periods_per_year, low=0.0, low_open=True))
+    )
+    out, sigma = _euler(w.reindex(cov.index).to_numpy(), cov.to_numpy(), scale)
+    frame = pd.DataFrame(out, index=cov.index)
+    frame.attrs["portfolio_volatility"] = sigma
+    return frame
+
+
+def _euler(wv: np.ndarray, S: np.ndarray, scale: float) -> tuple[dict, float]:
+    Sw = S @ wv
+    var = float(wv @ Sw)
+    if var <= 0:
+        raise InvalidParameterError(
+            "the portfolio has zero variance under this covariance; contributions are undefined."
+        )
+    sigma = np.sqrt(var)
+    comp = wv * Sw / sigma
+    return (
+        {
+            "weight": wv,
+            "volatility": np.sqrt(np.diag(S)) * scale,
+            "marginal": Sw / sigma * scale,
+            "component": comp * scale,
+            "percent": comp / sigma,
+        },
+        float(sigma * scale),
+    )
+
+
+def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series, /) -> pd.DataFrame:
+    """Sum asset contributions (from :func:`risk_contributions`) by group.
+
+    Every asset must have a group; the error lists those left out. Columns:
+    ``weight``, ``component``, ``percent``, ``n_assets``, ``members``;
+    rows sorted by ``percent`` descending.
+    """
+    g = pd.Series(groups) if not isinstance(groups, pd.Series) else groups
+    missing = contributions.index.difference(g.index)
+    if len(missing):
+        raise InvalidParameterError(
+            f"groups leave out assets: {format_items(missing)}; give every asset a group."
+        )
+    g = g.reindex(contributions.index)
+    if g.isna().any():
+        raise InvalidParameterError(f"groups has no group for {format_items(g.index[g.isna()])}.")
+    agg = contributions[["weight", "component", "percent"]].groupby(g.to_numpy(), sort=False).sum()
+    agg["n_assets"] = g.value_counts().reindex(agg.index).to_numpy()
+    agg["members"] = [", ".join(map(str, g.index[g.to_numpy() == k])) for k in agg.index]
+    agg.index.name = "group"
+    return agg.sort_values("percent", ascending=False, kind="stable")
+
+
+def correlation_clusters(
+    correlation: pd.DataFrame,
+    /,
+    *,
+    threshold: float = 0.5,
+    linkage: Literal["average", "complete", "single", "ward"] = "average",
+) -> pd.Series:
+    """Groups of correlated assets by hierarchical clustering.
+
+    Distance :math:`d_{ij} = \\sqrt{(1 - \\rho_{ij}) / 2}` (0 for identical
+    assets, 1 for opposite ones); clusters are cut where the linkage distance
+    exceeds the distance of a correlation equal to ``threshold``. Assets are
+    sorted by label before clustering, so the result does not depend on the
+    column order. Clusters are named ``C1``, ``C2``, ... by size, then by
+    their first member.
+
+    Returns
+    -------
+    Series
+        Asset -> cluster name, in the order of ``correlation``'s columns.
+    """
+    from scipy.cluster.hierarchy import fcluster
+    from scipy.cluster.hierarchy import linkage as scipy_linkage
+    from scipy.spatial.distance import squareform
+
+    check_choice("linkage", linkage, ("average", "complete", "single", "ward"))
+    threshold = check_real("threshold", threshold, low=-1.0, high=1.0)
+    labels = list(correlation.columns)
+    order = sorted(range(len(labels)), key=lambda i: str(labels[i]))
+    C = correlation.to_numpy(dtype=float)[np.ix_(order, order)]
+    if len(labels) == 1:
+        return pd.Series(["C1"], index=correlation.columns, name="cluster")
+    D = np.sqrt(np.clip((1.0 - C) / 2.0, 0.0, None))
+    np.fill_diagonal(D, 0.0)
+    Z = scipy_linkage(squareform((D + D.T) / 2.0, checks=False), method=linkage)
+    raw = fcluster(Z, t=np.sqrt((1.0 - threshold) / 2.0), criterion="distance")
+    sorted_labels = [labels[i] for i in order]
+    members: dict[int, list] = {}
+    for lab, k in zip(sorted_labels, raw, strict=True):
+        members.setdefault(int(k), []).append(lab)
+    ranked = sorted(members.values(), key=lambda m: (-len(m), str(m[0])))
+    name = {lab: f"C{i + 1}" for i, m in enumerate(ranked) for lab in m}
+    return pd.Series([name[lab] for lab in labels], index=correlation.columns, name="cluster")
+
+
+def effective_number_of_bets(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    method: Literal["pca", "minimum_torsion"] = "pca",
+) -> tuple[float, pd.Series]:
+    """Effective number of bets (Meucci 2009; Meucci, Santangelo & Deguest 2015).
+
+    Portfolio risk is split over uncorrelated factors :math:`t\\,r` (principal
+    portfolios for ``"pca"``, the minimum-torsion factors closest to the assets
+    for ``"minimum_torsion"``): :math:`p_k = (t^{-\\top} w)_k (t \\Sigma w)_k / w^\\top \\Sigma w`,
+    which sums to one. The effective number of bets is
+    :math:`\\exp(-\\sum_k p_k \\ln p_k)`: 1 when one bet carries all the risk, N
+    when N bets carry equal shares.
+
+    Returns
+    -------
+    enb : float
+    distribution : Series
+        :math:`p_k`, indexed by principal component (``PC1``, ...) or by asset
+        (minimum torsion).
+    """
+    check_choice("method", method, ("pca", "minimum_torsion"))
+    w = check_weights("weights", weights)
+    cov = check_covariance("covariance", covariance)
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    wv, S = w.reindex(cov.index).to_numpy(), cov.to_numpy()
+    if method == "pca":
+        lam, E = np.linalg.eigh(S)
+        lam, E = lam[::-1], E[:, ::-1]
+        b = E.T @ wv
+        p = b * b * lam / float(wv @ S @ wv)
+        index = pd.Index([f"PC{k + 1}" for k in range(len(p))], name="bet")
+    else:
+        t = _minimum_torsion(S)
+        p = np.linalg.solve(t.T, wv) * (t @ S @ wv) / float(wv @ S @ wv)
+        index = pd.Index(cov.index, name="bet")
+    pos = p[p > 0]
+    enb = float(np.exp(-np.sum(pos * np.log(pos))))
+    return enb, pd.Series(p, index=index, name="risk_share")
+
+
+def _minimum_torsion(S: np.ndarray, *, max_iter: int = 10_000, tol: float = 1e-10) -> np.ndarray:
+    """Minimum-torsion matrix (Meucci, Santangelo & Deguest 2015, algorithm of their appendix)."""
+
+    def sym_sqrt(A: np.ndarray) -> np.ndarray:
+        ev, V = np.linalg.eigh((A + A.T) / 2.0)
+        return (V * np.sqrt(np.clip(ev, 0.0, None))) @ V.T
+
+    sigma = np.sqrt(np.diag(S))
+    C = S / np.outer(sigma, sigma)
+    c = sym_sqrt(C)
+    d = np.ones(len(sigma))
+    prev = np.inf
+    for _ in range(max_iter):
+        U = (d[:, None] * c) @ (c * d[None, :])
+        u = sym_sqrt(U)
+        q = np.linalg.solve(u, d[:, None] * c)
+        d = np.einsum("ij,ji->i", q, c)
+        pi = d[:, None] * q
+        f = float(np.linalg.norm(c - pi))
+        if abs(f - prev) <= tol * max(f, 1e-300) * len(d):
+            break
+        prev = f
+    x = pi @ np.linalg.pinv(c)
+    return (sigma[:, None] * x) / sigma[None, :]
+
+
+def concentration(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    contributions: pd.DataFrame | None = None,
+    enb_method: Literal["pca", "minimum_torsion"] = "pca",
+) -> pd.Series:
+    """Concentration of weights and of risk.
+
+    ``hhi_weights`` :math:`\\sum (|w_i| / \\sum |w|)^2`, ``hhi_risk``
+    :math:`\\sum p_i^2` of the percent contributions, their inverses
+    (effective numbers), ``effective_bets`` (:func:`effective_number_of_bets`),
+    ``diversification_ratio`` :math:`\\sum w_i \\sigma_i / \\sigma_p`,
+    ``largest_risk_share`` and ``largest_risk_asset``.
+    """
+    rc = contributions if contributions is not None else risk_contributions(weights, covariance)
+    aw = rc["weight"].abs() / rc["weight"].abs().sum()
+    hhi_w = float((aw**2).sum())
+    hhi_r = float((rc["percent"] ** 2).sum())
+    enb, _ = effective_number_of_bets(weights, covariance, method=enb_method)
+    sigma = float(rc["component"].sum())
+    top = rc["percent"].idxmax()
+    return pd.Series(
+        {
+            "hhi_weights": hhi_w,
+            "effective_assets": 1.0 / hhi_w,
+            "hhi_risk": hhi_r,
+            "effective_risk_assets": 1.0 / hhi_r,
+            "effective_bets": enb,
+            "enb_method": enb_method,
+            "diversification_ratio": float((rc["weight"] * rc["volatility"]).sum() / sigma),
+            "largest_risk_share": float(rc["percent"].max()),
+            "largest_risk_asset": top,
+        },
+        name="concentration",
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RiskDecomposition:
+    """Everything :func:`decompose` found, as labelled tables.
+
+    Attributes
+    ----------
+    volatility : float
+        Portfolio volatility (annualised when ``periods_per_year`` is known).
+    periods_per_year : float or None
+    assets : DataFrame
+        Per asset: weight, volatility, marginal, component, percent, group.
+    groups : DataFrame
+        Per group (the user's groups, or correlation clusters): weight,
+        component, percent, n_assets, members.
+    group_source : str
+        ``"groups"`` (given) or ``"clusters"`` (found).
+    concentration : Series
+    alerts : DataFrame
+        Assets and groups whose share of risk exceeds the threshold.
+    tail : DataFrame
+        VaR and ES by method (per period), when returns were given.
+    tail_contributions : DataFrame
+        Historical and Gaussian ES contributions by asset.
+    factors : DataFrame or None
+        Factor split of variance (:func:`riskkit.factors.factor_decomposition`).
+    stress : dict of str to DataFrame
+        ``"correlation"``, ``"worst_windows"`` and ``"scenarios"`` when asked for.
+    covariance : DataFrame
+        The per-period covariance used.
+    """
+
+    volatility: float
+    periods_per_year: float | None
+    assets: pd.DataFrame
+    groups: pd.DataFrame
+    group_source: str
+    concentration: pd.Series
+    alerts: pd.DataFrame
+    tail: pd.DataFrame | None = field(default=None, repr=False)
+    tail_contributions: pd.DataFrame | None = field(default=None, repr=False)
+    factors: pd.DataFrame | None = field(default=None, repr=False)
+    stress: dict = field(default_factory=dict, repr=False)
+    covariance: pd.DataFrame | None = field(default=None, repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """One row: volatility, largest asset and group shares, effective bets, alerts, tail risk."""
+        c = self.concentration
+        row = {
+            "volatility": self.volatility,
+            "annualised": self.periods_per_year is not None,
+            "largest_asset": c["largest_risk_asset"],
+            "largest_asset_share": c["largest_risk_share"],
+            "largest_group": self.groups.index[0],
+            "largest_group_share": float(self.groups["percent"].iloc[0]),
+            "effective_bets": c["effective_bets"],
+            "diversification_ratio": c["diversification_ratio"],
+            "alerts": len(self.alerts),
+        }
+        if self.tail is not None:
+            for method in self.tail.index:
+                row[f"ES {method}"] = float(self.tail.loc[method, "ES"])
+        return pd.DataFrame([row], index=pd.Index(["portfolio"]))
+
+
+def decompose(
+    weights: pd.Series,
+    /,
+    *,
+    returns: pd.DataFrame | None = None,
+    covariance: pd.DataFrame | None = None,
+    shrinkage: Mapping | None = None,
+    groups: Mapping | pd.Series | None = None,
+    cluster_threshold: float = 0.5,
+    factors: pd.DataFrame | None = None,
+    factor_model=None,
+    alert_threshold: float = 0.25,
+    enb_method: Literal["pca", "minimum_torsion"] = "pca",
+    alpha: float = 0.95,
+    stress_windows: Sequence[int] = (),
+    scenarios: pd.DataFrame | None = None,
+    correlation_blends: Sequence[float] = (),
+    periods_per_year: float | None = None,
+    repair: Literal["clip"] | None = None,
+) -> RiskDecomposition:
+    """Risk decomposition of a portfolio in one call.
+
+    Parameters
+    ----------
+    weights : Series
+        Portfolio weights by asset.
+    returns : DataFrame, optional
+        Period returns: estimate the covariance from them (with ``shrinkage``),
+        and compute tail risk and worst windows.
+    covariance : DataFrame, optional
+        A per-period covariance to use instead of estimating one.
+    shrinkage : mapping, optional
+        Options of :func:`riskkit.shrinkage.shrink`; default Ledoit-Wolf toward
+        constant correlation.
+    groups : mapping or Series, optional
+        Asset -> group. When None, correlated clusters
+        (:func:`correlation_clusters` at ``cluster_threshold``) are used.
+    factors : DataFrame, optional
+        Factor returns on the dates of ``returns``: exposures by OLS.
+    factor_model : FactorModel, optional
+        Exposures given directly (instead of ``factors``).
+    alert_threshold : float, default=0.25
+        Assets and groups whose share of risk exceeds this are listed in ``alerts``.
+    enb_method : {"pca", "minimum_torsion"}
+    alpha : float, default=0.95
+        Confidence level of VaR and ES.
+    stress_windows : sequence of int
+        Lengths (in periods) of worst historical windows to report (needs returns).
+    scenarios : DataFrame, optional
+        Shock scenarios (rows) of asset returns.
+    correlation_blends : sequence of float
+        Correlation stress blends toward one.
+    periods_per_year : float, optional
+        Annualisation; inferred from the returns' dates when not given.
+    repair : {"clip"}, optional
+        Clip negative eigenvalues of a non-PSD covariance instead of raising.
+    """
+    from riskkit import factors as F
+    from riskkit import stress as ST
+    from riskkit.tail import tail_risk
+
+    if returns is None and covariance is None:
+        raise InvalidParameterError("decompose needs returns= or covariance= (or both).")
+    alert_threshold = check_real("alert_threshold", alert_threshold, low=0.0, high=1.0, low_open=True)
+    ppy = periods_per_year
+    if covariance is None:
+        from riskkit.shrinkage import shrink
+
+        opts = dict(shrinkage or {"method": "ledoit_wolf", "target": "constant_correlation"})
+        est = shrink(returns, periods_per_year=periods_per_year, **opts)
+        covariance, ppy = est.covariance, est.periods_per_year
+    elif ppy is None and returns is not None:
+        from riskkit.calendar import infer_periods_per_year
+
+        ppy = float(infer_periods_per_year(returns))
+    cov = check_covariance("covariance", covariance, repair=repair)
+    rc = risk_contributions(weights, cov, periods_per_year=ppy)
+    sigma = float(rc.attrs["portfolio_volatility"])
+    if groups is not None:
+        labels, source = (pd.Series(groups) if not isinstance(groups, pd.Series) else groups), "groups"
+    else:
+        sd = np.sqrt(np.diag(cov.to_numpy()))
+        corr = pd.DataFrame(cov.to_numpy() / np.outer(sd, sd), index=cov.index, columns=cov.columns)
+        labels, source = correlation_clusters(corr, threshold=cluster_threshold), "clusters"
+    grp = group_contributions(rc, labels)
+    rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
+    conc = concentration(weights, cov, contributions=rc, enb_method=enb_method)
+    alerts = [
+        {"kind": "asset", "name": a, "risk_share": float(s), "threshold": alert_threshold}
+        for a, s in rc["percent"].items()
+        if s > alert_threshold
+    ] + [
+        {"kind": "group", "name": g, "risk_share": float(s), "threshold": alert_threshold}
+        for g, s in grp["percent"].items()
+        if s > alert_threshold
+    ]
+    alerts_df = pd.DataFrame(alerts, columns=["kind", "name", "risk_share", "threshold"])
+    tail = tail_c = None
+    stress: dict = {}
+    if returns is not None:
+        w = check_weights("weights", weights)
+        results = {
+            m: tail_risk(w, returns, alpha=alpha, method=m)
+            for m in ("historical", "gaussian", "cornish_fisher")
+        }
+        tail = pd.concat([r.summary() for r in results.values()])
+        tail_c = pd.DataFrame(
+            {
+                "historical ES": results["historical"].contributions["es"],
+                "gaussian ES": results["gaussian"].contributions["es"],
+            }
+        )
+        for n in stress_windows:
+            stress[f"worst_{n}"] = ST.worst_windows(w, returns, window=n)
+    if scenarios is not None:
+        stress["scenarios"] = ST.scenario_loss(weights, scenarios)
+    if correlation_blends:
+        stress["correlation"] = ST.correlation_stress(weights, cov, blends=correlation_blends, alpha=alpha)
+    fac = None
+    if factors is not None or factor_model is not None:
+        if factor_model is None:
+            if returns is None:
+                raise InvalidParameterError("factors= needs returns= to estimate exposures.")
+            factor_model = F.factor_exposures(returns, factors)
+        fac = F.factor_decomposition(weights, factor_model, periods_per_year=ppy)
+    return RiskDecomposition(
+        volatility=sigma,
+        periods_per_year=ppy,
+        assets=rc,
+        groups=grp,
+        group_source=source,
+        concentration=conc,
+        alerts=alerts_df,
+        tail=tail,
+        tail_contributions=tail_c,
+        factors=fac,
+        stress=stress,
+        covariance=cov,
+    )
+
+
+def rolling_decompose(
+    weights: pd.Series,
+    returns: pd.DataFrame,
+    /,
+    *,
+    window: int,
+    step: int = 1,
+    shrinkage: Mapping | None = None,
+    periods_per_year: float | None = None,
+) -> pd.DataFrame:
+    """Volatility and percent contributions over time, from rolling estimates.
+
+    Each row is dated by the last observation of its window
+    (:func:`riskkit.shrinkage.rolling_shrink`): ``volatility`` (annualised),
+    ``effective_risk_assets`` and one column per asset with its percent
+    contribution.
+    """
+    from riskkit.calendar import resolve_periods_per_year
+    from riskkit.shrinkage import rolling_shrink
+
+    w = check_weights("weights", weights)
+    check_same_assets("weights", w.index, "returns", returns.columns)
+    ppy = resolve_periods_per_year(returns, periods_per_year)
+    opts = dict(shrinkage or {"method": "ledoit_wolf", "target": "constant_correlation"})
+    roll = rolling_shrink(returns, window=window, step=step, **opts)
+    wv = w.reindex(roll.assets).to_numpy()
+    Sw = np.einsum("kij,j->ki", roll.covariances, wv)
+    var = Sw @ wv
+    pct = wv * Sw / var[:, None]
+    out = pd.DataFrame(pct, index=roll.dates, columns=roll.assets)
+    out.insert(0, "effective_risk_assets", 1.0 / np.sum(pct**2, axis=1))
+    out.insert(0, "volatility", np.sqrt(var * ppy))
+    return out

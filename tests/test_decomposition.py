@@ -1,0 +1,308 @@
+"""riskkit.decomposition, riskkit.tail, riskkit.stress, riskkit.factors."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from riskkit import decomposition as D
+from riskkit import factors as F
+from riskkit import stress as ST
+from riskkit.exceptions import InvalidParameterError, NonFiniteError
+from riskkit.simulation import simulate_market
+from riskkit.tail import tail_risk
+
+
+def published():
+    vols = np.array([0.30, 0.20, 0.15])
+    C = np.array([[1.0, 0.8, 0.5], [0.8, 1.0, 0.3], [0.5, 0.3, 1.0]])
+    cov = pd.DataFrame(C * np.outer(vols, vols), index=list("ABC"), columns=list("ABC"))
+    return pd.Series([0.5, 0.2, 0.3], index=list("ABC")), cov
+
+
+def random_case(seed, n=6):
+    g = np.random.default_rng(seed)
+    A = g.normal(size=(n, n))
+    cov = pd.DataFrame(
+        A @ A.T / n + np.eye(n) * 0.1, index=[f"X{i}" for i in range(n)], columns=[f"X{i}" for i in range(n)]
+    )
+    w = pd.Series(g.uniform(-0.2, 1.0, n), index=cov.index)
+    return w, cov
+
+
+def test_published_example():
+    w, cov = published()
+    rc = D.risk_contributions(w, cov)
+    assert round(rc.attrs["portfolio_volatility"] * 100, 2) == 20.87
+    assert list((rc["percent"] * 100).round(2)) == [70.43, 15.93, 13.64]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_euler_sums_and_marginals_are_derivatives(seed):
+    w, cov = random_case(seed)
+    rc = D.risk_contributions(w, cov)
+    sigma = rc.attrs["portfolio_volatility"]
+    assert rc["component"].sum() == pytest.approx(sigma, rel=1e-12)
+    assert rc["percent"].sum() == pytest.approx(1.0, rel=1e-12)
+    S, wv, h = cov.to_numpy(), w.to_numpy(), 1e-6
+    for i in range(len(wv)):
+        up, dn = wv.copy(), wv.copy()
+        up[i] += h
+        dn[i] -= h
+        fd = (np.sqrt(up @ S @ up) - np.sqrt(dn @ S @ dn)) / (2 * h)
+        assert rc["marginal"].iloc[i] == pytest.approx(fd, rel=1e-6, abs=1e-9)
+    ann = D.risk_contributions(w, cov, periods_per_year=365)
+    assert ann.attrs["portfolio_volatility"] == pytest.approx(sigma * math.sqrt(365))
+    np.testing.assert_allclose(ann["percent"], rc["percent"])
+
+
+def test_groups_sum_their_members_and_must_cover_every_asset():
+    w, cov = random_case(1)
+    rc = D.risk_contributions(w, cov)
+    groups = {"X0": "a", "X1": "a", "X2": "b", "X3": "b", "X4": "b", "X5": "c"}
+    g = D.group_contributions(rc, groups)
+    assert g.loc["a", "component"] == pytest.approx(rc.loc[["X0", "X1"], "component"].sum())
+    assert g["percent"].sum() == pytest.approx(1.0)
+    assert g.loc["b", "members"] == "X2, X3, X4"
+    with pytest.raises(InvalidParameterError, match="groups leave out assets: 'X5'"):
+        D.group_contributions(rc, {k: v for k, v in groups.items() if k != "X5"})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_permuting_assets_permutes_every_output(seed):
+    m = simulate_market(n_assets=8, n_periods=400, seed=seed)
+    r = m.returns
+    w = pd.Series(np.random.default_rng(seed).uniform(0.05, 0.2, 8), index=r.columns)
+    perm = np.random.default_rng(seed + 1).permutation(8)
+    a = D.decompose(w, returns=r, cluster_threshold=0.6)
+    b = D.decompose(w.iloc[perm], returns=r.iloc[:, perm], cluster_threshold=0.6)
+    assert a.volatility == pytest.approx(b.volatility, rel=1e-12)
+    cols = ["weight", "volatility", "marginal", "component", "percent"]
+    pd.testing.assert_frame_equal(a.assets[cols].loc[b.assets.index], b.assets[cols], rtol=1e-10)
+    assert (a.assets["group"].loc[b.assets.index] == b.assets["group"]).all()  # clusters ignore column order
+    pd.testing.assert_frame_equal(a.tail, b.tail, rtol=1e-10)
+
+
+def test_clusters_find_the_correlated_block():
+    m = simulate_market(
+        n_assets=9,
+        n_periods=3000,
+        seed=3,
+        groups=["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+        market_loading=(0.2, 0.3),
+        group_loading=(0.85, 0.9),
+        crash_probability=0.0,
+    )
+    corr = m.returns.corr()
+    clusters = D.correlation_clusters(corr, threshold=0.5)
+    for block in (m.groups[m.groups == k].index for k in "abc"):
+        assert clusters[block].nunique() == 1
+    assert clusters.nunique() == 3
+
+
+def test_bad_input():
+    w, cov = published()
+    with pytest.raises(InvalidParameterError, match=r"in covariance only: 'C'; in weights only: 'D'"):
+        D.risk_contributions(w.rename({"C": "D"}), cov)
+    with pytest.raises(InvalidParameterError, match="sum to zero"):
+        D.risk_contributions(pd.Series([0.5, -0.5, 0.0], index=list("ABC")), cov)
+    with pytest.raises(NonFiniteError, match="missing or infinite weights for 'B'"):
+        D.risk_contributions(pd.Series([0.5, np.nan, 0.5], index=list("ABC")), cov)
+    bad = cov.copy()
+    bad.loc["A", "B"] = bad.loc["B", "A"] = 0.2  # correlation above one: not PSD
+    with pytest.raises(InvalidParameterError, match=r"not positive semi-definite.*repair='clip'"):
+        D.risk_contributions(w, bad)
+    fixed = D.risk_contributions(w, bad, repair="clip")
+    assert fixed["percent"].sum() == pytest.approx(1.0)
+
+
+def test_effective_number_of_bets():
+    cov = pd.DataFrame(np.diag([4.0, 1.0, 0.25]), index=list("abc"), columns=list("abc"))
+    w = pd.Series([1.0, 2.0, 4.0], index=list("abc"))  # equal risk: w_i sigma_i = 2
+    enb, _ = D.effective_number_of_bets(w, cov)
+    assert enb == pytest.approx(3.0)
+    enb_mt, p_mt = D.effective_number_of_bets(w, cov, method="minimum_torsion")
+    assert enb_mt == pytest.approx(3.0, rel=1e-8)
+    np.testing.assert_allclose(p_mt, 1 / 3, rtol=1e-8)
+    w2, cov2 = random_case(4)
+    for method in ("pca", "minimum_torsion"):
+        _, p2 = D.effective_number_of_bets(w2, cov2, method=method)
+        assert p2.sum() == pytest.approx(1.0, rel=1e-9)
+    t = D._minimum_torsion(cov2.to_numpy())
+    tst = t @ cov2.to_numpy() @ t.T
+    assert np.max(np.abs(tst - np.diag(np.diag(tst)))) < 1e-8 * np.max(np.abs(tst))  # uncorrelated factors
+
+
+def test_concentration_by_hand():
+    w, cov = published()
+    c = D.concentration(w, cov)
+    assert c["hhi_weights"] == pytest.approx(0.25 + 0.04 + 0.09)
+    rc = D.risk_contributions(w, cov)
+    assert c["hhi_risk"] == pytest.approx((rc["percent"] ** 2).sum())
+    assert c["diversification_ratio"] == pytest.approx((0.5 * 0.3 + 0.2 * 0.2 + 0.3 * 0.15) / 0.2086983469)
+    assert c["largest_risk_asset"] == "A"
+
+
+# ----------------------------------------------------------------------------- tail
+
+
+def test_historical_es_contributions_are_conditional_mean_losses():
+    m = simulate_market(n_assets=4, n_periods=1000, seed=2)
+    r = np.expm1(m.returns)
+    w = pd.Series([0.4, 0.3, 0.2, 0.1], index=r.columns)
+    res = tail_risk(w, r, alpha=0.95)
+    port = r.to_numpy() @ w.to_numpy()
+    worst = np.sort(port)[:50]
+    assert res.es == pytest.approx(-worst.mean(), rel=1e-12)
+    assert res.var == pytest.approx(-worst[-1], rel=1e-12)
+    tail_rows = np.argsort(port, kind="stable")[:50]
+    expected = -(r.to_numpy()[tail_rows] * w.to_numpy()).mean(axis=0)
+    np.testing.assert_allclose(res.contributions["es"], expected, rtol=1e-12)
+    assert res.contributions["es"].sum() == pytest.approx(res.es)
+    assert res.contributions["var"].sum() == pytest.approx(res.var)
+
+
+def test_gaussian_and_cornish_fisher_by_hand():
+    m = simulate_market(n_assets=3, n_periods=2000, seed=5)
+    r = np.expm1(m.returns)
+    w = pd.Series([0.5, 0.3, 0.2], index=r.columns)
+    port = r.to_numpy() @ w.to_numpy()
+    mu, sd = port.mean(), port.std(ddof=1)
+    g = tail_risk(w, r, alpha=0.99, method="gaussian")
+    z = norm.ppf(0.99)
+    assert g.var == pytest.approx(-mu + z * sd, rel=1e-10)
+    assert g.es == pytest.approx(-mu + norm.pdf(z) / 0.01 * sd, rel=1e-10)
+    assert g.contributions["var"].sum() == pytest.approx(g.var)
+    cf = tail_risk(w, r, alpha=0.99, method="cornish_fisher")
+    c = port - mu
+    s = np.mean(c**3) / np.mean(c**2) ** 1.5
+    k = np.mean(c**4) / np.mean(c**2) ** 2 - 3
+    zq = norm.ppf(0.01)
+    zcf = zq + (zq**2 - 1) * s / 6 + (zq**3 - 3 * zq) * k / 24 - (2 * zq**3 - 5 * zq) * s**2 / 36
+    assert cf.var == pytest.approx(-(mu + zcf * sd), rel=1e-10)
+    assert cf.es > cf.var
+
+
+def test_cornish_fisher_equals_gaussian_without_skew_or_kurtosis():
+    g = np.random.default_rng(0)
+    x = g.standard_normal(20000)
+    x = np.concatenate([x, -x])  # symmetric: zero skewness
+    r = pd.DataFrame({"a": x * 0.01})
+    r.index = pd.date_range("2000-01-01", periods=len(r))
+    w = pd.Series({"a": 1.0})
+    cf, gs = tail_risk(w, r, method="cornish_fisher"), tail_risk(w, r, method="gaussian")
+    assert cf.var == pytest.approx(gs.var, rel=2e-2)
+    assert cf.es == pytest.approx(gs.es, rel=2e-2)
+
+
+# ----------------------------------------------------------------------------- stress
+
+
+def test_scenarios_and_correlation_stress():
+    w, cov = published()
+    sc = pd.DataFrame({"A": [-0.5, 0.1], "B": [-0.3, 0.0], "C": [-0.1, 0.2]}, index=["crash", "rally"])
+    out = ST.scenario_loss(w, sc)
+    assert out.loc["crash", "loss"] == pytest.approx(0.25 + 0.06 + 0.03)
+    assert out.loc["crash", ["A", "B", "C"]].sum() == pytest.approx(out.loc["crash", "loss"])
+    cs = ST.correlation_stress(w, cov, blends=(0.0, 1.0), alpha=0.99)
+    assert cs.loc[0.0, "volatility"] == pytest.approx(0.2086983469)
+    assert cs.loc[1.0, "volatility"] == pytest.approx(0.5 * 0.3 + 0.2 * 0.2 + 0.3 * 0.15)
+    assert cs.loc[1.0, ["A", "B", "C"]].sum() == pytest.approx(cs.loc[1.0, "VaR"])
+
+
+def test_worst_windows_buy_and_hold():
+    r = pd.DataFrame(
+        {"A": [0.1, -0.2, -0.1, 0.05, 0.3, -0.4], "B": [0.0, -0.1, 0.2, 0.0, -0.1, -0.3]},
+        index=pd.date_range("2024-01-01", periods=6),
+    )
+    w = pd.Series({"A": 0.6, "B": 0.4})
+    out = ST.worst_windows(w, r, window=2, n=2)
+    first = out.iloc[0]
+    assert first.name == pd.Timestamp("2024-01-06")
+    expected = -(0.6 * (1.3 * 0.6 - 1) + 0.4 * (0.9 * 0.7 - 1))
+    assert first["loss"] == pytest.approx(expected)
+    assert first[["A", "B"]].sum() == pytest.approx(first["loss"])
+    starts = list(out.index)
+    assert abs((starts[0] - starts[1]).days) >= 2  # windows do not overlap
+
+
+# ----------------------------------------------------------------------------- factors
+
+
+def test_factor_exposures_match_least_squares_and_split_variance():
+    m = simulate_market(n_assets=5, n_periods=800, seed=6)
+    r = m.returns
+    factors = r[["A01"]].rename(columns={"A01": "MKT"})
+    model = F.factor_exposures(r, factors)
+    design = np.column_stack([np.ones(len(r)), factors.to_numpy()])
+    coef, *_ = np.linalg.lstsq(design, r.to_numpy(), rcond=None)
+    np.testing.assert_allclose(model.betas["MKT"], coef[1], rtol=1e-10)
+    assert model.betas.loc["A01", "MKT"] == pytest.approx(1.0)
+    assert model.residual_variance["A01"] < 1e-25
+    resid = r.to_numpy() - design @ coef
+    r2 = 1 - resid.var(axis=0) / r.to_numpy().var(axis=0)
+    np.testing.assert_allclose(model.rsquared, r2, rtol=1e-10)
+    w = pd.Series(0.2, index=r.columns)
+    fd = F.factor_decomposition(w, model)
+    assert fd.loc["MKT", "variance"] + fd.loc["idiosyncratic", "variance"] == pytest.approx(
+        fd.loc["total", "variance"]
+    )
+    assert fd.loc[["MKT", "idiosyncratic"], "volatility_contribution"].sum() == pytest.approx(
+        np.sqrt(fd.loc["total", "variance"])
+    )
+    with pytest.raises(InvalidParameterError, match="exactly the dates of returns"):
+        F.factor_exposures(r, factors.iloc[1:])
+
+
+# ----------------------------------------------------------------------------- one call, rolling
+
+
+def test_decompose_one_call_and_alerts():
+    m = simulate_market(n_assets=6, n_periods=700, seed=8)
+    r = np.expm1(m.returns)
+    w = pd.Series([0.5, 0.1, 0.1, 0.1, 0.1, 0.1], index=r.columns)
+    d = D.decompose(
+        w,
+        returns=r,
+        groups=m.groups,
+        stress_windows=(1, 5),
+        correlation_blends=(0.0, 1.0),
+        factors=r[["A01"]].rename(columns={"A01": "MKT"}),
+        alert_threshold=0.3,
+    )
+    assert d.group_source == "groups" and d.periods_per_year == 365
+    assert d.assets["component"].sum() == pytest.approx(d.volatility)
+    assert set(d.alerts["name"]) >= {"A01"}
+    assert set(d.stress) == {"worst_1", "worst_5", "correlation"}
+    assert list(d.tail.index) == ["historical", "gaussian", "cornish_fisher"]
+    assert d.tail_contributions["historical ES"].sum() == pytest.approx(d.tail.loc["historical", "ES"])
+    assert d.factors.loc["total", "variance"] > 0
+    assert d.summary().shape[0] == 1
+    with pytest.raises(InvalidParameterError, match="needs returns= or covariance="):
+        D.decompose(w)
+
+
+def test_rolling_decompose_matches_pointwise():
+    m = simulate_market(n_assets=4, n_periods=300, seed=9)
+    r = m.returns
+    w = pd.Series([0.4, 0.3, 0.2, 0.1], index=r.columns)
+    roll = D.rolling_decompose(w, r, window=100, step=50)
+    from riskkit.shrinkage import shrink
+
+    last = roll.index[-1]
+    est = shrink(r.loc[:last].iloc[-100:], method="ledoit_wolf", target="constant_correlation")
+    rc = D.risk_contributions(w, est.covariance, periods_per_year=365)
+    assert roll.loc[last, "volatility"] == pytest.approx(rc.attrs["portfolio_volatility"], rel=1e-9)
+    np.testing.assert_allclose(roll.loc[last, r.columns].to_numpy(dtype=float), rc["percent"], rtol=1e-9)
+
+
+def test_inputs_not_modified():
+    m = simulate_market(n_assets=4, n_periods=200, seed=1)
+    r = m.returns.copy()
+    w = pd.Series([0.4, 0.3, 0.2, 0.1], index=r.columns)
+    snap_r, snap_w = r.copy(), w.copy()
+    D.decompose(w, returns=r, stress_windows=(3,), correlation_blends=(0.5,))
+    pd.testing.assert_frame_equal(r, snap_r)
+    pd.testing.assert_series_equal(w, snap_w)
