@@ -293,6 +293,39 @@ def rolling_cases(T: int, N: int) -> list[Case]:
     ]
 
 
+def decomposition_cases(N: int) -> list[Case]:
+    """Decomposition of an N-asset portfolio with a given covariance: every output
+    except stress tests (contributions, clusters, concentration, effective bets)."""
+    from riskkit.decomposition import decompose
+    from riskkit.shrinkage import shrink
+
+    r = _returns(1000, N, seed=2)
+    cov = shrink(r, target="constant_correlation").covariance
+    w = pd.Series(np.random.default_rng(0).uniform(0.5, 1.5, N), index=r.columns)
+    w /= w.sum()
+    ours = Contender(
+        "riskkit decompose",
+        lambda: decompose(w, covariance=cov),
+        lambda res: res.assets["component"].to_numpy(),
+        "contributions, clusters, concentration, effective bets (PCA)",
+    )
+    peers = []
+    try:
+        import riskfolio as rp
+
+        peers.append(
+            Contender(
+                "Riskfolio-Lib Risk_Contribution (MV)",
+                lambda: rp.Risk_Contribution(w.to_frame().to_numpy(), r, cov=cov, rm="MV"),
+                lambda o: np.asarray(o, dtype=float).ravel(),
+                "contributions only",
+            )
+        )
+    except ImportError:
+        pass
+    return [Case("decomposition", f"decomposition, N={N}, given covariance", ours, peers)]
+
+
 # ----------------------------------------------------------------------------- imports
 
 
@@ -402,7 +435,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
     sizes = [(1000, 50), (2520, 500)] if args.quick else [(1000, 50), (2520, 500), (5000, 2000)]
-    cases = shrinkage_cases(sizes) + rolling_cases(*((756, 100) if args.quick else (2520, 500)))
+    cases = (
+        shrinkage_cases(sizes)
+        + rolling_cases(*((756, 100) if args.quick else (2520, 500)))
+        + decomposition_cases(100 if args.quick else 500)
+    )
     rows: list[dict] = []
     for case in cases:
         if args.only and args.only not in case.name:

@@ -287,7 +287,7 @@ def check_covariance(name: str, cov: Any, *, repair: str | None = None) -> pd.Da
     check_same_assets(f"{name} columns", cov.columns, f"{name} index", cov.index)
     if not cov.columns.equals(cov.index):
         raise InvalidParameterError(f"{name} must list its assets in the same order on both axes.")
-    a = check_numeric(name, cov).to_numpy()
+    a = cov.to_numpy(dtype=float) if (cov.dtypes == np.float64).all() else check_numeric(name, cov).to_numpy()
     if not np.isfinite(a).all():
         bad = cov.index[~np.isfinite(a).all(axis=1)]
         raise NonFiniteError(f"{name} has missing or infinite entries in the rows of {format_items(bad)}.")

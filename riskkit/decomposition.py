@@ -9,6 +9,7 @@ effective_number_of_bets  Meucci's diversification distribution and its entropy 
 concentration           Herfindahl indices, effective bets, diversification ratio, largest share
 decompose               all of the above, tail risk, stress and factors in one call -> RiskDecomposition
 rolling_decompose       volatility and contributions over time
+verdict                 a plain-language reading of a decomposition
 
 Euler: with :math:`\\sigma(w) = \\sqrt{w^\\top \\Sigma w}`, the marginal contribution
 is :math:`\\partial\\sigma/\\partial w_i = (\\Sigma w)_i / \\sigma`, the component
@@ -47,6 +48,7 @@ __all__ = [
     "group_contributions",
     "risk_contributions",
     "rolling_decompose",
+    "verdict",
 ]
 
 
@@ -217,7 +219,10 @@ def effective_number_of_bets(
     w = check_weights("weights", weights)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
-    wv, S = w.reindex(cov.index).to_numpy(), cov.to_numpy()
+    return _enb(w.reindex(cov.index).to_numpy(), cov.to_numpy(), cov.index, method)
+
+
+def _enb(wv: np.ndarray, S: np.ndarray, assets: pd.Index, method: str) -> tuple[float, pd.Series]:
     if method == "pca":
         lam, E = np.linalg.eigh(S)
         lam, E = lam[::-1], E[:, ::-1]
@@ -227,7 +232,7 @@ def effective_number_of_bets(
     else:
         t = _minimum_torsion(S)
         p = np.linalg.solve(t.T, wv) * (t @ S @ wv) / float(wv @ S @ wv)
-        index = pd.Index(cov.index, name="bet")
+        index = pd.Index(assets, name="bet")
     pos = p[p > 0]
     enb = float(np.exp(-np.sum(pos * np.log(pos))))
     return enb, pd.Series(p, index=index, name="risk_share")
@@ -275,11 +280,20 @@ def concentration(
     ``diversification_ratio`` :math:`\\sum w_i \\sigma_i / \\sigma_p`,
     ``largest_risk_share`` and ``largest_risk_asset``.
     """
-    rc = contributions if contributions is not None else risk_contributions(weights, covariance)
+    check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
+    if contributions is None:
+        contributions = risk_contributions(weights, covariance)
+        covariance = check_covariance("covariance", covariance)
+    rc = contributions
     aw = rc["weight"].abs() / rc["weight"].abs().sum()
     hhi_w = float((aw**2).sum())
     hhi_r = float((rc["percent"] ** 2).sum())
-    enb, _ = effective_number_of_bets(weights, covariance, method=enb_method)
+    enb, _ = _enb(
+        rc["weight"].to_numpy(),
+        covariance.reindex(index=rc.index, columns=rc.index).to_numpy(),
+        rc.index,
+        enb_method,
+    )
     sigma = float(rc["component"].sum())
     top = rc["percent"].idxmax()
     return pd.Series(
@@ -395,7 +409,8 @@ def decompose(
         A per-period covariance to use instead of estimating one.
     shrinkage : mapping, optional
         Options of :func:`riskkit.shrinkage.shrink`; default Ledoit-Wolf toward
-        constant correlation.
+        the identity, which keeps the correlation structure that clustering looks for
+        (a constant-correlation target with a high intensity flattens it).
     groups : mapping or Series, optional
         Asset -> group. When None, correlated clusters
         (:func:`correlation_clusters` at ``cluster_threshold``) are used.
@@ -430,7 +445,7 @@ def decompose(
     if covariance is None:
         from riskkit.shrinkage import shrink
 
-        opts = dict(shrinkage or {"method": "ledoit_wolf", "target": "constant_correlation"})
+        opts = dict(shrinkage or {"method": "ledoit_wolf"})
         est = shrink(returns, periods_per_year=periods_per_year, **opts)
         covariance, ppy = est.covariance, est.periods_per_year
     elif ppy is None and returns is not None:
@@ -438,8 +453,11 @@ def decompose(
 
         ppy = float(infer_periods_per_year(returns))
     cov = check_covariance("covariance", covariance, repair=repair)
-    rc = risk_contributions(weights, cov, periods_per_year=ppy)
-    sigma = float(rc.attrs["portfolio_volatility"])
+    w = check_weights("weights", weights)
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    scale = 1.0 if ppy is None else np.sqrt(check_real("periods_per_year", ppy, low=0.0, low_open=True))
+    parts, sigma = _euler(w.reindex(cov.index).to_numpy(), cov.to_numpy(), scale)
+    rc = pd.DataFrame(parts, index=cov.index)
     if groups is not None:
         labels, source = (pd.Series(groups) if not isinstance(groups, pd.Series) else groups), "groups"
     else:
@@ -462,7 +480,6 @@ def decompose(
     tail = tail_c = None
     stress: dict = {}
     if returns is not None:
-        w = check_weights("weights", weights)
         results = {
             m: tail_risk(w, returns, alpha=alpha, method=m)
             for m in ("historical", "gaussian", "cornish_fisher")
@@ -526,7 +543,7 @@ def rolling_decompose(
     w = check_weights("weights", weights)
     check_same_assets("weights", w.index, "returns", returns.columns)
     ppy = resolve_periods_per_year(returns, periods_per_year)
-    opts = dict(shrinkage or {"method": "ledoit_wolf", "target": "constant_correlation"})
+    opts = dict(shrinkage or {"method": "ledoit_wolf"})
     roll = rolling_shrink(returns, window=window, step=step, **opts)
     wv = w.reindex(roll.assets).to_numpy()
     Sw = np.einsum("kij,j->ki", roll.covariances, wv)
@@ -536,3 +553,37 @@ def rolling_decompose(
     out.insert(0, "effective_risk_assets", 1.0 / np.sum(pct**2, axis=1))
     out.insert(0, "volatility", np.sqrt(var * ppy))
     return out
+
+
+def verdict(result: RiskDecomposition, /) -> str:
+    """A plain-language reading of a :class:`RiskDecomposition`, for reports."""
+    c = result.concentration
+    a = result.assets
+    top = c["largest_risk_asset"]
+    unit = "a year" if result.periods_per_year is not None else "per period"
+    lines = [
+        f"Portfolio volatility is {result.volatility:.1%} {unit}.",
+        f"The largest single source of risk is {top}: {c['largest_risk_share']:.1%} of the risk "
+        f"for {a.loc[top, 'weight']:.1%} of the weight.",
+        "By risk contributions the portfolio behaves like "
+        f"{c['effective_risk_assets']:.1f} equally risky assets "
+        f"(it holds {len(a)}); by independent bets ({c['enb_method']}) like {c['effective_bets']:.1f}.",
+    ]
+    if c["enb_method"] == "pca" and c["effective_bets"] < 1.5:
+        lines.append(
+            "Almost all the risk is one common factor: the assets move together, so holding more of them "
+            "diversifies little."
+        )
+    g = result.groups.iloc[0]
+    kind = "group" if result.group_source == "groups" else "correlated cluster"
+    lines.append(
+        f"The largest {kind}, {result.groups.index[0]} ({int(g['n_assets'])} assets), "
+        f"carries {g['percent']:.1%} "
+        f"of the risk for {g['weight']:.1%} of the weight."
+    )
+    if len(result.alerts):
+        names = ", ".join(f"{r.name} ({r.risk_share:.0%})" for r in result.alerts.itertuples())
+        lines.append(f"Above the {result.alerts['threshold'].iloc[0]:.0%} alert threshold: {names}.")
+    else:
+        lines.append("No asset or group exceeds the alert threshold: no single position dominates the risk.")
+    return " ".join(lines)

@@ -6,6 +6,8 @@ plot_prices              price paths rebased to 1 on a log scale, optional shade
 plot_correlation_heatmaps  correlation matrices side by side (e.g. sample vs shrunk)
 plot_eigenvalues         eigenvalue spectra of several covariance estimates
 plot_estimation_error    loss improvement over the sample covariance as T/N varies
+plot_shares              side-by-side bars of shares (weight vs risk, ES contributions, factors)
+plot_rolling_risk        volatility and risk shares through time
 
 Functions take riskkit results or DataFrames and never change global
 matplotlib or seaborn settings (styles are applied in a context).
@@ -20,7 +22,14 @@ import pandas as pd
 
 from riskkit._validation import check_frame
 
-__all__ = ["plot_correlation_heatmaps", "plot_eigenvalues", "plot_estimation_error", "plot_prices"]
+__all__ = [
+    "plot_correlation_heatmaps",
+    "plot_eigenvalues",
+    "plot_estimation_error",
+    "plot_prices",
+    "plot_rolling_risk",
+    "plot_shares",
+]
 
 _STYLE = "whitegrid"
 
@@ -200,5 +209,72 @@ def plot_estimation_error(table: pd.DataFrame, /, *, figsize: tuple[float, float
         ax.set_xlabel("observations per asset, T/N (log scale)")
         ax.set_ylabel("loss reduction vs sample covariance (%)")
         ax.legend(frameon=False, fontsize="small")
+    plt.close(fig)
+    return fig
+
+
+def plot_shares(
+    table: pd.DataFrame,
+    /,
+    *,
+    columns: Mapping[str, str] | None = None,
+    title: str | None = None,
+    percent: bool = True,
+    figsize: tuple[float, float] | None = None,
+):
+    """Horizontal bars comparing shares per row, one colour per column.
+
+    ``columns`` maps column names of ``table`` to legend labels (default: all
+    columns as they are). For a decomposition: ``{"weight": "weight",
+    "percent": "share of risk"}`` shows which positions carry more risk than
+    capital. Rows keep the table's order.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    columns = dict(columns) if columns else {c: str(c) for c in table.columns}
+    data = table[list(columns)].rename(columns=columns)
+    long = (
+        data.rename_axis(index="item")
+        .reset_index()
+        .melt(id_vars="item", var_name="measure", value_name="value")
+    )
+    long["item"] = long["item"].astype(str)
+    height = max(2.5, 0.35 * len(data) * max(1, len(columns) / 2) + 1.0)
+    with sns.axes_style(_STYLE):
+        fig, ax = plt.subplots(figsize=figsize or (8.0, height), layout="constrained")
+        sns.barplot(data=long, y="item", x="value", hue="measure", orient="h", ax=ax)
+        ax.axvline(0.0, color="0.3", lw=0.8)
+        ax.set_ylabel("")
+        ax.set_xlabel("")
+        if percent:
+            ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        ax.legend(frameon=False, fontsize="small", loc="best")
+        if title:
+            ax.set_title(title)
+    plt.close(fig)
+    return fig
+
+
+def plot_rolling_risk(table: pd.DataFrame, /, *, top: int = 6, figsize: tuple[float, float] = (10.0, 6.0)):
+    """Volatility (top panel) and the ``top`` largest average risk shares (bottom) through time.
+
+    ``table`` is the output of :func:`riskkit.decomposition.rolling_decompose`.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    shares = table.drop(columns=["volatility", "effective_risk_assets"])
+    keep = shares.mean().sort_values(ascending=False).index[:top]
+    with sns.axes_style(_STYLE):
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=figsize, sharex=True, layout="constrained")
+        ax1.plot(table.index, table["volatility"], color="0.2", lw=1.2)
+        ax1.set_ylabel("volatility (annualised)")
+        ax1.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        for col in keep:
+            ax2.plot(shares.index, shares[col], lw=1.0, label=str(col))
+        ax2.set_ylabel("share of risk")
+        ax2.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        ax2.legend(frameon=False, fontsize="small", ncol=3)
     plt.close(fig)
     return fig

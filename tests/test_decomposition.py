@@ -292,7 +292,7 @@ def test_rolling_decompose_matches_pointwise():
     from riskkit.shrinkage import shrink
 
     last = roll.index[-1]
-    est = shrink(r.loc[:last].iloc[-100:], method="ledoit_wolf", target="constant_correlation")
+    est = shrink(r.loc[:last].iloc[-100:], method="ledoit_wolf")
     rc = D.risk_contributions(w, est.covariance, periods_per_year=365)
     assert roll.loc[last, "volatility"] == pytest.approx(rc.attrs["portfolio_volatility"], rel=1e-9)
     np.testing.assert_allclose(roll.loc[last, r.columns].to_numpy(dtype=float), rc["percent"], rtol=1e-9)
@@ -306,3 +306,15 @@ def test_inputs_not_modified():
     D.decompose(w, returns=r, stress_windows=(3,), correlation_blends=(0.5,))
     pd.testing.assert_frame_equal(r, snap_r)
     pd.testing.assert_series_equal(w, snap_w)
+
+
+def test_verdict_reads_the_numbers():
+    w, cov = published()
+    d = D.decompose(w, covariance=cov, groups={"A": "g1", "B": "g1", "C": "g2"}, alert_threshold=0.5)
+    text = D.verdict(d)
+    assert "20.9% per period" in text
+    assert "A: 70.4% of the risk for 50.0% of the weight" in text
+    assert "g1 (2 assets), carries 86.4%" in text
+    assert "A (70%)" in text and "g1 (86%)" in text
+    quiet = D.verdict(D.decompose(w, covariance=cov, alert_threshold=0.99))
+    assert "No asset or group exceeds the alert threshold" in quiet

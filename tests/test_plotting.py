@@ -40,3 +40,20 @@ def test_plots_leave_inputs_alone():
     p = m.prices.copy()
     plotting.plot_prices(m.prices)
     pd.testing.assert_frame_equal(p, m.prices)
+
+
+def test_shares_and_rolling_risk_plots():
+    from riskkit import decomposition as D
+
+    m = simulate_market(n_assets=4, n_periods=400, seed=2)
+    w = pd.Series(0.25, index=m.returns.columns)
+    d = D.decompose(w, returns=m.returns)
+    fig = plotting.plot_shares(d.assets, columns={"weight": "weight", "percent": "share of risk"}, title="x")
+    ax = fig.axes[0]
+    assert ax.get_title() == "x"
+    widths = sorted(round(p.get_width(), 10) for p in ax.patches if p.get_height() > 0)
+    expected = sorted(round(v, 10) for v in [*d.assets["weight"], *d.assets["percent"]])
+    assert widths == expected
+    roll = D.rolling_decompose(w, m.returns, window=100, step=50)
+    fig = plotting.plot_rolling_risk(roll, top=2)
+    assert len(fig.axes[1].get_lines()) == 2
