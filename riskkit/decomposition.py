@@ -141,8 +141,11 @@ def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series
     if g.isna().any():
         raise InvalidParameterError(f"groups has no group for {format_items(g.index[g.isna()])}.")
     agg = contributions[["weight", "component", "percent"]].groupby(g.to_numpy(), sort=False).sum()
-    agg["n_assets"] = g.value_counts().reindex(agg.index).to_numpy()
-    agg["members"] = [", ".join(map(str, g.index[g.to_numpy() == k])) for k in agg.index]
+    members: dict = {}
+    for asset, k in zip(g.index, g.to_numpy(), strict=True):
+        members.setdefault(k, []).append(str(asset))
+    agg["n_assets"] = [len(members[k]) for k in agg.index]
+    agg["members"] = [", ".join(members[k]) for k in agg.index]
     agg.index.name = "group"
     return agg.sort_values("percent", ascending=False, kind="stable")
 
