@@ -10,6 +10,8 @@ decomposition  risk by asset, group, cluster; concentration; decompose() in one 
 tail         VaR and expected shortfall with contributions
 stress       scenario, correlation and worst-window stress tests
 factors      factor exposures (statsmodels OLS) and the factor split of risk
+rebalancing  policies, costs, and backtests of many configurations in one pass
+metrics      performance statistics, drawdowns, rebalancing premium
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -36,9 +38,11 @@ _SUBMODULES = (
     "decomposition",
     "evaluation",
     "estimators",
+    "metrics",
     "exceptions",
     "factors",
     "plotting",
+    "rebalancing",
     "reports",
     "shrinkage",
     "simulation",
@@ -58,7 +62,9 @@ if TYPE_CHECKING:  # pragma: no cover
         evaluation,
         exceptions,
         factors,
+        metrics,
         plotting,
+        rebalancing,
         reports,
         shrinkage,
         simulation,

@@ -123,6 +123,8 @@ def check_numeric(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     Returns a float64 copy. Columns of strings holding numbers (``"1.5"``) are
     converted; anything else raises :class:`NonNumericError`.
     """
+    if len(frame.columns) and (frame.dtypes == np.float64).all():
+        return frame.copy()
     out = {}
     problems = []
     for col in frame.columns:
@@ -151,6 +153,8 @@ def check_numeric(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def check_no_missing(name: str, frame: pd.DataFrame, *, hint: str = "") -> None:
     """No NaN anywhere; the error lists the assets and dates."""
+    if not np.isnan(frame.to_numpy(dtype=float)).any():
+        return
     mask = frame.isna()
     if mask.to_numpy().any():
         raise MissingDataError(
@@ -160,7 +164,10 @@ def check_no_missing(name: str, frame: pd.DataFrame, *, hint: str = "") -> None:
 
 def check_no_inf(name: str, frame: pd.DataFrame) -> None:
     """No +/-inf anywhere; the error lists the assets and dates."""
-    mask = pd.DataFrame(np.isinf(frame.to_numpy()), index=frame.index, columns=frame.columns)
+    inf = np.isinf(frame.to_numpy(dtype=float))
+    if not inf.any():
+        return
+    mask = pd.DataFrame(inf, index=frame.index, columns=frame.columns)
     if mask.to_numpy().any():
         raise NonFiniteError(f"{name} has infinite value(s): {format_cells(mask)}.")
 

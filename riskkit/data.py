@@ -388,6 +388,8 @@ def _check_index(name: str, index: pd.Index) -> None:
 
 
 def _check_positive(name: str, values: pd.DataFrame) -> None:
+    if not (values.to_numpy() <= 0).any():
+        return
     mask = values <= 0
     if mask.to_numpy().any():
         raise NonPositivePriceError(f"{name} must be positive; zero or negative at {format_cells(mask)}.")

@@ -1,0 +1,131 @@
+"""Performance and risk statistics of value paths and backtests.
+
+Contents
+--------
+performance        CAGR, volatility, Sharpe, Sortino, drawdowns, Calmar, VaR/ES of a value path
+drawdowns          the drawdown path and the worst episode (depth, duration, recovery)
+backtest_summary   performance plus turnover, costs, tracking error and the rebalancing premium
+
+Annualisation uses ``periods_per_year`` (365 for 24/7 data, 252 for business days).
+Returns are simple period returns of the value path; Sharpe and Sortino use the
+arithmetic mean excess return times ``periods_per_year`` over the annualised
+(downside) deviation; CAGR is :math:`(V_T / V_0)^{\\text{ppy}/T} - 1`.
+
+Rebalancing premium (per year, in log growth, against buy-and-hold of the starting target):
+
+* ``drift term``: constant-mix target (rebalanced every period, no costs) minus buy-and-hold;
+* ``rebalancing term``: the policy before costs minus the constant-mix target (trading only
+  on the policy's dates);
+* ``cost term``: the log value paid in costs (negative).
+
+The three terms add up to the policy's log growth minus buy-and-hold's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskkit._validation import check_real
+
+__all__ = ["backtest_summary", "drawdowns", "performance"]
+
+
+def drawdowns(values: pd.Series, /) -> tuple[pd.Series, dict]:
+    """Drawdown path :math:`V_t / \\max_{s \\le t} V_s - 1` and the worst episode.
+
+    The episode dict: ``max_drawdown`` (negative), ``peak``, ``trough``,
+    ``recovery`` (first date back at the peak, or None), ``duration`` (periods
+    from peak to recovery, or to the end if not recovered) and
+    ``recovery_periods`` (trough to recovery, or None).
+    """
+    v = values.to_numpy(dtype=float)
+    peak = np.maximum.accumulate(v)
+    dd = v / peak - 1.0
+    trough = int(np.argmin(dd))
+    peak_i = int(np.argmax(v[: trough + 1])) if trough > 0 else 0
+    after = np.flatnonzero(v[trough:] >= v[peak_i])
+    rec = trough + int(after[0]) if len(after) and dd[trough] < 0 else None
+    info = {
+        "max_drawdown": float(dd[trough]),
+        "peak": values.index[peak_i],
+        "trough": values.index[trough],
+        "recovery": values.index[rec] if rec is not None else None,
+        "duration": (rec if rec is not None else len(v) - 1) - peak_i,
+        "recovery_periods": (rec - trough) if rec is not None else None,
+    }
+    return pd.Series(dd, index=values.index, name="drawdown"), info
+
+
+def performance(
+    values: pd.Series | pd.DataFrame,
+    /,
+    *,
+    periods_per_year: float,
+    risk_free: float = 0.0,
+    alpha: float = 0.95,
+) -> pd.DataFrame:
+    """Statistics of one value path (Series) or several (DataFrame columns).
+
+    ``risk_free`` is an annual rate (simple, converted per period by division).
+    """
+    ppy = check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    rows = {}
+    for col in frame.columns:
+        v = frame[col]
+        r = v.pct_change().iloc[1:].to_numpy()
+        n = len(r)
+        years = n / ppy
+        cagr = (v.iloc[-1] / v.iloc[0]) ** (1.0 / years) - 1.0
+        excess = r - risk_free / ppy
+        vol = float(np.std(r, ddof=1) * np.sqrt(ppy))
+        downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * np.sqrt(ppy))
+        _, dd = drawdowns(v)
+        k = max(int(np.ceil(n * (1 - alpha) - 1e-12)), 1)
+        worst = np.sort(r)[:k]
+        rows[col] = {
+            "cagr": cagr,
+            "volatility": vol,
+            "sharpe": float(np.mean(excess) * ppy / vol) if vol > 0 else np.nan,
+            "sortino": float(np.mean(excess) * ppy / downside) if downside > 0 else np.nan,
+            "max_drawdown": dd["max_drawdown"],
+            "drawdown_duration": dd["duration"],
+            "recovery_periods": dd["recovery_periods"],
+            "calmar": float(cagr / -dd["max_drawdown"]) if dd["max_drawdown"] < 0 else np.nan,
+            f"VaR {alpha:.0%}": float(-worst[-1]),
+            f"ES {alpha:.0%}": float(-worst.mean()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def backtest_summary(result, /, *, risk_free: float = 0.0) -> pd.DataFrame:
+    """Per configuration: :func:`performance`, rebalances, annual turnover, costs,
+    cost drag, tracking error against the constant-mix target, and the
+    rebalancing premium against buy-and-hold split into drift, rebalancing and cost terms."""
+    ppy = result.periods_per_year
+    if ppy is None:
+        raise ValueError(
+            "the backtest's periods_per_year is unknown; pass the prices with a regular calendar."
+        )
+    values = result.values
+    out = performance(values, periods_per_year=ppy, risk_free=risk_free)
+    years = (len(values) - 1) / ppy
+    out["rebalances"] = result.rebalanced.sum().to_numpy()
+    out["annual_turnover"] = result.turnover.sum().to_numpy() / years
+    out["costs_paid"] = result.costs.sum().to_numpy()
+    after = values.to_numpy()
+    log_cost = np.log1p(result.costs.to_numpy() / after).sum(axis=0)
+    out["cost_drag"] = log_cost / years
+    r = values.pct_change().iloc[1:].to_numpy()
+    rt = result.target_values.pct_change().iloc[1:].to_numpy()[:, None]
+    out["tracking_error"] = np.std(r - rt, axis=0, ddof=1) * np.sqrt(ppy)
+    log_g = np.log(after[-1] / after[0])
+    log_target = float(np.log(result.target_values.iloc[-1] / result.target_values.iloc[0]))
+    log_bh = float(np.log(result.buy_and_hold.iloc[-1] / result.buy_and_hold.iloc[0]))
+    out["premium_vs_buy_and_hold"] = (log_g - log_bh) / years
+    out["drift_term"] = (log_target - log_bh) / years
+    out["rebalancing_term"] = (log_g + log_cost - log_target) / years
+    out["cost_term"] = -log_cost / years
+    out.index.name = "config"
+    return out
