@@ -12,6 +12,7 @@ stress       scenario, correlation and worst-window stress tests
 factors      factor exposures (statsmodels OLS) and the factor split of risk
 rebalancing  policies, costs, and backtests of many configurations in one pass
 metrics      performance statistics, drawdowns, rebalancing premium
+trades       today's trade list from holdings, prices, cash and targets
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -44,6 +45,7 @@ _SUBMODULES = (
     "plotting",
     "rebalancing",
     "reports",
+    "trades",
     "shrinkage",
     "simulation",
     "stress",
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
         plotting,
         rebalancing,
         reports,
+        trades,
         shrinkage,
         simulation,
         stress,

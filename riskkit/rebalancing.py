@@ -74,6 +74,8 @@ class Calendar:
     anchor: Literal["start", "end"] = "start"
 
     def __post_init__(self):
+        if self.every is not None and self.freq == "M":
+            object.__setattr__(self, "freq", None)  # Calendar(every=n): the default freq does not apply
         if (self.freq is None) == (self.every is None):
             raise InvalidParameterError("Calendar needs exactly one of freq= or every=.")
         if self.freq is not None:

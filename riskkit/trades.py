@@ -1,0 +1,222 @@
+"""Today's trade list: from holdings, prices, cash and target weights to orders.
+
+Contents
+--------
+trade_list   buys and sells in units and notional, lot sizes and minimum notional,
+             estimated costs, post-trade weights and residual cash
+TradeList    the result, with the reason for each trade
+
+Rules: the portfolio value is holdings at today's prices plus cash. Target values
+are set on the value left after estimated costs (so the costs are paid from cash
+and the portfolio ends fully invested at the target, up to rounding). Orders are
+rounded toward zero to whole lots, never up, and orders below ``min_notional`` are
+dropped; if rounding leaves cash negative, buys are cut lot by lot, largest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from riskkit._validation import check_real, check_weights, format_items
+from riskkit.exceptions import DataError, InvalidParameterError
+from riskkit.rebalancing import Costs
+
+__all__ = ["TradeList", "trade_list"]
+
+
+@dataclass(frozen=True, eq=False)
+class TradeList:
+    """Orders for today.
+
+    trades : DataFrame, one row per asset: price, units (before, trade, after),
+        side, notional, cost, weights (before, target, after), drift and reason
+    value_before : float (holdings + cash)
+    costs : float
+    cash_after : float
+    value_after : float (value_before - costs)
+    """
+
+    trades: pd.DataFrame
+    value_before: float
+    costs: float
+    cash_after: float
+    value_after: float
+    info: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        """Only the assets with a trade."""
+        return self.trades[self.trades["side"] != "hold"]
+
+    def summary(self) -> pd.DataFrame:
+        t = self.trades
+        return pd.DataFrame(
+            [
+                {
+                    "value_before": self.value_before,
+                    "buys": float(t.loc[t["side"] == "buy", "notional"].sum()),
+                    "sells": float(-t.loc[t["side"] == "sell", "notional"].sum()),
+                    "orders": int((t["side"] != "hold").sum()),
+                    "costs": self.costs,
+                    "cash_after": self.cash_after,
+                    "cash_weight_after": self.cash_after / self.value_after,
+                    "max_abs_drift_after": float((t["weight_after"] - t["target"]).abs().max()),
+                }
+            ],
+            index=["trade list"],
+        )
+
+
+def trade_list(
+    holdings: pd.Series,
+    prices: pd.Series,
+    target: pd.Series,
+    /,
+    *,
+    cash: float = 0.0,
+    lot_sizes: pd.Series | float | None = None,
+    min_notional: float = 0.0,
+    costs: Costs | None = None,
+    allow_leverage: bool = False,
+) -> TradeList:
+    """Orders that bring ``holdings`` (units) to ``target`` weights at ``prices``.
+
+    Parameters
+    ----------
+    holdings : Series
+        Units held by asset (assets of the target not held may be absent).
+    prices : Series
+        Today's price of every asset held or targeted.
+    target : Series
+        Target weights summing to 1 (unless ``allow_leverage``).
+    cash : float
+        Cash held (currency).
+    lot_sizes : Series or float, optional
+        Trade units in multiples of this (e.g. 1 share, 0.001 BTC).
+    min_notional : float
+        Orders smaller than this (currency) are not placed.
+    costs : Costs, optional
+        Cost model (proportional bps, fixed per order, impact); minimum trade
+        size is taken from ``min_notional``.
+    """
+    costs = costs or Costs()
+    tgt = check_weights("target", target)
+    if not allow_leverage and abs(tgt.sum() - 1.0) > 1e-9:
+        raise InvalidParameterError(
+            f"target weights sum to {tgt.sum():.6g}, not 1; pass allow_leverage=True for other totals."
+        )
+    held = check_weights("holdings", holdings, allow_zero_sum=True)
+    px = check_weights("prices", prices, allow_zero_sum=True)
+    assets = held.index.union(tgt.index, sort=False)
+    missing = assets.difference(px.index)
+    if len(missing):
+        raise InvalidParameterError(f"prices are missing for {format_items(missing)}.")
+    if (px.reindex(assets) <= 0).any():
+        bad = assets[(px.reindex(assets) <= 0).to_numpy()]
+        raise DataError(f"prices must be positive; not for {format_items(bad)}.")
+    cash = check_real("cash", cash)
+    min_notional = check_real("min_notional", min_notional, low=0.0)
+    p = px.reindex(assets).to_numpy()
+    u0 = held.reindex(assets, fill_value=0.0).to_numpy()
+    w_t = tgt.reindex(assets, fill_value=0.0).to_numpy()
+    lots = _lots(lot_sizes, assets)
+    prop = _prop(costs, assets)
+    value = float(u0 @ p + cash)
+    if value <= 0:
+        raise DataError(f"the portfolio value (holdings + cash) is {value:.6g}; nothing to allocate.")
+
+    def plan(investable: float):
+        units = (w_t * investable - u0 * p) / p
+        has_lot = lots > 0
+        units[has_lot] = np.trunc(units[has_lot] / lots[has_lot]) * lots[has_lot]  # toward zero
+        notional = units * p
+        notional[np.abs(notional) < min_notional] = 0.0
+        units = np.where(notional == 0.0, 0.0, units)
+        return units, notional
+
+    def cost_of(notional: np.ndarray) -> np.ndarray:
+        x = np.abs(notional)
+        u = x / value
+        c = prop * x + value * (costs.impact[0] * u + costs.impact[1] * u**1.5) + costs.fixed * (x > 0)
+        return np.where(x > 0, c, 0.0)
+
+    units, notional = plan(value)
+    for _ in range(3):  # costs are paid from cash: target the value left after them
+        units, notional = plan(value - float(cost_of(notional).sum()))
+    cost = cost_of(notional)
+    cash_after = cash - float(notional.sum()) - float(cost.sum())
+    if cash_after < -1e-9 * value:  # rounding and costs overdrew cash: cut buys, largest first
+        for i in np.argsort(-notional):
+            if notional[i] > 0 and lots[i] == 0:  # no lot size: cut exactly the shortfall
+                cut = min(notional[i], -cash_after)
+                notional[i] -= cut
+                units[i] = notional[i] / p[i]
+                cost = cost_of(notional)
+                cash_after = cash - float(notional.sum()) - float(cost.sum())
+            while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
+                units[i] -= lots[i]
+                new_notional = units[i] * p[i]
+                if abs(new_notional) < min_notional:
+                    units[i], new_notional = 0.0, 0.0
+                delta = notional[i] - new_notional
+                notional[i] = new_notional
+                cost = cost_of(notional)
+                cash_after = cash - float(notional.sum()) - float(cost.sum())
+                if delta == 0:
+                    break
+            if cash_after >= 0:
+                break
+    u1 = u0 + units
+    value_after = value - float(cost.sum())
+    w_before = u0 * p / value
+    w_after = u1 * p / value_after
+    side = np.where(units > 0, "buy", np.where(units < 0, "sell", "hold"))
+    drift = w_before - w_t
+    reason = np.where(
+        side == "sell",
+        np.where(drift > 0, "above target (ran up or overweight): sell", "sell"),
+        np.where(side == "buy", np.where(drift < 0, "below target (fell or underweight): buy", "buy"), ""),
+    )
+    trades = pd.DataFrame(
+        {
+            "price": p,
+            "units_before": u0,
+            "units_trade": units,
+            "units_after": u1,
+            "side": side,
+            "notional": notional,
+            "cost": cost,
+            "weight_before": w_before,
+            "target": w_t,
+            "weight_after": w_after,
+            "drift": drift,
+            "reason": reason,
+        },
+        index=pd.Index(assets, name="asset"),
+    )
+    return TradeList(trades, value, float(cost.sum()), float(cash_after), float(value_after))
+
+
+def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:
+    if lot_sizes is None:
+        return np.zeros(len(assets))  # no rounding
+    if isinstance(lot_sizes, pd.Series):
+        missing = assets.difference(lot_sizes.index)
+        if len(missing):
+            raise InvalidParameterError(f"lot_sizes is missing {format_items(missing)}.")
+        lots = lot_sizes.reindex(assets).to_numpy(dtype=float)
+    else:
+        lots = np.full(len(assets), check_real("lot_sizes", lot_sizes, low=0.0, low_open=True))
+    if (lots <= 0).any() or not np.isfinite(lots).all():
+        raise InvalidParameterError("lot sizes must be positive and finite.")
+    return lots
+
+
+def _prop(costs: Costs, assets: pd.Index) -> np.ndarray:
+    if isinstance(costs.proportional, Mapping):
+        return np.array([costs.proportional.get(a, 0.0) for a in assets]) * 1e-4
+    return np.full(len(assets), float(costs.proportional) * 1e-4)

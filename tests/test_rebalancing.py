@@ -1,0 +1,259 @@
+"""riskkit.rebalancing, riskkit.metrics and riskkit.trades."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit import metrics
+from riskkit.exceptions import InvalidParameterError, MissingDataError
+from riskkit.rebalancing import (
+    Calendar,
+    Config,
+    Costs,
+    Never,
+    RiskBudgetTrigger,
+    Threshold,
+    VolatilityTrigger,
+    backtest,
+    drift,
+    sweep,
+)
+from riskkit.simulation import simulate_market
+from riskkit.trades import trade_list
+
+
+def two_assets(path_a, path_b, start="2024-01-01"):
+    idx = pd.date_range(start, periods=len(path_a), freq="D", name="date")
+    return pd.DataFrame({"A": path_a, "B": path_b}, index=idx)
+
+
+W5050 = pd.Series({"A": 0.5, "B": 0.5})
+
+
+def test_drift_one_period_by_hand():
+    prices = two_assets([100.0, 120.0], [100.0, 90.0])
+    res = backtest(prices, W5050, [Config("hold", Never())])
+    w = res.weights["hold"].iloc[1]
+    assert w["A"] == pytest.approx(0.5 * 1.2 / (0.5 * 1.2 + 0.5 * 0.9))
+    np.testing.assert_allclose(drift(np.array([0.5, 0.5]), np.array([0.2, -0.1])), w.to_numpy())
+    assert res.values["hold"].iloc[1] == pytest.approx(1_000_000 * 1.05)
+
+
+def test_threshold_fires_exactly_when_the_band_is_crossed():
+    # A rises 2% a day, B flat: w_A = 0.5 g / (0.5 g + 0.5); |w_A - 0.5| > 0.05 first when g > 11/9
+    g = 1.02 ** np.arange(15)
+    prices = two_assets(100 * g, np.full(15, 100.0))
+    res = backtest(prices, W5050, [Config("band", Threshold(0.05))])
+    first = int(np.argmax(res.rebalanced["band"].to_numpy()))
+    assert g[first] > 11 / 9 >= g[first - 1]
+    assert res.weights["band"].iloc[first]["A"] == pytest.approx(0.5)
+
+
+def test_band_edge_rebalancing_lands_on_the_edge():
+    g = 1.02 ** np.arange(15)
+    prices = two_assets(100 * g, np.full(15, 100.0))
+    abs_res = backtest(prices, W5050, [Config("edge", Threshold(0.05, to="edge"))])
+    assert abs_res.rebalanced["edge"].any()
+    t = int(np.argmax(abs_res.rebalanced["edge"].to_numpy()))
+    assert abs_res.weights["edge"].iloc[t]["A"] == pytest.approx(0.55, abs=1e-12)
+    g40 = 1.02 ** np.arange(40)
+    rel = backtest(
+        two_assets(100 * g40, np.full(40, 100.0)),
+        W5050,
+        [Config("edge", Threshold(0.2, kind="relative", to="edge"))],
+    )
+    assert rel.rebalanced["edge"].any()
+    t = int(np.argmax(rel.rebalanced["edge"].to_numpy()))
+    assert rel.weights["edge"].iloc[t]["A"] == pytest.approx(0.5 * 1.2, abs=1e-12)
+    half = backtest(prices, W5050, [Config("half", Threshold(0.05, to=0.5))])
+    assert half.rebalanced["half"].any()
+    t = int(np.argmax(half.rebalanced["half"].to_numpy()))
+    prev = half.weights["half"].iloc[t - 1].to_numpy()
+    before = drift(prev, np.array([0.02, 0.0]))[0]
+    assert half.weights["half"].iloc[t]["A"] == pytest.approx(before + 0.5 * (0.5 - before))
+
+
+def test_value_conservation_with_costs():
+    m = simulate_market(n_assets=4, n_periods=400, seed=3)
+    w = pd.Series(0.25, index=m.prices.columns)
+    c = Costs(proportional=25, fixed=50.0, impact=(0.001, 0.01))
+    res = backtest(m.prices, w, [Config("m", Calendar("M"), c)])
+    v, cost = res.values["m"].to_numpy(), res.costs["m"].to_numpy()
+    r = m.prices.pct_change().to_numpy()
+    W = res.weights["m"].to_numpy()
+    for t in np.flatnonzero(res.rebalanced["m"].to_numpy()):
+        before = v[t - 1] * (1 + W[t - 1] @ r[t])
+        assert before == pytest.approx(v[t] + cost[t], rel=1e-12)
+        trade = np.abs(W[t] - W[t - 1] * (1 + r[t]) / (1 + W[t - 1] @ r[t])) * before
+        expected = (
+            (25e-4 * trade).sum()
+            + 50.0 * (trade > 0).sum()
+            + before * (0.001 * trade / before + 0.01 * (trade / before) ** 1.5).sum()
+        )
+        assert cost[t] == pytest.approx(expected, rel=1e-9)
+
+
+def test_no_drift_means_no_trade_and_never_is_buy_and_hold():
+    flat = two_assets(np.full(40, 100.0), np.full(40, 50.0))
+    res = backtest(flat, W5050, [Config("m", Calendar("W")), Config("b", Threshold(0.01))])
+    assert res.turnover.to_numpy().sum() == 0 and not res.rebalanced.to_numpy().any()
+    m = simulate_market(n_assets=5, n_periods=300, seed=1)
+    w = pd.Series(0.2, index=m.prices.columns)
+    res = backtest(m.prices, w, [Config("never", Never())])
+    np.testing.assert_allclose(res.values["never"], res.buy_and_hold, rtol=1e-12)
+    hold = (m.prices / m.prices.iloc[0] * 0.2 * 1e6).sum(axis=1)
+    np.testing.assert_allclose(res.values["never"], hold, rtol=1e-12)
+
+
+def test_a_configuration_is_the_same_alone_or_among_others():
+    m = simulate_market(n_assets=6, n_periods=500, seed=2)
+    w = pd.Series(1 / 6, index=m.prices.columns)
+    cfgs = sweep(bands=[0.02, 0.05, 0.1], costs_bps=[0, 20], to=["target", "edge", 0.5])
+    together = backtest(m.prices, w, cfgs)
+    for c in cfgs[::5]:
+        alone = backtest(m.prices, w, [c])
+        pd.testing.assert_series_equal(alone.values[c.name], together.values[c.name])
+        pd.testing.assert_series_equal(alone.costs[c.name], together.costs[c.name])
+
+
+def test_matches_bt_monthly_equal_weight():
+    bt = pytest.importorskip("bt")
+    from riskkit.datasets import load
+
+    prices = load("sp500_stocks").iloc[-1000:]
+    w = pd.Series(1 / prices.shape[1], index=prices.columns)
+    ours = backtest(prices, w, [Config("monthly", Calendar("M"))]).values["monthly"].iloc[-1]
+    strategy = bt.Strategy(
+        "s", [bt.algos.RunMonthly(), bt.algos.SelectAll(), bt.algos.WeighEqually(), bt.algos.Rebalance()]
+    )
+    test = bt.Backtest(strategy, prices, initial_capital=1_000_000.0, integer_positions=False)
+    bt.run(test)
+    assert ours == pytest.approx(test.strategy.values.iloc[-1], rel=1e-9)
+
+
+def test_calendar_dates():
+    idx = pd.date_range("2024-01-29", "2024-03-05", freq="D")
+    start = Calendar("M").dates(idx)
+    end = Calendar("M", anchor="end").dates(idx)
+    assert list(idx[start].strftime("%m-%d")) == ["02-01", "03-01"]
+    assert list(idx[end].strftime("%m-%d")) == ["01-31", "02-29"]
+    assert Calendar(every=10).dates(idx).sum() == 3
+
+
+def test_date_indexed_targets_and_risk_triggers():
+    m = simulate_market(n_assets=4, n_periods=600, seed=4)
+    from riskkit.shrinkage import rolling_shrink
+
+    table = pd.DataFrame(
+        [[0.25] * 4, [0.4, 0.2, 0.2, 0.2]], index=m.prices.index[[0, 300]], columns=m.prices.columns
+    )
+    res = backtest(m.prices, table, [Config("m", Calendar("M"))])
+    assert res.weights["m"].loc[res.rebalanced["m"]].iloc[-1].round(12).tolist() == [0.4, 0.2, 0.2, 0.2]
+    roll = rolling_shrink(m.returns.pipe(np.expm1), window=100, step=20)
+    res = backtest(
+        m.prices,
+        pd.Series(0.25, index=m.prices.columns),
+        [Config("rb", RiskBudgetTrigger(0.02)), Config("vol", VolatilityTrigger(0.05))],
+        covariance=roll,
+    )
+    assert res.rebalanced["rb"].sum() > 0 and res.rebalanced["vol"].sum() > 0
+    assert (
+        not res.rebalanced.loc[: roll.dates[0] - pd.Timedelta(days=1)].to_numpy().any()
+    )  # nothing before the first estimate
+    with pytest.raises(InvalidParameterError, match="pass covariance="):
+        backtest(m.prices, pd.Series(0.25, index=m.prices.columns), [Config("rb", RiskBudgetTrigger(0.02))])
+
+
+def test_bad_input():
+    prices = two_assets([100.0, 101, 102], [50.0, 50, 51])
+    with pytest.raises(InvalidParameterError, match="must sum to 1.*allow_leverage=True"):
+        backtest(prices, pd.Series({"A": 0.6, "B": 0.6}), [Config("m", Calendar("M"))])
+    backtest(prices, pd.Series({"A": 0.6, "B": 0.6}), [Config("m", Calendar("M"))], allow_leverage=True)
+    with pytest.raises(InvalidParameterError, match="target assets missing from prices: 'C'"):
+        backtest(prices, pd.Series({"A": 0.5, "C": 0.5}), [Config("m", Calendar("M"))])
+    with pytest.raises(InvalidParameterError, match="proportional must lie in"):
+        Costs(proportional=-1)
+    with pytest.raises(InvalidParameterError, match=r"band must lie in \(0, 1\)"):
+        Threshold(1.5)
+    with pytest.raises(InvalidParameterError, match=r"band must lie in \(0, 1\)"):
+        Threshold(0.0)
+    gap = prices.copy()
+    gap.iloc[1, 0] = np.nan
+    with pytest.raises(MissingDataError, match="'A' on 1 date"):
+        backtest(gap, W5050, [Config("m", Calendar("M"))])
+    with pytest.raises(InvalidParameterError, match="unique; repeated: 'x'"):
+        backtest(prices, W5050, [Config("x", Never()), Config("x", Calendar("M"))])
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def test_metrics_by_hand():
+    idx = pd.date_range("2024-01-01", periods=5, freq="D")
+    v = pd.Series([100.0, 110.0, 88.0, 99.0, 121.0], index=idx)
+    perf = metrics.performance(v, periods_per_year=365).iloc[0]
+    assert perf["cagr"] == pytest.approx(1.21 ** (365 / 4) - 1)
+    r = np.array([0.1, -0.2, 0.125, 121 / 99 - 1])
+    assert perf["volatility"] == pytest.approx(np.std(r, ddof=1) * np.sqrt(365))
+    assert perf["sharpe"] == pytest.approx(r.mean() * 365 / (np.std(r, ddof=1) * np.sqrt(365)))
+    assert perf["sortino"] == pytest.approx(
+        r.mean() * 365 / (np.sqrt(np.mean(np.minimum(r, 0) ** 2)) * np.sqrt(365))
+    )
+    dd, info = metrics.drawdowns(v)
+    assert info["max_drawdown"] == pytest.approx(88 / 110 - 1)
+    assert info["peak"] == idx[1] and info["trough"] == idx[2] and info["recovery"] == idx[4]
+    assert info["duration"] == 3 and info["recovery_periods"] == 2
+
+
+def test_premium_terms_add_up():
+    m = simulate_market(n_assets=5, n_periods=730, seed=6)
+    w = pd.Series(0.2, index=m.prices.columns)
+    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=30)), Config("n", Never())])
+    s = res.summary()
+    total = s["drift_term"] + s["rebalancing_term"] + s["cost_term"]
+    np.testing.assert_allclose(total, s["premium_vs_buy_and_hold"], atol=1e-12)
+    assert s.loc["n", "premium_vs_buy_and_hold"] == pytest.approx(0.0, abs=1e-12)
+    assert s.loc["m", "cost_term"] < 0
+
+
+# ----------------------------------------------------------------------------- trade list
+
+
+def test_trade_list_by_hand():
+    holdings = pd.Series({"BTC": 1.0, "ETH": 10.0})
+    prices = pd.Series({"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0})
+    target = pd.Series({"BTC": 0.5, "ETH": 0.3, "SOL": 0.2})
+    tl = trade_list(holdings, prices, target, cash=10_000.0)
+    t = tl.trades
+    assert tl.value_before == 100_000.0
+    assert t.loc["BTC", "units_trade"] == pytest.approx(-1 / 6)
+    assert t.loc["SOL", "units_trade"] == pytest.approx(20_000 / 150)
+    assert t.loc["BTC", "reason"].startswith("above target") and t.loc["SOL", "reason"].startswith(
+        "below target"
+    )
+    assert tl.cash_after == pytest.approx(0.0, abs=1e-8)
+    np.testing.assert_allclose(t["weight_after"], t["target"], atol=1e-12)
+    lots = trade_list(
+        holdings,
+        prices,
+        target,
+        cash=10_000.0,
+        lot_sizes=pd.Series({"BTC": 0.01, "ETH": 1, "SOL": 1}),
+        costs=Costs(proportional=10, fixed=1.0),
+        min_notional=100.0,
+    )
+    lt = lots.trades
+    assert lt.loc["BTC", "units_trade"] == pytest.approx(-0.16)
+    assert (np.abs(lt["notional"][lt["notional"] != 0]) >= 100).all()
+    assert lots.cash_after >= 0
+    assert lots.value_before == pytest.approx(lots.value_after + lots.costs)
+    assert lots.costs == pytest.approx(
+        (np.abs(lt["notional"]) * 1e-3).sum() + (lt["side"] != "hold").sum() * 1.0
+    )
+
+
+def test_trade_list_bad_input():
+    with pytest.raises(InvalidParameterError, match="prices are missing for 'SOL'"):
+        trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
+    with pytest.raises(InvalidParameterError, match="sum to 0.9"):
+        trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.9}))
