@@ -68,11 +68,11 @@ if TYPE_CHECKING:  # pragma: no cover
         plotting,
         rebalancing,
         reports,
-        trades,
         shrinkage,
         simulation,
         stress,
         tail,
+        trades,
     )
 
 

@@ -166,7 +166,7 @@ def test_date_indexed_targets_and_risk_triggers():
 
 def test_bad_input():
     prices = two_assets([100.0, 101, 102], [50.0, 50, 51])
-    with pytest.raises(InvalidParameterError, match="must sum to 1.*allow_leverage=True"):
+    with pytest.raises(InvalidParameterError, match=r"must sum to 1.*allow_leverage=True"):
         backtest(prices, pd.Series({"A": 0.6, "B": 0.6}), [Config("m", Calendar("M"))])
     backtest(prices, pd.Series({"A": 0.6, "B": 0.6}), [Config("m", Calendar("M"))], allow_leverage=True)
     with pytest.raises(InvalidParameterError, match="target assets missing from prices: 'C'"):
@@ -199,7 +199,7 @@ def test_metrics_by_hand():
     assert perf["sortino"] == pytest.approx(
         r.mean() * 365 / (np.sqrt(np.mean(np.minimum(r, 0) ** 2)) * np.sqrt(365))
     )
-    dd, info = metrics.drawdowns(v)
+    _, info = metrics.drawdowns(v)
     assert info["max_drawdown"] == pytest.approx(88 / 110 - 1)
     assert info["peak"] == idx[1] and info["trough"] == idx[2] and info["recovery"] == idx[4]
     assert info["duration"] == 3 and info["recovery_periods"] == 2
@@ -255,5 +255,5 @@ def test_trade_list_by_hand():
 def test_trade_list_bad_input():
     with pytest.raises(InvalidParameterError, match="prices are missing for 'SOL'"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
-    with pytest.raises(InvalidParameterError, match="sum to 0.9"):
+    with pytest.raises(InvalidParameterError, match=r"sum to 0\.9"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.9}))
