@@ -8,6 +8,9 @@ plot_eigenvalues         eigenvalue spectra of several covariance estimates
 plot_estimation_error    loss improvement over the sample covariance as T/N varies
 plot_shares              side-by-side bars of shares (weight vs risk, ES contributions, factors)
 plot_rolling_risk        volatility and risk shares through time
+plot_weights             weights through time against their targets (drift)
+plot_heatmap             a metric over a two-parameter grid (band x cost)
+plot_frontier            one metric against another across configurations (cost vs tracking error)
 
 Functions take riskkit results or DataFrames and never change global
 matplotlib or seaborn settings (styles are applied in a context).
@@ -26,9 +29,12 @@ __all__ = [
     "plot_correlation_heatmaps",
     "plot_eigenvalues",
     "plot_estimation_error",
+    "plot_frontier",
+    "plot_heatmap",
     "plot_prices",
     "plot_rolling_risk",
     "plot_shares",
+    "plot_weights",
 ]
 
 _STYLE = "whitegrid"
@@ -276,5 +282,95 @@ def plot_rolling_risk(table: pd.DataFrame, /, *, top: int = 6, figsize: tuple[fl
         ax2.set_ylabel("share of risk")
         ax2.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
         ax2.legend(frameon=False, fontsize="small", ncol=3)
+    plt.close(fig)
+    return fig
+
+
+def plot_weights(
+    weights: Mapping[str, pd.DataFrame],
+    /,
+    *,
+    target: pd.Series | None = None,
+    figsize_per_panel: tuple[float, float] = (10.0, 2.6),
+):
+    """Weights through time, one panel per path (e.g. buy-and-hold vs a policy),
+    with the target as dashed lines."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    n = len(weights)
+    with sns.axes_style(_STYLE):
+        fig, axes = plt.subplots(
+            n,
+            1,
+            figsize=(figsize_per_panel[0], figsize_per_panel[1] * n),
+            sharex=True,
+            sharey=True,
+            layout="constrained",
+            squeeze=False,
+        )
+        palette = sns.color_palette(n_colors=len(next(iter(weights.values())).columns))
+        for ax, (title, w) in zip(axes[:, 0], weights.items(), strict=True):
+            for color, col in zip(palette, w.columns, strict=True):
+                ax.plot(w.index, w[col], lw=1.0, color=color, label=str(col))
+                if target is not None and col in target.index:
+                    ax.axhline(target[col], color=color, lw=0.8, ls="--")
+            ax.set_title(title, fontsize="medium")
+            ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        axes[0, 0].legend(frameon=False, fontsize="small", ncol=min(6, len(palette)), loc="upper left")
+    plt.close(fig)
+    return fig
+
+
+def plot_heatmap(
+    table: pd.DataFrame,
+    /,
+    *,
+    title: str | None = None,
+    fmt: str = ".2%",
+    cmap: str = "viridis",
+    figsize: tuple[float, float] = (7.0, 4.5),
+):
+    """A metric over a two-parameter grid: ``table`` is the pivot (rows x columns)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    with sns.axes_style("white"):
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, ax=ax, annot_kws={"fontsize": 8}, cbar=True)
+        if title:
+            ax.set_title(title)
+    plt.close(fig)
+    return fig
+
+
+def plot_frontier(
+    table: pd.DataFrame,
+    /,
+    *,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    label: str | None = None,
+    figsize: tuple[float, float] = (7.0, 4.5),
+):
+    """Scatter of column ``y`` against ``x`` across configurations (one point per row).
+
+    With ``label``, the names in that column (or the index) annotate the points.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    data = table.reset_index()
+    with sns.axes_style(_STYLE):
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        sns.scatterplot(data=data, x=x, y=y, hue=hue, ax=ax, s=30)
+        if label is not None:
+            for _, row in data.iterrows():
+                ax.annotate(
+                    str(row[label]), (row[x], row[y]), fontsize=7, xytext=(3, 3), textcoords="offset points"
+                )
+        if hue is not None:
+            ax.legend(frameon=False, fontsize="small", title=hue)
     plt.close(fig)
     return fig

@@ -40,6 +40,8 @@ is
 .. math::
 
     \\Sigma = \\sum_s \\pi_s m_s^2 D C_s D + \\sum_s \\pi_s (\\mu_s - \\bar\\mu)(\\mu_s - \\bar\\mu)^\\top .
+
+(:math:`\\mu_s` is a vector: the calm drift may differ by asset.)
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def simulate_market(
     annual_vol: tuple[float, float] | Sequence[float] = (0.4, 1.2),  # a tuple is a range
     market_loading: tuple[float, float] = (0.55, 0.8),
     group_loading: tuple[float, float] = (0.25, 0.45),
-    annual_drift: float = 0.35,
+    annual_drift: float | Sequence[float] = 0.35,
     dof: float = 5.0,
     garch: tuple[float, float] = (0.06, 0.90),
     crash_probability: float = 0.004,
@@ -162,7 +164,9 @@ def simulate_market(
         uniformly; a list or array gives them.
     market_loading, group_loading : (low, high)
         Ranges of the loadings on the market and group factors.
-    annual_drift, crash_annual_drift : float
+    annual_drift : float or sequence of length n_assets
+        Annualised calm-regime log drift, common or per asset (trends).
+    crash_annual_drift : float
         Annualised log drift in calm and crash periods.
     dof : float
         Degrees of freedom of the Student-t shocks (> 4: finite kurtosis).
@@ -239,13 +243,15 @@ def simulate_market(
     sigma = vol / np.sqrt(ppy)
     cov_calm = corr_calm * np.outer(sigma, sigma)
     cov_crash = corr_crash * np.outer(sigma, sigma) * mult**2
-    mu = np.array([annual_drift, crash_annual_drift]) / ppy
+    calm_mu = np.broadcast_to(np.asarray(annual_drift, dtype=float), (n,))
+    mu = np.vstack([calm_mu, np.full(n, float(crash_annual_drift))]) / ppy  # (regime, asset)
 
     p_out = 1.0 / dur
     pi_crash = p_in / (p_in + p_out) if p_in + p_out > 0 else 0.0
     pis = np.array([1 - pi_crash, pi_crash])
     mu_bar = pis @ mu
-    true_cov = pis[0] * cov_calm + pis[1] * cov_crash + float(pis @ (mu - mu_bar) ** 2) * np.ones((n, n))
+    shift = sum(pis[s] * np.outer(mu[s] - mu_bar, mu[s] - mu_bar) for s in (0, 1))
+    true_cov = pis[0] * cov_calm + pis[1] * cov_crash + shift
 
     # --- dynamics
     state = np.empty(t_len, dtype=np.int8)
@@ -271,7 +277,7 @@ def simulate_market(
         h[t] = 1.0 if t == 0 else omega + alpha * h_prev * g_prev + beta * h_prev
         h_prev, g_prev = h[t], g2[t]
     scale = np.sqrt(h) * np.where(state == 1, mult, 1.0)
-    log_ret = mu[state][:, None] + scale[:, None] * shocks * sigma[None, :]
+    log_ret = mu[state] + scale[:, None] * shocks * sigma[None, :]
 
     p0 = np.full(n, 100.0) if start_prices is None else np.asarray(start_prices, dtype=float)
     log_p = np.vstack([np.zeros(n), np.cumsum(log_ret, axis=0)]) + np.log(p0)
