@@ -326,6 +326,56 @@ def decomposition_cases(N: int) -> list[Case]:
     return [Case("decomposition", f"decomposition, N={N}, given covariance", ours, peers)]
 
 
+def backtest_cases() -> list[Case]:
+    """20 assets x 2520 business days (the bundled S&P 500 stocks): one calendar
+    policy and one threshold policy against bt, and 1000 threshold configurations
+    in one pass. Zero costs, fractional positions, final values compared."""
+    from riskkit.datasets import load
+    from riskkit.rebalancing import Calendar, Config, Threshold, backtest, sweep
+
+    prices = load("sp500_stocks").iloc[-2521:]
+    w = pd.Series(1.0 / prices.shape[1], index=prices.columns)
+    last = lambda res: np.array([res.values.iloc[-1, 0]])  # noqa: E731
+    cases = []
+    for label, policy, algo in (
+        ("monthly calendar", Calendar("M"), "RunMonthly"),
+        ("5% relative band, checked daily", Threshold(0.05, kind="relative"), "RunIfOutOfBounds"),
+    ):
+        ours = Contender("riskkit", lambda p=policy: backtest(prices, w, [Config("x", p)]), last)
+        peers = []
+        try:
+            import bt
+
+            def run_bt(algo=algo):
+                run = bt.algos.RunMonthly() if algo == "RunMonthly" else bt.algos.RunIfOutOfBounds(0.05)
+                stack = [bt.algos.SelectAll(), bt.algos.WeighEqually(), run, bt.algos.Rebalance()]
+                if algo == "RunMonthly":
+                    stack = [run, bt.algos.SelectAll(), bt.algos.WeighEqually(), bt.algos.Rebalance()]
+                test = bt.Backtest(
+                    bt.Strategy("s", stack), prices, initial_capital=1_000_000.0, integer_positions=False
+                )
+                bt.run(test)
+                return test.strategy.values.iloc[-1]
+
+            peers.append(Contender("bt", run_bt, lambda v: np.array([float(v)]), "integer_positions=False"))
+        except ImportError:
+            pass
+        cases.append(Case("backtest", f"{label}, 20 assets x 2520 days", ours, peers))
+    grid = sweep(
+        bands=list(np.linspace(0.01, 0.2, 20)),
+        costs_bps=[0.0, 5.0, 10.0, 20.0, 50.0],
+        to=["target", "edge", 0.25, 0.5, 0.75, 1.0, 0.9, 0.8, 0.6, 0.4][:10],
+    )
+    cases.append(
+        Case(
+            "backtest",
+            f"{len(grid)} threshold configurations (band x cost x trade-to), one pass",
+            Contender("riskkit", lambda: backtest(prices, w, grid, record_weights=False), note="2 cores"),
+        )
+    )
+    return cases
+
+
 # ----------------------------------------------------------------------------- imports
 
 
@@ -439,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         shrinkage_cases(sizes)
         + rolling_cases(*((756, 100) if args.quick else (2520, 500)))
         + decomposition_cases(100 if args.quick else 500)
+        + backtest_cases()
     )
     rows: list[dict] = []
     for case in cases:

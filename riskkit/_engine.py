@@ -11,8 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
-def simulate(
+def _simulate(
     R, targets, tgt_row, due, band, relative, mode, edge, is_threshold,
     prop, fixed, min_trade, imp_a, imp_b, V0, record,
     risk_kind, risk_band, budgets, vol_target, covs, cov_row,
@@ -114,3 +113,14 @@ def simulate(
             tracking[t, k] = dev / 2.0
             if record:
                 wpath[t, k, :] = w
+
+
+# one compiled version for a few configurations (no thread start-up), one parallel over configurations
+simulate_serial = njit(cache=True)(_simulate)
+simulate_parallel = njit(cache=True, parallel=True)(_simulate)
+
+
+def simulate(*args) -> None:
+    """Run the kernel; in parallel over configurations when there are enough of them."""
+    K = args[5].shape[0]  # band
+    (simulate_parallel if K >= 8 else simulate_serial)(*args)

@@ -85,14 +85,17 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
         raise CalendarError(
             f"cannot infer periods_per_year from {len(index)} date(s); pass periods_per_year explicitly."
         )
-    spacing = float(np.median((index[1:] - index[:-1]) / pd.Timedelta(days=1)))
+    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, index.unit))  # ticks per day in the index unit
+    stamps = index.asi8
+    spacing = float(np.median(np.diff(stamps))) / per_day
     if spacing < 0.99:
         raise CalendarError(
             f"the dates are intraday (median spacing {spacing * 24:.2f} hours); pass periods_per_year "
             "explicitly, for example 365 * 24 for hourly 24/7 data."
         )
     if spacing <= 1.01:
-        weekend = float(np.mean(index.day_of_week >= 5))
+        weekday = (stamps // per_day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+        weekend = float(np.mean(weekday >= 5))
         return 365 if weekend > 0.15 else 252
     for low, high, ppy in ((6, 8, 52), (27, 32, 12), (88, 93, 4), (360, 367, 1)):
         if low <= spacing <= high:

@@ -230,6 +230,21 @@ class BacktestResult:
     target_values: pd.Series | None = field(default=None, repr=False)
     buy_and_hold: pd.Series | None = field(default=None, repr=False)
     periods_per_year: float | None = None
+    returns: pd.DataFrame | None = field(default=None, repr=False)
+
+    def trades(self, name: str) -> pd.DataFrame:
+        """Trades of one configuration on its rebalance dates, as fractions of
+        portfolio value (positive: buy), from its recorded weight path."""
+        if name not in self.weights:
+            raise InvalidParameterError(
+                f"no weight path recorded for {name!r}; run backtest(..., record_weights=True)."
+            )
+        w = self.weights[name]
+        drifted = pd.DataFrame(
+            drift(w.shift(1).to_numpy()[1:], self.returns.to_numpy()), index=w.index[1:], columns=w.columns
+        )
+        out = (w.iloc[1:] - drifted)[self.rebalanced[name].iloc[1:].to_numpy()]
+        return out.rename_axis(index="date", columns="asset")
 
     def summary(self, *, risk_free: float = 0.0) -> pd.DataFrame:
         """Performance and trading metrics per configuration (see :mod:`riskkit.metrics`)."""
@@ -393,11 +408,11 @@ def backtest(
     )  # fmt: skip
     # the references: constant mix (rebalanced every period, no costs) and buy-and-hold
     tv = V0 * np.concatenate([[1.0], np.cumprod(1.0 + np.einsum("ti,ti->t", tgt[tgt_row[:-1]], R))])
-    bh_growth = np.cumprod(1.0 + R, axis=0)
     w0 = tgt[tgt_row[0]]
-    bh = V0 * np.concatenate([[1.0], bh_growth @ w0 + (1.0 - w0.sum())])
+    Pv = P.to_numpy()
+    bh = V0 * ((Pv / Pv[0]) @ w0 + (1.0 - w0.sum()))
     cols = pd.Index(names, name="config")
-    frame = lambda a: pd.DataFrame(a, index=P.index, columns=cols)  # noqa: E731
+    frame = lambda a: pd.DataFrame(a, index=P.index, columns=cols, copy=False)  # noqa: E731
     ppy = _ppy(P.index)
     return BacktestResult(
         values=frame(values),
@@ -405,11 +420,15 @@ def backtest(
         costs=frame(costs),
         rebalanced=frame(rebal),
         tracking=frame(tracking),
-        weights={n: pd.DataFrame(wpath[:, k], index=P.index, columns=assets) for k, n in enumerate(names)}
+        weights={
+            n: pd.DataFrame(wpath[:, k], index=P.index, columns=assets, copy=False)
+            for k, n in enumerate(names)
+        }
         if record
         else {},
         target_values=pd.Series(tv, index=P.index, name="target"),
         buy_and_hold=pd.Series(bh, index=P.index, name="buy_and_hold"),
+        returns=pd.DataFrame(R, index=P.index[1:], columns=assets, copy=False),
         periods_per_year=ppy,
     )
 
@@ -475,7 +494,18 @@ def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_lever
     if isinstance(target, Mapping):
         target = pd.Series(target, dtype=float)
     if isinstance(target, pd.Series):
-        table = pd.DataFrame([target.to_numpy(dtype=float)], index=index[:1], columns=target.index)
+        missing = target.index.difference(assets)
+        if len(missing):
+            raise InvalidParameterError(f"target assets missing from prices: {format_items(missing)}.")
+        row = target.reindex(assets, fill_value=0.0).to_numpy(dtype=float)
+        if not np.isfinite(row).all():
+            raise InvalidParameterError("target weights must be finite.")
+        if abs(row.sum() - 1.0) > 1e-9 and not allow_leverage:
+            raise InvalidParameterError(
+                f"target weights must sum to 1 (got {row.sum():.6g}); "
+                "pass allow_leverage=True for other totals."
+            )
+        return pd.DataFrame(row[None, :], index=index[:1], columns=assets, copy=False)
     elif isinstance(target, pd.DataFrame):
         table = target.astype(float)
         if not isinstance(table.index, pd.DatetimeIndex) or not table.index.is_monotonic_increasing:

@@ -93,6 +93,20 @@ def test_value_conservation_with_costs():
         assert cost[t] == pytest.approx(expected, rel=1e-9)
 
 
+def test_trades_are_the_weight_changes_at_rebalance_dates():
+    g = 1.02 ** np.arange(15)
+    prices = two_assets(100 * g, np.full(15, 100.0))
+    res = backtest(prices, W5050, [Config("band", Threshold(0.05))])
+    tr = res.trades("band")
+    assert len(tr) == int(res.rebalanced["band"].sum()) == 1
+    t = tr.index[0]
+    assert tr.loc[t, "A"] == pytest.approx(-tr.loc[t, "B"])
+    assert tr.loc[t, "A"] == pytest.approx(
+        0.5 - drift(res.weights["band"].shift(1).loc[t].to_numpy(), np.array([0.02, 0.0]))[0]
+    )
+    assert res.turnover.loc[t, "band"] == pytest.approx(abs(tr.loc[t]).sum() / 2, rel=1e-12)
+
+
 def test_no_drift_means_no_trade_and_never_is_buy_and_hold():
     flat = two_assets(np.full(40, 100.0), np.full(40, 50.0))
     res = backtest(flat, W5050, [Config("m", Calendar("W")), Config("b", Threshold(0.01))])
