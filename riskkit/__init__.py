@@ -13,6 +13,7 @@ factors      factor exposures (statsmodels OLS) and the factor split of risk
 rebalancing  policies, costs, and backtests of many configurations in one pass
 metrics      performance statistics, drawdowns, rebalancing premium
 trades       today's trade list from holdings, prices, cash and targets
+allocation   target weights: equal, inverse volatility, minimum variance, max diversification, risk budgets
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "allocation",
     "calendar",
     "data",
     "datasets",
@@ -56,6 +58,7 @@ __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
     from riskkit import (  # noqa: F401
+        allocation,
         calendar,
         data,
         datasets,

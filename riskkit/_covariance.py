@@ -44,6 +44,7 @@ class Moments:
     centered_P: bool = False
     _S: np.ndarray | None = field(default=None, repr=False)
     _xc: np.ndarray | None = field(default=None, repr=False)
+    owns_P: bool = False  # P was made for this window alone and may be overwritten
     _a: np.ndarray | None = field(default=None, repr=False)  # ||x_t||^2 of the raw rows
     _aX: np.ndarray | None = field(default=None, repr=False)  # X' a
 
@@ -103,8 +104,15 @@ class Moments:
             return self._S @ u
         return self.P @ u / self.T - self.d * float(self.d @ u)
 
-    def combine(self, a: float, c: float, b: float = 0.0, v: np.ndarray | None = None) -> np.ndarray:
-        """A new matrix :math:`a S + c I + b v v^\\top` in two passes over memory."""
+    def combine(
+        self, a: float, c: float, b: float = 0.0, v: np.ndarray | None = None, *, reuse_P: bool = False
+    ) -> np.ndarray:
+        """A new matrix :math:`a S + c I + b v v^\\top` in one pass over memory.
+
+        ``reuse_P=True`` writes the result into ``P``'s buffer (no allocation) when
+        ``P`` is this window's own and S has not been formed; the moments are
+        spent afterwards (``P`` no longer holds the cross-products).
+        """
         d = self.d
         base = self._S if self._S is not None else self.P
         scale = a if self._S is not None else a / self.T
@@ -114,10 +122,14 @@ class Moments:
         if b != 0.0 and v is not None:
             vecs.append((b, v))
         if not vecs:
-            out = base * scale
+            if reuse_P and self._S is None and self.owns_P:
+                base *= scale
+                out = base
+            else:
+                out = base * scale
         else:  # one pass over memory: each block of rows is scaled and updated while in cache
             N = base.shape[0]
-            out = np.empty_like(base)
+            out = base if (reuse_P and self._S is None and self.owns_P) else np.empty_like(base)
             buf = np.empty((min(_BLOCK, N), N))
             for i0 in range(0, N, _BLOCK):
                 rows = slice(i0, min(i0 + _BLOCK, N))
@@ -174,17 +186,17 @@ def moments(X: np.ndarray, *, assume_centered: bool) -> Moments:
     """Column means and the cross-product matrix, with one ``X'X``."""
     N = X.shape[1]
     if assume_centered:
-        return Moments(X, np.zeros(N), X.T @ X, centered_P=True)
+        return Moments(X, np.zeros(N), X.T @ X, centered_P=True, owns_P=True)
     T = X.shape[0]
     a = np.einsum("ij,ij->i", X, X)  # raw row norms: one pass, reused by the fourth-moment sums
     G = X.T @ np.stack([np.ones(T), a], axis=1)  # column sums and X'a in one more pass
     m = G[:, 0] / T
-    mo = Moments(X, m, X.T @ X, _a=a, _aX=G[:, 1].copy())
+    mo = Moments(X, m, X.T @ X, owns_P=True, _a=a, _aX=G[:, 1].copy())
     if not (np.isfinite(m).all() and np.isfinite(np.diag(mo.P)).all()):
         return mo  # NaN or inf: the caller reports them
     if np.any(m * m > _CENTER_RATIO * np.abs(mo.var())):
         xc = X - m  # large means: centre first to avoid cancellation
-        return Moments(X, m, xc.T @ xc, centered_P=True, _xc=xc)
+        return Moments(X, m, xc.T @ xc, centered_P=True, owns_P=True, _xc=xc)
     return mo
 
 
@@ -239,6 +251,14 @@ def ewma(X: np.ndarray, *, lam: float, assume_centered: bool) -> Estimate:
     return Estimate(cov, cov, info={"lambda": lam, "halflife": float(np.log(0.5) / np.log(lam))})
 
 
+def _fresh_sample(mo: Moments):
+    """A function giving S later, even after ``mo.P`` has been reused for the output."""
+    X, centred = mo.X, mo.centered_P and not mo.m.any()
+    if not mo.owns_P:
+        return lambda: mo.S
+    return lambda: moments(X, assume_centered=centred).S
+
+
 def identity_target(mo: Moments) -> np.ndarray:
     return np.eye(mo.N) * (mo.trace_S() / mo.N)
 
@@ -261,21 +281,24 @@ def ledoit_wolf_identity(mo: Moments) -> Estimate:
     delta = (delta_ - 2.0 * mu * tr + N * mu**2) / N
     beta = min(beta, delta)
     s = 0.0 if beta == 0 else beta / delta
-    return Estimate(mo.combine(1.0 - s, s * mu), lambda: mo.S, float(s), target)
+    F_mu = mo.trace_S() / N
+    fresh = _fresh_sample(mo)
+    return Estimate(mo.combine(1.0 - s, s * mu, reuse_P=True), fresh, float(s), lambda: np.eye(N) * F_mu)
 
 
 def oas(mo: Moments) -> Estimate:
     """Chen, Wiesel, Eldar & Hero (2010) oracle approximating shrinkage toward :math:`\\mu I`."""
     T, N = mo.T, mo.N
-    target = lambda: identity_target(mo)  # noqa: E731
+    mu = mo.trace_S() / N
+    target = lambda: np.eye(N) * mu  # noqa: E731
     if N == 1:
         return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target)
-    mu = mo.trace_S() / N
     alpha = mo.sq_norm_S() / N**2
     num = alpha + mu**2
     den = (T + 1) * (alpha - mu**2 / N)
     s = 1.0 if den == 0 else min(num / den, 1.0)
-    return Estimate(mo.combine(1.0 - s, s * mu), lambda: mo.S, float(s), target)
+    fresh = _fresh_sample(mo)
+    return Estimate(mo.combine(1.0 - s, s * mu, reuse_P=True), fresh, float(s), target)
 
 
 def _constant_correlation(mo: Moments) -> tuple[float, np.ndarray, np.ndarray]:

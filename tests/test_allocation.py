@@ -1,0 +1,103 @@
+"""riskkit.allocation: published reference values and optimality conditions."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit import allocation as A
+from riskkit.exceptions import InvalidParameterError
+
+
+def cov_from(vols, corr, names=None):
+    vols = np.asarray(vols, dtype=float)
+    names = names or [f"a{i}" for i in range(len(vols))]
+    return pd.DataFrame(np.asarray(corr) * np.outer(vols, vols), index=names, columns=names)
+
+
+def shares(w, cov):
+    S = cov.to_numpy()
+    x = w.reindex(cov.index).to_numpy()
+    rc = x * (S @ x)
+    return rc / rc.sum()
+
+
+def test_maillard_roncalli_teiletche_erc():
+    corr = np.eye(4)
+    corr[0, 1] = corr[1, 0] = 0.8
+    corr[2, 3] = corr[3, 2] = -0.5
+    cov = cov_from([0.10, 0.20, 0.30, 0.40], corr)
+    w = A.risk_budgeting(cov)
+    assert list((w * 100).round(1)) == [38.4, 19.2, 24.3, 18.2]
+    np.testing.assert_allclose(shares(w, cov), 0.25, rtol=1e-10)
+
+
+def test_bruder_roncalli_budgets():
+    corr = np.full((3, 3), 0.8)
+    np.fill_diagonal(corr, 1.0)
+    cov = cov_from([0.20, 0.21, 0.10], corr)
+    budgets = {"a0": 0.5, "a1": 0.25, "a2": 0.25}
+    w = A.risk_budgeting(cov, budgets=budgets)
+    assert list((w * 100).round(2)) == [39.12, 19.64, 41.24]
+    np.testing.assert_allclose(shares(w, cov), [0.5, 0.25, 0.25], rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_equal_correlations_give_inverse_volatility_and_budgets_hold(seed):
+    g = np.random.default_rng(seed)
+    n = int(g.integers(3, 30))
+    rho = float(g.uniform(-0.9 / (n - 1), 0.9))
+    corr = np.full((n, n), rho)
+    np.fill_diagonal(corr, 1.0)
+    cov = cov_from(g.uniform(0.1, 1.0, n), corr)
+    np.testing.assert_allclose(A.risk_budgeting(cov), A.inverse_volatility(cov), rtol=1e-10)
+    B = g.normal(size=(n, n))
+    cov2 = pd.DataFrame(B @ B.T / n + np.eye(n) * 0.05, index=cov.index, columns=cov.index)
+    b = g.uniform(0.2, 1.0, n)
+    b /= b.sum()
+    w = A.risk_budgeting(cov2, budgets=dict(zip(cov.index, b, strict=True)))
+    assert (w > 0).all()
+    np.testing.assert_allclose(shares(w, cov2), b, rtol=1e-10)
+    perm = g.permutation(n)
+    wp = A.risk_budgeting(cov2.iloc[perm, perm], budgets=dict(zip(cov.index, b, strict=True)))
+    pd.testing.assert_series_equal(wp, w.iloc[perm], rtol=1e-9)
+
+
+def test_min_variance_and_max_diversification():
+    g = np.random.default_rng(1)
+    B = g.normal(size=(8, 8))
+    cov = pd.DataFrame(B @ B.T / 8 + np.eye(8) * 0.05, index=list("abcdefgh"), columns=list("abcdefgh"))
+    S = cov.to_numpy()
+    free = A.min_variance(cov, long_only=False)
+    x = np.linalg.solve(S, np.ones(8))
+    np.testing.assert_allclose(free, x / x.sum(), rtol=1e-12)
+    lo = A.min_variance(cov)
+    assert (lo >= 0).all() and lo.sum() == pytest.approx(1.0)
+    grad = S @ lo.to_numpy()
+    active = lo.to_numpy() > 1e-8
+    assert np.ptp(grad[active]) < 1e-6 * grad[active].mean()  # KKT: equal marginal variance on held assets
+    assert (grad[~active] >= grad[active].mean() - 1e-9).all()
+    md = A.max_diversification(cov)
+    sd = np.sqrt(np.diag(S))
+
+    def dr(w):
+        return (w @ sd) / np.sqrt(w @ S @ w)
+
+    best = dr(md.to_numpy())
+    for _ in range(200):
+        r = g.dirichlet(np.ones(8))
+        assert dr(r) <= best + 1e-9
+    assert A.equal_weight(cov).sum() == pytest.approx(1.0)
+
+
+def test_bad_budgets():
+    cov = cov_from([0.1, 0.2], np.eye(2), names=["x", "y"])
+    with pytest.raises(InvalidParameterError, match="must be positive; not for 'y'"):
+        A.risk_budgeting(cov, budgets={"x": 1.2, "y": -0.2})
+    with pytest.raises(InvalidParameterError, match="must sum to 1, got 0.9"):
+        A.risk_budgeting(cov, budgets={"x": 0.5, "y": 0.4})
+    with pytest.raises(InvalidParameterError, match="missing: 'y'"):
+        A.risk_budgeting(cov, budgets={"x": 1.0})
+    bad = cov.copy()
+    bad.loc["x", "y"] = bad.loc["y", "x"] = 0.5  # correlation 25: not PSD
+    with pytest.raises(InvalidParameterError, match="not positive semi-definite"):
+        A.risk_budgeting(bad)
