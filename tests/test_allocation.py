@@ -93,7 +93,7 @@ def test_bad_budgets():
     cov = cov_from([0.1, 0.2], np.eye(2), names=["x", "y"])
     with pytest.raises(InvalidParameterError, match="must be positive; not for 'y'"):
         A.risk_budgeting(cov, budgets={"x": 1.2, "y": -0.2})
-    with pytest.raises(InvalidParameterError, match="must sum to 1, got 0.9"):
+    with pytest.raises(InvalidParameterError, match=r"must sum to 1, got 0\.9"):
         A.risk_budgeting(cov, budgets={"x": 0.5, "y": 0.4})
     with pytest.raises(InvalidParameterError, match="missing: 'y'"):
         A.risk_budgeting(cov, budgets={"x": 1.0})
