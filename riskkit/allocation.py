@@ -9,6 +9,11 @@ min_variance          fully invested minimum variance, unconstrained (closed for
 max_diversification   maximum diversification ratio (Choueifaty & Coignard 2008), long-only
 risk_budgeting        weights whose risk contributions equal given budgets (ERC by default),
                       solved by Newton's method on Spinu's (2013) convex formulation
+group_risk_budgeting  each group's risk share fixed, equal risk inside each group
+hierarchical_risk_parity  Lopez de Prado (2016)
+volatility_target     scale to a target volatility with a leverage cap and a cash leg
+volatility_target_table  a dated target table whose scale changes only when forecast volatility leaves a band
+rolling_targets       any of the above recomputed on a schedule from rolling_shrink estimates
 
 All functions take a labelled per-period covariance (DataFrame) and return a
 weight Series on its assets, summing to one.
@@ -17,6 +22,7 @@ weight Series on its assets, summing to one.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -26,10 +32,15 @@ from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
     "equal_weight",
+    "group_risk_budgeting",
+    "hierarchical_risk_parity",
     "inverse_volatility",
     "max_diversification",
     "min_variance",
     "risk_budgeting",
+    "rolling_targets",
+    "volatility_target",
+    "volatility_target_table",
 ]
 
 
@@ -168,3 +179,229 @@ def risk_budgeting(
         raise InvalidParameterError(f"risk budgeting did not converge in {max_iter} Newton steps.")
     w = y / sd
     return pd.Series(w / w.sum(), index=cov.index, name="weight")
+
+
+def group_risk_budgeting(
+    covariance: pd.DataFrame,
+    groups: Mapping | pd.Series,
+    /,
+    *,
+    group_budgets: Mapping | pd.Series | None = None,
+) -> pd.Series:
+    """Each group's share of risk fixed, equal risk inside each group.
+
+    ``group_budgets``: group -> share of risk (summing to 1; equal by default).
+    Every asset gets the budget ``B_g / n_g``; :func:`risk_budgeting` then makes
+    group g carry exactly ``B_g`` of the risk, shared equally by its members.
+    """
+    cov = check_covariance("covariance", covariance)
+    g = pd.Series(groups)
+    missing = cov.index.difference(g.index)
+    if len(missing):
+        raise InvalidParameterError(
+            f"groups leave out assets: {format_items(missing)}; give every asset a group."
+        )
+    g = g.reindex(cov.index)
+    names = list(dict.fromkeys(g.tolist()))
+    if group_budgets is None:
+        gb = pd.Series(1.0 / len(names), index=names)
+    else:
+        gb = pd.Series(group_budgets, dtype=float)
+        unknown = set(gb.index) ^ set(names)
+        if unknown:
+            raise InvalidParameterError(
+                f"group_budgets must name exactly the groups {format_items(names)}; "
+                f"mismatch: {format_items(sorted(map(str, unknown)))}."
+            )
+    counts = g.value_counts()
+    budgets = {a: gb[g[a]] / counts[g[a]] for a in cov.index}
+    return risk_budgeting(cov, budgets=budgets)
+
+
+def hierarchical_risk_parity(
+    covariance: pd.DataFrame,
+    /,
+    *,
+    linkage: str = "single",
+) -> pd.Series:
+    """Hierarchical risk parity (Lopez de Prado 2016).
+
+    1. Cluster the assets on the correlation distance :math:`\\sqrt{(1-\\rho)/2}`
+       (``linkage``, single by default as in the paper);
+    2. order them by the dendrogram's leaves (quasi-diagonalisation);
+    3. split the ordered list in halves recursively, giving each half
+       :math:`1 - V_1/(V_1+V_2)` of the parent's weight, where V is the variance of
+       the half's inverse-variance portfolio.
+
+    Assets are sorted by label before clustering so the weights do not depend on
+    the column order.
+    """
+    from scipy.cluster.hierarchy import leaves_list
+    from scipy.cluster.hierarchy import linkage as scipy_linkage
+    from scipy.spatial.distance import squareform
+
+    cov = check_covariance("covariance", covariance)
+    labels = sorted(cov.index, key=str)
+    S = cov.loc[labels, labels].to_numpy()
+    n = len(labels)
+    if n == 1:
+        return pd.Series([1.0], index=cov.index, name="weight")
+    sd = np.sqrt(np.diag(S))
+    C = S / np.outer(sd, sd)
+    D = np.sqrt(np.clip((1.0 - C) / 2.0, 0.0, None))
+    np.fill_diagonal(D, 0.0)
+    order = list(leaves_list(scipy_linkage(squareform((D + D.T) / 2.0, checks=False), method=linkage)))
+    w = np.ones(n)
+    stack = [order]
+    while stack:
+        items = stack.pop()
+        if len(items) < 2:
+            continue
+        half = len(items) // 2
+        left, right = items[:half], items[half:]
+        v_left, v_right = _ivp_variance(S, left), _ivp_variance(S, right)
+        alpha = 1.0 - v_left / (v_left + v_right)
+        w[left] *= alpha
+        w[right] *= 1.0 - alpha
+        stack += [left, right]
+    return pd.Series(w, index=labels, name="weight").reindex(cov.index)
+
+
+def _ivp_variance(S: np.ndarray, items: list[int]) -> float:
+    sub = S[np.ix_(items, items)]
+    ivp = 1.0 / np.diag(sub)
+    ivp /= ivp.sum()
+    return float(ivp @ sub @ ivp)
+
+
+def volatility_target(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    target: float,
+    leverage_cap: float = 1.0,
+    periods_per_year: float,
+    cash: str = "CASH",
+    on_cap: Literal["raise", "clip"] = "raise",
+) -> pd.Series:
+    """Scale ``weights`` so the portfolio's volatility is ``target`` (annualised).
+
+    The risky weights are multiplied by :math:`s = \\text{target} / \\sigma`, and a
+    cash (or stablecoin) leg named ``cash`` takes :math:`1 - s` (negative:
+    borrowing). When :math:`s` would exceed ``leverage_cap`` the target is not
+    reachable: an error, unless ``on_cap="clip"`` accepts the capped scale.
+    """
+    from riskkit._validation import check_same_assets, check_weights
+
+    w = check_weights("weights", weights)
+    cov = check_covariance("covariance", covariance)
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    target = check_real("target", target, low=0.0, low_open=True)
+    cap = check_real("leverage_cap", leverage_cap, low=0.0, low_open=True)
+    ppy = check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    if cash in cov.index:
+        raise InvalidParameterError(f"cash={cash!r} is also a risky asset; name the cash leg differently.")
+    x = w.reindex(cov.index).to_numpy()
+    sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
+    scale = target / sigma
+    if scale > cap:
+        if on_cap != "clip":
+            raise InvalidParameterError(
+                f"a {target:.1%} volatility needs {scale:.2f}x exposure "
+                f"(portfolio volatility {sigma:.1%}), above "
+                f"leverage_cap={cap:g}; raise the cap, lower the target, or pass on_cap='clip'."
+            )
+        scale = cap
+    out = pd.Series(x * scale, index=cov.index, name="weight")
+    out[cash] = 1.0 - scale
+    return out
+
+
+_METHODS = {
+    "equal_weight": equal_weight,
+    "inverse_volatility": inverse_volatility,
+    "min_variance": min_variance,
+    "max_diversification": max_diversification,
+    "risk_budgeting": risk_budgeting,
+    "hierarchical_risk_parity": hierarchical_risk_parity,
+}
+
+
+def rolling_targets(
+    returns: pd.DataFrame,
+    /,
+    *,
+    method: str = "risk_budgeting",
+    window: int,
+    step: int,
+    shrinkage: Mapping | None = None,
+    budgets: Mapping | None = None,
+) -> pd.DataFrame:
+    """Target weights recomputed every ``step`` observations from
+    :func:`riskkit.shrinkage.rolling_shrink` estimates over ``window``.
+
+    Each row is dated by the last observation its estimate used, so as a target
+    table for :func:`riskkit.rebalancing.backtest` it never looks ahead.
+    ``method``: one of equal_weight, inverse_volatility, min_variance,
+    max_diversification, risk_budgeting (``budgets`` optional), hierarchical_risk_parity.
+    """
+    from riskkit._validation import check_choice
+    from riskkit.shrinkage import rolling_shrink
+
+    check_choice("method", method, tuple(_METHODS))
+    roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
+    rows = []
+    for _, cov in roll:
+        w = risk_budgeting(cov, budgets=budgets) if method == "risk_budgeting" else _METHODS[method](cov)
+        rows.append(w.to_numpy())
+    out = pd.DataFrame(rows, index=roll.dates, columns=roll.assets)
+    out.index.name = "date"
+    return out
+
+
+def volatility_target_table(
+    weights: pd.Series,
+    returns: pd.DataFrame,
+    /,
+    *,
+    target: float,
+    band: float = 0.2,
+    leverage_cap: float = 1.0,
+    window: int,
+    step: int,
+    shrinkage: Mapping | None = None,
+    periods_per_year: float | None = None,
+) -> pd.DataFrame:
+    """Date-indexed risky weights that keep a portfolio near a target volatility.
+
+    On each estimation date (:func:`riskkit.shrinkage.rolling_shrink`) the
+    forecast volatility of the currently scaled portfolio is compared with
+    ``target * (1 ± band)``; only when it leaves the band is the scale reset to
+    ``min(target / sigma, leverage_cap)``. The rows hold the risky weights; the
+    remainder ``1 - sum`` is the cash (or stablecoin) leg, which
+    :func:`riskkit.rebalancing.backtest` keeps at zero return (pass
+    ``allow_leverage=True``). Rows are emitted only when the scale changes.
+    """
+    from riskkit._validation import check_same_assets, check_weights
+    from riskkit.calendar import resolve_periods_per_year
+    from riskkit.shrinkage import rolling_shrink
+
+    w = check_weights("weights", weights)
+    check_same_assets("weights", w.index, "returns", returns.columns)
+    target = check_real("target", target, low=0.0, low_open=True)
+    band = check_real("band", band, low=0.0, high=1.0, low_open=True, high_open=True)
+    cap = check_real("leverage_cap", leverage_cap, low=0.0, low_open=True)
+    ppy = resolve_periods_per_year(returns, periods_per_year)
+    roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
+    x = w.reindex(roll.assets).to_numpy()
+    scale = None
+    rows, dates = [], []
+    for date, cov in roll:
+        sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
+        if scale is None or abs(scale * sigma / target - 1.0) > band:
+            scale = min(target / sigma, cap)
+            rows.append(x * scale)
+            dates.append(date)
+    out = pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"), columns=roll.assets)
+    return out

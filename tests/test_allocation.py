@@ -101,3 +101,81 @@ def test_bad_budgets():
     bad.loc["x", "y"] = bad.loc["y", "x"] = 0.5  # correlation 25: not PSD
     with pytest.raises(InvalidParameterError, match="not positive semi-definite"):
         A.risk_budgeting(bad)
+
+
+def test_group_budgets_fix_group_shares_with_equal_risk_inside():
+    g = np.random.default_rng(3)
+    B = g.normal(size=(6, 6))
+    names = list("abcdef")
+    cov = pd.DataFrame(B @ B.T / 6 + np.eye(6) * 0.1, index=names, columns=names)
+    groups = {"a": "x", "b": "x", "c": "x", "d": "y", "e": "y", "f": "z"}
+    w = A.group_risk_budgeting(cov, groups, group_budgets={"x": 0.5, "y": 0.3, "z": 0.2})
+    s = pd.Series(shares(w, cov), index=names)
+    assert s[["a", "b", "c"]].sum() == pytest.approx(0.5, rel=1e-10)
+    assert s[["d", "e"]].sum() == pytest.approx(0.3, rel=1e-10)
+    np.testing.assert_allclose(s[["a", "b", "c"]], 0.5 / 3, rtol=1e-10)
+    with pytest.raises(InvalidParameterError, match="groups leave out assets: 'f'"):
+        A.group_risk_budgeting(cov, {k: v for k, v in groups.items() if k != "f"})
+
+
+def test_hrp_properties():
+    cov = cov_from([0.1, 0.2, 0.3, 0.4], np.eye(4))
+    hrp = A.hierarchical_risk_parity(cov)
+    iv = 1 / np.array([0.01, 0.04, 0.09, 0.16])
+    np.testing.assert_allclose(hrp, iv / iv.sum(), rtol=1e-12)  # uncorrelated: inverse variance
+    g = np.random.default_rng(5)
+    B = g.normal(size=(7, 7))
+    names = [f"s{i}" for i in range(7)]
+    cov2 = pd.DataFrame(B @ B.T / 7 + np.eye(7) * 0.1, index=names, columns=names)
+    w = A.hierarchical_risk_parity(cov2)
+    assert (w > 0).all() and w.sum() == pytest.approx(1.0)
+    perm = g.permutation(7)
+    pd.testing.assert_series_equal(
+        A.hierarchical_risk_parity(cov2.iloc[perm, perm]), w.iloc[perm], rtol=1e-12
+    )
+
+
+def test_volatility_target_and_cap():
+    cov = cov_from([0.3, 0.6], [[1.0, 0.5], [0.5, 1.0]], names=["a", "b"])
+    w = pd.Series({"a": 0.5, "b": 0.5})
+    out = A.volatility_target(w, cov / 365, target=0.2, periods_per_year=365)
+    x = out[["a", "b"]].to_numpy()
+    assert np.sqrt(x @ cov.to_numpy() @ x) == pytest.approx(0.2)
+    assert out["CASH"] == pytest.approx(1 - x.sum())
+    with pytest.raises(InvalidParameterError, match="above leverage_cap=1"):
+        A.volatility_target(w, cov / 365, target=0.9, periods_per_year=365)
+    capped = A.volatility_target(
+        w, cov / 365, target=0.9, periods_per_year=365, leverage_cap=1.5, on_cap="clip"
+    )
+    assert capped[["a", "b"]].sum() == pytest.approx(1.5) and capped["CASH"] == pytest.approx(-0.5)
+
+
+def test_rolling_and_volatility_target_tables():
+    from riskkit.shrinkage import shrink
+    from riskkit.simulation import simulate_market
+
+    m = simulate_market(n_assets=4, n_periods=400, seed=2)
+    r = m.returns
+    table = A.rolling_targets(r, method="risk_budgeting", window=120, step=60)
+    last = table.index[-1]
+    ref = A.risk_budgeting(shrink(r.loc[:last].iloc[-120:]).covariance)
+    np.testing.assert_allclose(table.loc[last], ref, rtol=1e-10)
+    w = pd.Series(0.25, index=r.columns)
+    vt = A.volatility_target_table(w, r, target=0.5, band=0.2, window=120, step=20)
+    scales = vt.sum(axis=1)
+    assert (scales <= 1.0 + 1e-12).all() and len(vt) >= 1
+    assert vt.index[0] == r.index[119]
+
+
+def test_target_tables_feed_the_backtest():
+    from riskkit.rebalancing import Calendar, Config, backtest
+    from riskkit.simulation import simulate_market
+
+    m = simulate_market(n_assets=4, n_periods=400, seed=3)
+    table = A.rolling_targets(m.returns, method="inverse_volatility", window=100, step=30)
+    res = backtest(m.prices.loc[table.index[0] :], table, [Config("m", Calendar("M"))])
+    assert res.values["m"].iloc[-1] > 0
+    vt = A.volatility_target_table(pd.Series(0.25, index=m.prices.columns), m.returns, target=0.4, window=100, step=30)
+    res = backtest(m.prices.loc[vt.index[0] :], vt, [Config("m", Calendar("M"))], allow_leverage=True)
+    w = res.weights["m"]
+    assert (w.sum(axis=1) <= 1.0 + 1e-9).all()  # the rest is the cash leg
