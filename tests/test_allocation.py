@@ -175,7 +175,9 @@ def test_target_tables_feed_the_backtest():
     table = A.rolling_targets(m.returns, method="inverse_volatility", window=100, step=30)
     res = backtest(m.prices.loc[table.index[0] :], table, [Config("m", Calendar("M"))])
     assert res.values["m"].iloc[-1] > 0
-    vt = A.volatility_target_table(pd.Series(0.25, index=m.prices.columns), m.returns, target=0.4, window=100, step=30)
+    vt = A.volatility_target_table(
+        pd.Series(0.25, index=m.prices.columns), m.returns, target=0.4, window=100, step=30
+    )
     res = backtest(m.prices.loc[vt.index[0] :], vt, [Config("m", Calendar("M"))], allow_leverage=True)
     w = res.weights["m"]
     assert (w.sum(axis=1) <= 1.0 + 1e-9).all()  # the rest is the cash leg
