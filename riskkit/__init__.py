@@ -14,6 +14,7 @@ rebalancing  policies, costs, and backtests of many configurations in one pass
 metrics      performance statistics, drawdowns, rebalancing premium
 trades       today's trade list from holdings, prices, cash and targets
 allocation   target weights: equal, inverse volatility, minimum variance, max diversification, risk budgets
+hedging      hedge ratios (OLS), Black-Scholes greeks, banded re-hedging
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -44,6 +45,7 @@ _SUBMODULES = (
     "metrics",
     "exceptions",
     "factors",
+    "hedging",
     "plotting",
     "rebalancing",
     "reports",
@@ -67,6 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover
         evaluation,
         exceptions,
         factors,
+        hedging,
         metrics,
         plotting,
         rebalancing,

@@ -1,0 +1,276 @@
+"""Hedge ratios, option greeks, and banded re-hedging.
+
+Contents
+--------
+hedge_ratio           minimum-variance hedge ratio by OLS (statsmodels) with a confidence interval
+rolling_hedge_ratio   the same on moving windows, or exponentially weighted
+hedge_effectiveness   variance reduction of the hedged position
+black_scholes         price, delta and gamma of calls and puts (vectorised)
+book_greeks           delta and gamma of a book of options, and the hedge in the underlying
+banded_rehedging      delta-hedge an option book, re-hedging only when net delta leaves a band;
+                      cost of hedging vs residual risk, with the rebalancing cost models
+
+Hedge ratio: regress spot returns on hedge-instrument returns,
+:math:`r_s = a + h\\, r_f + e`; :math:`h = \\operatorname{Cov}(r_s, r_f) / \\operatorname{Var}(r_f)`
+minimises the variance of :math:`r_s - h r_f`, and the variance reduction equals the
+regression's :math:`R^2`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit._validation import check_int, check_real, format_items
+from riskkit.exceptions import InvalidParameterError
+
+__all__ = [
+    "HedgeRatio",
+    "banded_rehedging",
+    "black_scholes",
+    "book_greeks",
+    "hedge_effectiveness",
+    "hedge_ratio",
+    "rolling_hedge_ratio",
+]
+
+
+@dataclass(frozen=True)
+class HedgeRatio:
+    """OLS hedge ratio: ``ratio`` with ``std_error`` and the ``ci`` at ``level``;
+    ``effectiveness`` is the in-sample variance reduction (R^2)."""
+
+    ratio: float
+    std_error: float
+    ci: tuple[float, float]
+    level: float
+    effectiveness: float
+    n_observations: int
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"ratio": self.ratio, "std_error": self.std_error, "ci_low": self.ci[0], "ci_high": self.ci[1],
+              "effectiveness": self.effectiveness, "observations": self.n_observations}],
+            index=["hedge"],
+        )  # fmt: skip
+
+
+def _pair(spot: pd.Series, hedge: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    for name, s in (("spot", spot), ("hedge", hedge)):
+        if not isinstance(s, pd.Series):
+            raise InvalidParameterError(f"{name} must be a Series of returns, got {type(s).__name__}.")
+    if not spot.index.equals(hedge.index):
+        missing = spot.index.difference(hedge.index)
+        extra = hedge.index.difference(spot.index)
+        raise InvalidParameterError(
+            "spot and hedge must have the same dates; "
+            f"hedge misses {format_items(missing) or 'none'}; "
+            f"hedge has extra {format_items(extra) or 'none'}."
+        )
+    x, y = hedge.to_numpy(dtype=float), spot.to_numpy(dtype=float)
+    bad = spot.index[~(np.isfinite(x) & np.isfinite(y))]
+    if len(bad):
+        raise InvalidParameterError(f"spot or hedge returns are missing or infinite on {format_items(bad)}.")
+    return y, x, spot.index
+
+
+def hedge_ratio(spot: pd.Series, hedge: pd.Series, /, *, level: float = 0.95) -> HedgeRatio:
+    """Minimum-variance hedge ratio of ``spot`` against ``hedge`` returns (OLS, statsmodels)."""
+    import statsmodels.api as sm
+
+    level = check_real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    y, x, _ = _pair(spot, hedge)
+    if len(y) < 3:
+        raise InvalidParameterError(f"a hedge ratio needs at least 3 observations, got {len(y)}.")
+    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
+    lo, hi = fit.conf_int(alpha=1.0 - level)[1]
+    return HedgeRatio(
+        float(fit.params[1]), float(fit.bse[1]), (float(lo), float(hi)), level, float(fit.rsquared), len(y)
+    )
+
+
+def rolling_hedge_ratio(
+    spot: pd.Series,
+    hedge: pd.Series,
+    /,
+    *,
+    window: int | None = None,
+    halflife: float | None = None,
+) -> pd.Series:
+    """Hedge ratio through time: on moving windows of ``window`` returns, or
+    exponentially weighted with ``halflife`` (one of them). Dated by the last
+    observation used."""
+    if (window is None) == (halflife is None):
+        raise InvalidParameterError("rolling_hedge_ratio needs exactly one of window= or halflife=.")
+    y, x, index = _pair(spot, hedge)
+    frame = pd.DataFrame({"s": y, "f": x}, index=index)
+    if window is not None:
+        window = check_int("window", window, minimum=3)
+        cov = frame["s"].rolling(window).cov(frame["f"])
+        var = frame["f"].rolling(window).var()
+    else:
+        halflife = check_real("halflife", halflife, low=0.0, low_open=True)
+        cov = frame["s"].ewm(halflife=halflife).cov(frame["f"])
+        var = frame["f"].ewm(halflife=halflife).var()
+    return (cov / var).dropna().rename("hedge_ratio")
+
+
+def hedge_effectiveness(spot: pd.Series, hedge: pd.Series, ratio: float | pd.Series, /) -> float:
+    """:math:`1 - \\operatorname{Var}(r_s - h r_f) / \\operatorname{Var}(r_s)`; ``ratio`` may be a
+    dated Series (applied to the next period's returns, as a trader would)."""
+    y, x, index = _pair(spot, hedge)
+    if isinstance(ratio, pd.Series):
+        h = ratio.reindex(index).shift(1).to_numpy()
+        ok = np.isfinite(h)
+        hedged, base = y[ok] - h[ok] * x[ok], y[ok]
+    else:
+        hedged, base = y - float(ratio) * x, y
+    return float(1.0 - np.var(hedged, ddof=1) / np.var(base, ddof=1))
+
+
+def black_scholes(
+    spot: float | np.ndarray,
+    strike: float | np.ndarray,
+    expiry: float | np.ndarray,
+    vol: float | np.ndarray,
+    /,
+    *,
+    kind: Literal["call", "put"] | np.ndarray = "call",
+    rate: float = 0.0,
+    dividend: float = 0.0,
+) -> pd.DataFrame:
+    """Black-Scholes price, delta and gamma (per unit of underlying), vectorised.
+
+    ``expiry`` in years and ``vol`` annualised must be positive.
+    """
+    from scipy.stats import norm
+
+    S, K, T, v = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (spot, strike, expiry, vol)))
+    kinds = np.broadcast_to(np.asarray(kind), S.shape)
+    if (T <= 0).any():
+        raise InvalidParameterError("expiry (time to expiry, years) must be positive.")
+    if (v <= 0).any():
+        raise InvalidParameterError("vol must be positive.")
+    if (S <= 0).any() or (K <= 0).any():
+        raise InvalidParameterError("spot and strike must be positive.")
+    bad = set(np.unique(kinds)) - {"call", "put"}
+    if bad:
+        raise InvalidParameterError(f"kind must be 'call' or 'put', got {format_items(sorted(bad))}.")
+    sq = v * np.sqrt(T)
+    d1 = (np.log(S / K) + (rate - dividend + 0.5 * v * v) * T) / sq
+    d2 = d1 - sq
+    disc_q, disc_r = np.exp(-dividend * T), np.exp(-rate * T)
+    call = kinds == "call"
+    price = np.where(
+        call,
+        S * disc_q * norm.cdf(d1) - K * disc_r * norm.cdf(d2),
+        K * disc_r * norm.cdf(-d2) - S * disc_q * norm.cdf(-d1),
+    )
+    delta = np.where(call, disc_q * norm.cdf(d1), disc_q * (norm.cdf(d1) - 1.0))
+    gamma = disc_q * norm.pdf(d1) / (S * sq)
+    return pd.DataFrame({"price": price.ravel(), "delta": delta.ravel(), "gamma": gamma.ravel()})
+
+
+def book_greeks(book: pd.DataFrame, spot: float, /, *, rate: float = 0.0) -> pd.Series:
+    """Net delta and gamma (in units of the underlying) of an option book, and the
+    hedge: the position in the underlying that makes the book delta-neutral.
+
+    ``book`` columns: ``kind`` ("call"/"put"), ``strike``, ``expiry`` (years),
+    ``vol``, ``quantity`` (options, negative when sold).
+    """
+    need = {"kind", "strike", "expiry", "vol", "quantity"}
+    missing = need - set(book.columns)
+    if missing:
+        raise InvalidParameterError(f"book is missing columns {format_items(sorted(missing))}.")
+    g = black_scholes(
+        spot, book["strike"], book["expiry"], book["vol"], kind=book["kind"].to_numpy(), rate=rate
+    )
+    q = book["quantity"].to_numpy(dtype=float)
+    delta = float(q @ g["delta"].to_numpy())
+    return pd.Series(
+        {"value": float(q @ g["price"].to_numpy()), "delta": delta, "gamma": float(q @ g["gamma"].to_numpy()),
+         "hedge_units": -delta}
+    )  # fmt: skip
+
+
+def banded_rehedging(
+    prices: pd.Series,
+    book: pd.DataFrame,
+    /,
+    *,
+    bands: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
+    costs=None,
+    periods_per_year: float | None = None,
+    rate: float = 0.0,
+) -> pd.DataFrame:
+    """Delta-hedge an option book along a price path, re-hedging only when the net
+    delta leaves a band.
+
+    At each date the book's delta is recomputed (expiries shrink with time); the
+    hedge in the underlying is reset to ``-delta`` only when ``|book delta +
+    hedge|`` exceeds ``band`` times the book's absolute delta at the start (0 =
+    re-hedge every period). Trades pay ``costs`` (a
+    :class:`riskkit.rebalancing.Costs`: bps, fixed per trade, impact relative to
+    the notional of the book's initial hedge).
+
+    Returns
+    -------
+    DataFrame
+        Per band: re-hedges, total hedging cost, and the residual risk — the
+        standard deviation of the daily hedged P&L (book value change + hedge
+        gain) — both in currency.
+    """
+    from riskkit.calendar import resolve_periods_per_year
+    from riskkit.rebalancing import Costs
+
+    costs = costs or Costs()
+    if not isinstance(prices, pd.Series) or len(prices) < 3:
+        raise InvalidParameterError("prices must be a Series of at least 3 underlying prices.")
+    if not np.isfinite(prices.to_numpy(dtype=float)).all() or (prices <= 0).any():
+        raise InvalidParameterError("prices must be positive and finite.")
+    ppy = resolve_periods_per_year(prices.to_frame(), periods_per_year)
+    S = prices.to_numpy(dtype=float)
+    elapsed = np.arange(len(S)) / ppy
+    q = book["quantity"].to_numpy(dtype=float)
+    kinds = book["kind"].to_numpy()
+    K, T0, vol = (book[c].to_numpy(dtype=float) for c in ("strike", "expiry", "vol"))
+    if (T0 <= elapsed[-1]).any():
+        raise InvalidParameterError("every option must expire after the last price date.")
+    value = np.empty(len(S))
+    delta = np.empty(len(S))
+    for t in range(len(S)):
+        g = black_scholes(S[t], K, T0 - elapsed[t], vol, kind=kinds, rate=rate)
+        value[t] = q @ g["price"].to_numpy()
+        delta[t] = q @ g["delta"].to_numpy()
+    scale = abs(delta[0]) * S[0] or 1.0
+    if not isinstance(costs.proportional, int | float):
+        raise InvalidParameterError("banded_rehedging takes one proportional cost (bps) for the underlying.")
+    prop = float(costs.proportional) * 1e-4
+    rows = []
+    for band in bands:
+        band = check_real("band", band, low=0.0)
+        hedge = -delta[0]
+        pnl = np.empty(len(S) - 1)
+        paid = 0.0
+        trades = 0
+        for t in range(1, len(S)):
+            pnl[t - 1] = (value[t] - value[t - 1]) + hedge * (S[t] - S[t - 1])
+            if abs(delta[t] + hedge) > band * abs(delta[0]):
+                x = abs(-delta[t] - hedge) * S[t]
+                if x >= costs.min_trade:
+                    u = x / scale
+                    paid += prop * x + costs.fixed + scale * (costs.impact[0] * u + costs.impact[1] * u**1.5)
+                    hedge = -delta[t]
+                    trades += 1
+        rows.append(
+            {
+                "band": band,
+                "rehedges": trades,
+                "hedging_cost": paid,
+                "residual_risk": float(np.std(pnl, ddof=1)),
+            }
+        )
+    return pd.DataFrame(rows).set_index("band")

@@ -1,0 +1,81 @@
+"""riskkit.hedging: hedge ratios, Black-Scholes greeks, banded re-hedging."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit import hedging as H
+from riskkit.exceptions import InvalidParameterError
+from riskkit.rebalancing import Costs
+
+
+def pair(seed=0, n=500, beta=0.8):
+    g = np.random.default_rng(seed)
+    idx = pd.date_range("2022-01-01", periods=n, freq="D")
+    f = pd.Series(g.normal(0, 0.03, n), index=idx)
+    s = beta * f + pd.Series(g.normal(0, 0.01, n), index=idx)
+    return s, f
+
+
+def test_hedge_ratio_is_cov_over_var_and_effectiveness_is_r2():
+    s, f = pair()
+    h = H.hedge_ratio(s, f)
+    assert h.ratio == pytest.approx(np.cov(s, f)[0, 1] / np.var(f, ddof=1), rel=1e-12)
+    assert h.ci[0] < 0.8 < h.ci[1]
+    assert h.effectiveness == pytest.approx(H.hedge_effectiveness(s, f, h.ratio), rel=1e-10)
+    roll = H.rolling_hedge_ratio(s, f, window=60)
+    last = roll.index[-1]
+    assert roll[last] == pytest.approx(
+        np.cov(s.iloc[-60:], f.iloc[-60:])[0, 1] / np.var(f.iloc[-60:], ddof=1), rel=1e-10
+    )
+    ew = H.rolling_hedge_ratio(s, f, halflife=30)
+    assert abs(ew.iloc[-1] - 0.8) < 0.1
+    assert H.hedge_effectiveness(s, f, roll) > 0.8
+    with pytest.raises(InvalidParameterError, match="same dates"):
+        H.hedge_ratio(s, f.iloc[1:])
+
+
+def test_black_scholes_reference_values_and_parity():
+    bs = H.black_scholes(100.0, 100.0, 1.0, 0.2, kind="call", rate=0.05)
+    assert bs.loc[0, "price"] == pytest.approx(10.4506, abs=1e-4)
+    assert bs.loc[0, "delta"] == pytest.approx(0.63683, abs=1e-5)
+    assert bs.loc[0, "gamma"] == pytest.approx(0.018762, abs=1e-6)
+    put = H.black_scholes(100.0, 100.0, 1.0, 0.2, kind="put", rate=0.05)
+    assert bs.loc[0, "price"] - put.loc[0, "price"] == pytest.approx(100 - 100 * np.exp(-0.05), rel=1e-12)
+    h = 1e-4
+    up, dn = (H.black_scholes(100 + d, 90.0, 0.5, 0.6, kind="put").loc[0, "price"] for d in (h, -h))
+    assert H.black_scholes(100.0, 90.0, 0.5, 0.6, kind="put").loc[0, "delta"] == pytest.approx(
+        (up - dn) / (2 * h), rel=1e-6
+    )
+    with pytest.raises(InvalidParameterError, match="expiry"):
+        H.black_scholes(100.0, 100.0, 0.0, 0.2)
+    with pytest.raises(InvalidParameterError, match="vol must be positive"):
+        H.black_scholes(100.0, 100.0, 1.0, -0.2)
+
+
+def test_book_greeks_synthetic_forward():
+    book = pd.DataFrame(
+        {
+            "kind": ["call", "put"],
+            "strike": [100.0, 100.0],
+            "expiry": [0.5, 0.5],
+            "vol": [0.8, 0.8],
+            "quantity": [1.0, -1.0],
+        }
+    )
+    g = H.book_greeks(book, 95.0)
+    assert g["delta"] == pytest.approx(1.0, rel=1e-12) and g["gamma"] == pytest.approx(0.0, abs=1e-15)
+    assert g["hedge_units"] == pytest.approx(-1.0)
+
+
+def test_banded_rehedging_trade_off():
+    g = np.random.default_rng(1)
+    idx = pd.date_range("2024-01-01", periods=120, freq="D")
+    prices = pd.Series(30000 * np.exp(np.cumsum(g.normal(0, 0.03, 120))), index=idx)
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [30000.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
+    )
+    table = H.banded_rehedging(prices, book, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=10))
+    assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
+    assert list(table["hedging_cost"]) == sorted(table["hedging_cost"], reverse=True)
+    assert table.loc[0.0, "residual_risk"] < table.loc[1.0, "residual_risk"]
