@@ -298,17 +298,19 @@ def check_covariance(name: str, cov: Any, *, repair: str | None = None) -> pd.Da
     if not np.isfinite(a).all():
         bad = cov.index[~np.isfinite(a).all(axis=1)]
         raise NonFiniteError(f"{name} has missing or infinite entries in the rows of {format_items(bad)}.")
-    scale = float(np.max(np.abs(a))) or 1.0
-    asym = float(np.max(np.abs(a - a.T)))
+    from scipy.linalg import lapack
+
+    scale = float(np.max(np.abs(np.diag(a)))) or 1.0
+    half_gap = (a - a.T) / 2.0
+    asym = 2.0 * float(np.max(np.abs(half_gap)))
     if asym > 1e-10 * scale:
         raise InvalidParameterError(f"{name} is not symmetric (largest |C - C'| = {asym:.3g}).")
-    a = (a + a.T) / 2.0
+    a = a + a.T  # (C + C') / 2: exactly symmetric
+    a *= 0.5
     n = a.shape[0]
-    try:
-        np.linalg.cholesky(a + np.eye(n) * (1e-12 * max(np.trace(a) / n, 1e-300)))
-        ok = True
-    except np.linalg.LinAlgError:
-        ok = False
+    trial = a.copy()
+    trial.flat[:: n + 1] += 1e-12 * max(np.trace(a) / n, 1e-300)
+    ok = lapack.dpotrf(trial, lower=1, clean=0, overwrite_a=1)[1] == 0  # Cholesky succeeds: PSD
     if not ok:
         ev, vec = np.linalg.eigh(a)
         if repair == "clip":

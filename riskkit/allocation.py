@@ -159,6 +159,8 @@ def risk_budgeting(
         raise InvalidParameterError(
             f"assets with zero variance cannot be risk-budgeted: {format_items(cov.index[sd <= 0])}."
         )
+    from scipy.linalg import cho_factor, cho_solve
+
     # work on the correlation scale (well conditioned), map back at the end
     C = S / np.outer(sd, sd)
     y = b / np.sqrt(b @ C @ b)  # positive start on the right scale
@@ -168,8 +170,11 @@ def risk_budgeting(
         rc = y * Cy
         if np.max(np.abs(rc - b) / b) < tol:
             break
-        H = C + np.diag(b / y**2)
-        step = np.linalg.solve(H, grad)
+        H = C.copy()
+        H.flat[:: n + 1] += b / y**2
+        step = cho_solve(
+            cho_factor(H, overwrite_a=True, check_finite=False), grad, check_finite=False
+        )  # H is SPD
         t = 1.0
         neg = step > 0
         if neg.any():
