@@ -35,7 +35,8 @@ def test_layout_markdown_then_one_parameters_cell(path):
     lines = tagged[0].source.splitlines()
     for node in tree.body:
         assert isinstance(node, ast.Assign | ast.AnnAssign), "the parameters cell holds assignments only"
-        assert isinstance(node.value, ast.Constant | ast.List | ast.Dict | ast.Tuple), "literal values only"
+        value = node.value.operand if isinstance(node.value, ast.UnaryOp) else node.value  # -10.0 too
+        assert isinstance(value, ast.Constant | ast.List | ast.Dict | ast.Tuple), "literal values only"
         assert "#" in lines[node.lineno - 1], f"parameter on line {node.lineno} needs a comment"
 
 
