@@ -9,6 +9,8 @@ black_scholes         price, delta and gamma of calls and puts (vectorised)
 book_greeks           delta and gamma of a book of options, and the hedge in the underlying
 banded_rehedging      delta-hedge an option book, re-hedging only when net delta leaves a band;
                       cost of hedging vs residual risk, with the rebalancing cost models
+banded_ratio_rehedging  a spot position hedged with another instrument, re-hedged only when the
+                      estimated hedge ratio leaves a band around the one held
 
 Hedge ratio: regress spot returns on hedge-instrument returns,
 :math:`r_s = a + h\\, r_f + e`; :math:`h = \\operatorname{Cov}(r_s, r_f) / \\operatorname{Var}(r_f)`
@@ -29,6 +31,7 @@ from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
     "HedgeRatio",
+    "banded_ratio_rehedging",
     "banded_rehedging",
     "black_scholes",
     "book_greeks",
@@ -273,4 +276,66 @@ def banded_rehedging(
                 "residual_risk": float(np.std(pnl, ddof=1)),
             }
         )
+    return pd.DataFrame(rows).set_index("band")
+
+
+def banded_ratio_rehedging(
+    spot: pd.Series,
+    hedge: pd.Series,
+    /,
+    *,
+    halflife: float = 30.0,
+    bands: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
+    costs=None,
+    warmup: int = 30,
+) -> pd.DataFrame:
+    """Hold one unit of value in ``spot`` hedged with ``hedge``, re-hedging only
+    when the EWMA hedge ratio moves more than ``band`` away from the ratio held.
+
+    Returns are simple returns on the same dates. Each day the hedge position
+    (``-ratio`` per unit of spot value) earns ``-ratio * hedge return``; after the
+    close the ratio is re-estimated (EWMA with ``halflife``, from data up to that
+    day) and the position is reset when ``|estimate - held| > band``, paying
+    ``costs`` (:class:`riskkit.rebalancing.Costs`) on the traded notional.
+
+    Returns
+    -------
+    DataFrame
+        Per band: re-hedges, total cost (per unit of spot value), residual risk
+        (standard deviation of the daily hedged return) and the variance reduction
+        against the unhedged position.
+    """
+    from riskkit.rebalancing import Costs
+
+    costs = costs or Costs()
+    y, x, index = _pair(spot, hedge)
+    warmup = check_int("warmup", warmup, minimum=2)
+    if len(y) <= warmup + 2:
+        raise InvalidParameterError(f"spot needs more than warmup + 2 = {warmup + 2} returns, got {len(y)}.")
+    est = rolling_hedge_ratio(spot, hedge, halflife=halflife).reindex(index).to_numpy()
+    if not isinstance(costs.proportional, int | float):
+        raise InvalidParameterError("banded_ratio_rehedging takes one proportional cost (bps).")
+    prop = float(costs.proportional) * 1e-4
+    rows = []
+    for band in bands:
+        band = check_real("band", band, low=0.0)
+        held = est[warmup - 1]
+        hedged = []
+        paid, trades = 0.0, 0
+        for t in range(warmup, len(y)):
+            r = y[t] - held * x[t]
+            if abs(est[t] - held) > band:
+                traded = abs(est[t] - held)
+                c = prop * traded + (costs.fixed if traded >= costs.min_trade else 0.0)
+                r -= c
+                paid += c
+                held = est[t]
+                trades += 1
+            hedged.append(r)
+        h = np.asarray(hedged)
+        rows.append(
+            {"band": band, "rehedges": trades, "hedging_cost": paid,
+             "residual_risk": float(np.std(h, ddof=1)),
+             "variance_reduction": float(1.0 - np.var(h, ddof=1) / np.var(y[warmup:], ddof=1))}
+        )  # fmt: skip
     return pd.DataFrame(rows).set_index("band")

@@ -79,3 +79,17 @@ def test_banded_rehedging_trade_off():
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert list(table["hedging_cost"]) == sorted(table["hedging_cost"], reverse=True)
     assert table.loc[0.0, "residual_risk"] < table.loc[1.0, "residual_risk"]
+
+
+def test_banded_ratio_rehedging_trade_off():
+    s, f = pair(seed=3, n=400)
+    table = H.banded_ratio_rehedging(
+        s, f, halflife=20, bands=(0.0, 0.02, 0.1, 1.0), costs=Costs(proportional=10)
+    )
+    assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
+    assert table.loc[1.0, "rehedges"] == 0 and table.loc[1.0, "hedging_cost"] == 0.0
+    assert (table["variance_reduction"] > 0.5).all()  # the hedge works whatever the band
+    # the cost of a re-hedge is the traded ratio change times the proportional rate
+    zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=10))
+    est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
+    assert zero.loc[0.0, "hedging_cost"] == pytest.approx(1e-3 * np.abs(np.diff(est[29:])).sum(), rel=1e-9)
