@@ -228,13 +228,6 @@ def condition_number(cov: np.ndarray) -> float:
     return float(ev[-1] / ev[0])
 
 
-def _blend(S: np.ndarray, F: np.ndarray, s: float) -> np.ndarray:
-    return s * F + (1.0 - s) * S
-
-
-# --------------------------------------------------------------------------- estimators
-
-
 def sample(mo: Moments, *, ddof: int) -> Estimate:
     S = mo.combine(mo.T / (mo.T - ddof), 0.0) if ddof else mo.S
     return Estimate(S, S)

@@ -67,10 +67,19 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
     cov = check_covariance("covariance", covariance)
     S = cov.to_numpy()
     if not long_only:
-        x = np.linalg.solve(S, np.ones(len(S)))
-        return pd.Series(x / x.sum(), index=cov.index, name="weight")
+        return pd.Series(_min_variance_free(S), index=cov.index, name="weight")
     w = _long_only_qp(S, np.ones(len(S)))
     return pd.Series(w, index=cov.index, name="weight")
+
+
+def _min_variance_free(S: np.ndarray) -> np.ndarray:
+    """Fully invested minimum variance, unconstrained (least squares if S is singular)."""
+    ones = np.ones(S.shape[0])
+    try:
+        x = np.linalg.solve(S, ones)
+    except np.linalg.LinAlgError:
+        x = np.linalg.lstsq(S, ones, rcond=None)[0]
+    return x / x.sum()
 
 
 def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:

@@ -359,6 +359,14 @@ class RiskDecomposition:
     stress: dict = field(default_factory=dict, repr=False)
     covariance: pd.DataFrame | None = field(default=None, repr=False)
 
+    @property
+    def correlation(self) -> pd.DataFrame:
+        """The correlation implied by :attr:`covariance` (for clustering, heatmaps)."""
+        from riskkit._covariance import cov_to_corr
+
+        c = self.covariance
+        return pd.DataFrame(cov_to_corr(c.to_numpy()), index=c.index, columns=c.columns)
+
     def summary(self) -> pd.DataFrame:
         """One row: volatility, largest asset and group shares, effective bets, alerts, tail risk."""
         c = self.concentration
@@ -464,8 +472,9 @@ def decompose(
     if groups is not None:
         labels, source = (pd.Series(groups) if not isinstance(groups, pd.Series) else groups), "groups"
     else:
-        sd = np.sqrt(np.diag(cov.to_numpy()))
-        corr = pd.DataFrame(cov.to_numpy() / np.outer(sd, sd), index=cov.index, columns=cov.columns)
+        from riskkit._covariance import cov_to_corr
+
+        corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns)
         labels, source = correlation_clusters(corr, threshold=cluster_threshold), "clusters"
     grp = group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())

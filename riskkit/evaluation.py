@@ -140,6 +140,7 @@ def min_variance_backtest(
         covariance's, average gross leverage (sum of absolute weights) and the
         number of rebalances.
     """
+    from riskkit.allocation import _min_variance_free
     from riskkit.calendar import resolve_periods_per_year
     from riskkit.shrinkage import rolling_shrink
 
@@ -168,7 +169,7 @@ def min_variance_backtest(
             hold = R[start : start + step]
             if len(hold) == 0:
                 break
-            w = _min_variance_weights(roll.covariances[k])
+            w = _min_variance_free(roll.covariances[k])
             realised.append(hold @ w)
             leverage.append(np.abs(w).sum())
         path = np.concatenate(realised)
@@ -183,15 +184,6 @@ def min_variance_backtest(
     out = pd.DataFrame(rows).set_index("method")
     out.insert(1, "vs_sample", out["volatility"] / out.loc["sample", "volatility"])
     return out
-
-
-def _min_variance_weights(cov: np.ndarray) -> np.ndarray:
-    ones = np.ones(cov.shape[0])
-    try:
-        x = np.linalg.solve(cov, ones)
-    except np.linalg.LinAlgError:
-        x = np.linalg.lstsq(cov, ones, rcond=None)[0]
-    return x / x.sum()
 
 
 def rebalancing_experiment(

@@ -149,24 +149,30 @@ def black_scholes(
 
     ``expiry`` in years and ``vol`` annualised must be positive.
     """
-    from scipy.stats import norm
-
     S, K, T, v = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (spot, strike, expiry, vol)))
     kinds = np.broadcast_to(np.asarray(kind), S.shape)
-    if (T <= 0).any():
-        raise InvalidParameterError("expiry (time to expiry, years) must be positive.")
-    if (v <= 0).any():
-        raise InvalidParameterError("vol must be positive.")
-    if (S <= 0).any() or (K <= 0).any():
-        raise InvalidParameterError("spot and strike must be positive.")
+    for name, arr in (("expiry", T), ("vol", v), ("spot", S), ("strike", K)):
+        bad = np.flatnonzero(~(arr.ravel() > 0))
+        if bad.size:
+            raise InvalidParameterError(
+                f"{name} must be positive (expiry in years, vol annualised); not for option(s) at position "
+                f"{format_items(bad.tolist())} (value {arr.ravel()[bad[0]]!r})."
+            )
     bad = set(np.unique(kinds)) - {"call", "put"}
     if bad:
         raise InvalidParameterError(f"kind must be 'call' or 'put', got {format_items(sorted(bad))}.")
+    price, delta, gamma = _bs(S, K, T, v, kinds == "call", rate, dividend)
+    return pd.DataFrame({"price": price.ravel(), "delta": delta.ravel(), "gamma": gamma.ravel()})
+
+
+def _bs(S, K, T, v, call, rate: float, dividend: float):
+    """Black-Scholes price, delta, gamma on broadcast arrays (validated by the caller)."""
+    from scipy.stats import norm
+
     sq = v * np.sqrt(T)
     d1 = (np.log(S / K) + (rate - dividend + 0.5 * v * v) * T) / sq
     d2 = d1 - sq
     disc_q, disc_r = np.exp(-dividend * T), np.exp(-rate * T)
-    call = kinds == "call"
     price = np.where(
         call,
         S * disc_q * norm.cdf(d1) - K * disc_r * norm.cdf(d2),
@@ -174,7 +180,7 @@ def black_scholes(
     )
     delta = np.where(call, disc_q * norm.cdf(d1), disc_q * (norm.cdf(d1) - 1.0))
     gamma = disc_q * norm.pdf(d1) / (S * sq)
-    return pd.DataFrame({"price": price.ravel(), "delta": delta.ravel(), "gamma": gamma.ravel()})
+    return price, delta, gamma
 
 
 def book_greeks(book: pd.DataFrame, spot: float, /, *, rate: float = 0.0) -> pd.Series:
@@ -232,26 +238,35 @@ def banded_rehedging(
     costs = costs or Costs()
     if not isinstance(prices, pd.Series) or len(prices) < 3:
         raise InvalidParameterError("prices must be a Series of at least 3 underlying prices.")
-    if not np.isfinite(prices.to_numpy(dtype=float)).all() or (prices <= 0).any():
-        raise InvalidParameterError("prices must be positive and finite.")
+    pv = prices.to_numpy(dtype=float)
+    bad = prices.index[~(np.isfinite(pv) & (pv > 0))]
+    if len(bad):
+        raise InvalidParameterError(f"prices must be positive and finite; not on {format_items(bad)}.")
     ppy = resolve_periods_per_year(prices.to_frame(), periods_per_year)
     S = prices.to_numpy(dtype=float)
     elapsed = np.arange(len(S)) / ppy
     q = book["quantity"].to_numpy(dtype=float)
     kinds = book["kind"].to_numpy()
     K, T0, vol = (book[c].to_numpy(dtype=float) for c in ("strike", "expiry", "vol"))
-    if (T0 <= elapsed[-1]).any():
-        raise InvalidParameterError("every option must expire after the last price date.")
-    value = np.empty(len(S))
-    delta = np.empty(len(S))
-    for t in range(len(S)):
-        g = black_scholes(S[t], K, T0 - elapsed[t], vol, kind=kinds, rate=rate)
-        value[t] = q @ g["price"].to_numpy()
-        delta[t] = q @ g["delta"].to_numpy()
+    late = book.index[T0 <= elapsed[-1]]
+    if len(late):
+        raise InvalidParameterError(
+            f"every option must expire after the last price date ({elapsed[-1]:.3f} years in); "
+            f"not the book rows {format_items(late)}."
+        )
+    black_scholes(S[0], K, T0, vol, kind=kinds, rate=rate)  # validates the book once
+    # greeks of every option on every date at once: (dates, options)
+    price, dlt, _ = _bs(
+        S[:, None],
+        K[None, :],
+        T0[None, :] - elapsed[:, None],
+        vol[None, :],
+        (kinds == "call")[None, :],
+        rate,
+        0.0,
+    )
+    value, delta = price @ q, dlt @ q
     scale = abs(delta[0]) * S[0] or 1.0
-    if not isinstance(costs.proportional, int | float):
-        raise InvalidParameterError("banded_rehedging takes one proportional cost (bps) for the underlying.")
-    prop = float(costs.proportional) * 1e-4
     rows = []
     for band in bands:
         band = check_real("band", band, low=0.0)
@@ -264,8 +279,7 @@ def banded_rehedging(
             if abs(delta[t] + hedge) > band * abs(delta[0]):
                 x = abs(-delta[t] - hedge) * S[t]
                 if x >= costs.min_trade:
-                    u = x / scale
-                    paid += prop * x + costs.fixed + scale * (costs.impact[0] * u + costs.impact[1] * u**1.5)
+                    paid += float(costs.of(x, value=scale))
                     hedge = -delta[t]
                     trades += 1
         rows.append(
@@ -296,7 +310,9 @@ def banded_ratio_rehedging(
     (``-ratio`` per unit of spot value) earns ``-ratio * hedge return``; after the
     close the ratio is re-estimated (EWMA with ``halflife``, from data up to that
     day) and the position is reset when ``|estimate - held| > band``, paying
-    ``costs`` (:class:`riskkit.rebalancing.Costs`) on the traded notional.
+    ``costs`` (:class:`riskkit.rebalancing.Costs`, see ``Costs.of``) on the traded
+    notional; trades below ``min_trade`` are free and still executed (the hedge
+    is reset), the fee applies from ``min_trade`` up.
 
     Returns
     -------
@@ -313,9 +329,6 @@ def banded_ratio_rehedging(
     if len(y) <= warmup + 2:
         raise InvalidParameterError(f"spot needs more than warmup + 2 = {warmup + 2} returns, got {len(y)}.")
     est = rolling_hedge_ratio(spot, hedge, halflife=halflife).reindex(index).to_numpy()
-    if not isinstance(costs.proportional, int | float):
-        raise InvalidParameterError("banded_ratio_rehedging takes one proportional cost (bps).")
-    prop = float(costs.proportional) * 1e-4
     rows = []
     for band in bands:
         band = check_real("band", band, low=0.0)
@@ -326,7 +339,7 @@ def banded_ratio_rehedging(
             r = y[t] - held * x[t]
             if abs(est[t] - held) > band:
                 traded = abs(est[t] - held)
-                c = prop * traded + (costs.fixed if traded >= costs.min_trade else 0.0)
+                c = float(costs.of(traded, value=1.0)) if traded >= costs.min_trade else 0.0
                 r -= c
                 paid += c
                 held = est[t]

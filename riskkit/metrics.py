@@ -105,8 +105,11 @@ def backtest_summary(result, /, *, risk_free: float = 0.0) -> pd.DataFrame:
     rebalancing premium against buy-and-hold split into drift, rebalancing and cost terms."""
     ppy = result.periods_per_year
     if ppy is None:
-        raise ValueError(
-            "the backtest's periods_per_year is unknown; pass the prices with a regular calendar."
+        from riskkit.exceptions import CalendarError
+
+        raise CalendarError(
+            "result.periods_per_year is unknown (the prices' dates have no regular spacing); "
+            "annualised metrics need it: use prices on a daily, weekly or monthly calendar."
         )
     values = result.values
     out = performance(values, periods_per_year=ppy, risk_free=risk_free)

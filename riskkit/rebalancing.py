@@ -197,6 +197,37 @@ class Costs:
         for v in self.impact:
             check_real("impact", v, low=0.0)
 
+    def rates(self, assets: Sequence | None = None) -> np.ndarray | float:
+        """Proportional cost as a fraction of notional, per asset of ``assets``
+        (a mapping must name only those assets; unnamed ones cost nothing)."""
+        if not isinstance(self.proportional, Mapping):
+            rate = float(self.proportional) * 1e-4
+            return rate if assets is None else np.full(len(assets), rate)
+        if assets is None:
+            raise InvalidParameterError(
+                "proportional costs are given per asset: say which assets are traded."
+            )
+        unknown = set(self.proportional) - set(assets)
+        if unknown:
+            raise InvalidParameterError(
+                "costs.proportional names assets that are not traded: "
+                f"{format_items(sorted(map(str, unknown)))}."
+            )
+        return np.array([self.proportional.get(a, 0.0) for a in assets], dtype=float) * 1e-4
+
+    def of(
+        self, notional: np.ndarray | float, /, *, value: float, assets: Sequence | None = None
+    ) -> np.ndarray:
+        """Cost of each executed trade of ``notional`` (currency, sign ignored) out of a
+        portfolio worth ``value``: proportional + fixed + impact :math:`V(a u + b u^{1.5})`,
+        :math:`u = |x| / V`. Zero trades cost nothing; the minimum trade size is the
+        caller's rule (trades below it are not executed). The backtest kernel applies
+        the same formula."""
+        x = np.abs(np.asarray(notional, dtype=float))
+        u = x / value
+        c = self.rates(assets) * x + self.fixed + value * (self.impact[0] * u + self.impact[1] * u**1.5)
+        return np.where(x > 0, c, 0.0)
+
 
 @dataclass(frozen=True)
 class Config:
@@ -367,19 +398,9 @@ def backtest(
                 f"configs[{k}].policy must be Never, Calendar or Threshold, got {pol!r}."
             )
         cs = c.costs
-        if isinstance(cs.proportional, Mapping):
-            unknown = set(cs.proportional) - set(assets)
-            if unknown:
-                raise InvalidParameterError(
-                    f"configs[{k}].costs.proportional names assets not in prices: "
-                    f"{format_items(sorted(unknown))}."
-                )
-            prop[k] = [cs.proportional.get(a, 0.0) for a in assets]
-        else:
-            prop[k] = cs.proportional
+        prop[k] = cs.rates(assets)
         fixed[k], min_trade[k] = cs.fixed, cs.min_trade
         imp_a[k], imp_b[k] = cs.impact
-    prop *= 1e-4
 
     from riskkit._engine import simulate
 
@@ -491,45 +512,45 @@ def _cached_dates(cache: dict, cal: Calendar, index: pd.DatetimeIndex) -> np.nda
 
 
 def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_leverage: bool) -> pd.DataFrame:
+    """Target weights as a date-indexed table on the prices' assets; one rule set for
+    a Series (a single row from the first date) and a table. Checks run on arrays:
+    a one-policy backtest takes milliseconds, so pandas work here shows."""
     if isinstance(target, Mapping):
         target = pd.Series(target, dtype=float)
     if isinstance(target, pd.Series):
-        missing = target.index.difference(assets)
-        if len(missing):
-            raise InvalidParameterError(f"target assets missing from prices: {format_items(missing)}.")
-        row = target.reindex(assets, fill_value=0.0).to_numpy(dtype=float)
-        if not np.isfinite(row).all():
-            raise InvalidParameterError("target weights must be finite.")
-        if abs(row.sum() - 1.0) > 1e-9 and not allow_leverage:
-            raise InvalidParameterError(
-                f"target weights must sum to 1 (got {row.sum():.6g}); "
-                "pass allow_leverage=True for other totals."
-            )
-        return pd.DataFrame(row[None, :], index=index[:1], columns=assets, copy=False)
-    elif isinstance(target, pd.DataFrame):
-        table = target.astype(float)
-        if not isinstance(table.index, pd.DatetimeIndex) or not table.index.is_monotonic_increasing:
-            raise InvalidParameterError("a target table must have a sorted DatetimeIndex.")
-        if table.index[0] > index[0]:
-            raise InvalidParameterError(
-                f"the target table starts on {table.index[0]:%Y-%m-%d}, after the first price date "
-                f"{index[0]:%Y-%m-%d}; add a row for the start."
-            )
-    else:
+        values, dates, columns = target.to_numpy(dtype=float)[None, :], index[:1], target.index
+    elif not isinstance(target, pd.DataFrame):
         raise InvalidParameterError(
             f"target must be a Series of weights or a date-indexed DataFrame, got {type(target).__name__}."
         )
-    missing = table.columns.difference(assets)
+    elif not isinstance(target.index, pd.DatetimeIndex) or not target.index.is_monotonic_increasing:
+        raise InvalidParameterError("a target table must have a sorted DatetimeIndex.")
+    elif target.index[0] > index[0]:
+        raise InvalidParameterError(
+            f"the target table starts on {target.index[0]:%Y-%m-%d}, after the first price date "
+            f"{index[0]:%Y-%m-%d}; add a row for the start."
+        )
+    else:
+        values, dates, columns = target.to_numpy(dtype=float), target.index, target.columns
+    missing = columns.difference(assets)
     if len(missing):
         raise InvalidParameterError(f"target assets missing from prices: {format_items(missing)}.")
-    table = table.reindex(columns=assets, fill_value=0.0)
-    if not np.isfinite(table.to_numpy()).all():
-        raise InvalidParameterError("target weights must be finite.")
-    sums = table.sum(axis=1)
-    bad = sums[(sums - 1.0).abs() > 1e-9]
-    if len(bad) and not allow_leverage:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
         raise InvalidParameterError(
-            f"target weights must sum to 1 (got {format_items(bad.round(6).tolist(), limit=3)} on "
-            f"{format_items(bad.index, limit=3)}); pass allow_leverage=True for other totals."
+            f"target weights must be finite; not for {format_items(columns[np.unique(cols)])} "
+            f"on {format_items(dates[np.unique(rows)])}."
         )
-    return table
+    sums = values.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
+    if off.size and not allow_leverage:
+        raise InvalidParameterError(
+            f"target weights must sum to 1 (got {format_items(sums[off].round(6).tolist(), limit=3)} on "
+            f"{format_items(dates[off], limit=3)}); pass allow_leverage=True for other totals."
+        )
+    if not columns.equals(assets):
+        aligned = np.zeros((len(values), len(assets)))
+        aligned[:, assets.get_indexer(columns)] = values
+        values = aligned
+    return pd.DataFrame(values, index=dates, columns=assets, copy=False)

@@ -169,7 +169,8 @@ def _manifest(notebook: Path, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _input_hashes(params: Mapping[str, Any]) -> dict[str, str]:
-    """SHA-256 of every parameter that names an existing file or a bundled dataset."""
+    """SHA-256 of every parameter that names an existing file. (Bundled datasets passed by
+    name are not hashed yet: the notebook's own code resolves them.)"""
     hashes = {}
     for value in params.values():
         if not isinstance(value, str):

@@ -15,7 +15,6 @@ dropped; if rounding leaves cash negative, buys are cut lot by lot, largest firs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,7 +123,6 @@ def trade_list(
     u0 = held.reindex(assets, fill_value=0.0).to_numpy()
     w_t = tgt.reindex(assets, fill_value=0.0).to_numpy()
     lots = _lots(lot_sizes, assets)
-    prop = _prop(costs, assets)
     value = float(u0 @ p + cash)
     if value <= 0:
         raise DataError(f"the portfolio value (holdings + cash) is {value:.6g}; nothing to allocate.")
@@ -139,10 +137,7 @@ def trade_list(
         return units, notional
 
     def cost_of(notional: np.ndarray) -> np.ndarray:
-        x = np.abs(notional)
-        u = x / value
-        c = prop * x + value * (costs.impact[0] * u + costs.impact[1] * u**1.5) + costs.fixed * (x > 0)
-        return np.where(x > 0, c, 0.0)
+        return costs.of(notional, value=value, assets=assets)
 
     units, notional = plan(value)
     for _ in range(3):  # costs are paid from cash: target the value left after them
@@ -211,12 +206,7 @@ def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:
         lots = lot_sizes.reindex(assets).to_numpy(dtype=float)
     else:
         lots = np.full(len(assets), check_real("lot_sizes", lot_sizes, low=0.0, low_open=True))
-    if (lots <= 0).any() or not np.isfinite(lots).all():
-        raise InvalidParameterError("lot sizes must be positive and finite.")
+    bad = assets[~(np.isfinite(lots) & (lots > 0))]
+    if len(bad):
+        raise InvalidParameterError(f"lot_sizes must be positive and finite; not for {format_items(bad)}.")
     return lots
-
-
-def _prop(costs: Costs, assets: pd.Index) -> np.ndarray:
-    if isinstance(costs.proportional, Mapping):
-        return np.array([costs.proportional.get(a, 0.0) for a in assets]) * 1e-4
-    return np.full(len(assets), float(costs.proportional) * 1e-4)
