@@ -10,7 +10,6 @@ EXTRAS := notebooks,dev,dask
 STAMP := $(VENV)/.installed-$(EXTRAS)
 BENCH_STAMP := $(VENV)/.installed-bench
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help setup report test test-fast lab lint format bench lock data clean distclean

@@ -85,6 +85,9 @@ def run(
     failed = out_dir / f"{name}.failed"
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
     executed = tmp / f"{name}.ipynb"
+    # figures must render inline whatever backend the caller runs with (MPLBACKEND=Agg hides them)
+    backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
         try:
             pm.execute_notebook(
@@ -112,6 +115,10 @@ def run(
         shutil.rmtree(failed, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = backend
     return final
 
 

@@ -65,3 +65,13 @@ def test_notebook_executes_with_defaults(path, tmp_path):
     nb = nbformat.read(out / f"{path.stem}.ipynb", as_version=4)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    if "rk.plotting." in path.read_text():  # figures are rendered, not just their text repr
+        pngs = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if "image/png" in o.get("data", {})
+        ]
+        assert pngs, f"{path.name}: no figure rendered as an image"
+        assert "data:image/png" in (out / f"{path.stem}.html").read_text()
