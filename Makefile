@@ -30,7 +30,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 setup: $(STAMP) ## create .venv and install riskkit with the pinned versions (constraints.txt)
 
 report: $(STAMP) ## run the notebooks on the bundled data into reports/
-	$(BIN)/python -m riskkit.reports --all notebooks --out reports
+	$(BIN)/riskkit report --all notebooks --out reports
 
 test: $(STAMP) ## run the whole suite: unit tests, notebooks, committed reports (nbval)
 	$(BIN)/python -m pytest tests reports --nbval --nbval-current-env --nbval-sanitize-with reports/sanitize.cfg

@@ -32,6 +32,7 @@ __all__ = [
     "info",
     "list_datasets",
     "load",
+    "names",
     "simulated",
     "write_simulated",
 ]
@@ -192,6 +193,11 @@ def info(name: str, /) -> DatasetInfo:
         raise InvalidParameterError(
             f"name={name!r} is not a bundled dataset; available: {format_items(_REGISTRY)}."
         ) from None
+
+
+def names() -> list[str]:
+    """Names of the bundled datasets."""
+    return list(_REGISTRY)
 
 
 def load(name: str, /) -> pd.DataFrame:

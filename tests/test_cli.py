@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import riskkit
 from riskkit.cli import main
 
@@ -34,3 +36,49 @@ def test_console_script_installed():
         check=False,
     )
     assert exe.returncode == 0 and exe.stdout.startswith("riskkit ")
+
+
+def _nb(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    params = new_code_cell("x = 2  # a number\nlabel = 'a'  # some text\nweights = {}  # by asset")
+    params.metadata["tags"] = ["parameters"]
+    body = new_code_cell("assert x != 13, 'x is unlucky'\nprint(x, label, weights)")
+    nb = new_notebook(cells=[new_markdown_cell("# t"), params, body])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "t.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_report_help_lists_the_notebook_parameters(tmp_path, capsys):
+    assert main(["report", str(_nb(tmp_path)), "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "riskkit report" in out and "--grid" in out
+    assert "x (int, default 2): a number" in out and "weights (mapping, default {}): by asset" in out
+
+
+def test_report_rejects_unknown_and_mistyped_parameters(tmp_path, capsys):
+    nb = str(_nb(tmp_path))
+    assert main(["report", nb, "-p", "y", "1", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "no parameter 'y'" in err and "label (str, default 'a')" in err
+    assert main(["report", nb, "-p", "x", "1.5", "--out", str(tmp_path / "r")]) == 2
+    assert "parameter 'x' takes an int" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_report_runs_with_values_and_file_and_prints_failures(tmp_path, capsys):
+    nb = str(_nb(tmp_path))
+    (tmp_path / "p.yaml").write_text("x: 7\nweights: {BTC: 0.5}\n")
+    rc = main(
+        ["report", nb, "-f", str(tmp_path / "p.yaml"), "-p", "label", "12", "--out", str(tmp_path / "r")]
+    )
+    assert rc == 0 and f"report written: {tmp_path / 'r' / 't'}" in capsys.readouterr().out
+    executed = (tmp_path / "r" / "t" / "t.ipynb").read_text()
+    assert "7 12 {'BTC': 0.5}" in executed  # -p label 12 stays text; the file's values are typed
+    assert main(["report", nb, "-p", "x", "13", "--out", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert "AssertionError: x is unlucky" in err and "t.failed" in err
