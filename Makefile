@@ -12,7 +12,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup report test test-fast lab lint format bench lock data clean distclean
+.PHONY: help setup report reports screenshot test test-fast lab lint format bench lock data clean distclean
 
 help: ## list the targets
 	@echo "riskkit — make targets:"
@@ -29,8 +29,15 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 
 setup: $(STAMP) ## create .venv and install riskkit with the pinned versions (constraints.txt)
 
-report: $(STAMP) ## run the notebooks on the bundled data into reports/
+report: $(STAMP) ## run the main risk report on the bundled data -> reports/risk_report/
+	$(BIN)/riskkit report notebooks/risk_report.ipynb --out reports
+
+reports: $(STAMP) ## regenerate every committed example report (all notebooks; the risk report on stocks too)
 	$(BIN)/riskkit report --all notebooks --out reports
+	$(BIN)/riskkit report notebooks/risk_report.ipynb -f notebooks/risk_report_sp500.yaml --name risk_report_sp500 --out reports
+
+screenshot: $(STAMP) ## headless Chromium screenshot of the main report's HTML -> build/risk_report.png
+	$(BIN)/python -c 'from riskkit.reports import screenshot; print(screenshot("reports/risk_report/risk_report.html", "build/risk_report.png"))'
 
 test: $(STAMP) ## run the whole suite: unit tests, notebooks, committed reports (nbval)
 	$(BIN)/python -m pytest tests reports --nbval --nbval-current-env --nbval-sanitize-with reports/sanitize.cfg

@@ -14,6 +14,7 @@ hierarchical_risk_parity  Lopez de Prado (2016)
 volatility_target     scale to a target volatility with a leverage cap and a cash leg
 volatility_target_table  a dated target table whose scale changes only when forecast volatility leaves a band
 rolling_targets       any of the above recomputed on a schedule from rolling_shrink estimates
+target_weights        one of the above by name, or given weights checked against the covariance
 
 All functions take a labelled per-period covariance (DataFrame) and return a
 weight Series on its assets, summing to one.
@@ -39,6 +40,7 @@ __all__ = [
     "min_variance",
     "risk_budgeting",
     "rolling_targets",
+    "target_weights",
     "volatility_target",
     "volatility_target_table",
 ]
@@ -342,6 +344,36 @@ _METHODS = {
 }
 
 
+def target_weights(
+    covariance: pd.DataFrame,
+    rule: str | Mapping | pd.Series,
+    /,
+    *,
+    budgets: Mapping | pd.Series | None = None,
+) -> pd.Series:
+    """Target weights by rule name (equal_weight, inverse_volatility, min_variance,
+    max_diversification, risk_budgeting with optional ``budgets``,
+    hierarchical_risk_parity), or the given weights (a mapping asset -> weight,
+    summing to 1, on exactly the covariance's assets) checked and aligned."""
+    from riskkit._validation import check_choice, check_same_assets, check_weights
+
+    if isinstance(rule, str):
+        check_choice("rule", rule, tuple(_METHODS))
+        if budgets is not None and rule != "risk_budgeting":
+            raise InvalidParameterError(f"budgets apply to rule='risk_budgeting' only, not {rule!r}.")
+        return (
+            risk_budgeting(covariance, budgets=budgets)
+            if rule == "risk_budgeting"
+            else _METHODS[rule](covariance)
+        )
+    cov = check_covariance("covariance", covariance)
+    w = check_weights("rule", pd.Series(rule, dtype=float) if isinstance(rule, Mapping) else rule)
+    check_same_assets("rule", w.index, "covariance", cov.index)
+    if abs(w.sum() - 1.0) > 1e-9:
+        raise InvalidParameterError(f"target weights (rule) sum to {w.sum():.6g}, not 1.")
+    return w.reindex(cov.index).rename("weight")
+
+
 def rolling_targets(
     returns: pd.DataFrame,
     /,
@@ -365,10 +397,7 @@ def rolling_targets(
 
     check_choice("method", method, tuple(_METHODS))
     roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
-    rows = []
-    for _, cov in roll:
-        w = risk_budgeting(cov, budgets=budgets) if method == "risk_budgeting" else _METHODS[method](cov)
-        rows.append(w.to_numpy())
+    rows = [target_weights(cov, method, budgets=budgets).to_numpy() for _, cov in roll]
     out = pd.DataFrame(rows, index=roll.dates, columns=roll.assets)
     out.index.name = "date"
     return out

@@ -3,9 +3,11 @@
 Contents
 --------
 read_prices      CSV / Parquet / DataFrame, wide or long form -> validated prices
+load_prices      a bundled dataset by name, or a price file (for report parameters)
 check_prices     validate a wide price DataFrame already in memory
 repair_missing   explicit forward-fill or row drop, with a log of every change
 price_summary    one row per asset: coverage, stale runs, largest moves
+quality_notes    the summary's warnings in words (stale runs, extreme moves, missing values)
 to_returns       simple or log returns from prices
 to_prices        the inverse: a price path from returns
 
@@ -38,6 +40,7 @@ from riskkit._validation import (
     check_no_inf,
     check_no_missing,
     check_numeric,
+    check_real,
     check_unique_columns,
     format_cells,
     format_items,
@@ -54,7 +57,9 @@ from riskkit.exceptions import (
 __all__ = [
     "RepairResult",
     "check_prices",
+    "load_prices",
     "price_summary",
+    "quality_notes",
     "read_prices",
     "repair_missing",
     "to_prices",
@@ -163,6 +168,26 @@ def read_prices(
     else:
         wide = wide_from_frame(name, frame, date_col)
     return _finish(name, wide, missing=missing, ffill_limit=ffill_limit)
+
+
+def load_prices(source: str | PathLike, /, **options) -> pd.DataFrame:
+    """Prices of a bundled dataset named ``source`` (``riskkit datasets`` lists
+    them) or read from the file at ``source`` with :func:`read_prices`
+    (``options`` are its keyword arguments; a dataset takes none)."""
+    from riskkit import datasets
+
+    if isinstance(source, str) and source in datasets.names():
+        if options:
+            raise InvalidParameterError(
+                f"source={source!r} is a bundled dataset; read options {sorted(options)} apply to files only."
+            )
+        return datasets.load(source)
+    if not Path(source).is_file():
+        raise InvalidParameterError(
+            f"source={str(source)!r} is neither a bundled dataset ({format_items(datasets.names())}) "
+            "nor an existing price file."
+        )
+    return read_prices(source, **options)
 
 
 def check_prices(
@@ -275,6 +300,32 @@ def price_summary(prices: pd.DataFrame, /) -> pd.DataFrame:
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "asset"
     return out
+
+
+def quality_notes(prices: pd.DataFrame, /, *, stale_run: int = 5, large_move: float = 0.5) -> list[str]:
+    """Data-quality warnings in words, from :func:`price_summary`: missing values,
+    runs of more than ``stale_run`` unchanged prices, one-period moves beyond
+    ``large_move`` (absolute), assets starting late or ending early. Empty when
+    nothing stands out. Nothing is repaired."""
+    stale_run = check_int("stale_run", stale_run, minimum=1)
+    large_move = check_real("large_move", large_move, low=0.0, low_open=True)
+    summary = price_summary(prices)
+    notes = []
+    for asset, r in summary.iterrows():
+        if r["missing"]:
+            notes.append(f"{asset}: {r['missing']} missing prices.")
+        if r["longest_stale_run"] > stale_run:
+            notes.append(f"{asset}: {r['longest_stale_run']} consecutive unchanged prices (stale quotes?).")
+        if abs(r["largest_move"]) > large_move:
+            day = _fmt_date(r["largest_move_date"])
+            notes.append(f"{asset}: a one-period move of {r['largest_move']:+.0%} on {day}.")
+        if r["first"] > prices.index[0] or r["last"] < prices.index[-1]:
+            notes.append(f"{asset}: prices only from {_fmt_date(r['first'])} to {_fmt_date(r['last'])}.")
+    return notes
+
+
+def _fmt_date(ts) -> str:
+    return ts.strftime("%Y-%m-%d") if ts.hour == 0 and ts.minute == 0 else ts.isoformat()
 
 
 def to_returns(prices: pd.DataFrame, /, *, kind: ReturnKind = "simple") -> pd.DataFrame:

@@ -7,6 +7,8 @@ rolling_hedge_ratio   the same on moving windows, or exponentially weighted
 hedge_effectiveness   variance reduction of the hedged position
 black_scholes         price, delta and gamma of calls and puts (vectorised)
 book_greeks           delta and gamma of a book of options, and the hedge in the underlying
+hedge_status          today, per underlying: book delta, hedge held, net delta, and whether
+                      it is outside its band (re-hedge) with the trade that restores neutrality
 banded_rehedging      delta-hedge an option book, re-hedging only when net delta leaves a band;
                       cost of hedging vs residual risk, with the rebalancing cost models
 banded_ratio_rehedging  a spot position hedged with another instrument, re-hedged only when the
@@ -37,6 +39,7 @@ __all__ = [
     "book_greeks",
     "hedge_effectiveness",
     "hedge_ratio",
+    "hedge_status",
     "rolling_hedge_ratio",
 ]
 
@@ -203,6 +206,52 @@ def book_greeks(book: pd.DataFrame, spot: float, /, *, rate: float = 0.0) -> pd.
         {"value": float(q @ g["price"].to_numpy()), "delta": delta, "gamma": float(q @ g["gamma"].to_numpy()),
          "hedge_units": -delta}
     )  # fmt: skip
+
+
+def hedge_status(
+    book: pd.DataFrame,
+    spots: pd.Series,
+    /,
+    *,
+    hedges: dict | pd.Series | None = None,
+    band: float = 0.1,
+    rate: float = 0.0,
+) -> pd.DataFrame:
+    """Today's delta-hedge status of an option book, one row per underlying.
+
+    ``book``: the columns of :func:`book_greeks` plus ``underlying``; ``spots``:
+    today's price by underlying; ``hedges``: units of each underlying held as the
+    hedge (default none). The net delta is book delta + hedge; as in
+    :func:`banded_rehedging` the position is re-hedged when ``|net delta|``
+    exceeds ``band`` times the book's absolute delta, and the trade
+    ``-net delta`` (units) restores neutrality.
+    """
+    band = check_real("band", band, low=0.0)
+    if "underlying" not in book.columns:
+        raise InvalidParameterError("book needs an 'underlying' column naming each option's underlying.")
+    names = pd.Index(pd.unique(book["underlying"]))
+    missing = names.difference(spots.index, sort=False)
+    if len(missing):
+        raise InvalidParameterError(f"spots has no price for the underlying {format_items(missing)}.")
+    held = pd.Series(hedges if hedges is not None else {}, dtype=float)
+    extra = held.index.difference(names, sort=False)
+    if len(extra):
+        raise InvalidParameterError(
+            f"hedges name underlyings without options in the book: {format_items(extra)}."
+        )
+    rows = {}
+    for u in names:
+        g = book_greeks(book[book["underlying"] == u], float(spots[u]), rate=rate)
+        h = float(held.get(u, 0.0))
+        net = g["delta"] + h
+        limit = band * abs(g["delta"])
+        outside = abs(net) > limit
+        rows[u] = {
+            "spot": float(spots[u]), "book_value": g["value"], "book_delta": g["delta"],
+            "book_gamma": g["gamma"], "hedge_units": h, "net_delta": net, "band_units": limit,
+            "status": "re-hedge" if outside else "within band", "trade_units": -net if outside else 0.0,
+        }  # fmt: skip
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("underlying")
 
 
 def banded_rehedging(

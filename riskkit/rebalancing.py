@@ -10,6 +10,9 @@ Config                         a named (policy, costs) pair
 backtest                       simulate K configurations at once -> BacktestResult
 sweep                          the configurations of a grid (band x cost x trade-to rule)
 drift                          weights after holding through returns, without trading
+decision, Decision             today's decision under one policy: is it due, does it trade, and why
+decision_table                 the decisions of several policies side by side
+make_policy                    a policy from plain parameters (name, band, frequency), for reports
 
 Mechanics, per period t (prices at the close):
 
@@ -43,12 +46,16 @@ __all__ = [
     "Calendar",
     "Config",
     "Costs",
+    "Decision",
     "Never",
     "RiskBudgetTrigger",
     "Threshold",
     "VolatilityTrigger",
     "backtest",
+    "decision",
+    "decision_table",
     "drift",
+    "make_policy",
     "sweep",
 ]
 
@@ -475,6 +482,172 @@ def sweep(
         )
         for b, c, tt in product(bands, costs_bps, to)
     ]
+
+
+@dataclass(frozen=True, eq=False)
+class Decision:
+    """Today's rebalancing decision under one policy.
+
+    due : bool, today is a date the policy looks at (a calendar date, or a
+        monitoring date; every date for unmonitored triggers)
+    trade : bool, the policy trades today
+    reason : str, in words
+    assets : DataFrame per asset: weight, target, drift (weight - target), and
+        for band rules the limit and whether the asset is outside it; for the
+        risk-budget trigger the risk share, its budget and the gap
+    volatility : (forecast, reference) annualised, for the volatility trigger
+    """
+
+    date: pd.Timestamp
+    due: bool
+    trade: bool
+    reason: str
+    assets: pd.DataFrame = field(repr=False)
+    volatility: tuple[float, float] | None = None
+
+
+def decision(
+    policy,
+    weights: pd.Series,
+    target: pd.Series,
+    /,
+    *,
+    dates: pd.DatetimeIndex,
+    covariance: pd.DataFrame | None = None,
+    periods_per_year: float | None = None,
+) -> Decision:
+    """Would ``policy`` rebalance today, holding ``weights`` against ``target``?
+
+    ``dates`` is the history up to today (its last date): calendar and
+    monitoring dates are found on it exactly as :func:`backtest` finds them
+    (``Calendar(every=n)`` counts from its first date). Risk triggers need the
+    per-period ``covariance`` of today's estimate. The rules are those of the
+    backtest engine.
+    """
+    from riskkit._validation import check_covariance, check_same_assets, check_weights
+
+    w = check_weights("weights", weights, allow_zero_sum=True)
+    tgt = check_weights("target", target)
+    check_same_assets("weights", w.index, "target", tgt.index)
+    w = w.reindex(tgt.index)
+    if not isinstance(dates, pd.DatetimeIndex) or len(dates) == 0:
+        raise InvalidParameterError("dates must be a non-empty DatetimeIndex ending today.")
+    today = dates[-1]
+    table = pd.DataFrame({"weight": w, "target": tgt, "drift": w - tgt}).rename_axis("asset")
+    largest = table["drift"].abs().idxmax()
+    biggest = f"largest drift {largest} {table.loc[largest, 'drift']:+.2%}"
+    if isinstance(policy, Never):
+        return Decision(today, False, False, f"buy and hold: never trades ({biggest}).", table)
+    if not isinstance(policy, Calendar | Threshold | RiskBudgetTrigger | VolatilityTrigger):
+        raise InvalidParameterError(
+            "policy must be Never, Calendar, Threshold, RiskBudgetTrigger or VolatilityTrigger, "
+            f"got {policy!r}."
+        )
+    cal = policy if isinstance(policy, Calendar) else policy.monitor
+    due = bool(cal.dates(dates)[-1]) if cal is not None else True
+    when = (
+        "" if cal is None else (" today is a monitoring date;" if due else " today is not a monitoring date;")
+    )
+    if isinstance(policy, Calendar):
+        moved = bool((table["drift"].abs() > 0).any())
+        trade = due and moved
+        word = "a rebalancing date" if due else "not a rebalancing date"
+        return Decision(
+            today, due, trade, f"calendar ({_describe(policy)}): today is {word}; {biggest}.", table
+        )
+    if isinstance(policy, Threshold):
+        limit = (
+            policy.band * tgt.abs() if policy.kind == "relative" else pd.Series(policy.band, index=tgt.index)
+        )
+        table["limit"] = limit
+        table["outside"] = table["drift"].abs() > limit
+        out = table.index[table["outside"].to_numpy()]
+        trade = due and len(out) > 0
+        what = (
+            f"{len(out)} asset(s) outside the band: {format_items(out)}" if len(out) else "every asset inside"
+        )
+        reason = f"threshold {policy.band:g} ({policy.kind}):{when} {what}; {biggest}."
+        return Decision(today, due, trade, reason, table)
+    if covariance is None:
+        raise InvalidParameterError(
+            f"{type(policy).__name__} needs covariance= (today's per-period estimate)."
+        )
+    cov = check_covariance("covariance", covariance)
+    check_same_assets("target", tgt.index, "covariance", cov.index)
+    S = cov.loc[tgt.index, tgt.index].to_numpy()
+    wv, tv = w.to_numpy(), tgt.to_numpy()
+    if isinstance(policy, RiskBudgetTrigger):
+        shares = pd.Series(_risk_shares(wv, S), index=tgt.index)
+        if policy.budgets is None:
+            budgets = pd.Series(_risk_shares(tv, S), index=tgt.index)
+        else:
+            budgets = pd.Series(policy.budgets, dtype=float).reindex(tgt.index, fill_value=0.0)
+        table["risk_share"], table["budget"] = shares, budgets
+        table["gap"] = shares - budgets
+        table["outside"] = table["gap"].abs() > policy.band
+        out = table.index[table["outside"].to_numpy()]
+        trade = due and len(out) > 0
+        what = (
+            f"risk share off budget by more than {policy.band:g} for {format_items(out)}"
+            if len(out)
+            else "every risk share within its band"
+        )
+        return Decision(today, due, trade, f"risk budget:{when} {what}.", table)
+    ppy = periods_per_year or _ppy(dates) or 1.0
+    sigma = float(np.sqrt(wv @ S @ wv * ppy))
+    ref = policy.target if policy.target is not None else float(np.sqrt(tv @ S @ tv * ppy))
+    trade = due and abs(sigma / ref - 1.0) > policy.band
+    word = "outside" if abs(sigma / ref - 1.0) > policy.band else "inside"
+    reason = (f"volatility:{when} forecast {sigma:.2%} vs reference {ref:.2%}, {word} the "
+              f"±{policy.band:.0%} band.")  # fmt: skip
+    return Decision(today, due, trade, reason, table, volatility=(sigma, ref))
+
+
+def decision_table(
+    policies: Mapping[str, object],
+    weights: pd.Series,
+    target: pd.Series,
+    /,
+    *,
+    dates: pd.DatetimeIndex,
+    covariance: pd.DataFrame | None = None,
+    periods_per_year: float | None = None,
+) -> pd.DataFrame:
+    """:func:`decision` for each named policy: one row each (due, trade, reason)."""
+    rows = {}
+    for name, pol in policies.items():
+        d = decision(
+            pol, weights, target, dates=dates, covariance=covariance, periods_per_year=periods_per_year
+        )
+        rows[name] = {"due": d.due, "trade": d.trade, "reason": d.reason}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("policy")
+
+
+_POLICY_NAMES = ("never", "calendar", "threshold", "relative_threshold", "risk_budget", "volatility")
+
+
+def make_policy(kind: str, /, *, band: float = 0.05, frequency: str = "M"):
+    """A policy from plain values: ``kind`` one of never, calendar (at
+    ``frequency``), threshold / relative_threshold / risk_budget / volatility
+    (at ``band``, monitored at ``frequency``, or every period when it is ``""``)."""
+    check_choice("kind", kind, _POLICY_NAMES)
+    if kind == "never":
+        return Never()
+    if kind == "calendar":
+        return Calendar(frequency or "D")
+    monitor = Calendar(frequency) if frequency else None
+    if kind in ("threshold", "relative_threshold"):
+        return Threshold(
+            band, kind="relative" if kind == "relative_threshold" else "absolute", monitor=monitor
+        )
+    if kind == "risk_budget":
+        return RiskBudgetTrigger(band, monitor=monitor)
+    return VolatilityTrigger(band, monitor=monitor)
+
+
+def _describe(cal: Calendar) -> str:
+    names = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+    return f"every {cal.every} periods" if cal.every else names[cal.freq]
 
 
 def _ppy(index: pd.DatetimeIndex) -> float | None:

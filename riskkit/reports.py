@@ -11,6 +11,7 @@ notebook_parameters the parameters a notebook declares (name, default, comment)
 check_parameters    parameters checked against the notebook's before anything runs
 load_parameters     a YAML file of parameters; load_grid: a YAML grid
 key_figures         called inside a notebook: the figures a grid summary shows
+screenshot          a PNG of a report's HTML taken by a headless Chromium
 Parameter, GridResult, ReportError
 
 A report is a folder ``OUT/<name>/`` (``name`` defaults to the notebook's stem)
@@ -63,6 +64,7 @@ __all__ = [
     "run",
     "run_all",
     "run_grid",
+    "screenshot",
 ]
 
 _VERSIONS_OF = (
@@ -268,7 +270,7 @@ def key_figures(figures: Mapping[str, Any], /) -> None:
     """Show ``figures`` (name -> number, text or bool) in the notebook and mark
     them as its key figures: the runner saves them in ``manifest.json`` and
     :func:`run_grid` tabulates them across a grid. Numbers are shown to 4
-    significant digits and stored in full."""
+    significant digits (whole units from 10,000) and stored in full."""
     from IPython.display import display
 
     clean = {str(k): _plain(v) for k, v in figures.items()}
@@ -293,7 +295,9 @@ def _plain(v: Any) -> Any:
 
 
 def _show(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
+    return str(v)
 
 
 def _collect_key_figures(executed: Path) -> dict[str, Any]:
@@ -340,7 +344,7 @@ def run(
     executed = tmp / f"{name}.ipynb"
     try:
         try:
-            with _inline_figures():
+            with _inline_figures(), _papermill_quiet():
                 pm.execute_notebook(
                     str(nb_path),
                     str(executed),
@@ -375,6 +379,31 @@ def run(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+class _papermill_quiet:
+    """Drop papermill's own parameter-cell inspection warnings: its line parser
+    stumbles on quotes and brackets in comments ("Unable to parse line") and then
+    calls declared parameters unknown. riskkit checked the parameters already."""
+
+    _names = ("papermill", "papermill.translators")
+
+    @staticmethod
+    def filter(record) -> bool:
+        msg = record.getMessage()
+        return not (msg.startswith("Unable to parse line") or msg.startswith("Passed unknown parameter"))
+
+    def __enter__(self):
+        import logging
+
+        for name in self._names:
+            logging.getLogger(name).addFilter(self.filter)
+
+    def __exit__(self, *exc):
+        import logging
+
+        for name in self._names:
+            logging.getLogger(name).removeFilter(self.filter)
 
 
 class _inline_figures:
@@ -415,9 +444,39 @@ def _write_html(executed: Path, target: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _tex_to_mathml(cell.source)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
+
+
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
+
+
+def _tex_to_mathml(markdown: str) -> str:
+    """``$...$`` and ``$$...$$`` of a markdown cell as MathML, which browsers render
+    without scripts: the HTML's MathJax comes from a CDN that offline readers
+    cannot reach, leaving raw TeX. Code spans are left alone."""
+    from latex2mathml.converter import convert
+
+    def math(m: re.Match, display: str) -> str:
+        return convert(m.group(1).strip(), display=display).replace("\n", "")
+
+    out, last = [], 0
+    for code in _CODE_SPAN.finditer(markdown):
+        out.append(markdown[last : code.start()])
+        out.append(code.group(0))
+        last = code.end()
+    out.append(markdown[last:])
+    for i in range(0, len(out), 2):  # the even pieces are outside code spans
+        text = _DISPLAY_MATH.sub(lambda m: math(m, "block"), out[i])
+        out[i] = _INLINE_MATH.sub(lambda m: math(m, "inline"), text)
+    return "".join(out)
 
 
 def _swap_into_place(tmp: Path, final: Path) -> None:
@@ -500,6 +559,44 @@ def _git(where: Path, *args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return (res.stdout.strip() or None) if res.returncode == 0 else None
+
+
+def screenshot(
+    html: str | os.PathLike,
+    png: str | os.PathLike,
+    /,
+    *,
+    width: int = 1200,
+    height: int = 6000,
+    browser: str | None = None,
+    timeout: float = 120.0,
+) -> Path:
+    """Render ``html`` in a headless Chromium (``browser``, or the first of
+    chromium / chromium-browser / google-chrome on the PATH) and save a
+    ``width`` x ``height`` PNG. Debian: ``apt-get install chromium``."""
+    html_path = Path(html).resolve()
+    if not html_path.is_file():
+        raise FileNotFoundError(f"report {str(html)!r} does not exist.")
+    exe = browser or next(
+        (b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None
+    )
+    if exe is None:
+        raise FileNotFoundError("no Chromium found on the PATH (Debian: apt-get install chromium).")
+    out = Path(png).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+            "--disable-background-networking", "--disable-component-update", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={out}",
+            html_path.as_uri(),
+        ]  # fmt: skip
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if res.returncode != 0 or not out.is_file():
+        raise RuntimeError(
+            f"{exe} could not take the screenshot (exit {res.returncode}): {res.stderr[-2000:]}"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- grids

@@ -2,6 +2,8 @@
 
 Contents
 --------
+position     today's portfolio from holdings in units plus cash, or from weights and a value
+Position     units, prices, cash; value and weights
 trade_list   buys and sells in units and notional, lot sizes and minimum notional,
              estimated costs, post-trade weights and residual cash
 TradeList    the result, with the reason for each trade
@@ -15,6 +17,7 @@ dropped; if rounding leaves cash negative, buys are cut lot by lot, largest firs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +27,92 @@ from riskkit._validation import check_real, check_weights, format_items
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.rebalancing import Costs
 
-__all__ = ["TradeList", "trade_list"]
+__all__ = ["Position", "TradeList", "position", "trade_list"]
+
+
+@dataclass(frozen=True, eq=False)
+class Position:
+    """A portfolio today: ``units`` held and ``prices`` per asset, and ``cash``."""
+
+    units: pd.Series
+    prices: pd.Series
+    cash: float
+
+    @property
+    def value(self) -> float:
+        """Holdings at today's prices plus cash."""
+        return float(self.units @ self.prices + self.cash)
+
+    @property
+    def weights(self) -> pd.Series:
+        """Share of the value in each asset (the cash share is ``1 - sum``)."""
+        return (self.units * self.prices / self.value).rename("weight")
+
+    @property
+    def cash_weight(self) -> float:
+        return self.cash / self.value
+
+    def table(self) -> pd.DataFrame:
+        """One row per asset: units, price, market value, weight."""
+        return pd.DataFrame(
+            {
+                "units": self.units,
+                "price": self.prices,
+                "value": self.units * self.prices,
+                "weight": self.weights,
+            }
+        ).rename_axis("asset")
+
+
+def position(
+    prices: pd.Series | pd.DataFrame,
+    /,
+    *,
+    holdings: Mapping | pd.Series | None = None,
+    cash: float = 0.0,
+    weights: Mapping | pd.Series | None = None,
+    value: float | None = None,
+) -> Position:
+    """Today's portfolio on the assets of ``prices`` (a Series of today's prices,
+    or a price DataFrame whose last row is today).
+
+    Give either ``holdings`` (units by asset, plus ``cash``) or ``weights``
+    (by asset, summing to at most 1; the remainder is cash) and the portfolio
+    ``value``. Assets not named hold nothing; naming an asset without a price is
+    an error.
+    """
+    px = prices.iloc[-1] if isinstance(prices, pd.DataFrame) else prices
+    px = check_weights("prices", px, allow_zero_sum=True)
+    if (px <= 0).any():
+        raise DataError(f"prices must be positive; not for {format_items(px.index[(px <= 0).to_numpy()])}.")
+    if (holdings is None) == (weights is None):
+        raise InvalidParameterError("give either holdings= (units, with cash=) or weights= (with value=).")
+    given_name, given = ("holdings", holdings) if holdings is not None else ("weights", weights)
+    given = check_weights(given_name, pd.Series(given, dtype=float) if isinstance(given, Mapping) else given,
+                          allow_zero_sum=True)  # fmt: skip
+    unknown = given.index.difference(px.index, sort=False)
+    if len(unknown):
+        raise InvalidParameterError(f"{given_name} name assets without a price: {format_items(unknown)}.")
+    if holdings is not None:
+        if value is not None:
+            raise InvalidParameterError("value= goes with weights=; with holdings= the value is computed.")
+        units = given.reindex(px.index, fill_value=0.0)
+        cash = check_real("cash", cash)
+    else:
+        if cash != 0.0:
+            raise InvalidParameterError("cash= goes with holdings=; with weights= cash is 1 - sum(weights).")
+        if value is None:
+            raise InvalidParameterError("weights= needs value= (the portfolio value in currency).")
+        value = check_real("value", value, low=0.0, low_open=True)
+        total = float(given.sum())
+        if total > 1.0 + 1e-9:
+            raise InvalidParameterError(f"weights sum to {total:.6g}; at most 1 (the remainder is cash).")
+        units = given.reindex(px.index, fill_value=0.0) * value / px
+        cash = value * (1.0 - total)
+    pos = Position(units=units.rename("units"), prices=px.rename("price"), cash=float(cash))
+    if pos.value <= 0:
+        raise DataError(f"the portfolio value (holdings + cash) is {pos.value:.6g}; it must be positive.")
+    return pos
 
 
 @dataclass(frozen=True, eq=False)
