@@ -467,6 +467,40 @@ def bench_imports(repeats: int) -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------- main report
+
+
+def bench_report(repeats: int) -> list[dict]:
+    """`riskkit report notebooks/risk_report.ipynb` in a fresh process, wall clock:
+    interpreter start, parameter checks, kernel start, execution, HTML and manifest."""
+    import tempfile
+
+    exe = Path(sys.executable).with_name("riskkit")
+    cmd = [str(exe), "report", str(ROOT / "notebooks" / "risk_report.ipynb")]
+    times = []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeats + 1):  # the first run warms the disk cache and numba's cache
+            t = time.perf_counter()
+            res = subprocess.run([*cmd, "--out", out], capture_output=True, text=True, check=False, cwd=ROOT)
+            times.append(time.perf_counter() - t)
+            if res.returncode != 0:
+                raise RuntimeError(f"the main report failed:\n{res.stderr[-3000:]}")
+    med = statistics.median(times[1:])
+    return [
+        {
+            "group": "report",
+            "case": "main risk report end to end (riskkit report CLI, kernel start included)",
+            "library": "riskkit",
+            "median_s": med,
+            "riskkit/peer": None,
+            "x floor": None,
+            "max_abs_diff": None,
+            "rel_diff": None,
+            "note": f"{len(times) - 1} runs after a warm-up; issue target < 20 s",
+        }
+    ]
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -544,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"... {case.name}", file=sys.stderr, flush=True)
         rows += run_case(case, repeats)
+    if not args.only or "report" in args.only:
+        print("... main risk report", file=sys.stderr, flush=True)
+        rows += bench_report(1 if args.quick else 3)
     if not args.only or "import" in args.only:
         rows += bench_imports(repeats)
     header = [

@@ -741,7 +741,9 @@ def _run_member(job: Mapping[str, Any]) -> dict[str, Any]:
     try:
         folder = run(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"],
                      timeout=job["timeout"])  # fmt: skip
-        record["key_figures"] = json.loads((folder / "manifest.json").read_text())["key_figures"]
+        record["key_figures"] = _collect_key_figures(
+            folder / f"{job['name']}.ipynb"
+        )  # in the notebook's order
     except ReportError as exc:
         record["status"] = "failed"
         record["error"] = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).splitlines()[-1]
