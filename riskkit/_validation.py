@@ -282,10 +282,16 @@ def check_same_assets(left_name: str, left: pd.Index, right_name: str, right: pd
         )
 
 
-def check_covariance(name: str, cov: Any, *, repair: str | None = None) -> pd.DataFrame:
+def check_covariance(
+    name: str, cov: Any, *, repair: str | None = None, lapack: str = "numpy"
+) -> pd.DataFrame:
     """A labelled, symmetric, finite, positive semi-definite covariance (float copy).
 
     ``repair="clip"`` sets negative eigenvalues to zero instead of raising.
+    ``lapack``: whose LAPACK runs the PSD test (a Cholesky factorisation), numpy's
+    or scipy's. They ship separate OpenBLAS builds, and on a small machine one
+    pool's threads, still spinning after a call, slow the other's calls several
+    times over: callers whose own linear algebra is scipy's pass ``"scipy"``.
     """
     if not isinstance(cov, pd.DataFrame):
         raise InvalidTypeError(f"{name} must be a labelled pandas DataFrame, got {type(cov).__name__}.")
@@ -298,19 +304,28 @@ def check_covariance(name: str, cov: Any, *, repair: str | None = None) -> pd.Da
     if not np.isfinite(a).all():
         bad = cov.index[~np.isfinite(a).all(axis=1)]
         raise NonFiniteError(f"{name} has missing or infinite entries in the rows of {format_items(bad)}.")
-    from scipy.linalg import lapack
-
     scale = float(np.max(np.abs(np.diag(a)))) or 1.0
-    half_gap = (a - a.T) / 2.0
-    asym = 2.0 * float(np.max(np.abs(half_gap)))
+    work = np.subtract(a, a.T)  # one scratch buffer serves the symmetry check and the Cholesky trial
+    np.abs(work, out=work)
+    asym = float(work.max())
     if asym > 1e-10 * scale:
         raise InvalidParameterError(f"{name} is not symmetric (largest |C - C'| = {asym:.3g}).")
-    a = a + a.T  # (C + C') / 2: exactly symmetric
+    a = np.add(a, a.T)  # (C + C') / 2: exactly symmetric, and a new array (the input is never modified)
     a *= 0.5
     n = a.shape[0]
-    trial = a.copy()
-    trial.flat[:: n + 1] += 1e-12 * max(np.trace(a) / n, 1e-300)
-    ok = lapack.dpotrf(trial, lower=1, clean=0, overwrite_a=1)[1] == 0  # Cholesky succeeds: PSD
+    np.copyto(work, a)
+    work.flat[:: n + 1] += 1e-12 * max(np.trace(a) / n, 1e-300)
+    if lapack == "scipy":  # Cholesky succeeds: PSD
+        from scipy.linalg import lapack as scipy_lapack
+
+        ok = scipy_lapack.dpotrf(work, lower=1, clean=0, overwrite_a=1)[1] == 0
+    else:
+        try:
+            np.linalg.cholesky(work)
+            ok = True
+        except np.linalg.LinAlgError:
+            ok = False
+    del work
     if not ok:
         ev, vec = np.linalg.eigh(a)
         if repair == "clip":
@@ -322,4 +337,4 @@ def check_covariance(name: str, cov: Any, *, repair: str | None = None) -> pd.Da
                 f"(smallest eigenvalue {ev[0]:.3g}, largest {ev[-1]:.3g}); "
                 "pass repair='clip' to set the negative eigenvalues to zero."
             )
-    return pd.DataFrame(a, index=cov.index, columns=cov.columns)
+    return pd.DataFrame(a, index=cov.index, columns=cov.columns, copy=False)

@@ -142,7 +142,7 @@ def risk_budgeting(
     tol : float
         Stop when the largest relative error of the risk shares is below this.
     """
-    cov = check_covariance("covariance", covariance)
+    cov = check_covariance("covariance", covariance, lapack="scipy")
     n = len(cov)
     if budgets is None:
         b = np.full(n, 1.0 / n)
@@ -170,21 +170,23 @@ def risk_budgeting(
         raise InvalidParameterError(
             f"assets with zero variance cannot be risk-budgeted: {format_items(cov.index[sd <= 0])}."
         )
-    from scipy.linalg import cho_factor, cho_solve
+    from scipy.linalg import blas, cho_factor, cho_solve
 
-    # work on the correlation scale (well conditioned), map back at the end
-    C = S / np.outer(sd, sd)
-    y = b / np.sqrt(b @ C @ b)  # positive start on the right scale
+    # Work on the correlation scale (well conditioned) and map back at the end. Every BLAS/LAPACK
+    # call of the loop goes to scipy's OpenBLAS (dsymv, Cholesky): mixing it with numpy's, which
+    # ships a separate OpenBLAS, leaves one pool's threads spinning while the other works.
+    C = np.asfortranarray(S / np.outer(sd, sd))
+    y = b / np.sqrt(b @ blas.dsymv(1.0, C, b, lower=1))  # positive start on the right scale
     for _ in range(max_iter):
-        Cy = C @ y
+        Cy = blas.dsymv(1.0, C, y, lower=1)
         grad = Cy - b / y
         rc = y * Cy
         if np.max(np.abs(rc - b) / b) < tol:
             break
-        H = C.copy()
+        H = C.copy(order="F")
         H.flat[:: n + 1] += b / y**2
         step = cho_solve(
-            cho_factor(H, overwrite_a=True, check_finite=False), grad, check_finite=False
+            cho_factor(H, lower=True, overwrite_a=True, check_finite=False), grad, check_finite=False
         )  # H is SPD
         t = 1.0
         neg = step > 0

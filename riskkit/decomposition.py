@@ -140,7 +140,8 @@ def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series
     g = g.reindex(contributions.index)
     if g.isna().any():
         raise InvalidParameterError(f"groups has no group for {format_items(g.index[g.isna()])}.")
-    agg = contributions[["weight", "component", "percent"]].groupby(g.to_numpy(), sort=False).sum()
+    keys = pd.Series(g.to_numpy(), index=contributions.index)  # a Series key: no column look-up attempted
+    agg = contributions[["weight", "component", "percent"]].groupby(keys, sort=False).sum()
     members: dict = {}
     for asset, k in zip(g.index, g.to_numpy(), strict=True):
         members.setdefault(k, []).append(str(asset))
@@ -291,12 +292,9 @@ def concentration(
     aw = rc["weight"].abs() / rc["weight"].abs().sum()
     hhi_w = float((aw**2).sum())
     hhi_r = float((rc["percent"] ** 2).sum())
-    enb, _ = _enb(
-        rc["weight"].to_numpy(),
-        covariance.reindex(index=rc.index, columns=rc.index).to_numpy(),
-        rc.index,
-        enb_method,
-    )
+    same = covariance.index.equals(rc.index) and covariance.columns.equals(rc.index)
+    S = covariance.to_numpy() if same else covariance.reindex(index=rc.index, columns=rc.index).to_numpy()
+    enb, _ = _enb(rc["weight"].to_numpy(), S, rc.index, enb_method)
     sigma = float(rc["component"].sum())
     top = rc["percent"].idxmax()
     return pd.Series(
@@ -474,7 +472,7 @@ def decompose(
     else:
         from riskkit._covariance import cov_to_corr
 
-        corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns)
+        corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns, copy=False)
         labels, source = correlation_clusters(corr, threshold=cluster_threshold), "clusters"
     grp = group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
