@@ -177,13 +177,15 @@ def risk_budgeting(
     # ships a separate OpenBLAS, leaves one pool's threads spinning while the other works.
     C = np.asfortranarray(S / np.outer(sd, sd))
     y = b / np.sqrt(b @ blas.dsymv(1.0, C, b, lower=1))  # positive start on the right scale
+    y = _jacobi_warm_start(C, b, y)
+    H = np.empty_like(C, order="F")
     for _ in range(max_iter):
         Cy = blas.dsymv(1.0, C, y, lower=1)
         grad = Cy - b / y
         rc = y * Cy
         if np.max(np.abs(rc - b) / b) < tol:
             break
-        H = C.copy(order="F")
+        np.copyto(H, C)  # one buffer for every Hessian: no fresh pages to fault in
         H.flat[:: n + 1] += b / y**2
         step = cho_solve(
             cho_factor(H, lower=True, overwrite_a=True, check_finite=False), grad, check_finite=False
@@ -197,6 +199,25 @@ def risk_budgeting(
         raise InvalidParameterError(f"risk budgeting did not converge in {max_iter} Newton steps.")
     w = y / sd
     return pd.Series(w / w.sum(), index=cov.index, name="weight")
+
+
+def _jacobi_warm_start(C: np.ndarray, b: np.ndarray, y: np.ndarray, sweeps: int = 2) -> np.ndarray:
+    """Two Jacobi sweeps of the coordinate-wise equations :math:`y_i (Cy)_i = b_i`
+    (each solves :math:`c_{ii} y_i^2 + a_i y_i - b_i = 0` with the others fixed,
+    a positive root): O(N^2) each, they halve Newton's iterations. Kept only if
+    they brought the risk shares closer to the budgets."""
+    from scipy.linalg import blas
+
+    def error(v: np.ndarray) -> float:
+        return float(np.max(np.abs(v * blas.dsymv(1.0, C, v, lower=1) - b) / b))
+
+    d = np.diag(C).copy()
+    z = y
+    for _ in range(sweeps):
+        a = blas.dsymv(1.0, C, z, lower=1) - d * z
+        root = np.sqrt(a * a + 4.0 * d * b)
+        z = np.where(a > 0, 2.0 * b / (root + a), (root - a) / (2.0 * d))  # no cancellation either way
+    return z if error(z) < error(y) else y
 
 
 def group_risk_budgeting(
