@@ -301,13 +301,14 @@ def check_covariance(
     if not cov.columns.equals(cov.index):
         raise InvalidParameterError(f"{name} must list its assets in the same order on both axes.")
     a = cov.to_numpy(dtype=float) if (cov.dtypes == np.float64).all() else check_numeric(name, cov).to_numpy()
-    if not np.isfinite(a).all():
+    with np.errstate(invalid="ignore"):  # inf - inf: reported below
+        work = np.subtract(a, a.T)  # one scratch buffer serves the checks and the Cholesky trial
+    np.abs(work, out=work)
+    asym = float(work.max())  # NaN when any entry is NaN or infinite (inf - inf on the diagonal)
+    if not np.isfinite(asym):
         bad = cov.index[~np.isfinite(a).all(axis=1)]
         raise NonFiniteError(f"{name} has missing or infinite entries in the rows of {format_items(bad)}.")
     scale = float(np.max(np.abs(np.diag(a)))) or 1.0
-    work = np.subtract(a, a.T)  # one scratch buffer serves the symmetry check and the Cholesky trial
-    np.abs(work, out=work)
-    asym = float(work.max())
     if asym > 1e-10 * scale:
         raise InvalidParameterError(f"{name} is not symmetric (largest |C - C'| = {asym:.3g}).")
     a = np.add(a, a.T)  # (C + C') / 2: exactly symmetric, and a new array (the input is never modified)
