@@ -412,7 +412,7 @@ def target_weights(
             else _METHODS[rule](covariance)
         )
     cov = check_covariance("covariance", covariance)
-    w = check_weights("rule", pd.Series(rule, dtype=float) if isinstance(rule, Mapping) else rule)
+    w = check_weights("rule", dict(rule) if isinstance(rule, Mapping) else rule)
     check_same_assets("rule", w.index, "covariance", cov.index)
     if abs(w.sum() - 1.0) > 1e-9:
         raise InvalidParameterError(f"target weights (rule) sum to {w.sum():.6g}, not 1.")

@@ -57,6 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--scheduler", metavar="ADDRESS", help="grid: run on this Dask scheduler instead")
     rp.add_argument("--no-progress", action="store_true", help="grid: no progress bar")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
+    rp.set_defaults(usage=rp.print_help)
     return parser
 
 
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "datasets":
         return _datasets(args)
     if args.command == "report":
-        return _report(args, parser)
+        return _report(args)
     return 2  # pragma: no cover  (argparse rejects unknown commands)
 
 
@@ -106,13 +107,12 @@ def _datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _report(args: argparse.Namespace) -> int:
     from riskkit import reports
     from riskkit.exceptions import RiskkitError
 
-    usage = parser._subparsers._group_actions[0].choices["report"]  # the report sub-parser
     if args.help or not (args.notebook or args.all):
-        usage.print_help()
+        args.usage()
         if args.notebook:
             try:
                 declared = reports.notebook_parameters(args.notebook)
@@ -131,10 +131,8 @@ def _report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return 0
         declared = reports.notebook_parameters(args.notebook)
         params = reports.load_parameters(args.parameters_file) if args.parameters_file else {}
-        for name, text in args.parameter:
-            if name not in declared:
-                reports.check_parameters(args.notebook, {name: None})  # raises, listing the valid names
-            params[name] = declared[name].parse(text)
+        for name, text in args.parameter:  # an unknown name is left as text for check_parameters to reject
+            params[name] = declared[name].parse(text) if name in declared else text
         params = reports.check_parameters(args.notebook, params)
         if args.grid:
             sets = [params | member for member in reports.load_grid(args.grid)]

@@ -220,20 +220,23 @@ def check_parameters(notebook: str | os.PathLike, parameters: Mapping[str, Any] 
     Raises InvalidParameterError for an unknown name and InvalidTypeError for a
     value of the wrong type; both messages list the valid parameters.
     """
-    declared = notebook_parameters(notebook)
-    out = {}
+    return _checked(Path(notebook).name, notebook_parameters(notebook), parameters)
+
+
+def _checked(notebook: str, declared: Mapping[str, Parameter], parameters: Mapping[str, Any] | None) -> dict:
     unknown = [k for k in (parameters or {}) if k not in declared]
     if unknown:
         raise InvalidParameterError(
-            f"{Path(notebook).name} has no parameter {', '.join(map(repr, unknown))}; "
+            f"{notebook} has no parameter {', '.join(map(repr, unknown))}; "
             f"its parameters are:\n{_listing(declared)}"
         )
+    out = {}
     for name, value in (parameters or {}).items():
         try:
             out[name] = declared[name].coerce(value)
         except InvalidTypeError as exc:
             raise InvalidTypeError(
-                f"{exc}\nthe parameters of {Path(notebook).name} are:\n{_listing(declared)}"
+                f"{exc}\nthe parameters of {notebook} are:\n{_listing(declared)}"
             ) from None
     return out
 
@@ -334,7 +337,8 @@ def run(
     from papermill.exceptions import PapermillExecutionError
 
     nb_path = Path(notebook).resolve()
-    params = check_parameters(nb_path, parameters)
+    declared = notebook_parameters(nb_path)
+    params = _checked(nb_path.name, declared, parameters)
     name = name or nb_path.stem
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -372,7 +376,7 @@ def run(
                 **detail,
             ) from exc
         _write_html(executed, tmp / f"{name}.html")
-        manifest = _manifest(nb_path, params, _collect_key_figures(executed))
+        manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         _swap_into_place(tmp, final)
         shutil.rmtree(failed, ignore_errors=True)
@@ -495,14 +499,15 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _manifest(notebook: Path, params: Mapping[str, Any], figures: Mapping[str, Any]) -> dict[str, Any]:
+def _manifest(
+    notebook: Path, declared: Mapping[str, Parameter], params: Mapping[str, Any], figures: Mapping[str, Any]
+) -> dict[str, Any]:
     versions = {}
     for dist in _VERSIONS_OF:
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
-    declared = notebook_parameters(notebook)
     effective = {k: p.default for k, p in declared.items()} | dict(params)
     return {
         "notebook": notebook.name,

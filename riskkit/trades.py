@@ -81,15 +81,15 @@ def position(
     ``value``. Assets not named hold nothing; naming an asset without a price is
     an error.
     """
-    px = prices.iloc[-1] if isinstance(prices, pd.DataFrame) else prices
-    px = check_weights("prices", px, allow_zero_sum=True)
-    if (px <= 0).any():
-        raise DataError(f"prices must be positive; not for {format_items(px.index[(px <= 0).to_numpy()])}.")
+    px = check_weights("prices", prices.iloc[-1] if isinstance(prices, pd.DataFrame) else prices,
+                       allow_zero_sum=True)  # fmt: skip
+    _check_positive_prices(px)
     if (holdings is None) == (weights is None):
         raise InvalidParameterError("give either holdings= (units, with cash=) or weights= (with value=).")
     given_name, given = ("holdings", holdings) if holdings is not None else ("weights", weights)
-    given = check_weights(given_name, pd.Series(given, dtype=float) if isinstance(given, Mapping) else given,
-                          allow_zero_sum=True)  # fmt: skip
+    given = check_weights(
+        given_name, dict(given) if isinstance(given, Mapping) else given, allow_zero_sum=True
+    )
     unknown = given.index.difference(px.index, sort=False)
     if len(unknown):
         raise InvalidParameterError(f"{given_name} name assets without a price: {format_items(unknown)}.")
@@ -202,9 +202,7 @@ def trade_list(
     missing = assets.difference(px.index)
     if len(missing):
         raise InvalidParameterError(f"prices are missing for {format_items(missing)}.")
-    if (px.reindex(assets) <= 0).any():
-        bad = assets[(px.reindex(assets) <= 0).to_numpy()]
-        raise DataError(f"prices must be positive; not for {format_items(bad)}.")
+    _check_positive_prices(px.reindex(assets))
     cash = check_real("cash", cash)
     min_notional = check_real("min_notional", min_notional, low=0.0)
     p = px.reindex(assets).to_numpy()
@@ -282,6 +280,12 @@ def trade_list(
         index=pd.Index(assets, name="asset"),
     )
     return TradeList(trades, value, float(cost.sum()), float(cash_after), float(value_after))
+
+
+def _check_positive_prices(px: pd.Series) -> None:
+    bad = px.index[(px <= 0).to_numpy()]
+    if len(bad):
+        raise DataError(f"prices must be positive; not for {format_items(bad)}.")
 
 
 def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:
