@@ -407,6 +407,50 @@ def fixed(mo: Moments, *, target: str, intensity: float, market: np.ndarray | No
     return Estimate(_single_index_matrix(mo, s, c, var_m, var), lambda: mo.S, s, est.target, est.info)
 
 
+# 1 / ((2k - 1)(2k + 1)), k = 40 .. 1: the series of the transform in u = sqrt(5)/x, highest first
+_HILBERT_SERIES = np.array([1.0 / ((2 * k - 1) * (2 * k + 1)) for k in range(40, 0, -1)])
+_HILBERT_SWITCH = 4.0
+
+
+def epanechnikov_hilbert(x: np.ndarray) -> np.ndarray:
+    """Hilbert transform of the Epanechnikov kernel of Ledoit & Wolf (2020), eq. (C.5).
+
+    .. math:: \\mathcal{H}(x) = -\\frac{3x}{10\\pi} + \\frac{3}{4\\sqrt5\\pi}
+              \\Bigl(1 - \\frac{x^2}{5}\\Bigr) \\log\\Bigl|\\frac{\\sqrt5 - x}{\\sqrt5 + x}\\Bigr|
+
+    For :math:`|x| \\gg \\sqrt5` the two terms cancel (each ~x, their sum ~1/x),
+    so the closed form loses :math:`\\epsilon x^2` relative accuracy: at
+    ``x = 1e6`` it returns rounding noise. There the series in
+    :math:`u = \\sqrt5/x`, obtained by expanding the logarithm as
+    :math:`-2\\,\\mathrm{artanh}(u)`, is used instead:
+
+    .. math:: \\mathcal{H}(x) = -\\frac{3}{\\sqrt5\\pi}
+              \\sum_{k\\ge1} \\frac{u^{2k-1}}{(2k-1)(2k+1)}
+
+    (40 terms, from ``|x| >= 4`` where ``u <= 0.56`` and the truncation error is
+    below 1e-20; there the closed form is still accurate to 1e-15). Both branches
+    are accurate to a few ulps over the whole line (tested against a 50-digit
+    evaluation).
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    sqrt5 = np.sqrt(5.0)
+    a = np.abs(x)  # the transform is odd: work on |x|, put the sign back
+    big = a >= _HILBERT_SWITCH
+    s = a[~big]
+    # log|(sqrt5 - s)/(sqrt5 + s)| through log1p, accurate also for s -> 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_term = np.log1p(-2.0 * np.minimum(s, sqrt5) / (sqrt5 + s))
+        near = (-3.0 / 10.0 / np.pi) * s + (3.0 / 4.0 / sqrt5 / np.pi) * (1.0 - s * s / 5.0) * log_term
+    edge = s == sqrt5  # (1 - x^2/5) log 0: the limit of the product is 0
+    near[edge] = (-3.0 / 10.0 / np.pi) * s[edge]
+    out[~big] = near
+    u = sqrt5 / a[big]
+    out[big] = (-3.0 / sqrt5 / np.pi) * u * np.polyval(_HILBERT_SERIES, u * u)
+    return np.where(x < 0, -out, out)
+    return out
+
+
 def nonlinear(mo: Moments) -> Estimate:
     """Ledoit & Wolf (2020) analytical nonlinear shrinkage.
 
@@ -425,29 +469,13 @@ def nonlinear(mo: Moments) -> Estimate:
     x = (lam[:, None] - lam[None, :]) / H
     sqrt5 = np.sqrt(5.0)
     ftilde = (3.0 / 4.0 / sqrt5) * np.mean(np.maximum(1.0 - x * x / 5.0, 0.0) / H, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_term = np.log(np.abs((sqrt5 - x) / (sqrt5 + x)))
-    hf = (-3.0 / 10.0 / np.pi) * x + (3.0 / 4.0 / sqrt5 / np.pi) * (1.0 - x * x / 5.0) * log_term
-    edge = np.abs(x) == sqrt5
-    hf[edge] = (-3.0 / 10.0 / np.pi) * x[edge]
-    hftilde = np.mean(hf / H, axis=1)
+    hftilde = np.mean(epanechnikov_hilbert(x) / H, axis=1)
     if p <= n:
         c = p / n
         d = lam / ((np.pi * c * lam * ftilde) ** 2 + (1.0 - c - np.pi * c * lam * hftilde) ** 2)
     else:
-        hf0 = (
-            (1.0 / np.pi)
-            * (
-                3.0 / 10.0 / h**2
-                + 3.0
-                / 4.0
-                / sqrt5
-                / h
-                * (1.0 - 1.0 / 5.0 / h**2)
-                * np.log((1.0 + sqrt5 * h) / (1.0 - sqrt5 * h))
-            )
-            * np.mean(1.0 / lam)
-        )
+        # the transform at 0 of kernels of bandwidth h*lam_j: 1/(h lam_j) * H(-1/h)
+        hf0 = float(epanechnikov_hilbert(np.array([-1.0 / h]))[0]) / h * np.mean(1.0 / lam)
         d0 = 1.0 / (np.pi * (p - n) / n * hf0)
         d1 = lam / (np.pi**2 * lam**2 * (ftilde**2 + hftilde**2))
         d = np.concatenate([np.full(p - n, d0), d1])
