@@ -7,6 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from riskkit import reports
+from riskkit.exceptions import InvalidParameterError, InvalidTypeError
 
 
 def _notebook(path, body: str, param: str = "x = 2  # a number"):
@@ -96,25 +97,25 @@ def test_check_parameters_coerces_and_rejects(tmp_path):
     got = reports.check_parameters(nb, {"rate": 1, "xs": (3,), "anything": {"k": 1}})
     assert got == {"rate": 1.0, "xs": [3], "anything": {"k": 1}} and isinstance(got["rate"], float)
     with pytest.raises(
-        reports.InvalidParameterError, match=r"no parameter 'y'[\s\S]*rate \(float, default 0.5\): a rate"
+        InvalidParameterError, match=r"no parameter 'y'[\s\S]*rate \(float, default 0.5\): a rate"
     ):
         reports.check_parameters(nb, {"y": 1})
     for bad in ({"x": 1.5}, {"x": True}, {"flag": 1}, {"label": 3}, {"xs": "ab"}, {"rate": "0.1"}):
         with pytest.raises(
-            reports.InvalidTypeError, match=rf"parameter '{next(iter(bad))}' takes[\s\S]*x \(int"
+            InvalidTypeError, match=rf"parameter '{next(iter(bad))}' takes[\s\S]*x \(int"
         ):
             reports.check_parameters(nb, bad)
 
 
 def test_parameters_cell_must_be_literal_assignments(tmp_path):
     nb = _notebook(tmp_path / "t.ipynb", "pass", "x = 2  # ok\ny = x + 1  # computed")
-    with pytest.raises(reports.InvalidParameterError, match="'y' must have a literal default"):
+    with pytest.raises(InvalidParameterError, match="'y' must have a literal default"):
         reports.notebook_parameters(nb)
 
 
 def test_bad_parameters_fail_before_anything_runs(tmp_path):
     nb = _notebook(tmp_path / "t.ipynb", BODY, PARAMS)
-    with pytest.raises(reports.InvalidTypeError):
+    with pytest.raises(InvalidTypeError):
         reports.run(nb, parameters={"x": "two"}, out=tmp_path / "r")
     assert not (tmp_path / "r").exists()
 
@@ -136,7 +137,7 @@ def test_expand_grid_forms():
         ({"gird": {"a": [1]}}, "give 'grid'"),
         ({"grid": {"a": [1]}, "extra": 1}, "unknown keys"),
     ):
-        with pytest.raises(reports.InvalidParameterError, match=rule):
+        with pytest.raises(InvalidParameterError, match=rule):
             reports.expand_grid(bad)
 
 
@@ -146,7 +147,7 @@ def test_load_grid_and_parameters_from_yaml(tmp_path):
     (tmp_path / "p.yaml").write_text("x: 4\nxs: [1, 2, 3]\n")
     assert reports.load_parameters(tmp_path / "p.yaml") == {"x": 4, "xs": [1, 2, 3]}
     (tmp_path / "bad.yaml").write_text("- 1\n- 2\n")
-    with pytest.raises(reports.InvalidParameterError, match="one mapping"):
+    with pytest.raises(InvalidParameterError, match="one mapping"):
         reports.load_parameters(tmp_path / "bad.yaml")
 
 
@@ -162,7 +163,7 @@ def test_key_figures_and_dataset_hashes_in_manifest(tmp_path):
     )
     from riskkit import datasets
 
-    expected = reports._sha256(datasets.data_dir() / datasets.info("crypto_sim").file)
+    expected = reports._manifest._sha256(datasets.data_dir() / datasets.info("crypto_sim").file)
     assert manifest["input_files"] == {"dataset:crypto_sim": expected}
 
 

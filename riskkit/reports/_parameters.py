@@ -1,0 +1,167 @@
+"""The parameters a notebook declares, and values checked against them."""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riskkit.exceptions import InvalidParameterError, InvalidTypeError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a notebook: its name, default value and comment."""
+
+    name: str
+    default: Any
+    comment: str
+
+    @property
+    def kind(self) -> str:
+        """Type name of the default (``any`` for ``None``)."""
+        if self.default is None:
+            return "any"
+        return {list: "list", tuple: "list", dict: "mapping"}.get(
+            type(self.default), type(self.default).__name__
+        )
+
+    def coerce(self, value: Any) -> Any:
+        """``value`` as this parameter's type; InvalidTypeError when it is not one."""
+        d = self.default
+        if d is None:
+            return value
+        if isinstance(d, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(d, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(d, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        elif isinstance(d, list | tuple):
+            ok = isinstance(value, list | tuple)
+            value = list(value) if ok else value
+        elif isinstance(d, dict):
+            ok = isinstance(value, Mapping)
+            value = dict(value) if ok else value
+        else:
+            ok = isinstance(value, type(d))
+        if not ok:
+            raise InvalidTypeError(
+                f"parameter {self.name!r} takes {_article(self.kind)} {self.kind} "
+                f"(default {d!r}: {self.comment}); got {type(value).__name__} {value!r}."
+            )
+        return value
+
+    def parse(self, text: str) -> Any:
+        """A command-line value read as YAML (``0.05``, ``[a, b]``, ``{BTC: 1.5}``),
+        kept as text when the parameter is a string; :meth:`coerce` checks its type."""
+        if isinstance(self.default, str):
+            return text
+        import yaml
+
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidParameterError(f"parameter {self.name!r}: cannot read {text!r}: {exc}") from None
+        return value
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.kind}, default {self.default!r}): {self.comment}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def notebook_parameters(notebook: str | os.PathLike, /) -> dict[str, Parameter]:
+    """The parameters declared in the ``parameters``-tagged cell of ``notebook``."""
+    import nbformat
+
+    path = Path(notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook {str(notebook)!r} does not exist.")
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise InvalidParameterError(
+            f"notebook {path.name} must have exactly one cell tagged 'parameters'; it has {len(cells)}."
+        )
+    source = cells[0].source
+    lines = source.splitlines()
+    out: dict[str, Parameter] = {}
+    for node in ast.parse(source).body:
+        if (
+            not isinstance(node, ast.Assign)
+            or len(node.targets) != 1
+            or not isinstance(node.targets[0], ast.Name)
+        ):
+            raise InvalidParameterError(
+                f"notebook {path.name}: the parameters cell holds only `name = literal  # comment` lines "
+                f"(line {node.lineno} is not one)."
+            )
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError:
+            raise InvalidParameterError(
+                f"notebook {path.name}: parameter {node.targets[0].id!r} must have a literal default."
+            ) from None
+        line = lines[node.end_lineno - 1]
+        comment = line.split("#", 1)[1].strip() if "#" in line else ""
+        out[node.targets[0].id] = Parameter(node.targets[0].id, default, comment)
+    return out
+
+
+def check_parameters(notebook: str | os.PathLike, parameters: Mapping[str, Any] | None, /) -> dict[str, Any]:
+    """``parameters`` checked against the notebook's and coerced to their types.
+
+    Raises InvalidParameterError for an unknown name and InvalidTypeError for a
+    value of the wrong type; both messages list the valid parameters.
+    """
+    return _checked(Path(notebook).name, notebook_parameters(notebook), parameters)
+
+
+def _checked(notebook: str, declared: Mapping[str, Parameter], parameters: Mapping[str, Any] | None) -> dict:
+    unknown = [k for k in (parameters or {}) if k not in declared]
+    if unknown:
+        raise InvalidParameterError(
+            f"{notebook} has no parameter {', '.join(map(repr, unknown))}; "
+            f"its parameters are:\n{_listing(declared)}"
+        )
+    out = {}
+    for name, value in (parameters or {}).items():
+        try:
+            out[name] = declared[name].coerce(value)
+        except InvalidTypeError as exc:
+            raise InvalidTypeError(
+                f"{exc}\nthe parameters of {notebook} are:\n{_listing(declared)}"
+            ) from None
+    return out
+
+
+def _listing(declared: Mapping[str, Parameter]) -> str:
+    return "\n".join(f"  {p.describe()}" for p in declared.values())
+
+
+def load_parameters(path: str | os.PathLike, /) -> dict[str, Any]:
+    """Parameters from a YAML file holding one mapping ``name: value``."""
+    data = _read_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidParameterError(f"{path}: a parameters file holds one mapping of name: value.")
+    return data
+
+
+def _read_yaml(path: str | os.PathLike) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"file {str(path)!r} does not exist.") from None
+    except yaml.YAMLError as exc:
+        raise InvalidParameterError(f"{path} is not valid YAML: {exc}") from None

@@ -1,0 +1,87 @@
+"""The HTML of a report (no code, formulas as MathML) and screenshots in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def _write_html(executed: Path, target: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _tex_to_mathml(cell.source)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    target.write_text(body, encoding="utf-8")
+
+
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
+
+
+def _tex_to_mathml(markdown: str) -> str:
+    """``$...$`` and ``$$...$$`` of a markdown cell as MathML, which browsers render
+    without scripts: the HTML's MathJax comes from a CDN that offline readers
+    cannot reach, leaving raw TeX. Code spans are left alone."""
+    from latex2mathml.converter import convert
+
+    def math(m: re.Match, display: str) -> str:
+        return convert(m.group(1).strip(), display=display).replace("\n", "")
+
+    out, last = [], 0
+    for code in _CODE_SPAN.finditer(markdown):
+        out.append(markdown[last : code.start()])
+        out.append(code.group(0))
+        last = code.end()
+    out.append(markdown[last:])
+    for i in range(0, len(out), 2):  # the even pieces are outside code spans
+        text = _DISPLAY_MATH.sub(lambda m: math(m, "block"), out[i])
+        out[i] = _INLINE_MATH.sub(lambda m: math(m, "inline"), text)
+    return "".join(out)
+
+
+def screenshot(
+    html: str | os.PathLike,
+    png: str | os.PathLike,
+    /,
+    *,
+    width: int = 1200,
+    height: int = 6000,
+    browser: str | None = None,
+    timeout: float = 120.0,
+) -> Path:
+    """Render ``html`` in a headless Chromium (``browser``, or the first of
+    chromium / chromium-browser / google-chrome on the PATH) and save a
+    ``width`` x ``height`` PNG. Debian: ``apt-get install chromium``."""
+    html_path = Path(html).resolve()
+    if not html_path.is_file():
+        raise FileNotFoundError(f"report {str(html)!r} does not exist.")
+    exe = browser or next(
+        (b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None
+    )
+    if exe is None:
+        raise FileNotFoundError("no Chromium found on the PATH (Debian: apt-get install chromium).")
+    out = Path(png).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+            "--disable-background-networking", "--disable-component-update", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={out}",
+            html_path.as_uri(),
+        ]  # fmt: skip
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if res.returncode != 0 or not out.is_file():
+        raise RuntimeError(
+            f"{exe} could not take the screenshot (exit {res.returncode}): {res.stderr[-2000:]}"
+        )
+    return out

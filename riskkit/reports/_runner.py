@@ -1,0 +1,187 @@
+"""One report: a notebook executed by papermill into a folder, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from riskkit.reports._manifest import _collect_key_figures, _manifest
+from riskkit.reports._parameters import _checked, notebook_parameters
+from riskkit.reports._render import _write_html
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_backend_lock = threading.Lock()
+
+
+class ReportError(RuntimeError):
+    """A notebook failed; ``failed_path`` holds the executed copy with the error.
+
+    ``cell`` (execution count), ``ename`` and ``evalue`` describe the failing
+    cell's exception when the notebook itself raised.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        failed_path: Path | None = None,
+        *,
+        cell: int | None = None,
+        ename: str | None = None,
+        evalue: str | None = None,
+    ):
+        super().__init__(message)
+        self.failed_path = failed_path
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+
+
+def run(
+    notebook: str | os.PathLike,
+    /,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | os.PathLike = "reports",
+    name: str | None = None,
+    kernel_name: str = "python3",
+    timeout: int = 600,
+) -> Path:
+    """Execute ``notebook`` with ``parameters`` and write the report folder.
+
+    The parameters are checked first (:func:`check_parameters`). Returns the
+    report folder ``out/name`` (``name`` defaults to the notebook's stem).
+    Raises :class:`ReportError` when the notebook fails; its message holds the
+    failing cell's error.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    nb_path = Path(notebook).resolve()
+    declared = notebook_parameters(nb_path)
+    params = _checked(nb_path.name, declared, parameters)
+    name = name or nb_path.stem
+    out_dir = Path(out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / name
+    failed = out_dir / f"{name}.failed"
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
+    executed = tmp / f"{name}.ipynb"
+    try:
+        try:
+            with _inline_figures(), _papermill_quiet():
+                pm.execute_notebook(
+                    str(nb_path),
+                    str(executed),
+                    parameters=params,
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    execution_timeout=timeout,
+                    cwd=str(Path.cwd()),
+                )
+        except Exception as exc:
+            shutil.rmtree(failed, ignore_errors=True)
+            if executed.exists():
+                failed.mkdir()
+                shutil.move(str(executed), failed / executed.name)
+            detail = {}
+            if isinstance(exc, PapermillExecutionError):
+                tb = _ANSI.sub("", "\n".join(exc.traceback[-6:]))
+                what = f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}\n{tb}"
+                detail = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+            else:
+                what = f"{type(exc).__name__}: {exc}"
+            raise ReportError(
+                f"notebook {nb_path.name} failed; the executed copy with the error is in {failed}.\n{what}",
+                failed_path=failed,
+                **detail,
+            ) from exc
+        _write_html(executed, tmp / f"{name}.html")
+        manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        _swap_into_place(tmp, final)
+        shutil.rmtree(failed, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+class _papermill_quiet:
+    """Drop papermill's own parameter-cell inspection warnings: its line parser
+    stumbles on quotes and brackets in comments ("Unable to parse line") and then
+    calls declared parameters unknown. riskkit checked the parameters already."""
+
+    _names = ("papermill", "papermill.translators")
+
+    @staticmethod
+    def filter(record) -> bool:
+        msg = record.getMessage()
+        return not (msg.startswith("Unable to parse line") or msg.startswith("Passed unknown parameter"))
+
+    def __enter__(self):
+        import logging
+
+        for name in self._names:
+            logging.getLogger(name).addFilter(self.filter)
+
+    def __exit__(self, *exc):
+        import logging
+
+        for name in self._names:
+            logging.getLogger(name).removeFilter(self.filter)
+
+
+class _inline_figures:
+    """Figures must render inline whatever backend the caller runs with
+    (``MPLBACKEND=Agg`` would leave only their text). The kernel inherits the
+    environment, so the variable is set while kernels start; threads of one
+    process share it, hence the count."""
+
+    _users = 0
+    _saved: str | None = None
+
+    def __enter__(self):
+        with _backend_lock:
+            if _inline_figures._users == 0:
+                _inline_figures._saved = os.environ.get("MPLBACKEND")
+                os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+            _inline_figures._users += 1
+
+    def __exit__(self, *exc):
+        with _backend_lock:
+            _inline_figures._users -= 1
+            if _inline_figures._users == 0:
+                if _inline_figures._saved is None:
+                    os.environ.pop("MPLBACKEND", None)
+                else:
+                    os.environ["MPLBACKEND"] = _inline_figures._saved
+
+
+def run_all(folder: str | os.PathLike, /, *, out: str | os.PathLike = "reports") -> list[Path]:
+    """Run every ``*.ipynb`` of ``folder`` (sorted) with its defaults; stop at the first failure."""
+    notebooks = sorted(Path(folder).glob("*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no notebooks in {str(folder)!r}.")
+    return [run(nb, out=out) for nb in notebooks]
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` with renames only, never half-overwriting it."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{os.getpid()}-{threading.get_ident()}")
+        final.rename(old)
+    try:
+        tmp.rename(final)
+    except OSError:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
