@@ -20,6 +20,7 @@ simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
 exceptions   the errors and warnings riskkit raises
 plotting     seaborn figures, one function per figure
+display      numbers as people read them: rounding noise shown as such
 reports      run notebooks into reproducible reports (papermill)
 
 >>> import riskkit as rk
@@ -40,6 +41,7 @@ _SUBMODULES = (
     "data",
     "datasets",
     "decomposition",
+    "display",
     "evaluation",
     "estimators",
     "metrics",
@@ -65,6 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
         data,
         datasets,
         decomposition,
+        display,
         estimators,
         evaluation,
         exceptions,

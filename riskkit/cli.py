@@ -1,11 +1,13 @@
-"""The ``riskkit`` command line: ``riskkit --version``, ``riskkit datasets``, ``riskkit report``.
+"""The ``riskkit`` command line: ``riskkit --version``, ``riskkit datasets``, ``riskkit report``,
+``riskkit verify``.
 
 ``riskkit report NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR]`` runs one
 report; ``--grid grid.yaml`` runs one per parameter set (``--workers N`` local
 processes or ``--scheduler ADDRESS`` for a Dask cluster); ``--all FOLDER`` runs
 every notebook of a folder with its defaults; ``riskkit report NOTEBOOK --help``
 lists the notebook's parameters. Exit status: 0 done, 1 a notebook failed, 2 bad
-usage or parameters.
+usage or parameters. ``riskkit verify REPORT...`` re-runs reports from their
+folders and compares the outputs (0 reproduced, 1 differences, 2 unusable).
 """
 
 from __future__ import annotations
@@ -58,6 +60,18 @@ def _build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--no-progress", action="store_true", help="grid: no progress bar")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
     rp.set_defaults(usage=rp.print_help)
+    vf = sub.add_parser(
+        "verify",
+        help="re-run reports from their folders and compare the outputs",
+        description="Re-run each report from its manifest.json (its notebook, parameters and inputs, "
+        "checked by SHA-256) and compare every output with the report's: words exactly, numbers to "
+        "a relative tolerance, images by presence. Exit status: 0 reproduced, 1 differences "
+        "(listed), 2 a report or an input cannot be used.",
+    )
+    vf.add_argument("reports", nargs="+", metavar="REPORT", help="a report folder (holds manifest.json)")
+    vf.add_argument(
+        "--rtol", type=float, default=None, metavar="R", help="relative tolerance for numbers (default 1e-6)"
+    )
     return parser
 
 
@@ -71,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _datasets(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "verify":
+        return _verify(args)
     return 2  # pragma: no cover  (argparse rejects unknown commands)
 
 
@@ -156,6 +172,28 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     print(f"report written: {path}")
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from riskkit import reports
+    from riskkit.exceptions import RiskkitError
+
+    status = 0
+    for folder in args.reports:
+        try:
+            result = reports.verify(folder, rtol=args.rtol if args.rtol is not None else reports.RTOL)
+        except reports.ReportError as exc:
+            print(f"riskkit: {folder}: the re-run failed: {exc}", file=sys.stderr)
+            status = max(status, 1)
+            continue
+        except (RiskkitError, FileNotFoundError, ImportError) as exc:
+            print(f"riskkit: error: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        print(result.describe())
+        if not result.ok:
+            status = max(status, 1)
+    return status
 
 
 def _print_summary(summary) -> None:

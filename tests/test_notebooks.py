@@ -71,7 +71,7 @@ def _code(nb) -> list[str]:
 
 
 # Every notebook executes with its defaults in the test suite: its committed report is checked
-# here to hold exactly the notebook's code with default parameters, and `pytest --nbval reports`
+# here to hold exactly the notebook's code with default parameters, and tests/test_verify.py
 # (part of `make test`) re-executes that report and compares every output.
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_report_is_the_current_notebook_with_defaults(path):

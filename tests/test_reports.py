@@ -101,9 +101,7 @@ def test_check_parameters_coerces_and_rejects(tmp_path):
     ):
         reports.check_parameters(nb, {"y": 1})
     for bad in ({"x": 1.5}, {"x": True}, {"flag": 1}, {"label": 3}, {"xs": "ab"}, {"rate": "0.1"}):
-        with pytest.raises(
-            InvalidTypeError, match=rf"parameter '{next(iter(bad))}' takes[\s\S]*x \(int"
-        ):
+        with pytest.raises(InvalidTypeError, match=rf"parameter '{next(iter(bad))}' takes[\s\S]*x \(int"):
             reports.check_parameters(nb, bad)
 
 

@@ -12,7 +12,10 @@ check_parameters    parameters checked against the notebook's before anything ru
 load_parameters     a YAML file of parameters; load_grid: a YAML grid
 key_figures         called inside a notebook: the figures a grid summary shows
 screenshot          a PNG of a report's HTML taken by a headless Chromium
-Parameter, GridResult, ReportError
+verify              re-run a report from its folder and compare its outputs, numbers
+                    to a relative tolerance (RTOL): is it what the code and data give?
+compare_notebooks   the comparison itself, for two executed notebooks
+Parameter, GridResult, ReportError, Verification, Difference
 
 A report is a folder ``OUT/<name>/`` (``name`` defaults to the notebook's stem)
 holding ``<name>.ipynb``, ``<name>.html`` and ``manifest.json``. It is built in
@@ -33,12 +36,17 @@ from riskkit.reports._manifest import key_figures
 from riskkit.reports._parameters import Parameter, check_parameters, load_parameters, notebook_parameters
 from riskkit.reports._render import screenshot
 from riskkit.reports._runner import ReportError, run, run_all
+from riskkit.reports._verify import RTOL, Difference, Verification, compare_notebooks, verify
 
 __all__ = [
+    "RTOL",
+    "Difference",
     "GridResult",
     "Parameter",
     "ReportError",
+    "Verification",
     "check_parameters",
+    "compare_notebooks",
     "expand_grid",
     "key_figures",
     "load_grid",
@@ -48,4 +56,5 @@ __all__ = [
     "run_all",
     "run_grid",
     "screenshot",
+    "verify",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -74,8 +75,16 @@ def _collect_key_figures(executed: Path) -> dict[str, Any]:
 
 
 def _manifest(
-    notebook: Path, declared: Mapping[str, Parameter], params: Mapping[str, Any], figures: Mapping[str, Any]
+    notebook: Path,
+    declared: Mapping[str, Parameter],
+    params: Mapping[str, Any],
+    figures: Mapping[str, Any],
+    out: Path,
 ) -> dict[str, Any]:
+    import nbformat
+
+    from riskkit.reports._verify import code_sha256
+
     versions = {}
     for dist in _VERSIONS_OF:
         try:
@@ -86,16 +95,89 @@ def _manifest(
     return {
         "notebook": notebook.name,
         "notebook_sha256": _sha256(notebook),
+        "code_sha256": code_sha256(nbformat.read(notebook, as_version=4)),
         "parameters": dict(params),
         "effective_parameters": effective,
         "input_files": _input_hashes(effective),
         "key_figures": dict(figures),
         "versions": versions,
         "python": platform.python_version(),
+        "machine": machine(),
         "git_commit": _git(notebook.parent, "rev-parse", "HEAD"),
-        "git_dirty": bool(_git(notebook.parent, "status", "--porcelain", "--untracked-files=no")),
+        "git_dirty": _git_dirty(notebook.parent, out),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def machine() -> dict[str, Any]:
+    """What decides the last bits of a report's numbers on this machine: the CPU,
+    the SIMD extensions numpy dispatches to, the BLAS libraries loaded (name,
+    version, kernel, threads) and numba's compilation target."""
+    import numpy as np
+    import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, which riskkit uses too)
+    from threadpoolctl import threadpool_info
+
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # pragma: no cover  (numpy < 2)
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    blas = sorted(
+        (
+            {k: lib.get(k) for k in ("internal_api", "prefix", "version", "architecture", "num_threads")}
+            for lib in threadpool_info()
+        ),
+        key=lambda d: (str(d["internal_api"]), str(d["prefix"])),
+    )
+    return {
+        "cpu": _cpu_model(),
+        "architecture": platform.machine(),
+        "cores": os.cpu_count(),
+        "numpy_simd": [f for f in __cpu_dispatch__ if __cpu_features__.get(f)],
+        "numpy_simd_disabled": os.environ.get("NPY_DISABLE_CPU_FEATURES", ""),
+        "blas": blas,
+        "numba": _numba_target(),
+        "numpy": np.__version__,
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("model name", "Model", "cpu model")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _numba_target() -> dict[str, Any]:
+    try:
+        version = metadata.version("numba")
+    except metadata.PackageNotFoundError:
+        return {"version": None}
+    target = os.environ.get("NUMBA_CPU_NAME")
+    if not target:
+        try:
+            import llvmlite.binding as llvm
+
+            target = f"host ({llvm.get_host_cpu_name()})"
+        except Exception:  # pragma: no cover  (llvmlite unusable: say so, do not fail a report)
+            target = "host"
+    return {"version": version, "target": target}
+
+
+def _git_dirty(where: Path, out: Path) -> bool | None:
+    """Do tracked files differ from the commit, apart from the report folder
+    ``out`` itself (regenerating one report must not make the next one dirty)?"""
+    top = _git(where, "rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    spec = ["."]
+    try:
+        spec.append(f":(exclude){out.resolve().relative_to(Path(top).resolve())}")
+    except ValueError:  # reports written outside the checkout
+        pass
+    return bool(_git(Path(top), "status", "--porcelain", "--untracked-files=no", "--", *spec))
 
 
 def _input_hashes(params: Mapping[str, Any]) -> dict[str, str]:

@@ -103,7 +103,7 @@ def run(
                 **detail,
             ) from exc
         _write_html(executed, tmp / f"{name}.html")
-        manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed))
+        manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed), out_dir)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         _swap_into_place(tmp, final)
         shutil.rmtree(failed, ignore_errors=True)
