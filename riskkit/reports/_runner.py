@@ -102,6 +102,7 @@ def run(
                 failed_path=failed,
                 **detail,
             ) from exc
+        _drop_timings(executed)
         _write_html(executed, tmp / f"{name}.html")
         manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed), out_dir)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -110,6 +111,23 @@ def run(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _drop_timings(executed: Path) -> None:
+    """Remove what differs between two runs of the same report and says nothing
+    about its results (start and end times, durations, temporary paths), so that
+    a regenerated report differs from the committed one only where a result
+    changed. The manifest keeps the creation time."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in ("start_time", "end_time", "duration"):
+            cell.metadata.get("papermill", {}).pop(key, None)
+    nbformat.write(nb, executed)
 
 
 class _papermill_quiet:
