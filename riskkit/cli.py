@@ -57,7 +57,16 @@ def _build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--grid", metavar="YAML", help="run one report per parameter set of this grid file")
     rp.add_argument("--workers", type=int, metavar="N", help="grid: local worker processes (default: cores)")
     rp.add_argument("--scheduler", metavar="ADDRESS", help="grid: run on this Dask scheduler instead")
+    rp.add_argument(
+        "--retries", type=int, default=0, metavar="N",
+        help="grid: run a member again up to N times when its kernel or worker dies (default 0)",
+    )  # fmt: skip
+    rp.add_argument(
+        "--force", action="store_true",
+        help="grid: run every member again (by default a member whose report is current is reused)",
+    )  # fmt: skip
     rp.add_argument("--no-progress", action="store_true", help="grid: no progress bar")
+    rp.add_argument("-q", "--quiet", action="store_true", help="grid: print only errors (for scripts)")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
     rp.set_defaults(usage=rp.print_help)
     vf = sub.add_parser(
@@ -152,15 +161,23 @@ def _report(args: argparse.Namespace) -> int:
         params = reports.check_parameters(args.notebook, params)
         if args.grid:
             sets = [params | member for member in reports.load_grid(args.grid)]
-            result = reports.run_grid(
-                args.notebook, sets, out=args.out, name=args.name, workers=args.workers,
-                scheduler=args.scheduler, progress=not args.no_progress,
-            )  # fmt: skip
-            _print_summary(result.summary)
-            print(f"grid written: {result.folder} (summary.csv, summary.html)")
+            try:
+                result = reports.run_grid(
+                    args.notebook, sets, out=args.out, name=args.name, workers=args.workers,
+                    scheduler=args.scheduler, retries=args.retries, force=args.force,
+                    progress=not (args.no_progress or args.quiet),
+                )  # fmt: skip
+            except reports.GridInterrupted as exc:
+                print(
+                    f"riskkit: interrupted; {exc.result!r}; summary in {exc.result.folder}", file=sys.stderr
+                )
+                return 130
+            if not args.quiet:
+                _print_summary(result.summary())
+                print(f"grid written: {result.folder} (summary.csv, summary.html)")
             if result.failed:
-                print(f"riskkit: {len(result.failed)} of {len(result.summary)} reports failed: "
-                      f"{', '.join(result.failed)}", file=sys.stderr)  # fmt: skip
+                print(f"riskkit: {len(result.failed)} of {len(result.table)} reports did not complete: "
+                      f"{', '.join(result.failed)} (see {result.folder}/summary.csv)", file=sys.stderr)  # fmt: skip
                 return 1
             return 0
         path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
@@ -199,6 +216,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _print_summary(summary) -> None:
     import pandas as pd
 
+    summary = summary.drop(columns="report")
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 4):
         print(summary.drop(columns="error") if not (summary["error"] != "").any() else summary)
 

@@ -171,9 +171,9 @@ def test_grid_runs_every_member_and_reports_failures(tmp_path):
     result = reports.run_grid(
         nb, {"grid": {"x": [1, 13, 3]}, "base": {"rate": 0.3}}, out=tmp_path, workers=2, progress=False
     )
-    s = result.summary
+    s = result.summary()
     assert list(s.index) == ["t-001", "t-002", "t-003"]
-    assert list(s["status"]) == ["ok", "failed", "ok"] and result.failed == ["t-002"]
+    assert list(s["status"]) == ["ok", "failed", "ok"] and result.failed == ("t-002",)
     assert s.loc["t-002", "error"] == "AssertionError: x is unlucky"
     assert s.loc["t-001", "double"] == 2 and s.loc["t-003", "double"] == 6
     assert s.loc["t-003", "third"] == pytest.approx(0.1)
@@ -194,6 +194,6 @@ def test_grid_on_a_local_dask_cluster(tmp_path):
             nb, [{"x": 1}, {"x": 13}, {"x": 4, "label": "b"}], out=tmp_path,
             scheduler=cluster.scheduler_address, progress=False,
         )  # fmt: skip
-    s = result.summary
+    s = result.summary()
     assert list(s["status"]) == ["ok", "failed", "ok"]
     assert list(s["double"].fillna(-1)) == [2, -1, 8] and s.loc["t-003", "label (result)"] == "b"

@@ -31,7 +31,7 @@ given to a run must name one of them and have the type of its default
 This module runs notebooks and knows nothing of finance.
 """
 
-from riskkit.reports._grid import GridResult, expand_grid, load_grid, run_grid
+from riskkit.reports._grid import STATUSES, GridInterrupted, GridResult, expand_grid, load_grid, run_grid
 from riskkit.reports._manifest import key_figures
 from riskkit.reports._parameters import Parameter, check_parameters, load_parameters, notebook_parameters
 from riskkit.reports._render import screenshot
@@ -40,7 +40,9 @@ from riskkit.reports._verify import RTOL, Difference, Verification, compare_note
 
 __all__ = [
     "RTOL",
+    "STATUSES",
     "Difference",
+    "GridInterrupted",
     "GridResult",
     "Parameter",
     "ReportError",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +16,9 @@ from typing import Any
 
 from riskkit.exceptions import InvalidParameterError
 from riskkit.reports._manifest import _collect_key_figures
-from riskkit.reports._parameters import _read_yaml, check_parameters
-from riskkit.reports._runner import ReportError, run
+from riskkit.reports._parameters import _read_yaml, check_parameters, notebook_parameters
+from riskkit.reports._runner import ReportError, _run
+from riskkit.reports._summary import layout_of, write_summary
 
 
 def load_grid(path: str | os.PathLike, /) -> list[dict[str, Any]]:
@@ -67,19 +70,47 @@ def expand_grid(spec: Any, /, *, where: str = "grid") -> list[dict[str, Any]]:
     return [dict(base) | s for s in sets]
 
 
+STATUSES = ("ok", "reused", "failed", "lost", "cancelled")
+"""What became of a grid member: ``ok`` (run now), ``reused`` (its report was
+already there and current), ``failed`` (the notebook raised), ``lost`` (its
+kernel or worker died, after every retry), ``cancelled`` (interrupted)."""
+
+
+class GridInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run_grid`: ``result`` is the grid as it stood, with
+    the members in flight or not started marked ``cancelled``; the summary was
+    written."""
+
+    def __init__(self, result: GridResult):
+        super().__init__(f"grid interrupted; summary written in {result.folder}")
+        self.result = result
+
+
 @dataclass(frozen=True, eq=False)
 class GridResult:
-    """The reports of a grid: ``folder`` holds one report per member,
-    ``summary.csv`` and ``summary.html``; ``summary`` is the same table (one row
-    per member: status, error, seconds, parameters, key figures)."""
+    """The reports of a grid: ``folder`` holds one report per member, ``summary.csv``
+    and ``summary.html``; :meth:`summary` is the same table (one row per member:
+    status, attempts, seconds, error, report, parameters, key figures)."""
 
     folder: Path
-    summary: Any  # pandas DataFrame
-    failed: list[str] = field(default_factory=list)
+    table: Any = field(repr=False)  # pandas DataFrame, index: member
+    failed: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def summary(self):
+        """One row per member (a copy)."""
+        return self.table.copy()
+
+    def __repr__(self) -> str:
+        counts = self.table["status"].value_counts()
+        said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
+        return f"GridResult({len(self.table)} members: {said}; {self.folder})"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.table.head(20).to_html(na_rep="")
 
 
 def run_grid(
@@ -91,25 +122,41 @@ def run_grid(
     name: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    retries: int = 0,
+    force: bool = False,
     progress: bool = True,
     timeout: int = 600,
 ) -> GridResult:
-    """One report per parameter set of ``grid``, run in parallel.
+    """One report per parameter set of ``grid``, run in parallel; nothing is lost.
 
     ``grid``: a list of parameter mappings, or a specification for
     :func:`expand_grid`. Every set is checked against the notebook before any
-    runs. Members run in ``workers`` local processes (default: the number of
-    cores), or on the Dask cluster whose scheduler is at ``scheduler``
-    (``tcp://host:8786``; the workers must see the notebook and ``out`` at the
-    same paths). Reports go to ``out/<name>/<name>-NNN``; a failing member does
-    not stop the others and is listed in the summary with its error.
-    """
-    import pandas as pd
+    runs. Members run ``workers`` at a time on this machine (default: the number
+    of cores), each in a kernel of its own started warm ahead of time, or on the
+    Dask cluster whose scheduler is at ``scheduler`` (``tcp://host:8786``; the
+    workers must see the notebook and ``out`` at the same paths). Reports go to
+    ``out/<name>/<notebook>-NNN``.
 
+    Every member ends as a row of ``summary.csv`` and ``summary.html``, whatever
+    happens: a notebook that raises is ``failed`` with its error; a member whose
+    kernel or worker dies is run again up to ``retries`` times, then ``lost``; on
+    Ctrl-C the members not finished are ``cancelled``, the summary is written and
+    :class:`GridInterrupted` is raised. Temporary folders are always removed.
+
+    Re-running a grid resumes it: a member whose report exists and whose
+    manifest matches (notebook, parameters, input hashes, riskkit version) is
+    ``reused`` without running; ``force=True`` runs every member again.
+    """
+
+    if not (isinstance(retries, int) and retries >= 0):
+        raise InvalidParameterError(f"retries must be a whole number >= 0; got {retries!r}.")
+    if workers is not None and not (isinstance(workers, int) and workers >= 1):
+        raise InvalidParameterError(f"workers must be at least 1; got {workers!r}.")
     nb_path = Path(notebook).resolve()
     sets = expand_grid(grid) if isinstance(grid, Mapping) else [dict(g) for g in grid]
     if not sets:
         raise InvalidParameterError("the grid has no parameter sets.")
+    declared = notebook_parameters(nb_path)
     checked = [check_parameters(nb_path, s) for s in sets]
     name = name or f"{nb_path.stem}-grid"
     folder = Path(out).resolve() / name
@@ -117,97 +164,273 @@ def run_grid(
     width = max(3, len(str(len(checked))))
     jobs = [
         {"notebook": str(nb_path), "parameters": p, "out": str(folder),
-         "name": f"{nb_path.stem}-{i:0{width}d}", "timeout": timeout}
+         "name": f"{nb_path.stem}-{i:0{width}d}", "timeout": timeout, "cwd": os.getcwd()}
         for i, p in enumerate(checked, start=1)
     ]  # fmt: skip
-    results = (
-        _run_jobs_dask(jobs, scheduler, progress) if scheduler else _run_jobs_local(jobs, workers, progress)
+    records: dict[str, dict[str, Any] | None] = {j["name"]: None for j in jobs}
+    todo = []
+    for job in jobs:
+        reused = None if force else _reusable(job, nb_path, declared)
+        if reused is None:
+            todo.append(job)
+        else:
+            records[job["name"]] = reused
+    cells = _code_cells(nb_path)
+    interrupted = False
+    try:
+        if todo:
+            with _progress(sum(cells + bool(j["parameters"]) for j in todo), progress) as bar:
+                run_jobs = _run_dask if scheduler else _run_local
+                run_jobs(todo, records, bar=bar, retries=retries, workers=workers, scheduler=scheduler)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        for job in jobs:
+            if records[job["name"]] is None:
+                records[job["name"]] = _record(job, "cancelled", "interrupted before it finished")
+                shutil.rmtree(folder / f"{job['name']}.failed", ignore_errors=True)
+        _tidy(folder)
+        table = _table(jobs, records, folder)
+        write_summary(
+            table, folder, title=f"{nb_path.name}: grid of {len(jobs)} reports", layout=_layout(folder)
+        )
+    result = GridResult(
+        folder=folder,
+        table=table,
+        failed=tuple(m for m, s in table["status"].items() if s not in ("ok", "reused")),
     )
-    by_name = {r["member"]: r for r in results}
+    if interrupted:
+        raise GridInterrupted(result)
+    return result
+
+
+def _layout(folder: Path) -> dict[str, Any]:
+    return layout_of(sorted(folder.glob("*/*.ipynb")))
+
+
+def _code_cells(nb_path: Path) -> int:
+    import nbformat
+
+    return sum(c.cell_type == "code" for c in nbformat.read(nb_path, as_version=4).cells)
+
+
+def _record(job: Mapping[str, Any], status: str, error: str = "", **more: Any) -> dict[str, Any]:
+    return {"member": job["name"], "status": status, "error": error, "key_figures": {}, "attempts": 0,
+            "seconds": float("nan")} | more  # fmt: skip
+
+
+def _reusable(job: Mapping[str, Any], nb_path: Path, declared) -> dict[str, Any] | None:
+    """The record of a member whose report is already there and current, else None."""
+    from riskkit.reports._manifest import _input_hashes, _sha256
+
+    try:
+        manifest = json.loads((Path(job["out"]) / job["name"] / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    effective = {k: p.default for k, p in declared.items()} | dict(job["parameters"])
+    current = (
+        manifest.get("notebook_sha256") == _sha256(nb_path)
+        and _plain_json(manifest.get("parameters")) == _plain_json(job["parameters"])
+        and manifest.get("input_files") == _input_hashes(effective)
+        and manifest.get("versions", {}).get("riskkit") == _riskkit_version()
+    )
+    if not current:
+        return None
+    return _record(job, "reused", key_figures=manifest.get("key_figures", {}), attempts=0, seconds=0.0)
+
+
+def _plain_json(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+def _riskkit_version() -> str:
+    import riskkit
+
+    return riskkit.__version__
+
+
+# --------------------------------------------------------------------------- one member
+
+
+def _attempt_log(job: Mapping[str, Any]) -> Path:
+    return Path(job["out"]) / ".attempts" / job["name"]
+
+
+def _run_member(job: Mapping[str, Any], kernel: Any = None, on_cell: Any = None) -> dict[str, Any]:
+    """Run one member; returns its record and never raises. ``kernel``: a started
+    :class:`Kernel` (or None to start one). Each attempt is logged beside the
+    reports, so a member re-run after its worker died counts its attempts and its
+    time from the first start, wherever it ran."""
+    from riskkit.reports._kernels import Kernel
+
+    log = _attempt_log(job)
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "a") as fh:
+        fh.write(f"{time.time()}\n")
+    try:
+        nb_path = Path(job["notebook"])
+        declared = notebook_parameters(nb_path)
+        if kernel is None:
+            kernel = Kernel(cwd=job["cwd"])
+        folder = _run(nb_path, declared, job["parameters"], out=job["out"], name=job["name"], kernel=kernel,
+                      timeout=job["timeout"], on_cell=on_cell)  # fmt: skip
+        record = _record(job, "ok", key_figures=_collect_key_figures(folder / f"{job['name']}.ipynb"))
+    except ReportError as exc:
+        error = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).splitlines()[-1]
+        record = _record(job, "lost" if exc.lost else "failed", error)
+    except Exception as exc:  # a member must report, not take the grid down
+        record = _record(job, "failed", f"{type(exc).__name__}: {exc}")
+    return record | _attempts(job)
+
+
+def _attempts(job: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        starts = [float(x) for x in _attempt_log(job).read_text().split()]
+    except (OSError, ValueError):
+        return {"attempts": 0}
+    return {"attempts": len(starts), "seconds": time.time() - starts[0]} if starts else {"attempts": 0}
+
+
+# --------------------------------------------------------------------------- local: threads and warm kernels
+
+
+def _run_local(todo: list[dict], records: dict, *, bar, retries: int, workers: int | None, **_: Any) -> None:
+    """Members on this machine, ``workers`` at a time. The CPU work happens in
+    each member's kernel process; the threads here only drive them."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    from riskkit.reports._kernels import KernelPool
+
+    workers = min(workers or os.cpu_count() or 1, len(todo))
+    pool = KernelPool(workers, len(todo), cwd=os.getcwd())
+    lock = threading.Lock()
+
+    def on_cell(**_: Any) -> None:
+        with lock:
+            bar.update(1)
+
+    def member(job: dict) -> dict:
+        kernel = pool.take()
+        try:
+            return _run_member(job, kernel, on_cell)
+        finally:
+            pool.release(kernel)
+
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="riskkit-grid")
+    pending = {executor.submit(member, job): job for job in todo}
+    try:
+        while pending:
+            done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for fut in done:
+                job = pending.pop(fut)
+                record = fut.result()
+                if record["status"] == "lost" and record["attempts"] <= retries:
+                    pool.expect(1)
+                    bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
+                    pending[executor.submit(member, job)] = job
+                else:
+                    records[job["name"]] = record
+    except KeyboardInterrupt:
+        pool.close(kill_running=True)  # the members in flight stop at once
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.close()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+def _run_member_remote(job: Mapping[str, Any], topic: str) -> dict[str, Any]:
+    """A member on a Dask worker; its cells are reported to the client as events."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    return _run_member(job, on_cell=lambda **_: worker.log_event(topic, 1))
+
+
+def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, scheduler: str | None, **_: Any) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ImportError("--scheduler needs dask.distributed: pip install 'riskkit[dask]'.") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise InvalidParameterError(
+            f"scheduler: cannot reach a Dask scheduler at {scheduler!r} ({type(exc).__name__}); "
+            "check the address (tcp://HOST:8786) and that `dask scheduler` is running there."
+        ) from None
+    topic = f"riskkit-grid-{time.time_ns()}"
+    with client:
+        client.subscribe_topic(topic, lambda event: bar.update(1))
+
+        def submit(job: dict):
+            key = f"riskkit-report-{job['name']}-{time.time_ns()}"
+            return client.submit(_run_member_remote, job, topic, key=key, pure=False)
+
+        futures = {submit(job): job for job in todo}
+        queue = as_completed(list(futures))
+        try:
+            for fut in queue:
+                job = futures.pop(fut)
+                try:
+                    record = fut.result()
+                except Exception as exc:  # KilledWorker: the worker died running it, every time
+                    record = _record(job, "lost", f"{type(exc).__name__}: {exc}") | _attempts(job)
+                if record["status"] == "lost" and record["attempts"] <= retries:
+                    bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
+                    new = submit(job)
+                    futures[new] = job
+                    queue.add(new)
+                else:
+                    records[job["name"]] = record
+        except KeyboardInterrupt:
+            client.cancel(list(futures))
+            raise
+        finally:
+            client.unsubscribe_topic(topic)
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def _tidy(folder: Path) -> None:
+    """Remove what runs leave behind when a process dies mid-report."""
+    for leftover in [*folder.glob(".tmp-*"), *folder.glob(".old-*"), folder / ".attempts"]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _table(jobs: list[dict], records: Mapping[str, dict], folder: Path):
+    import pandas as pd
+
     rows = []
     for job in jobs:
-        r = by_name[job["name"]]
+        r = records[job["name"]]
+        report = folder / job["name"] / f"{job['name']}.html"
+        linked = report.is_file() and r["status"] in ("ok", "reused")
         row = {
             "member": job["name"],
             "status": r["status"],
-            "seconds": round(r["seconds"], 2),
+            "attempts": r["attempts"],
+            "seconds": round(r["seconds"], 2) if r["seconds"] == r["seconds"] else None,
             "error": r["error"],
+            "report": f"{job['name']}/{job['name']}.html" if linked else "",
         }
         row |= {k: _cell(v) for k, v in job["parameters"].items()}
         row |= {(f"{k} (result)" if k in row else k): v for k, v in r["key_figures"].items()}
         rows.append(row)
-    summary = pd.DataFrame(rows).set_index("member")
-    summary.to_csv(folder / "summary.csv")
-    (folder / "summary.html").write_text(
-        f"<h1>{nb_path.name}: grid of {len(jobs)} reports</h1>\n" + summary.to_html(na_rep=""),
-        encoding="utf-8",
-    )
-    failed = [r["member"] for r in results if r["status"] != "ok"]
-    return GridResult(folder=folder, summary=summary, failed=sorted(failed))
+    return pd.DataFrame(rows).set_index("member")
 
 
 def _cell(v: Any) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, list | dict) else v
 
 
-def _run_member(job: Mapping[str, Any]) -> dict[str, Any]:
-    """Run one grid member; never raises (a failure is returned with its error)."""
-    t0 = time.perf_counter()
-    record = {"member": job["name"], "status": "ok", "error": "", "key_figures": {}}
-    try:
-        folder = run(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"],
-                     timeout=job["timeout"])  # fmt: skip
-        record["key_figures"] = _collect_key_figures(
-            folder / f"{job['name']}.ipynb"
-        )  # in the notebook's order
-    except ReportError as exc:
-        record["status"] = "failed"
-        record["error"] = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).splitlines()[-1]
-    except Exception as exc:  # a worker must report, not die
-        record["status"] = "failed"
-        record["error"] = f"{type(exc).__name__}: {exc}"
-    record["seconds"] = time.perf_counter() - t0
-    return record
-
-
 def _progress(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="reports", unit="report", disable=not enabled, file=sys.stderr)
-
-
-def _run_jobs_local(jobs: list[dict], workers: int | None, progress: bool) -> list[dict]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    workers = workers or os.cpu_count() or 1
-    if workers < 1:
-        raise InvalidParameterError(f"workers must be at least 1; got {workers}.")
-    results = []
-    with (
-        ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
-        ) as pool,
-        _progress(len(jobs), progress) as bar,
-    ):
-        for fut in as_completed([pool.submit(_run_member, j) for j in jobs]):
-            results.append(fut.result())
-            bar.update(1)
-    return results
-
-
-def _run_jobs_dask(jobs: list[dict], scheduler: str, progress: bool) -> list[dict]:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise ImportError("--scheduler needs dask.distributed: pip install 'riskkit[dask]'.") from None
-    results = []
-    with Client(scheduler, timeout="30s") as client, _progress(len(jobs), progress) as bar:
-        futures = [
-            client.submit(_run_member, j, key=f"riskkit-report-{j['name']}-{time.time_ns()}", pure=False)
-            for j in jobs
-        ]
-        for fut in as_completed(futures):
-            results.append(fut.result())
-            bar.update(1)
-    return results
+    return tqdm(
+        total=total, desc="grid", unit="cell", disable=not enabled, file=sys.stderr, dynamic_ncols=True
+    )

@@ -6,12 +6,13 @@ import hashlib
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from riskkit.exceptions import InvalidParameterError
 from riskkit.reports._parameters import Parameter
 
 _VERSIONS_OF = (
@@ -28,15 +29,34 @@ _VERSIONS_OF = (
     "ipykernel",
 )
 _KEY_FIGURES = "riskkit_key_figures"  # output metadata key written by key_figures()
+_LAYOUT = "riskkit_summary_layout"  # and how a grid summary shows them
 
 
-def key_figures(figures: Mapping[str, Any], /) -> None:
+def key_figures(
+    figures: Mapping[str, Any], /, *, alert: str | None = None, compare: Sequence[str | Sequence[str]] = ()
+) -> None:
     """Show ``figures`` (name -> number, text or bool) in the notebook and mark
     them as its key figures: the runner saves them in ``manifest.json`` and
     :func:`run_grid` tabulates them across a grid. Numbers are shown to 4
-    significant digits (whole units from 10,000) and stored in full."""
+    significant digits (whole units from 10,000) and stored in full.
+
+    For a grid's ``summary.html``: ``alert`` names the figure that, when set
+    (non-zero, true), highlights the member; ``compare`` lists the figures
+    charted across members, a name (bars) or a pair of names (a scatter, x
+    then y).
+    """
     from IPython.display import display
 
+    for spec in [alert] if alert is not None else []:
+        if spec not in figures:
+            raise InvalidParameterError(f"alert: {spec!r} is not one of the key figures {sorted(figures)}.")
+    pairs = [[c] if isinstance(c, str) else list(c) for c in compare]
+    unknown = [n for pair in pairs for n in pair if n not in figures]
+    if unknown or any(len(p) not in (1, 2) for p in pairs):
+        raise InvalidParameterError(
+            f"compare: each entry is a key figure or a pair of them; {unknown or pairs} is not "
+            f"(the key figures are {sorted(figures)})."
+        )
     clean = {str(k): _plain(v) for k, v in figures.items()}
     width = max((len(k) for k in clean), default=0)
     text = "\n".join(f"{k:<{width}}  {_show(v)}" for k, v in clean.items())
@@ -46,7 +66,7 @@ def key_figures(figures: Mapping[str, Any], /) -> None:
     display(
         {"text/plain": text, "text/html": f"<table class='riskkit-key-figures'>{rows}</table>"},
         raw=True,
-        metadata={_KEY_FIGURES: clean},
+        metadata={_KEY_FIGURES: clean, _LAYOUT: {"alert": alert, "compare": pairs}},
     )
 
 
@@ -59,6 +79,8 @@ def _plain(v: Any) -> Any:
 
 
 def _show(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
     return str(v)

@@ -8,23 +8,25 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from riskkit.reports._kernels import Kernel, start_in_background
 from riskkit.reports._manifest import _collect_key_figures, _manifest
-from riskkit.reports._parameters import _checked, notebook_parameters
+from riskkit.reports._parameters import Parameter, _checked, notebook_parameters
 from riskkit.reports._render import _write_html
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_backend_lock = threading.Lock()
 
 
 class ReportError(RuntimeError):
     """A notebook failed; ``failed_path`` holds the executed copy with the error.
 
     ``cell`` (execution count), ``ename`` and ``evalue`` describe the failing
-    cell's exception when the notebook itself raised.
+    cell's exception when the notebook itself raised; ``lost`` is true when the
+    kernel died (killed, out of memory) rather than the notebook raising.
     """
 
     def __init__(
@@ -35,8 +37,10 @@ class ReportError(RuntimeError):
         cell: int | None = None,
         ename: str | None = None,
         evalue: str | None = None,
+        lost: bool = False,
     ):
         super().__init__(message)
+        self.lost = lost
         self.failed_path = failed_path
         self.cell = cell
         self.ename = ename
@@ -60,12 +64,25 @@ def run(
     Raises :class:`ReportError` when the notebook fails; its message holds the
     failing cell's error.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     nb_path = Path(notebook).resolve()
     declared = notebook_parameters(nb_path)
     params = _checked(nb_path.name, declared, parameters)
+    kernel = start_in_background(kernel_name, cwd=str(Path.cwd()))  # boots while papermill is imported
+    return _run(nb_path, declared, params, out=out, name=name, kernel=kernel, timeout=timeout)
+
+
+def _run(
+    nb_path: Path,
+    declared: Mapping[str, Parameter],
+    params: Mapping[str, Any],
+    *,
+    out: str | os.PathLike,
+    name: str | None,
+    kernel: Future | Kernel,
+    timeout: int,
+    on_cell: Callable[..., Any] | None = None,
+) -> Path:
+    """Execute a checked notebook in ``kernel`` (shut down afterwards) into ``out/name``."""
     name = name or nb_path.stem
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -73,35 +90,53 @@ def run(
     failed = out_dir / f"{name}.failed"
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
     executed = tmp / f"{name}.ipynb"
+    k: Kernel | None = kernel if isinstance(kernel, Kernel) else None
     try:
         try:
-            with _inline_figures(), _papermill_quiet():
+            import papermill as pm
+
+            k = kernel.result() if isinstance(kernel, Future) else kernel
+            extra = {"on_cell_executed": on_cell} if on_cell is not None else {}
+            with _papermill_quiet():
                 pm.execute_notebook(
                     str(nb_path),
                     str(executed),
-                    parameters=params,
-                    kernel_name=kernel_name,
+                    parameters=dict(params),
+                    kernel_name=k.manager.kernel_name,
+                    km=k.manager,
                     progress_bar=False,
                     execution_timeout=timeout,
-                    cwd=str(Path.cwd()),
+                    **extra,
                 )
         except Exception as exc:
+            lost = k is not None and not k.alive
             shutil.rmtree(failed, ignore_errors=True)
             if executed.exists():
                 failed.mkdir()
                 shutil.move(str(executed), failed / executed.name)
             detail = {}
-            if isinstance(exc, PapermillExecutionError):
+            if isinstance(exc, _execution_error()):
                 tb = _ANSI.sub("", "\n".join(exc.traceback[-6:]))
                 what = f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}\n{tb}"
                 detail = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+            elif lost:
+                log = k.log_tail() if k is not None else ""
+                what = f"the kernel died ({type(exc).__name__}: {exc})" + (
+                    f"; its last words:\n{log}" if log else ""
+                )
             else:
                 what = f"{type(exc).__name__}: {exc}"
             raise ReportError(
                 f"notebook {nb_path.name} failed; the executed copy with the error is in {failed}.\n{what}",
                 failed_path=failed,
+                lost=lost and not detail,
                 **detail,
             ) from exc
+        finally:
+            if k is not None:
+                k.shutdown()
+            elif isinstance(kernel, Future):  # the kernel may still be starting: stop it when it is up
+                kernel.add_done_callback(lambda f: f.exception() is None and f.result().shutdown())
         _drop_timings(executed)
         _write_html(executed, tmp / f"{name}.html")
         manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed), out_dir)
@@ -111,6 +146,12 @@ def run(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _execution_error() -> type:
+    from papermill.exceptions import PapermillExecutionError
+
+    return PapermillExecutionError
 
 
 def _drop_timings(executed: Path) -> None:
@@ -153,32 +194,6 @@ class _papermill_quiet:
 
         for name in self._names:
             logging.getLogger(name).removeFilter(self.filter)
-
-
-class _inline_figures:
-    """Figures must render inline whatever backend the caller runs with
-    (``MPLBACKEND=Agg`` would leave only their text). The kernel inherits the
-    environment, so the variable is set while kernels start; threads of one
-    process share it, hence the count."""
-
-    _users = 0
-    _saved: str | None = None
-
-    def __enter__(self):
-        with _backend_lock:
-            if _inline_figures._users == 0:
-                _inline_figures._saved = os.environ.get("MPLBACKEND")
-                os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-            _inline_figures._users += 1
-
-    def __exit__(self, *exc):
-        with _backend_lock:
-            _inline_figures._users -= 1
-            if _inline_figures._users == 0:
-                if _inline_figures._saved is None:
-                    os.environ.pop("MPLBACKEND", None)
-                else:
-                    os.environ["MPLBACKEND"] = _inline_figures._saved
 
 
 def run_all(folder: str | os.PathLike, /, *, out: str | os.PathLike = "reports") -> list[Path]:

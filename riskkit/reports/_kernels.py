@@ -1,0 +1,166 @@
+"""Kernels for reports: started quietly, warmed before they are needed, one per report.
+
+A report always runs in a kernel of its own, started for it and shut down after
+it: nothing one report does can leak into another. What is saved is the waiting:
+
+- the kernel talks over IPC sockets in a private folder, not TCP ports (no
+  ports to find, and no "running over TCP without encryption" warning);
+- its own stderr goes to a log file, shown only when the kernel dies;
+- it is started in the background while the runner does its own work, and warmed
+  by importing the libraries reports use, silently (no output, no execution
+  count, no history), so the notebook's first cells do not pay for the imports;
+- a :class:`KernelPool` keeps kernels warm ahead of the reports of a grid.
+
+A warmed kernel gives exactly the outputs of a cold one (tested): importing a
+module that the notebook imports anyway changes nothing it can see.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+WARM_UP = (
+    "import numpy, pandas, scipy.linalg, scipy.stats, matplotlib.pyplot, seaborn\n"
+    "import riskkit, riskkit.data, riskkit.datasets, riskkit.plotting, riskkit.reports\n"
+)
+"""Imports run silently in a new kernel before the notebook: what nearly every
+riskkit notebook imports first, and the bulk of a report's start-up time."""
+
+_INLINE = "module://matplotlib_inline.backend_inline"
+
+
+class Kernel:
+    """A started kernel: ``manager`` is its jupyter_client KernelManager."""
+
+    def __init__(
+        self, kernel_name: str = "python3", *, cwd: str | None = None, warm: bool = True, timeout: float = 60
+    ):
+        from jupyter_client.manager import KernelManager
+
+        self.folder = Path(tempfile.mkdtemp(prefix="riskkit-kernel-"))
+        self._log = open(self.folder / "kernel.log", "w")
+        self.manager = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(self.folder / "ipc"))
+        # figures must render inline whatever backend the caller runs with (MPLBACKEND=Agg would
+        # leave only their text)
+        env = dict(os.environ) | {"MPLBACKEND": _INLINE}
+        try:
+            self.manager.start_kernel(stdout=self._log, stderr=self._log, cwd=cwd or os.getcwd(), env=env)
+            if warm:
+                self._warm(timeout)
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _warm(self, timeout: float) -> None:
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=timeout)
+            msg_id = client.execute(WARM_UP, silent=True, store_history=False)
+            while True:
+                reply = client.get_shell_msg(timeout=timeout)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            client.stop_channels()
+
+    @property
+    def alive(self) -> bool:
+        return self.manager.has_kernel and self.manager.is_alive()
+
+    def log_tail(self, n: int = 1500) -> str:
+        """The end of the kernel's own stderr (a crash message, if any)."""
+        try:
+            self._log.flush()
+            return (self.folder / "kernel.log").read_text(errors="replace")[-n:]
+        except (OSError, ValueError):
+            return ""
+
+    def shutdown(self) -> None:
+        try:
+            if self.manager.has_kernel:
+                self.manager.shutdown_kernel(now=True)
+        except Exception:
+            pass
+        finally:
+            self._log.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_in_background(kernel_name: str = "python3", *, cwd: str | None = None) -> Future:
+    """A :class:`Kernel` started and warmed in a thread; ``.result()`` waits for it."""
+    fut: Future = Future()
+
+    def start() -> None:
+        try:
+            fut.set_result(Kernel(kernel_name, cwd=cwd))
+        except BaseException as exc:  # handed to whoever waits for the kernel
+            fut.set_exception(exc)
+
+    threading.Thread(target=start, name="riskkit-kernel-start", daemon=True).start()
+    return fut
+
+
+class KernelPool:
+    """Warm kernels ready ahead of the reports of a grid: ``size`` are started at
+    once, and one more each time one is taken, as long as reports remain
+    (``expect`` more when a report is retried). Each kernel serves one report."""
+
+    def __init__(self, size: int, reports: int, *, kernel_name: str = "python3", cwd: str | None = None):
+        self._kernel_name, self._cwd = kernel_name, cwd
+        self._starter = ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="riskkit-kernel")
+        self._ready: queue.Queue[Future] = queue.Queue()
+        self._lock = threading.Lock()
+        self._wanted = reports
+        self._closed = False
+        self._in_use: dict[int, Kernel] = {}
+        for _ in range(min(size, reports)):
+            self._start_one()
+
+    def _start_one(self) -> None:
+        with self._lock:
+            if self._closed or self._wanted <= 0:
+                return
+            self._wanted -= 1
+        self._ready.put(self._starter.submit(Kernel, self._kernel_name, cwd=self._cwd))
+
+    def expect(self, more: int = 1) -> None:
+        """``more`` reports will need a kernel beyond those announced (retries)."""
+        with self._lock:
+            self._wanted += more
+
+    def take(self) -> Kernel:
+        """A started, warm kernel (waits for one); the caller shuts it down."""
+        fut = self._ready.get()
+        self._start_one()
+        kernel = fut.result()
+        with self._lock:
+            self._in_use[id(kernel)] = kernel
+        return kernel
+
+    def release(self, kernel: Kernel) -> None:
+        with self._lock:
+            self._in_use.pop(id(kernel), None)
+        kernel.shutdown()
+
+    def close(self, *, kill_running: bool = False) -> None:
+        """Shut down the kernels not taken (and, with ``kill_running``, those in
+        use: their reports then fail at once, as on Ctrl-C)."""
+        with self._lock:
+            self._closed = True
+            running = list(self._in_use.values()) if kill_running else []
+        for kernel in running:
+            kernel.shutdown()
+        while True:
+            try:
+                fut = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            fut.add_done_callback(lambda f: f.exception() is None and f.result().shutdown())
+        self._starter.shutdown(wait=False, cancel_futures=True)
