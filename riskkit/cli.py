@@ -176,8 +176,9 @@ def _report(args: argparse.Namespace) -> int:
                 _print_summary(result.summary())
                 print(f"grid written: {result.folder} (summary.csv, summary.html)")
             if result.failed:
-                print(f"riskkit: {len(result.failed)} of {len(result.table)} reports did not complete: "
-                      f"{', '.join(result.failed)} (see {result.folder}/summary.csv)", file=sys.stderr)  # fmt: skip
+                missing = f"{len(result.failed)} of {len(result.table)} reports did not complete"
+                print(f"riskkit: {missing}: {', '.join(result.failed)} (see {result.folder}/summary.csv)",
+                      file=sys.stderr)  # fmt: skip
                 return 1
             return 0
         path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
