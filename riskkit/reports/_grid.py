@@ -175,19 +175,26 @@ def run_grid(
             todo.append(job)
         else:
             records[job["name"]] = reused
+    _tidy(folder)  # what a run killed outright (SIGKILL, power cut) left behind
     cells = _code_cells(nb_path)
-    interrupted = False
+    interrupted, reason = False, "interrupted before it finished"
     try:
         if todo:
+            client = _connect(scheduler) if scheduler else None  # before the bar: a failure is one line
             with _progress(sum(cells + bool(j["parameters"]) for j in todo), progress) as bar:
-                run_jobs = _run_dask if scheduler else _run_local
-                run_jobs(todo, records, bar=bar, retries=retries, workers=workers, scheduler=scheduler)
+                if client is not None:
+                    _run_dask(todo, records, bar=bar, retries=retries, client=client)
+                else:
+                    _run_local(todo, records, bar=bar, retries=retries, workers=workers)
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException as exc:
+        reason = f"not run: {exc}"
+        raise
     finally:
         for job in jobs:
             if records[job["name"]] is None:
-                records[job["name"]] = _record(job, "cancelled", "interrupted before it finished")
+                records[job["name"]] = _record(job, "cancelled", reason)
                 shutil.rmtree(folder / f"{job['name']}.failed", ignore_errors=True)
         _tidy(folder)
         table = _table(jobs, records, folder)
@@ -294,7 +301,7 @@ def _attempts(job: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- local: threads and warm kernels
 
 
-def _run_local(todo: list[dict], records: dict, *, bar, retries: int, workers: int | None, **_: Any) -> None:
+def _run_local(todo: list[dict], records: dict, *, bar, retries: int, workers: int | None) -> None:
     """Members on this machine, ``workers`` at a time. The CPU work happens in
     each member's kernel process; the threads here only drive them."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -327,6 +334,7 @@ def _run_local(todo: list[dict], records: dict, *, bar, retries: int, workers: i
                 if record["status"] == "lost" and record["attempts"] <= retries:
                     pool.expect(1)
                     bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
+                    bar.refresh()
                     pending[executor.submit(member, job)] = job
                 else:
                     records[job["name"]] = record
@@ -350,18 +358,23 @@ def _run_member_remote(job: Mapping[str, Any], topic: str) -> dict[str, Any]:
     return _run_member(job, on_cell=lambda **_: worker.log_event(topic, 1))
 
 
-def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, scheduler: str | None, **_: Any) -> None:
+def _connect(scheduler: str):
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise ImportError("--scheduler needs dask.distributed: pip install 'riskkit[dask]'.") from None
     try:
-        client = Client(scheduler, timeout="10s")
+        return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise InvalidParameterError(
             f"scheduler: cannot reach a Dask scheduler at {scheduler!r} ({type(exc).__name__}); "
             "check the address (tcp://HOST:8786) and that `dask scheduler` is running there."
         ) from None
+
+
+def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, client) -> None:
+    from distributed import as_completed
+
     topic = f"riskkit-grid-{time.time_ns()}"
     with client:
         client.subscribe_topic(topic, lambda event: bar.update(1))
@@ -381,6 +394,7 @@ def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, scheduler: 
                     record = _record(job, "lost", f"{type(exc).__name__}: {exc}") | _attempts(job)
                 if record["status"] == "lost" and record["attempts"] <= retries:
                     bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
+                    bar.refresh()
                     new = submit(job)
                     futures[new] = job
                     queue.add(new)

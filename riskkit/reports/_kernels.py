@@ -45,7 +45,14 @@ class Kernel:
 
         self.folder = Path(tempfile.mkdtemp(prefix="riskkit-kernel-"))
         self._log = open(self.folder / "kernel.log", "w")
-        self.manager = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(self.folder / "ipc"))
+        # the runner (nbclient) drives the kernel with an asynchronous client: a blocking one
+        # would wait forever on a kernel that died
+        self.manager = KernelManager(
+            kernel_name=kernel_name,
+            transport="ipc",
+            ip=str(self.folder / "ipc"),
+            client_class="jupyter_client.asynchronous.AsyncKernelClient",
+        )
         # figures must render inline whatever backend the caller runs with (MPLBACKEND=Agg would
         # leave only their text)
         env = dict(os.environ) | {"MPLBACKEND": _INLINE}
@@ -58,7 +65,12 @@ class Kernel:
             raise
 
     def _warm(self, timeout: float) -> None:
-        client = self.manager.client()
+        from jupyter_client.blocking import BlockingKernelClient
+
+        info = self.manager.get_connection_info(session=True)
+        client = BlockingKernelClient(
+            **info, connection_file=self.manager.connection_file, parent=self.manager
+        )
         client.start_channels()
         try:
             client.wait_for_ready(timeout=timeout)
@@ -131,9 +143,12 @@ class KernelPool:
         self._ready.put(self._starter.submit(Kernel, self._kernel_name, cwd=self._cwd))
 
     def expect(self, more: int = 1) -> None:
-        """``more`` reports will need a kernel beyond those announced (retries)."""
+        """``more`` reports will need a kernel beyond those announced (retries);
+        they are started now, as the kernels ahead may all be taken."""
         with self._lock:
             self._wanted += more
+        for _ in range(more):
+            self._start_one()
 
     def take(self) -> Kernel:
         """A started, warm kernel (waits for one); the caller shuts it down."""

@@ -15,14 +15,20 @@ def _write_html(executed: Path, target: Path) -> None:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
+    nb.metadata.pop("widgets", None)  # no widget state, so no widget-manager script from a CDN
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _tex_to_mathml(cell.source)
+        elif cell.cell_type == "code":
+            # live controls need a kernel; the explorers' default figures and tables are outputs of
+            # their own, which stay
+            cell.outputs = [o for o in cell.outputs if _WIDGET not in o.get("data", {})]
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
 
 
+_WIDGET = "application/vnd.jupyter.widget-view+json"
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")

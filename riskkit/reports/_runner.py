@@ -106,6 +106,7 @@ def _run(
                     km=k.manager,
                     progress_bar=False,
                     execution_timeout=timeout,
+                    store_widget_state=False,  # model ids change every run; a report has no live widgets
                     **extra,
                 )
         except Exception as exc:

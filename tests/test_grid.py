@@ -1,0 +1,176 @@
+"""Report grids survive failures: killed kernels and workers, Ctrl-C, unreachable
+schedulers; they resume; warm kernels give exactly a cold run's outputs."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from riskkit import reports
+from riskkit.cli import main as cli
+from riskkit.exceptions import InvalidParameterError
+from tests.test_reports import _notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = "x = 1  # which member\nrate = 0.5  # a rate"
+# member 13 kills the process that runs it: its kernel (an out-of-memory kill looks like this)
+KILL_KERNEL = (
+    "import os, signal\n"
+    "if x == 13:\n"
+    "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    "import riskkit.reports as r\n"
+    "r.key_figures({'double': 2 * x, 'rate': rate, 'alerts': int(x > 3)}, alert='alerts', "
+    "compare=[('double', 'rate'), 'double'])"
+)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.slow
+def test_a_killed_kernel_is_retried_then_lost_and_every_member_is_a_row(tmp_path, capsys):
+    nb = _notebook(tmp_path / "t.ipynb", KILL_KERNEL, PARAMS)
+    result = reports.run_grid(nb, {"grid": {"x": [1, 13, 4]}}, out=tmp_path, workers=2, retries=1)
+    s = result.summary()
+    assert list(s["status"]) == ["ok", "lost", "ok"] and result.failed == ("t-002",)
+    assert list(s["attempts"]) == [1, 2, 1] and (s["seconds"] > 0).all()
+    assert "kernel died" in s.loc["t-002", "error"]
+    assert list(s["double"].iloc[[0, 2]]) == [2, 8]
+    assert _leftovers(result.folder) == []  # no .tmp-, .old- or attempt logs
+    assert (result.folder / "summary.csv").is_file()
+    page = (result.folder / "summary.html").read_text()
+    assert "href='t-001/t-001.html'" in page and "href='t-002" not in page  # links to what exists
+    assert "<tr class=alert>" in page and page.count("<tr class=alert>") == 1  # x = 4 alerts
+    assert page.count("data:image/png;base64,") == 2 and "<script>" in page and "http" not in page
+    progress = capsys.readouterr().err
+    # 3 cells a member (parameters, injected parameters, body); member 13 runs twice and dies in its third
+    assert "grid" in progress and "10/12 " in progress
+
+
+@pytest.mark.slow
+def test_resume_reruns_only_what_is_missing_or_stale(tmp_path):
+    nb = _notebook(tmp_path / "t.ipynb", KILL_KERNEL, PARAMS)
+    grid = {"grid": {"x": [1, 2, 3, 4]}}
+    first = reports.run_grid(nb, grid, out=tmp_path, workers=2, progress=False)
+    assert set(first.summary()["status"]) == {"ok"}
+    stamp = {m: (first.folder / m / "manifest.json").stat().st_mtime_ns for m in first.summary().index}
+    # as if the first grid had been interrupted before its last two members
+    for m in ("t-003", "t-004"):
+        for p in sorted((first.folder / m).iterdir()):
+            p.unlink()
+        (first.folder / m).rmdir()
+    again = reports.run_grid(nb, grid, out=tmp_path, workers=2, progress=False)
+    s = again.summary()
+    assert list(s["status"]) == ["reused", "reused", "ok", "ok"] and again.ok
+    assert list(s["double"]) == [2, 4, 6, 8]  # key figures of reused members from their manifests
+    assert all(
+        (again.folder / m / "manifest.json").stat().st_mtime_ns == stamp[m] for m in ("t-001", "t-002")
+    )
+    # a changed parameter makes a member stale; --force runs everything
+    changed = reports.run_grid(nb, {"grid": {"x": [1, 2, 3, 4]}, "base": {"rate": 0.25}}, out=tmp_path,
+                               workers=2, progress=False)  # fmt: skip
+    assert set(changed.summary()["status"]) == {"ok"}
+    forced = reports.run_grid(nb, grid, out=tmp_path, workers=2, progress=False, force=True)
+    assert set(forced.summary()["status"]) == {"ok"}
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    nb = _notebook(tmp_path / "t.ipynb", "pass", PARAMS)
+    grid = tmp_path / "g.yaml"
+    grid.write_text("grid:\n  x: [1, 2]\n")
+    t0 = time.perf_counter()
+    with pytest.raises(
+        InvalidParameterError, match=r"scheduler: cannot reach a Dask scheduler at 'tcp://127.0.0.1:9'"
+    ):
+        reports.run_grid(
+            nb, {"grid": {"x": [1]}}, out=tmp_path, scheduler="tcp://127.0.0.1:9", progress=False
+        )
+    assert time.perf_counter() - t0 < 60
+    capsys.readouterr()
+    code = cli(
+        ["report", str(nb), "--grid", str(grid), "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "cannot reach a Dask scheduler" in err
+    # and every member is still a row
+    summary = pd.read_csv(tmp_path / "t-grid" / "summary.csv", index_col=0)
+    assert list(summary["status"]) == ["cancelled", "cancelled"]
+
+
+def test_bad_grid_options_are_refused(tmp_path):
+    nb = _notebook(tmp_path / "t.ipynb", "pass", PARAMS)
+    for bad in ({"retries": -1}, {"retries": 1.5}, {"workers": 0}):
+        with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+            reports.run_grid(nb, [{"x": 1}], out=tmp_path, progress=False, **bad)
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_what_is_in_flight_and_writes_the_summary(tmp_path):
+    nb = _notebook(tmp_path / "t.ipynb", "import time\ntime.sleep(0.2 if x == 1 else 60)", PARAMS)
+    grid = tmp_path / "g.yaml"
+    grid.write_text("grid:\n  x: [1, 2, 3, 4]\n")
+    cmd = [sys.executable, "-m", "riskkit", "report", str(nb), "--grid", str(grid), "--out", str(tmp_path),
+           "--workers", "2", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "t-grid"
+    deadline = time.monotonic() + 120
+    while not (folder / "t-001" / "manifest.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)  # members 2 and 3 are running, 4 waits
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    summary = pd.read_csv(folder / "summary.csv", index_col=0)
+    assert list(summary["status"]) == ["ok", "cancelled", "cancelled", "cancelled"]
+    assert _leftovers(folder) == [] and sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["t-001"]
+
+
+@pytest.mark.slow
+def test_a_killed_dask_worker_is_lost_not_a_traceback(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    # member 13 kills its Dask worker (the kernel's parent process), as an out-of-memory kill would
+    body = "import os, signal\nif x == 13:\n    os.kill(os.getppid(), signal.SIGKILL)\nprint(x)"
+    nb = _notebook(tmp_path / "t.ipynb", body, PARAMS)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cl,
+    ):
+        members = [{"x": 1}, {"x": 13}, {"x": 4}]
+        result = reports.run_grid(nb, members, out=tmp_path, scheduler=cl.scheduler_address, retries=1,
+                                  progress=False)  # fmt: skip
+    s = result.summary()
+    assert list(s["status"]) == ["ok", "lost", "ok"]
+    assert s.loc["t-002", "attempts"] == 2 and "KilledWorker" in s.loc["t-002", "error"]
+    assert _leftovers(result.folder) == []
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_gives_exactly_a_cold_kernels_outputs(tmp_path):
+    from riskkit.reports._kernels import Kernel
+    from riskkit.reports._parameters import notebook_parameters
+    from riskkit.reports._runner import _run
+
+    nb = ROOT / "notebooks" / "00_data_tour.ipynb"
+    declared = notebook_parameters(nb)
+    made = {}
+    for warm in (True, False):
+        kernel = Kernel(cwd=str(ROOT), warm=warm)
+        made[warm] = _run(nb, declared, {}, out=tmp_path / str(warm), name="r", kernel=kernel, timeout=600)
+    _, outputs, diffs = reports.compare_notebooks(
+        made[True] / "r.ipynb", made[False] / "r.ipynb", rtol=1e-300
+    )
+    assert outputs > 10 and diffs == []
+    ma, mb = (json.loads((made[w] / "manifest.json").read_text()) for w in (True, False))
+    assert ma["key_figures"] == mb["key_figures"]
