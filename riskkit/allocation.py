@@ -349,9 +349,16 @@ def volatility_target(
     """Scale ``weights`` so the portfolio's volatility is ``target`` (annualised).
 
     The risky weights are multiplied by :math:`s = \\text{target} / \\sigma`, and a
-    cash (or stablecoin) leg named ``cash`` takes :math:`1 - s` (negative:
-    borrowing). When :math:`s` would exceed ``leverage_cap`` the target is not
-    reachable: an error, unless ``on_cap="clip"`` accepts the capped scale.
+    cash (or stablecoin) leg named ``cash`` takes :math:`1 - \\sum_i s w_i`
+    (negative: borrowing).
+
+    ``leverage_cap`` caps the *gross exposure* of the risky positions,
+    :math:`\\sum_i |s w_i| \\le` ``leverage_cap``, which is what a broker's or a
+    mandate's leverage limit counts: a long/short book with gross 1.4 per unit of
+    net is capped at scale ``cap / 1.4``, not ``cap``. For long-only weights
+    gross equals net and the cap is simply :math:`s \\le` ``leverage_cap``.
+    When the target needs more than the cap allows, it is not reachable: an
+    error, unless ``on_cap="clip"`` accepts the capped scale.
     """
     from riskkit._validation import check_same_assets, check_weights
 
@@ -364,18 +371,23 @@ def volatility_target(
     if cash in cov.index:
         raise InvalidParameterError(f"cash={cash!r} is also a risky asset; name the cash leg differently.")
     x = w.reindex(cov.index).to_numpy()
-    sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
+    sigma = float(np.sqrt(max(x @ cov.to_numpy() @ x, 0.0) * ppy))
+    if not sigma > 0:
+        raise InvalidParameterError(
+            "weights have zero volatility under covariance; no scale reaches a volatility target."
+        )
     scale = target / sigma
-    if scale > cap:
+    gross = float(np.abs(x).sum())
+    if scale * gross > cap * (1.0 + 1e-12):
         if on_cap != "clip":
             raise InvalidParameterError(
-                f"a {target:.1%} volatility needs {scale:.2f}x exposure "
+                f"a {target:.1%} volatility needs {scale * gross:.2f}x gross exposure "
                 f"(portfolio volatility {sigma:.1%}), above "
                 f"leverage_cap={cap:g}; raise the cap, lower the target, or pass on_cap='clip'."
             )
-        scale = cap
+        scale = cap / gross
     out = pd.Series(x * scale, index=cov.index, name="weight")
-    out[cash] = 1.0 - scale
+    out[cash] = 1.0 - float(out.sum())
     return out
 
 
@@ -466,8 +478,9 @@ def volatility_target_table(
     On each estimation date (:func:`riskkit.shrinkage.rolling_shrink`) the
     forecast volatility of the currently scaled portfolio is compared with
     ``target * (1 ± band)``; only when it leaves the band is the scale reset to
-    ``min(target / sigma, leverage_cap)``. The rows hold the risky weights; the
-    remainder ``1 - sum`` is the cash (or stablecoin) leg, which
+    ``min(target / sigma, leverage_cap / gross)``, ``gross`` the weights'
+    :math:`\\sum |w_i|` (the cap is a gross-exposure cap, as in :func:`volatility_target`).
+    The rows hold the risky weights; the remainder ``1 - sum`` is the cash (or stablecoin) leg, which
     :func:`riskkit.rebalancing.backtest` keeps at zero return (pass
     ``allow_leverage=True``). Rows are emitted only when the scale changes.
     """
@@ -483,12 +496,13 @@ def volatility_target_table(
     ppy = resolve_periods_per_year(returns, periods_per_year)
     roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
     x = w.reindex(roll.assets).to_numpy()
+    gross = float(np.abs(x).sum())
     scale = None
     rows, dates = [], []
     for date, cov in roll:
         sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
         if scale is None or abs(scale * sigma / target - 1.0) > band:
-            scale = min(target / sigma, cap)
+            scale = min(target / sigma, cap / gross)
             rows.append(x * scale)
             dates.append(date)
     out = pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"), columns=roll.assets)

@@ -169,6 +169,24 @@ def test_volatility_target_and_cap():
     assert capped[["a", "b"]].sum() == pytest.approx(1.5) and capped["CASH"] == pytest.approx(-0.5)
 
 
+def test_leverage_cap_caps_gross_exposure():
+    """Issue 15.7: a long/short book at cap 1 must not reach gross exposure 1.36."""
+    cov = cov_from([0.3, 0.6], [[1.0, 0.5], [0.5, 1.0]], names=["a", "b"])
+    w = pd.Series({"a": 1.18, "b": -0.18})  # net 1, gross 1.36
+    with pytest.raises(InvalidParameterError, match="gross exposure"):
+        A.volatility_target(w, cov / 365, target=0.5, periods_per_year=365)
+    out = A.volatility_target(w, cov / 365, target=0.5, periods_per_year=365, on_cap="clip")
+    x = out[["a", "b"]]
+    assert x.abs().sum() == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(x.to_numpy(), w.to_numpy() / 1.36, rtol=1e-15)
+    assert out["CASH"] == pytest.approx(1 - 1 / 1.36)
+    # under the cap: the target is met exactly, gross below the cap
+    low = A.volatility_target(w, cov / 365, target=0.1, periods_per_year=365)
+    xv = low[["a", "b"]].to_numpy()
+    assert np.sqrt(xv @ cov.to_numpy() @ xv) == pytest.approx(0.1, rel=1e-14)
+    assert np.abs(xv).sum() < 1.0
+
+
 def test_rolling_and_volatility_target_tables():
     from riskkit.shrinkage import shrink
     from riskkit.simulation import simulate_market
