@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._validation import check_covariance, check_int, check_real, format_items
-from riskkit.exceptions import InvalidParameterError
+from riskkit.exceptions import ConvergenceError, InvalidParameterError
 
 __all__ = [
     "equal_weight",
@@ -66,7 +66,7 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
     Long-only: the quadratic programme with :math:`w \\ge 0`, solved by
     scipy's SLSQP from the inverse-volatility portfolio.
     """
-    cov = check_covariance("covariance", covariance)
+    cov = check_covariance("covariance", covariance, nonsingular="min_variance")
     S = cov.to_numpy()
     if not long_only:
         return pd.Series(_min_variance_free(S), index=cov.index, name="weight")
@@ -90,7 +90,7 @@ def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:
     Solved as the minimum-variance problem :math:`\\min y^\\top\\Sigma y` subject
     to :math:`y^\\top\\sigma = 1, y \\ge 0`, then :math:`w = y / \\sum y`.
     """
-    cov = check_covariance("covariance", covariance)
+    cov = check_covariance("covariance", covariance, nonsingular="max_diversification")
     S = cov.to_numpy()
     w = _long_only_qp(S, np.sqrt(np.diag(S)))
     return pd.Series(w, index=cov.index, name="weight")
@@ -144,10 +144,25 @@ def risk_budgeting(
         Risk budget per asset, positive, summing to 1; equal (ERC) by default.
     tol : float
         Stop when the largest relative error of the risk shares is below this, or
-        when it stops falling below 1e-9 (budgets spread over orders of magnitude
-        put the rounding floor of the risk shares near 1e-12).
+        when every risk contribution is within what float64 can resolve: the
+        rounding of :math:`y_i(\\Sigma y)_i` is about
+        :math:`\\epsilon\\,y_i(|\\Sigma| y)_i`, which is far above
+        :math:`\\epsilon\\,b_i` for a tiny budget whose :math:`(\\Sigma y)_i` is a
+        cancelling sum (budgets down to 1e-6 with negative correlations put the
+        relative floor near 1e-8). The stop test is therefore
+        :math:`|y_i(\\Sigma y)_i - b_i| \\le \\text{tol}\\,b_i + 8\\epsilon\\,y_i(|\\Sigma| y)_i`
+        for every asset.
+
+    Raises
+    ------
+    SingularCovarianceError
+        When the covariance is singular (a factor model without idiosyncratic
+        variance, a constant asset, N > T sample covariance): risk shares of a
+        zero-variance portfolio are undefined.
+    ConvergenceError
+        When Newton's method has not met the stop test in ``max_iter`` steps.
     """
-    cov = check_covariance("covariance", covariance, lapack="scipy")
+    cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="risk_budgeting")
     n = len(cov)
     if budgets is None:
         b = np.full(n, 1.0 / n)
@@ -188,19 +203,26 @@ def risk_budgeting(
     y = b / np.sqrt(b @ blas.dsymv(1.0, C, b, lower=1))  # positive start on the right scale
     y = _jacobi_warm_start(C, b, y)
     H = np.empty_like(C, order="F")
-    factor, chord = None, False
+    factor, chord, absC = None, False, None
     best, best_err, stalls = y, np.inf, 0
     for _ in range(max_iter):
         Cy = blas.dsymv(1.0, C, y, lower=1)
         grad = Cy - b / y
-        err = float(np.max(np.abs(y * Cy - b) / b))
+        res = np.abs(y * Cy - b)
+        err = float(np.max(res / b))
+        if err < tol:
+            break
+        if err < 1e-6:  # near: is what is left below the rounding floor of y_i (Cy)_i?
+            if absC is None:
+                absC = np.abs(C)
+            floor = _FLOOR * y * blas.dsymv(1.0, absC, y, lower=1)
+            if (res <= tol * b + floor).all():
+                break
         if err < best_err:
             stalls = 0 if err < 0.5 * best_err else stalls + 1
             best, best_err = y, err
         else:
             stalls += 1
-        if err < tol:
-            break
         if stalls >= 3 and best_err < 1e-9:  # at the rounding floor of this problem: keep the best
             y = best
             break
@@ -218,9 +240,15 @@ def risk_budgeting(
             t = min(1.0, 0.95 * float(np.min(y[neg] / step[neg])))
         y = y - t * step
     else:
-        raise InvalidParameterError(f"risk budgeting did not converge in {max_iter} Newton steps.")
+        raise ConvergenceError(
+            f"risk budgeting did not converge in max_iter={max_iter} Newton steps: the largest relative "
+            f"error of the risk contributions is {best_err:.3g} (tol={tol:g}); raise max_iter."
+        )
     w = y / sd
     return pd.Series(w / w.sum(), index=cov.index, name="weight")
+
+
+_FLOOR = 8.0 * np.finfo(float).eps  # rounding of a dot product, with room for the solution's own
 
 
 def _jacobi_warm_start(C: np.ndarray, b: np.ndarray, y: np.ndarray, sweeps: int = 2) -> np.ndarray:
@@ -255,7 +283,7 @@ def group_risk_budgeting(
     Every asset gets the budget ``B_g / n_g``; :func:`risk_budgeting` then makes
     group g carry exactly ``B_g`` of the risk, shared equally by its members.
     """
-    cov = check_covariance("covariance", covariance)
+    cov = check_covariance("covariance", covariance, nonsingular="group_risk_budgeting")
     g = pd.Series(groups)
     missing = cov.index.difference(g.index)
     if len(missing):

@@ -81,6 +81,84 @@ def test_hard_risk_budgets_converge_to_1e10(seed):
     np.testing.assert_allclose(shares(w, cov), b, rtol=1e-10)
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_wide_budgets_stop_at_the_float64_floor(seed):
+    """Issue 15.1: budgets down to 1e-6 with negative correlations put the relative floor of the
+    risk shares near 1e-8 although their absolute error is 1e-15; the solver must stop there
+    instead of raising "did not converge" (it did on 4 of these 5 seeds with one BLAS thread)."""
+    from threadpoolctl import threadpool_limits
+
+    g = np.random.default_rng(100 + seed)
+    n = 1000
+    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
+    L[: n // 2, 1] *= -1
+    corr_raw = L @ L.T + np.diag(g.uniform(0.05, 1.0, n))
+    d = np.sqrt(np.diag(corr_raw))
+    vols = np.exp(g.uniform(np.log(0.01), np.log(2.0), n))
+    cov = cov_from(vols, corr_raw / np.outer(d, d))
+    b = np.exp(g.uniform(np.log(1e-6), 0.0, n))
+    b /= b.sum()
+    with threadpool_limits(1):
+        w = A.risk_budgeting(cov, budgets=dict(zip(cov.index, b, strict=True)))
+    assert (w > 0).all()
+    rc = shares(w, cov)
+    assert np.max(np.abs(rc - b)) < 1e-13  # absolute: at rounding
+    # relative: within the rounding floor eps * w_i (|S| w)_i / w'Sw, computed naively here
+    S, x = cov.to_numpy(), w.to_numpy()
+    floor = np.finfo(float).eps * x * (np.abs(S) @ x) / (x @ S @ x)
+    assert (np.abs(rc - b) <= 1e-10 * b + 64 * floor).all()
+
+
+def singular_factor_covariance(seed, n=8, k=2):
+    g = np.random.default_rng(seed)
+    B = g.normal(size=(n, k))
+    vols = np.exp(g.uniform(np.log(0.01), np.log(1.0), n))
+    S = B @ B.T
+    d = np.sqrt(np.diag(S))
+    return cov_from(vols, S / np.outer(d, d))  # rank k: no idiosyncratic variance
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(
+    "solve",
+    [
+        A.risk_budgeting,
+        lambda c: A.group_risk_budgeting(c, {a: i % 2 for i, a in enumerate(c.index)}),
+        A.min_variance,
+        lambda c: A.min_variance(c, long_only=False),
+        A.max_diversification,
+    ],
+    ids=["risk_budgeting", "group_risk_budgeting", "min_variance", "min_variance_free", "max_div"],
+)
+def test_singular_covariance_is_named_where_an_inverse_is_needed(seed, solve):
+    """Issue 15.2: a PSD rank-deficient covariance passed check_covariance and then leaked a raw
+    LinAlgError from risk_budgeting's Cholesky step (and gave arbitrary minimum-variance weights)."""
+    from riskkit.exceptions import SingularCovarianceError
+
+    cov = singular_factor_covariance(seed)
+    with pytest.raises(
+        SingularCovarianceError, match=r"singular.*smallest eigenvalue .*needs a non-singular"
+    ) as e:
+        solve(cov)
+    assert abs(e.value.smallest_eigenvalue) < 1e-12 * np.trace(cov.to_numpy())
+    flat = cov.copy()
+    flat.iloc[3, :] = flat.iloc[:, 3] = 0.0  # a constant asset
+    with pytest.raises(SingularCovarianceError, match="zero variance for 'a3'"):
+        solve(flat + np.diag(np.r_[np.ones(3), 0.0, np.ones(4)]) * 1e-4)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_singular_covariance_is_accepted_where_no_inverse_is_needed(seed):
+    cov = singular_factor_covariance(seed)
+    for solve in (A.equal_weight, A.inverse_volatility, A.hierarchical_risk_parity):
+        w = solve(cov)
+        assert np.isfinite(w).all() and w.sum() == pytest.approx(1.0) and (w > 0).all()
+    w = A.inverse_volatility(cov)
+    out = A.volatility_target(w, cov, target=0.1, periods_per_year=1, leverage_cap=100.0)
+    x = out.drop("CASH").to_numpy()
+    assert np.sqrt(x @ cov.to_numpy() @ x) == pytest.approx(0.1, rel=1e-12)
+
+
 def test_min_variance_and_max_diversification():
     g = np.random.default_rng(1)
     B = g.normal(size=(8, 8))
