@@ -63,58 +63,95 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
     """Fully invested minimum-variance weights.
 
     Unconstrained: :math:`w = \\Sigma^{-1}\\mathbf{1} / \\mathbf{1}^\\top\\Sigma^{-1}\\mathbf{1}`.
-    Long-only: the quadratic programme with :math:`w \\ge 0`, solved by
-    scipy's SLSQP from the inverse-volatility portfolio.
+    Long-only: the quadratic programme :math:`\\min w^\\top\\Sigma w` subject to
+    :math:`\\mathbf{1}^\\top w = 1, w \\ge 0`, solved on the correlation scale
+    (:math:`x = \\sigma \\odot w / t`) by an active-set method that ends on the exact
+    KKT point (:mod:`riskkit._qp`); its KKT residuals are checked and reported in
+    the result's ``attrs["solver"]``.
+
+    Parameters
+    ----------
+    covariance : DataFrame of shape (n_assets, n_assets)
+        Per-period covariance; must be non-singular (the minimiser is unique only then).
+    long_only : bool, default=True
+
+    Returns
+    -------
+    Series
+        Weights by asset, summing to 1 (non-negative when ``long_only``).
+
+    Raises
+    ------
+    SingularCovarianceError
+        When the covariance is singular or numerically so.
+    ConvergenceError
+        When the solver stops with KKT residuals above 1e-8 (relative).
     """
-    cov = check_covariance("covariance", covariance, nonsingular="min_variance")
+    lapack = "scipy" if long_only else "numpy"
+    cov = check_covariance("covariance", covariance, lapack=lapack, nonsingular="min_variance")
     S = cov.to_numpy()
     if not long_only:
         return pd.Series(_min_variance_free(S), index=cov.index, name="weight")
-    w = _long_only_qp(S, np.ones(len(S)))
-    return pd.Series(w, index=cov.index, name="weight")
+    sd = np.sqrt(np.diag(S))
+    w, info = _long_only_qp(S, 1.0 / sd, sd)
+    out = pd.Series(w, index=cov.index, name="weight")
+    out.attrs["solver"] = info
+    return out
 
 
 def _min_variance_free(S: np.ndarray) -> np.ndarray:
-    """Fully invested minimum variance, unconstrained (least squares if S is singular)."""
-    ones = np.ones(S.shape[0])
-    try:
-        x = np.linalg.solve(S, ones)
-    except np.linalg.LinAlgError:
-        x = np.linalg.lstsq(S, ones, rcond=None)[0]
+    """Fully invested minimum variance, unconstrained (S non-singular)."""
+    x = np.linalg.solve(S, np.ones(S.shape[0]))
     return x / x.sum()
 
 
 def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:
     """Long-only weights maximising :math:`w^\\top\\sigma / \\sqrt{w^\\top\\Sigma w}`.
 
-    Solved as the minimum-variance problem :math:`\\min y^\\top\\Sigma y` subject
-    to :math:`y^\\top\\sigma = 1, y \\ge 0`, then :math:`w = y / \\sum y`.
+    On the correlation scale :math:`x = \\sigma \\odot w` the ratio is
+    :math:`\\mathbf{1}^\\top x / \\sqrt{x^\\top C x}`, maximised by the solution of
+    :math:`\\min x^\\top C x` subject to :math:`\\mathbf{1}^\\top x = 1, x \\ge 0`
+    (Choueifaty & Coignard 2008), then :math:`w \\propto x / \\sigma`. Solved by the
+    active-set method of :mod:`riskkit._qp`; KKT residuals in ``attrs["solver"]``.
+
+    Raises
+    ------
+    SingularCovarianceError
+        When the covariance is singular or numerically so.
+    ConvergenceError
+        When the solver stops with KKT residuals above 1e-8 (relative).
     """
-    cov = check_covariance("covariance", covariance, nonsingular="max_diversification")
+    cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="max_diversification")
     S = cov.to_numpy()
-    w = _long_only_qp(S, np.sqrt(np.diag(S)))
-    return pd.Series(w, index=cov.index, name="weight")
+    sd = np.sqrt(np.diag(S))
+    w, info = _long_only_qp(S, np.ones(len(S)), sd)
+    out = pd.Series(w, index=cov.index, name="weight")
+    out.attrs["solver"] = info
+    return out
 
 
-def _long_only_qp(S: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """argmin y'Sy s.t. a'y = 1, y >= 0, returned normalised to sum 1."""
-    from scipy.optimize import minimize
+_KKT_TOL = 1e-8
 
-    n = len(S)
-    scale = float(np.mean(np.diag(S)))
-    x0 = 1.0 / np.sqrt(np.diag(S))
-    x0 = x0 / (a @ x0)
-    res = minimize(
-        lambda y: float(y @ S @ y) / scale,
-        x0,
-        jac=lambda y: 2.0 * (S @ y) / scale,
-        bounds=[(0.0, None)] * n,
-        constraints=[{"type": "eq", "fun": lambda y: float(a @ y) - 1.0, "jac": lambda y: a}],
-        method="SLSQP",
-        options={"ftol": 1e-15, "maxiter": 1000},
-    )
-    y = np.clip(res.x, 0.0, None)
-    return y / y.sum()
+
+def _long_only_qp(S: np.ndarray, a: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, dict]:
+    """argmin x'Cx s.t. a'x = 1, x >= 0 on the correlation C of S; weights x / sd normalised to sum 1."""
+    from riskkit._qp import simplex_qp
+
+    r = 1.0 / sd
+    C = S * r[:, None]
+    C *= r[None, :]
+    if not C.flags.f_contiguous:
+        C = C.T  # symmetric: the transpose is the Fortran-ordered view LAPACK wants
+    x, info = simplex_qp(C, a)
+    worst = max(info["stationarity"], info["dual_infeasibility"], info["primal_infeasibility"])
+    if not worst <= _KKT_TOL or not info["complementarity"] <= _KKT_TOL:
+        raise ConvergenceError(
+            f"the long-only quadratic programme ended with KKT residuals above {_KKT_TOL:g}: "
+            + ", ".join(f"{k} {v:.3g}" for k, v in info.items() if isinstance(v, float))
+            + "; the covariance is probably too ill-conditioned: shrink it."
+        )
+    w = x * r
+    return w / w.sum(), info
 
 
 def risk_budgeting(
