@@ -513,7 +513,8 @@ def decompose(
             if returns is None:
                 raise InvalidParameterError("factors= needs returns= to estimate exposures.")
             factor_model = F.factor_exposures(returns, factors)
-        fac = F.factor_decomposition(weights, factor_model, periods_per_year=ppy)
+        # the specific part is what the factors leave of this covariance: the rows add up to sigma^2
+        fac = F.factor_decomposition(weights, factor_model, covariance=cov, periods_per_year=ppy)
     return RiskDecomposition(
         volatility=sigma,
         periods_per_year=ppy,
