@@ -221,7 +221,14 @@ def effective_number_of_bets(
     """
     check_choice("method", method, ("pca", "minimum_torsion"))
     w = check_weights("weights", weights)
-    cov = check_covariance("covariance", covariance)
+    # minimum torsion inverts the correlation's square root: it needs a non-singular covariance
+    cov = check_covariance(
+        "covariance",
+        covariance,
+        nonsingular="effective_number_of_bets(method='minimum_torsion')"
+        if method == "minimum_torsion"
+        else None,
+    )
     check_same_assets("weights", w.index, "covariance", cov.index)
     return _enb(w.reindex(cov.index).to_numpy(), cov.to_numpy(), cov.index, method)
 
@@ -288,6 +295,10 @@ def concentration(
     if contributions is None:
         contributions = risk_contributions(weights, covariance)
         covariance = check_covariance("covariance", covariance)
+    if enb_method == "minimum_torsion":  # inverts the correlation's square root
+        covariance = check_covariance(
+            "covariance", covariance, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+        )
     rc = contributions
     aw = rc["weight"].abs() / rc["weight"].abs().sum()
     hhi_w = float((aw**2).sum())

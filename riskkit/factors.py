@@ -98,7 +98,8 @@ def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /
         alphas.append(fit.params[0])
         betas.append(fit.params[1:])
         ses.append(fit.bse[1:])
-        r2.append(fit.rsquared if np.isfinite(fit.rsquared) else 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a constant asset: 0 / 0
+            r2.append(fit.rsquared if np.isfinite(fit.rsquared) else 1.0)
         resid[:, j] = fit.resid
     # a factor may also be an asset (BTC as the crypto market factor): its fit is exact, residual zero
     resid_cov = np.atleast_2d(np.cov(resid, rowvar=False, ddof=1))

@@ -123,11 +123,11 @@ def tail_risk(
         return TailRisk(method, alpha, float(var_c.sum()), float(es_c.sum()), contrib, info)
     mu = X.mean(axis=0)
     cov = np.cov(X, rowvar=False, ddof=1).reshape(len(wv), len(wv))
-    sigma = float(np.sqrt(wv @ cov @ wv))
+    sigma = float(np.sqrt(max(float(wv @ cov @ wv), 0.0)))
     m = float(mu @ wv)
     z = float(norm.ppf(alpha))
     if method == "gaussian":
-        marginal = cov @ wv / sigma
+        marginal = cov @ wv / sigma if sigma > 0 else np.zeros(len(wv))  # constant portfolio: no spread
         var_c = wv * (-mu + z * marginal)
         es_c = wv * (-mu + norm.pdf(z) / (1.0 - alpha) * marginal)
         contrib = pd.DataFrame({"var": var_c, "es": es_c}, index=columns)

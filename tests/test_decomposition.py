@@ -417,3 +417,11 @@ def test_verdict_reads_the_numbers():
     assert "A (70%)" in text and "g1 (86%)" in text
     quiet = D.verdict(D.decompose(w, covariance=cov, alert_threshold=0.99))
     assert "No asset or group exceeds the alert threshold" in quiet
+
+
+def test_gaussian_tail_of_a_constant_portfolio_is_its_mean_loss():
+    """Found by the property suite (issue 15): constant returns gave NaN VaR and ES."""
+    r = pd.DataFrame({"a": [0.001] * 5}, index=pd.date_range("2020-01-01", periods=5))
+    for method in ("gaussian", "cornish_fisher", "historical"):
+        res = tail_risk(pd.Series({"a": 1.0}), r, alpha=0.95, method=method)
+        assert res.var == pytest.approx(-0.001) and res.es == pytest.approx(-0.001)

@@ -543,3 +543,17 @@ def test_rolling_lookup_without_lookahead():
         rolling_shrink(r, window=30, method="ewma")
     with pytest.raises(InvalidParameterError, match="window=200 is longer"):
         rolling_shrink(r, window=200)
+
+
+def test_near_constant_column_gives_no_negative_intensity_or_variance():
+    """Found by the property suite (issue 15): rounding made the Ledoit-Wolf intensity -1.7e-16,
+    and the near-constant column's variance (1e-25) came out negative."""
+    g = np.random.default_rng(0)
+    X = np.column_stack([g.normal(size=3) * 1e-4, 0.001 + 1e-12 * g.normal(size=3)])
+    r = pd.DataFrame(X, index=pd.date_range("2020-01-01", periods=3))
+    for k in range(2):
+        res = shrink(r.iloc[k : k + 2])
+        assert res.intensity >= 0.0 and (np.diag(res.covariance.to_numpy()) > 0).all()
+    roll = rolling_shrink(r, window=2, step=1)
+    assert (roll.intensity >= 0).all() and (np.einsum("kii->ki", roll.covariances) > 0).all()
+    assert np.isfinite(roll.summary().to_numpy()).all()
