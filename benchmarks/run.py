@@ -459,22 +459,28 @@ def long_only_cases(sizes: list[int]) -> list[Case]:
                 peers.append(Contender("cvxpy + OSQP, tol 1e-12, polished", tight, _np))
             except ImportError:
                 pass
-            if problem == "min variance":
-                try:
-                    from pypfopt import EfficientFrontier
+            try:
+                from pypfopt import EfficientFrontier
 
-                    def pypfopt_min_vol(cov=cov):
-                        return EfficientFrontier(None, cov, weight_bounds=(0, 1)).min_volatility()
+                if problem == "min variance":
 
-                    peers.append(
-                        Contender(
-                            "PyPortfolioOpt min_volatility",
-                            pypfopt_min_vol,
-                            lambda d, cov=cov: pd.Series(d).reindex(cov.index).to_numpy(),
-                        )
-                    )
-                except ImportError:
-                    pass
+                    def pypfopt_fn(cov=cov):
+                        d = EfficientFrontier(None, cov, weight_bounds=(0, 1)).min_volatility()
+                        return pd.Series(d).reindex(cov.index).to_numpy()
+
+                    label = "PyPortfolioOpt min_volatility"
+                else:  # no built-in: min_volatility on the correlation matrix, then w = x / sigma
+
+                    def pypfopt_fn(cov=cov, sd=sd):
+                        corr = cov / np.outer(sd, sd)
+                        d = EfficientFrontier(None, corr, weight_bounds=(0, 1)).min_volatility()
+                        w = pd.Series(d).reindex(cov.index).to_numpy() / sd
+                        return w / w.sum()
+
+                    label = "PyPortfolioOpt min_volatility on the correlation"
+                peers.append(Contender(label, pypfopt_fn, _np))
+            except ImportError:
+                pass
             try:
                 from skfolio.optimization import MaximumDiversification, MeanRisk
 
@@ -663,7 +669,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {_machine()}",
         f"- versions: {_versions()}",
-        f"- command: `python benchmarks/run.py{' --quick' if args.quick else ''}`"
+        f"- command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
+        f"{f' --only {args.only!r}' if args.only else ''}`"
         f" (one warm-up, then {repeats} alternating timed repeats; median)",
         "- data: `riskkit.simulation.simulate_market`"
         " (business-day calendar, Student-t, GARCH, crash regime)",
