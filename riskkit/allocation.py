@@ -148,15 +148,23 @@ def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:
 _KKT_TOL = 1e-8
 
 
+def _correlation_scale(S: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:math:`C = D^{-1} S D^{-1}` (D = diag(sd)) in a new Fortran-ordered array, and 1 / sd.
+
+    Exactly symmetric, as S is, so its transpose is a Fortran-ordered view of C itself: what
+    scipy's LAPACK wants without a copy.
+    """
+    r = 1.0 / sd
+    C = S * r[:, None]
+    C *= r[None, :]
+    return (C if C.flags.f_contiguous else C.T), r
+
+
 def _long_only_qp(S: np.ndarray, a: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, dict]:
     """argmin x'Cx s.t. a'x = 1, x >= 0 on the correlation C of S; weights x / sd normalised to sum 1."""
     from riskkit._qp import simplex_qp
 
-    r = 1.0 / sd
-    C = S * r[:, None]
-    C *= r[None, :]
-    if not C.flags.f_contiguous:
-        C = C.T  # symmetric: the transpose is the Fortran-ordered view LAPACK wants
+    C, r = _correlation_scale(S, sd)
     x, info = simplex_qp(C, a)
     worst = max(info["stationarity"], info["dual_infeasibility"], info["primal_infeasibility"])
     if not worst <= _KKT_TOL or not info["complementarity"] <= _KKT_TOL:
@@ -247,11 +255,7 @@ def risk_budgeting(
     # Work on the correlation scale (well conditioned) and map back at the end. Every BLAS/LAPACK
     # call of the loop goes to scipy's OpenBLAS (dsymv, Cholesky): mixing it with numpy's, which
     # ships a separate OpenBLAS, leaves one pool's threads spinning while the other works.
-    r = 1.0 / sd
-    C = S * r[:, None]
-    C *= r[None, :]  # exactly symmetric, as S is: its transpose is a Fortran-ordered view of C itself
-    if not C.flags.f_contiguous:
-        C = C.T
+    C, _ = _correlation_scale(S, sd)
     y = b / np.sqrt(b @ blas.dsymv(1.0, C, b, lower=1))  # positive start on the right scale
     y = _jacobi_warm_start(C, b, y)
     H = np.empty_like(C, order="F")

@@ -14,6 +14,17 @@ def cov_from(vols, corr, names=None):
     return pd.DataFrame(np.asarray(corr) * np.outer(vols, vols), index=names, columns=names)
 
 
+def factor_covariance(g, n, *, vols, idio):
+    """Three factors, one of them long-short (negative correlations), idiosyncratic variance drawn
+    from ``idio`` on the correlation scale, volatilities log-uniform in ``vols``."""
+    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
+    L[: n // 2, 1] *= -1
+    corr_raw = L @ L.T + np.diag(g.uniform(*idio, n))
+    d = np.sqrt(np.diag(corr_raw))
+    sd = np.exp(g.uniform(np.log(vols[0]), np.log(vols[1]), n))
+    return cov_from(sd, corr_raw / np.outer(d, d))
+
+
 def shares(w, cov):
     S = cov.to_numpy()
     x = w.reindex(cov.index).to_numpy()
@@ -68,12 +79,7 @@ def test_hard_risk_budgets_converge_to_1e10(seed):
     magnitude, vols from 1% to 200%: the warm start and chord steps still end on the budgets."""
     g = np.random.default_rng(100 + seed)
     n = 300
-    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
-    L[: n // 2, 1] *= -1
-    corr_raw = L @ L.T + np.diag(g.uniform(0.05, 1.0, n))
-    d = np.sqrt(np.diag(corr_raw))
-    vols = np.exp(g.uniform(np.log(0.01), np.log(2.0), n))
-    cov = cov_from(vols, corr_raw / np.outer(d, d))
+    cov = factor_covariance(g, n, vols=(0.01, 2.0), idio=(0.05, 1.0))
     b = np.exp(g.uniform(np.log(1e-3), 0.0, n))
     b /= b.sum()
     w = A.risk_budgeting(cov, budgets=dict(zip(cov.index, b, strict=True)))
@@ -90,12 +96,7 @@ def test_wide_budgets_stop_at_the_float64_floor(seed):
 
     g = np.random.default_rng(100 + seed)
     n = 1000
-    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
-    L[: n // 2, 1] *= -1
-    corr_raw = L @ L.T + np.diag(g.uniform(0.05, 1.0, n))
-    d = np.sqrt(np.diag(corr_raw))
-    vols = np.exp(g.uniform(np.log(0.01), np.log(2.0), n))
-    cov = cov_from(vols, corr_raw / np.outer(d, d))
+    cov = factor_covariance(g, n, vols=(0.01, 2.0), idio=(0.05, 1.0))
     b = np.exp(g.uniform(np.log(1e-6), 0.0, n))
     b /= b.sum()
     with threadpool_limits(1):
@@ -188,13 +189,7 @@ def test_min_variance_and_max_diversification():
 
 def hostile_covariance(seed, n, vols=(1e-4, 10.0), idio=(1e-3, 1.0)):
     """A factor model with a long-short factor, vols from 1e-4 to 10 per period, condition ~1e6."""
-    g = np.random.default_rng(seed)
-    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
-    L[: n // 2, 1] *= -1
-    corr_raw = L @ L.T + np.diag(g.uniform(*idio, n))
-    d = np.sqrt(np.diag(corr_raw))
-    vols = np.exp(g.uniform(np.log(vols[0]), np.log(vols[1]), n))
-    return cov_from(vols, corr_raw / np.outer(d, d))
+    return factor_covariance(np.random.default_rng(seed), n, vols=vols, idio=idio)
 
 
 def kkt_residual(w, S, a):
