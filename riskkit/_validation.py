@@ -347,6 +347,22 @@ def check_covariance(
     return pd.DataFrame(a, index=cov.index, columns=cov.columns, copy=False)
 
 
+def positive_volatilities(name: str, cov: pd.DataFrame, what: str) -> np.ndarray:
+    """The square roots of a checked covariance's diagonal, all positive, else a
+    :class:`SingularCovarianceError` naming the zero-variance assets."""
+    from riskkit.exceptions import SingularCovarianceError
+
+    var = np.diag(cov.to_numpy())
+    bad = ~(var > 0)
+    if bad.any():
+        raise SingularCovarianceError(
+            f"{name} has zero variance for {format_items(cov.index[bad])}; {what} needs every "
+            "asset's variance positive. Drop those assets.",
+            0.0,
+        )
+    return np.sqrt(var)
+
+
 SINGULAR_RTOL = 1e-12
 """A pivot of the correlation matrix's Cholesky factorisation at or below this
 (an asset explained by the others to within 1e-12 of its variance) counts as singular."""

@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._validation import check_covariance, check_int, check_real, format_items
+from riskkit._validation import check_covariance, check_int, check_real, format_items, positive_volatilities
 from riskkit.exceptions import ConvergenceError, InvalidParameterError
 
 __all__ = [
@@ -55,23 +55,8 @@ def equal_weight(covariance: pd.DataFrame, /) -> pd.Series:
 def inverse_volatility(covariance: pd.DataFrame, /) -> pd.Series:
     """:math:`w_i \\propto 1/\\sigma_i` (the ERC solution when all correlations are equal)."""
     cov = check_covariance("covariance", covariance)
-    inv = 1.0 / _volatilities(cov, "inverse_volatility")
+    inv = 1.0 / positive_volatilities("covariance", cov, "inverse_volatility")
     return pd.Series(inv / inv.sum(), index=cov.index, name="weight")
-
-
-def _volatilities(cov: pd.DataFrame, what: str) -> np.ndarray:
-    """The assets' volatilities, all positive (else a SingularCovarianceError naming the others)."""
-    from riskkit.exceptions import SingularCovarianceError
-
-    var = np.diag(cov.to_numpy())
-    bad = ~(var > 0)
-    if bad.any():
-        raise SingularCovarianceError(
-            f"covariance has zero variance for {format_items(cov.index[bad])}; {what} needs every "
-            "asset's variance positive. Drop those assets.",
-            0.0,
-        )
-    return np.sqrt(var)
 
 
 def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.Series:
@@ -386,7 +371,7 @@ def hierarchical_risk_parity(
     from scipy.spatial.distance import squareform
 
     cov = check_covariance("covariance", covariance)
-    _volatilities(cov, "hierarchical_risk_parity")
+    positive_volatilities("covariance", cov, "hierarchical_risk_parity")
     labels = sorted(cov.index, key=str)
     S = cov.loc[labels, labels].to_numpy()
     n = len(labels)

@@ -425,3 +425,16 @@ def test_gaussian_tail_of_a_constant_portfolio_is_its_mean_loss():
     for method in ("gaussian", "cornish_fisher", "historical"):
         res = tail_risk(pd.Series({"a": 1.0}), r, alpha=0.95, method=method)
         assert res.var == pytest.approx(-0.001) and res.es == pytest.approx(-0.001)
+
+
+def test_correlation_stress_names_zero_variance_assets():
+    """Found by the property suite (issue 15): a zero-variance asset gave NaN rows."""
+    from riskkit.exceptions import SingularCovarianceError
+
+    cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.0]], index=["a", "b"], columns=["a", "b"])
+    with pytest.raises(SingularCovarianceError, match="zero variance for 'b'"):
+        ST.correlation_stress(pd.Series({"a": 0.5, "b": 0.5}), cov)
+    # a book hedged exactly once correlations reach one: zero risk to split, not 0 / 0
+    cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
+    hedged = ST.correlation_stress(pd.Series({"a": 1.0, "b": -2.0}), cov, blends=(0.0, 1.0))
+    assert np.isfinite(hedged.to_numpy()).all() and hedged.loc[1.0, "VaR"] == 0.0

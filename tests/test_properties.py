@@ -327,3 +327,69 @@ def test_drawdowns_and_performance(n, level, vol, seed):
         perf = attempt(M.performance, s, periods_per_year=365)
         if perf is not None:
             assert perf["drawdown_duration"].iloc[0] == info["duration"]
+
+
+# ----------------------------------------------------------------------------- stress, hedging, one call
+
+
+@BOUNDED
+@given(covariances(), st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4), st.integers(0, 2**32 - 1))
+def test_correlation_stress_var_is_an_euler_sum(cov, blends, seed):
+    from riskkit.stress import correlation_stress
+
+    w = pd.Series(np.random.default_rng(seed).dirichlet(np.ones(len(cov))), index=cov.index)
+    out = attempt(correlation_stress, w, cov, blends=blends, alpha=0.99)
+    if out is None:
+        return
+    assert np.isfinite(out.to_numpy(dtype=float)).all()
+    for _, row in out.iterrows():
+        assert row[list(cov.index)].sum() == pytest.approx(row["VaR"], rel=1e-9, abs=1e-300)
+
+
+@BOUNDED
+@given(
+    st.floats(1e-4, 1e4),
+    st.floats(1e-4, 1e4),
+    st.floats(1e-6, 30.0),
+    st.floats(1e-6, 5.0),
+    st.floats(-0.05, 0.2),
+)
+def test_black_scholes_put_call_parity_and_bounds(spot, strike, expiry, vol, rate):
+    from riskkit.hedging import black_scholes
+
+    out = black_scholes(spot, [strike, strike], expiry, vol, kind=np.array(["call", "put"]), rate=rate)
+    call, put = out["price"]
+    assert np.isfinite(out.to_numpy()).all()
+    parity = spot - strike * np.exp(-rate * expiry)
+    assert call - put == pytest.approx(parity, abs=1e-10 * max(spot, strike))
+    assert -1e-12 * spot <= call <= spot * (1 + 1e-12)
+    assert (out["gamma"] >= 0).all() and 0.0 <= out["delta"].iloc[0] <= 1.0
+
+
+@BOUNDED
+@given(returns_frames(max_n=2))
+def test_hedge_ratio_is_the_ols_slope_or_a_riskkit_error(r):
+    from riskkit.hedging import hedge_ratio
+
+    if r.shape[1] < 2:
+        return
+    spot, hedge = r.iloc[:, 0], r.iloc[:, 1]
+    res = attempt(hedge_ratio, spot, hedge)
+    if res is None:
+        return
+    x, y = hedge.to_numpy(), spot.to_numpy()
+    slope = np.cov(x, y, ddof=1)[0, 1] / np.var(x, ddof=1)
+    assert np.isfinite(res.ratio)
+    assert res.ratio == pytest.approx(slope, rel=1e-6, abs=1e-9 * abs(slope) + 1e-300)
+
+
+@BOUNDED
+@given(returns_frames(max_n=6))
+def test_decompose_in_one_call(r):
+    w = pd.Series(1.0 / r.shape[1], index=r.columns)
+    d = attempt(D.decompose, w, returns=r, periods_per_year=252, alpha=0.9)
+    if d is None:
+        return
+    assert np.isfinite(d.volatility) and d.volatility > 0
+    assert d.assets["component"].sum() == pytest.approx(d.volatility, rel=1e-9)
+    assert d.groups["component"].sum() == pytest.approx(d.volatility, rel=1e-9)
