@@ -100,8 +100,14 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
 
 
 def _min_variance_free(S: np.ndarray) -> np.ndarray:
-    """Fully invested minimum variance, unconstrained (S non-singular)."""
-    x = np.linalg.solve(S, np.ones(S.shape[0]))
+    """Fully invested minimum variance, unconstrained. :func:`min_variance` passes only
+    non-singular S; :func:`riskkit.evaluation.min_variance_backtest` also passes singular sample
+    covariances (window < N) and gets the least-squares weights, as that study intends."""
+    ones = np.ones(S.shape[0])
+    try:
+        x = np.linalg.solve(S, ones)
+    except np.linalg.LinAlgError:
+        x = np.linalg.lstsq(S, ones, rcond=None)[0]
     return x / x.sum()
 
 
