@@ -344,7 +344,9 @@ class RiskDecomposition:
     alerts : DataFrame
         Assets and groups whose share of risk exceeds the threshold.
     tail : DataFrame
-        VaR and ES by method (per period), when returns were given.
+        VaR and ES by method (per period), when returns were given; a ``note``
+        column marks the Cornish-Fisher row unreliable when the expansion is not
+        monotone for the sample's skewness and kurtosis (instead of a warning).
     tail_contributions : DataFrame
         Historical and Gaussian ES contributions by asset.
     factors : DataFrame or None
@@ -501,11 +503,24 @@ def decompose(
     tail = tail_c = None
     stress: dict = {}
     if returns is not None:
-        results = {
-            m: tail_risk(w, returns, alpha=alpha, method=m)
-            for m in ("historical", "gaussian", "cornish_fisher")
-        }
+        import warnings
+
+        from riskkit.exceptions import ModelValidityWarning
+
+        with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
+            warnings.simplefilter("ignore", ModelValidityWarning)
+            results = {
+                m: tail_risk(w, returns, alpha=alpha, method=m)
+                for m in ("historical", "gaussian", "cornish_fisher")
+            }
         tail = pd.concat([r.summary() for r in results.values()])
+        cf = results["cornish_fisher"].info
+        if not cf["monotone"]:
+            tail["note"] = ""
+            tail.loc["cornish_fisher", "note"] = (
+                f"unreliable: expansion not monotone (skewness {cf['skewness']:.2f}, "
+                f"excess kurtosis {cf['excess_kurtosis']:.1f})"
+            )
         tail_c = pd.DataFrame(
             {
                 "historical ES": results["historical"].contributions["es"],

@@ -70,7 +70,6 @@ def test_groups_sum_their_members_and_must_cover_every_asset():
         D.group_contributions(rc, {k: v for k, v in groups.items() if k != "X5"})
 
 
-@pytest.mark.filterwarnings("ignore::riskkit.exceptions.ModelValidityWarning")  # heavy tails: CF non-monotone
 @pytest.mark.parametrize("seed", range(5))
 def test_permuting_assets_permutes_every_output(seed):
     m = simulate_market(n_assets=8, n_periods=400, seed=seed)
@@ -357,7 +356,6 @@ def test_factor_split_adds_up_to_the_portfolio_variance_with_correlated_residual
 # ----------------------------------------------------------------------------- one call, rolling
 
 
-@pytest.mark.filterwarnings("ignore::riskkit.exceptions.ModelValidityWarning")  # heavy tails: CF non-monotone
 def test_decompose_one_call_and_alerts():
     m = simulate_market(n_assets=6, n_periods=700, seed=8)
     r = np.expm1(m.returns)
@@ -438,3 +436,20 @@ def test_correlation_stress_names_zero_variance_assets():
     cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
     hedged = ST.correlation_stress(pd.Series({"a": 1.0, "b": -2.0}), cov, blends=(0.0, 1.0))
     assert np.isfinite(hedged.to_numpy()).all() and hedged.loc[1.0, "VaR"] == 0.0
+
+
+def test_decompose_marks_an_unreliable_cornish_fisher_row_instead_of_warning():
+    """Issue 15.4 in the one-call decomposition: the warning would print a file path into reports."""
+    import warnings
+
+    from riskkit.exceptions import ModelValidityWarning
+
+    g = np.random.default_rng(1)
+    x = g.standard_normal((1000, 2)) * 0.01
+    x[500] = -0.6
+    r = pd.DataFrame(x, columns=["a", "b"], index=pd.date_range("2020-01-01", periods=1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelValidityWarning)
+        d = D.decompose(pd.Series({"a": 0.5, "b": 0.5}), returns=r, alpha=0.99)
+    assert d.tail.loc["cornish_fisher", "note"].startswith("unreliable: expansion not monotone")
+    assert d.tail.loc["historical", "note"] == ""

@@ -6,7 +6,6 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
-import pytest
 from matplotlib.figure import Figure
 
 from riskkit import evaluation, plotting
@@ -43,7 +42,6 @@ def test_plots_leave_inputs_alone():
     pd.testing.assert_frame_equal(p, m.prices)
 
 
-@pytest.mark.filterwarnings("ignore::riskkit.exceptions.ModelValidityWarning")  # heavy tails: CF non-monotone
 def test_shares_and_rolling_risk_plots():
     from riskkit import decomposition as D
 
