@@ -361,3 +361,19 @@ def test_target_tables_feed_the_backtest():
     res = backtest(m.prices.loc[vt.index[0] :], vt, [Config("m", Calendar("M"))], allow_leverage=True)
     w = res.weights["m"]
     assert (w.sum(axis=1) <= 1.0 + 1e-9).all()  # the rest is the cash leg
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_primal_active_set_fallback_reaches_the_same_kkt_point(seed):
+    """The fallback that finishes should the primal-dual iteration cycle, started from 1/N."""
+    from riskkit._qp import _primal_active_set, simplex_qp
+
+    cov = hostile_covariance(seed, 80, vols=(0.01, 1.0))
+    S = cov.to_numpy()
+    sd = np.sqrt(np.diag(S))
+    C = S / np.outer(sd, sd)
+    for a in (1.0 / sd, np.ones(len(sd))):
+        x, _ = simplex_qp(C, a)
+        y, t, mu, free, steps = _primal_active_set(C, a, np.full(len(a), 1.0 / len(a)), max_iter=1000)
+        np.testing.assert_allclose(y, x, atol=1e-12 * x.max())
+        assert (mu[~free] >= -1e-12 * t * a[~free]).all() and steps >= 1
