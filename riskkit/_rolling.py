@@ -36,6 +36,9 @@ class RollingShrinkage:
         Shrinkage intensity per date (NaN for methods without one).
     method, target : str
     window, step : int
+    stats : ndarray of shape (n_windows, 2) or None
+        Mean volatility and mean pairwise correlation of each estimate, made as
+        it was estimated (from the float64 estimate); None: computed on demand.
     """
 
     covariances: np.ndarray = field(repr=False)
@@ -47,8 +50,6 @@ class RollingShrinkage:
     window: int
     step: int
     stats: np.ndarray | None = field(default=None, repr=False)
-    """(n_windows, 2): mean volatility and mean pairwise correlation of each estimate,
-    computed from the float64 estimate as it was made (None: computed on demand)."""
 
     def __len__(self) -> int:
         return len(self.dates)

@@ -345,6 +345,10 @@ def test_rolling_and_volatility_target_tables():
     scales = vt.sum(axis=1)
     assert (scales <= 1.0 + 1e-12).all() and len(vt) >= 1
     assert vt.index[0] == r.index[119]
+    # long/short: the cap holds on gross exposure (issue 15.7)
+    ls = pd.Series([0.9, 0.6, -0.3, -0.2], index=r.columns)
+    vt = A.volatility_target_table(ls, r, target=5.0, band=0.2, window=120, step=20, leverage_cap=1.5)
+    np.testing.assert_allclose(vt.abs().sum(axis=1), 1.5, rtol=1e-14)  # target out of reach: at the cap
 
 
 def test_target_tables_feed_the_backtest():
