@@ -272,7 +272,9 @@ def ledoit_wolf_identity(mo: Moments) -> Estimate:
     delta_ = mo.sq_norm_S()
     beta = (beta_ / T - delta_) / (N * T)
     delta = (delta_ - 2.0 * mu * tr + N * mu**2) / N
-    beta = min(beta, delta)
+    beta = max(
+        0.0, min(beta, delta)
+    )  # >= 0 in exact arithmetic; rounding made it -2e-16 (a negative variance)
     s = 0.0 if beta == 0 else beta / delta
     F_mu = mo.trace_S() / N
     fresh = _fresh_sample(mo)
@@ -289,7 +291,7 @@ def oas(mo: Moments) -> Estimate:
     alpha = mo.sq_norm_S() / N**2
     num = alpha + mu**2
     den = (T + 1) * (alpha - mu**2 / N)
-    s = 1.0 if den == 0 else min(num / den, 1.0)
+    s = 1.0 if den <= 0 else min(num / den, 1.0)  # den >= 0 in exact arithmetic
     fresh = _fresh_sample(mo)
     return Estimate(mo.combine(1.0 - s, s * mu, reuse_P=True), fresh, float(s), target)
 

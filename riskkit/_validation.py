@@ -283,11 +283,22 @@ def check_same_assets(left_name: str, left: pd.Index, right_name: str, right: pd
 
 
 def check_covariance(
-    name: str, cov: Any, *, repair: str | None = None, lapack: str = "numpy"
+    name: str,
+    cov: Any,
+    *,
+    repair: str | None = None,
+    lapack: str = "numpy",
+    nonsingular: str | None = None,
 ) -> pd.DataFrame:
     """A labelled, symmetric, finite, positive semi-definite covariance (float copy).
 
     ``repair="clip"`` sets negative eigenvalues to zero instead of raising.
+    ``nonsingular``: the name of a computation that needs a non-singular
+    covariance; the covariance must then be positive definite beyond rounding
+    (every pivot of the Cholesky factorisation of its correlation matrix, the
+    share of an asset's variance not explained by the assets before it, above
+    :data:`SINGULAR_RTOL`), else :class:`SingularCovarianceError` names the
+    smallest eigenvalue and the assets of its eigenvector.
     ``lapack``: whose LAPACK runs the PSD test (a Cholesky factorisation), numpy's
     or scipy's. They ship separate OpenBLAS builds, and on a small machine one
     pool's threads, still spinning after a call, slow the other's calls several
@@ -314,18 +325,11 @@ def check_covariance(
     a = np.add(a, a.T)  # (C + C') / 2: exactly symmetric, and a new array (the input is never modified)
     a *= 0.5
     n = a.shape[0]
+    if nonsingular is not None and _positive_definite(a, work, lapack):
+        return pd.DataFrame(a, index=cov.index, columns=cov.columns, copy=False)  # PD, hence PSD
     np.copyto(work, a)
     work.flat[:: n + 1] += 1e-12 * max(np.trace(a) / n, 1e-300)
-    if lapack == "scipy":  # Cholesky succeeds: PSD
-        from scipy.linalg import lapack as scipy_lapack
-
-        ok = scipy_lapack.dpotrf(work, lower=1, clean=0, overwrite_a=1)[1] == 0
-    else:
-        try:
-            np.linalg.cholesky(work)
-            ok = True
-        except np.linalg.LinAlgError:
-            ok = False
+    ok = _cholesky_ok(work, lapack)  # Cholesky of C + 1e-12 mean(diag) I succeeds: PSD
     del work
     if not ok:
         ev, vec = np.linalg.eigh(a)
@@ -338,4 +342,90 @@ def check_covariance(
                 f"(smallest eigenvalue {ev[0]:.3g}, largest {ev[-1]:.3g}); "
                 "pass repair='clip' to set the negative eigenvalues to zero."
             )
+    if nonsingular is not None and not _positive_definite(a, np.empty_like(a), lapack):
+        raise singular_error(name, a, cov.index, nonsingular)
     return pd.DataFrame(a, index=cov.index, columns=cov.columns, copy=False)
+
+
+def positive_volatilities(name: str, cov: pd.DataFrame, what: str) -> np.ndarray:
+    """The square roots of a checked covariance's diagonal, all positive, else a
+    :class:`SingularCovarianceError` naming the zero-variance assets."""
+    from riskkit.exceptions import SingularCovarianceError
+
+    var = np.diag(cov.to_numpy())
+    bad = ~(var > 0)
+    if bad.any():
+        raise SingularCovarianceError(
+            f"{name} has zero variance for {format_items(cov.index[bad])}; {what} needs every "
+            "asset's variance positive. Drop those assets.",
+            0.0,
+        )
+    return np.sqrt(var)
+
+
+SINGULAR_RTOL = 1e-12
+"""A pivot of the correlation matrix's Cholesky factorisation at or below this
+(an asset explained by the others to within 1e-12 of its variance) counts as singular."""
+
+
+def _cholesky_ok(work: np.ndarray, lapack: str) -> bool:
+    """Whether ``work`` (overwritten) has a Cholesky factorisation."""
+    if lapack == "scipy":
+        from scipy.linalg import lapack as scipy_lapack
+
+        return scipy_lapack.dpotrf(work, lower=1, clean=0, overwrite_a=1)[1] == 0
+    try:
+        np.linalg.cholesky(work)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _positive_definite(a: np.ndarray, work: np.ndarray, lapack: str) -> bool:
+    """Positive definite beyond rounding: the correlation matrix's Cholesky pivots exceed
+    :data:`SINGULAR_RTOL` (``work`` is scratch space of a's shape)."""
+    d = np.diag(a)
+    if not (d > 0).all():
+        return False
+    r = 1.0 / np.sqrt(d)
+    np.multiply(a, r[:, None], out=work)
+    work *= r[None, :]
+    if lapack == "scipy":
+        from scipy.linalg import lapack as scipy_lapack
+
+        L, info = scipy_lapack.dpotrf(work, lower=1, clean=0, overwrite_a=1)
+        if info != 0:
+            return False
+        pivots = np.diag(L)
+    else:
+        try:
+            pivots = np.diag(np.linalg.cholesky(work))
+        except np.linalg.LinAlgError:
+            return False
+    return bool(np.min(pivots) ** 2 > SINGULAR_RTOL)
+
+
+def singular_error(name: str, a: np.ndarray, labels: pd.Index, what: str):
+    """The :class:`SingularCovarianceError` for a PSD but (numerically) singular ``a``."""
+    from riskkit.exceptions import SingularCovarianceError
+
+    d = np.diag(a)
+    zero = labels[~(d > 0)]
+    if len(zero):
+        return SingularCovarianceError(
+            f"{name} is singular: zero variance for {format_items(zero)}; {what} needs a non-singular "
+            "covariance. Drop those assets.",
+            0.0,
+        )
+    r = 1.0 / np.sqrt(d)
+    ev, vec = np.linalg.eigh(a * r[:, None] * r[None, :])
+    ev_cov = np.linalg.eigvalsh(a)
+    v = np.abs(vec[:, 0])
+    involved = labels[np.argsort(-v, kind="stable")[: min(4, len(v))]]
+    return SingularCovarianceError(
+        f"{name} is singular or nearly so (smallest eigenvalue {ev_cov[0]:.3g}, largest {ev_cov[-1]:.3g}; "
+        f"smallest of the correlation matrix {ev[0]:.3g}); {what} needs a non-singular covariance. "
+        f"The assets most involved in the near-exact linear combination: {format_items(involved)}. "
+        "Use a shrinkage estimate (rk.shrinkage.shrink), or add idiosyncratic variance to a factor model.",
+        float(ev_cov[0]),
+    )

@@ -28,8 +28,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._validation import check_covariance, check_int, check_real, format_items
-from riskkit.exceptions import InvalidParameterError
+from riskkit._validation import check_covariance, check_int, check_real, format_items, positive_volatilities
+from riskkit.exceptions import ConvergenceError, InvalidParameterError
 
 __all__ = [
     "equal_weight",
@@ -55,7 +55,7 @@ def equal_weight(covariance: pd.DataFrame, /) -> pd.Series:
 def inverse_volatility(covariance: pd.DataFrame, /) -> pd.Series:
     """:math:`w_i \\propto 1/\\sigma_i` (the ERC solution when all correlations are equal)."""
     cov = check_covariance("covariance", covariance)
-    inv = 1.0 / np.sqrt(np.diag(cov.to_numpy()))
+    inv = 1.0 / positive_volatilities("covariance", cov, "inverse_volatility")
     return pd.Series(inv / inv.sum(), index=cov.index, name="weight")
 
 
@@ -63,19 +63,46 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
     """Fully invested minimum-variance weights.
 
     Unconstrained: :math:`w = \\Sigma^{-1}\\mathbf{1} / \\mathbf{1}^\\top\\Sigma^{-1}\\mathbf{1}`.
-    Long-only: the quadratic programme with :math:`w \\ge 0`, solved by
-    scipy's SLSQP from the inverse-volatility portfolio.
+    Long-only: the quadratic programme :math:`\\min w^\\top\\Sigma w` subject to
+    :math:`\\mathbf{1}^\\top w = 1, w \\ge 0`, solved on the correlation scale
+    (:math:`x = \\sigma \\odot w / t`) by an active-set method that ends on the exact
+    KKT point (:mod:`riskkit._qp`); its KKT residuals are checked and reported in
+    the result's ``attrs["solver"]``.
+
+    Parameters
+    ----------
+    covariance : DataFrame of shape (n_assets, n_assets)
+        Per-period covariance; must be non-singular (the minimiser is unique only then).
+    long_only : bool, default=True
+
+    Returns
+    -------
+    Series
+        Weights by asset, summing to 1 (non-negative when ``long_only``).
+
+    Raises
+    ------
+    SingularCovarianceError
+        When the covariance is singular or numerically so.
+    ConvergenceError
+        When the solver stops with KKT residuals above 1e-8 (relative).
     """
-    cov = check_covariance("covariance", covariance)
+    lapack = "scipy" if long_only else "numpy"
+    cov = check_covariance("covariance", covariance, lapack=lapack, nonsingular="min_variance")
     S = cov.to_numpy()
     if not long_only:
         return pd.Series(_min_variance_free(S), index=cov.index, name="weight")
-    w = _long_only_qp(S, np.ones(len(S)))
-    return pd.Series(w, index=cov.index, name="weight")
+    sd = np.sqrt(np.diag(S))
+    w, info = _long_only_qp(S, 1.0 / sd, sd)
+    out = pd.Series(w, index=cov.index, name="weight")
+    out.attrs["solver"] = info
+    return out
 
 
 def _min_variance_free(S: np.ndarray) -> np.ndarray:
-    """Fully invested minimum variance, unconstrained (least squares if S is singular)."""
+    """Fully invested minimum variance, unconstrained. :func:`min_variance` passes only
+    non-singular S; :func:`riskkit.evaluation.min_variance_backtest` also passes singular sample
+    covariances (window < N) and gets the least-squares weights, as that study intends."""
     ones = np.ones(S.shape[0])
     try:
         x = np.linalg.solve(S, ones)
@@ -87,34 +114,58 @@ def _min_variance_free(S: np.ndarray) -> np.ndarray:
 def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:
     """Long-only weights maximising :math:`w^\\top\\sigma / \\sqrt{w^\\top\\Sigma w}`.
 
-    Solved as the minimum-variance problem :math:`\\min y^\\top\\Sigma y` subject
-    to :math:`y^\\top\\sigma = 1, y \\ge 0`, then :math:`w = y / \\sum y`.
+    On the correlation scale :math:`x = \\sigma \\odot w` the ratio is
+    :math:`\\mathbf{1}^\\top x / \\sqrt{x^\\top C x}`, maximised by the solution of
+    :math:`\\min x^\\top C x` subject to :math:`\\mathbf{1}^\\top x = 1, x \\ge 0`
+    (Choueifaty & Coignard 2008), then :math:`w \\propto x / \\sigma`. Solved by the
+    active-set method of :mod:`riskkit._qp`; KKT residuals in ``attrs["solver"]``.
+
+    Raises
+    ------
+    SingularCovarianceError
+        When the covariance is singular or numerically so.
+    ConvergenceError
+        When the solver stops with KKT residuals above 1e-8 (relative).
     """
-    cov = check_covariance("covariance", covariance)
+    cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="max_diversification")
     S = cov.to_numpy()
-    w = _long_only_qp(S, np.sqrt(np.diag(S)))
-    return pd.Series(w, index=cov.index, name="weight")
+    sd = np.sqrt(np.diag(S))
+    w, info = _long_only_qp(S, np.ones(len(S)), sd)
+    out = pd.Series(w, index=cov.index, name="weight")
+    out.attrs["solver"] = info
+    return out
 
 
-def _long_only_qp(S: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """argmin y'Sy s.t. a'y = 1, y >= 0, returned normalised to sum 1."""
-    from scipy.optimize import minimize
+_KKT_TOL = 1e-8
 
-    n = len(S)
-    scale = float(np.mean(np.diag(S)))
-    x0 = 1.0 / np.sqrt(np.diag(S))
-    x0 = x0 / (a @ x0)
-    res = minimize(
-        lambda y: float(y @ S @ y) / scale,
-        x0,
-        jac=lambda y: 2.0 * (S @ y) / scale,
-        bounds=[(0.0, None)] * n,
-        constraints=[{"type": "eq", "fun": lambda y: float(a @ y) - 1.0, "jac": lambda y: a}],
-        method="SLSQP",
-        options={"ftol": 1e-15, "maxiter": 1000},
-    )
-    y = np.clip(res.x, 0.0, None)
-    return y / y.sum()
+
+def _correlation_scale(S: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:math:`C = D^{-1} S D^{-1}` (D = diag(sd)) in a new Fortran-ordered array, and 1 / sd.
+
+    Exactly symmetric, as S is, so its transpose is a Fortran-ordered view of C itself: what
+    scipy's LAPACK wants without a copy.
+    """
+    r = 1.0 / sd
+    C = S * r[:, None]
+    C *= r[None, :]
+    return (C if C.flags.f_contiguous else C.T), r
+
+
+def _long_only_qp(S: np.ndarray, a: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, dict]:
+    """argmin x'Cx s.t. a'x = 1, x >= 0 on the correlation C of S; weights x / sd normalised to sum 1."""
+    from riskkit._qp import simplex_qp
+
+    C, r = _correlation_scale(S, sd)
+    x, info = simplex_qp(C, a)
+    worst = max(info["stationarity"], info["dual_infeasibility"], info["primal_infeasibility"])
+    if not worst <= _KKT_TOL or not info["complementarity"] <= _KKT_TOL:
+        raise ConvergenceError(
+            f"the long-only quadratic programme ended with KKT residuals above {_KKT_TOL:g}: "
+            + ", ".join(f"{k} {v:.3g}" for k, v in info.items() if isinstance(v, float))
+            + "; the covariance is probably too ill-conditioned: shrink it."
+        )
+    w = x * r
+    return w / w.sum(), info
 
 
 def risk_budgeting(
@@ -144,10 +195,25 @@ def risk_budgeting(
         Risk budget per asset, positive, summing to 1; equal (ERC) by default.
     tol : float
         Stop when the largest relative error of the risk shares is below this, or
-        when it stops falling below 1e-9 (budgets spread over orders of magnitude
-        put the rounding floor of the risk shares near 1e-12).
+        when every risk contribution is within what float64 can resolve: the
+        rounding of :math:`y_i(\\Sigma y)_i` is about
+        :math:`\\epsilon\\,y_i(|\\Sigma| y)_i`, which is far above
+        :math:`\\epsilon\\,b_i` for a tiny budget whose :math:`(\\Sigma y)_i` is a
+        cancelling sum (budgets down to 1e-6 with negative correlations put the
+        relative floor near 1e-8). The stop test is therefore
+        :math:`|y_i(\\Sigma y)_i - b_i| \\le \\text{tol}\\,b_i + 8\\epsilon\\,y_i(|\\Sigma| y)_i`
+        for every asset.
+
+    Raises
+    ------
+    SingularCovarianceError
+        When the covariance is singular (a factor model without idiosyncratic
+        variance, a constant asset, N > T sample covariance): risk shares of a
+        zero-variance portfolio are undefined.
+    ConvergenceError
+        When Newton's method has not met the stop test in ``max_iter`` steps.
     """
-    cov = check_covariance("covariance", covariance, lapack="scipy")
+    cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="risk_budgeting")
     n = len(cov)
     if budgets is None:
         b = np.full(n, 1.0 / n)
@@ -180,27 +246,30 @@ def risk_budgeting(
     # Work on the correlation scale (well conditioned) and map back at the end. Every BLAS/LAPACK
     # call of the loop goes to scipy's OpenBLAS (dsymv, Cholesky): mixing it with numpy's, which
     # ships a separate OpenBLAS, leaves one pool's threads spinning while the other works.
-    r = 1.0 / sd
-    C = S * r[:, None]
-    C *= r[None, :]  # exactly symmetric, as S is: its transpose is a Fortran-ordered view of C itself
-    if not C.flags.f_contiguous:
-        C = C.T
+    C, _ = _correlation_scale(S, sd)
     y = b / np.sqrt(b @ blas.dsymv(1.0, C, b, lower=1))  # positive start on the right scale
     y = _jacobi_warm_start(C, b, y)
     H = np.empty_like(C, order="F")
-    factor, chord = None, False
+    factor, chord, absC = None, False, None
     best, best_err, stalls = y, np.inf, 0
     for _ in range(max_iter):
         Cy = blas.dsymv(1.0, C, y, lower=1)
         grad = Cy - b / y
-        err = float(np.max(np.abs(y * Cy - b) / b))
+        res = np.abs(y * Cy - b)
+        err = float(np.max(res / b))
+        if err < tol:
+            break
+        if err < 1e-6:  # near: is what is left below the rounding floor of y_i (Cy)_i?
+            if absC is None:
+                absC = np.abs(C)
+            floor = _FLOOR * y * blas.dsymv(1.0, absC, y, lower=1)
+            if (res <= tol * b + floor).all():
+                break
         if err < best_err:
             stalls = 0 if err < 0.5 * best_err else stalls + 1
             best, best_err = y, err
         else:
             stalls += 1
-        if err < tol:
-            break
         if stalls >= 3 and best_err < 1e-9:  # at the rounding floor of this problem: keep the best
             y = best
             break
@@ -218,9 +287,15 @@ def risk_budgeting(
             t = min(1.0, 0.95 * float(np.min(y[neg] / step[neg])))
         y = y - t * step
     else:
-        raise InvalidParameterError(f"risk budgeting did not converge in {max_iter} Newton steps.")
+        raise ConvergenceError(
+            f"risk budgeting did not converge in max_iter={max_iter} Newton steps: the largest relative "
+            f"error of the risk contributions is {best_err:.3g} (tol={tol:g}); raise max_iter."
+        )
     w = y / sd
     return pd.Series(w / w.sum(), index=cov.index, name="weight")
+
+
+_FLOOR = 8.0 * np.finfo(float).eps  # rounding of a dot product, with room for the solution's own
 
 
 def _jacobi_warm_start(C: np.ndarray, b: np.ndarray, y: np.ndarray, sweeps: int = 2) -> np.ndarray:
@@ -255,7 +330,7 @@ def group_risk_budgeting(
     Every asset gets the budget ``B_g / n_g``; :func:`risk_budgeting` then makes
     group g carry exactly ``B_g`` of the risk, shared equally by its members.
     """
-    cov = check_covariance("covariance", covariance)
+    cov = check_covariance("covariance", covariance, nonsingular="group_risk_budgeting")
     g = pd.Series(groups)
     missing = cov.index.difference(g.index)
     if len(missing):
@@ -302,6 +377,7 @@ def hierarchical_risk_parity(
     from scipy.spatial.distance import squareform
 
     cov = check_covariance("covariance", covariance)
+    positive_volatilities("covariance", cov, "hierarchical_risk_parity")
     labels = sorted(cov.index, key=str)
     S = cov.loc[labels, labels].to_numpy()
     n = len(labels)
@@ -349,9 +425,16 @@ def volatility_target(
     """Scale ``weights`` so the portfolio's volatility is ``target`` (annualised).
 
     The risky weights are multiplied by :math:`s = \\text{target} / \\sigma`, and a
-    cash (or stablecoin) leg named ``cash`` takes :math:`1 - s` (negative:
-    borrowing). When :math:`s` would exceed ``leverage_cap`` the target is not
-    reachable: an error, unless ``on_cap="clip"`` accepts the capped scale.
+    cash (or stablecoin) leg named ``cash`` takes :math:`1 - \\sum_i s w_i`
+    (negative: borrowing).
+
+    ``leverage_cap`` caps the *gross exposure* of the risky positions,
+    :math:`\\sum_i |s w_i| \\le` ``leverage_cap``, which is what a broker's or a
+    mandate's leverage limit counts: a long/short book with gross 1.4 per unit of
+    net is capped at scale ``cap / 1.4``, not ``cap``. For long-only weights
+    gross equals net and the cap is simply :math:`s \\le` ``leverage_cap``.
+    When the target needs more than the cap allows, it is not reachable: an
+    error, unless ``on_cap="clip"`` accepts the capped scale.
     """
     from riskkit._validation import check_same_assets, check_weights
 
@@ -364,18 +447,23 @@ def volatility_target(
     if cash in cov.index:
         raise InvalidParameterError(f"cash={cash!r} is also a risky asset; name the cash leg differently.")
     x = w.reindex(cov.index).to_numpy()
-    sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
+    sigma = float(np.sqrt(max(x @ cov.to_numpy() @ x, 0.0) * ppy))
+    if not sigma > 0:
+        raise InvalidParameterError(
+            "weights have zero volatility under covariance; no scale reaches a volatility target."
+        )
     scale = target / sigma
-    if scale > cap:
+    gross = float(np.abs(x).sum())
+    if scale * gross > cap * (1.0 + 1e-12):
         if on_cap != "clip":
             raise InvalidParameterError(
-                f"a {target:.1%} volatility needs {scale:.2f}x exposure "
+                f"a {target:.1%} volatility needs {scale * gross:.2f}x gross exposure "
                 f"(portfolio volatility {sigma:.1%}), above "
                 f"leverage_cap={cap:g}; raise the cap, lower the target, or pass on_cap='clip'."
             )
-        scale = cap
+        scale = cap / gross
     out = pd.Series(x * scale, index=cov.index, name="weight")
-    out[cash] = 1.0 - scale
+    out[cash] = 1.0 - float(out.sum())
     return out
 
 
@@ -466,8 +554,9 @@ def volatility_target_table(
     On each estimation date (:func:`riskkit.shrinkage.rolling_shrink`) the
     forecast volatility of the currently scaled portfolio is compared with
     ``target * (1 ± band)``; only when it leaves the band is the scale reset to
-    ``min(target / sigma, leverage_cap)``. The rows hold the risky weights; the
-    remainder ``1 - sum`` is the cash (or stablecoin) leg, which
+    ``min(target / sigma, leverage_cap / gross)``, ``gross`` the weights'
+    :math:`\\sum |w_i|` (the cap is a gross-exposure cap, as in :func:`volatility_target`).
+    The rows hold the risky weights; the remainder ``1 - sum`` is the cash (or stablecoin) leg, which
     :func:`riskkit.rebalancing.backtest` keeps at zero return (pass
     ``allow_leverage=True``). Rows are emitted only when the scale changes.
     """
@@ -483,12 +572,13 @@ def volatility_target_table(
     ppy = resolve_periods_per_year(returns, periods_per_year)
     roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
     x = w.reindex(roll.assets).to_numpy()
+    gross = float(np.abs(x).sum())
     scale = None
     rows, dates = [], []
     for date, cov in roll:
         sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
         if scale is None or abs(scale * sigma / target - 1.0) > band:
-            scale = min(target / sigma, cap)
+            scale = min(target / sigma, cap / gross)
             rows.append(x * scale)
             dates.append(date)
     out = pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"), columns=roll.assets)

@@ -221,7 +221,14 @@ def effective_number_of_bets(
     """
     check_choice("method", method, ("pca", "minimum_torsion"))
     w = check_weights("weights", weights)
-    cov = check_covariance("covariance", covariance)
+    # minimum torsion inverts the correlation's square root: it needs a non-singular covariance
+    cov = check_covariance(
+        "covariance",
+        covariance,
+        nonsingular="effective_number_of_bets(method='minimum_torsion')"
+        if method == "minimum_torsion"
+        else None,
+    )
     check_same_assets("weights", w.index, "covariance", cov.index)
     return _enb(w.reindex(cov.index).to_numpy(), cov.to_numpy(), cov.index, method)
 
@@ -288,6 +295,10 @@ def concentration(
     if contributions is None:
         contributions = risk_contributions(weights, covariance)
         covariance = check_covariance("covariance", covariance)
+    if enb_method == "minimum_torsion":  # inverts the correlation's square root
+        covariance = check_covariance(
+            "covariance", covariance, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+        )
     rc = contributions
     aw = rc["weight"].abs() / rc["weight"].abs().sum()
     hhi_w = float((aw**2).sum())
@@ -333,7 +344,9 @@ class RiskDecomposition:
     alerts : DataFrame
         Assets and groups whose share of risk exceeds the threshold.
     tail : DataFrame
-        VaR and ES by method (per period), when returns were given.
+        VaR and ES by method (per period), when returns were given; a ``note``
+        column marks the Cornish-Fisher row unreliable when the expansion is not
+        monotone for the sample's skewness and kurtosis (instead of a warning).
     tail_contributions : DataFrame
         Historical and Gaussian ES contributions by asset.
     factors : DataFrame or None
@@ -490,11 +503,24 @@ def decompose(
     tail = tail_c = None
     stress: dict = {}
     if returns is not None:
-        results = {
-            m: tail_risk(w, returns, alpha=alpha, method=m)
-            for m in ("historical", "gaussian", "cornish_fisher")
-        }
+        import warnings
+
+        from riskkit.exceptions import ModelValidityWarning
+
+        with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
+            warnings.simplefilter("ignore", ModelValidityWarning)
+            results = {
+                m: tail_risk(w, returns, alpha=alpha, method=m)
+                for m in ("historical", "gaussian", "cornish_fisher")
+            }
         tail = pd.concat([r.summary() for r in results.values()])
+        cf = results["cornish_fisher"].info
+        if not cf["monotone"]:
+            tail["note"] = ""
+            tail.loc["cornish_fisher", "note"] = (
+                f"unreliable: expansion not monotone (skewness {cf['skewness']:.2f}, "
+                f"excess kurtosis {cf['excess_kurtosis']:.1f})"
+            )
         tail_c = pd.DataFrame(
             {
                 "historical ES": results["historical"].contributions["es"],
@@ -513,7 +539,8 @@ def decompose(
             if returns is None:
                 raise InvalidParameterError("factors= needs returns= to estimate exposures.")
             factor_model = F.factor_exposures(returns, factors)
-        fac = F.factor_decomposition(weights, factor_model, periods_per_year=ppy)
+        # the specific part is what the factors leave of this covariance: the rows add up to sigma^2
+        fac = F.factor_decomposition(weights, factor_model, covariance=cov, periods_per_year=ppy)
     return RiskDecomposition(
         volatility=sigma,
         periods_per_year=ppy,

@@ -20,12 +20,17 @@ MissingDataError        missing values (NaN) where they are not allowed
 NonPositivePriceError   zero or negative prices
 CalendarError           a date index that is not sorted, not dates, or cannot be
                         given a number of periods per year
+SingularCovarianceError a covariance that is singular (or numerically so) where the
+                        computation needs an inverse; names the smallest eigenvalue
+ConvergenceError        an iterative solver that did not meet its tolerance (ValueError)
 
 Warnings
 --------
 RiskkitWarning          base class of every riskkit warning
 DataRepairWarning       data were changed because an explicit repair option asked
                         for it; the warning lists what changed (``.log``)
+ModelValidityWarning    a result outside the region where its model is valid (for
+                        example a non-monotone Cornish-Fisher expansion)
 
 Silence a warning class with ``warnings.simplefilter("ignore", DataRepairWarning)``.
 """
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 __all__ = [
     "CalendarError",
+    "ConvergenceError",
     "DataError",
     "DataRepairWarning",
     "DuplicateError",
@@ -41,11 +47,13 @@ __all__ = [
     "InvalidParameterError",
     "InvalidTypeError",
     "MissingDataError",
+    "ModelValidityWarning",
     "NonFiniteError",
     "NonNumericError",
     "NonPositivePriceError",
     "RiskkitError",
     "RiskkitWarning",
+    "SingularCovarianceError",
 ]
 
 
@@ -93,6 +101,21 @@ class CalendarError(DataError):
     """A date index that is unsorted, not made of dates, or of unknown frequency."""
 
 
+class SingularCovarianceError(DataError):
+    """A covariance that is singular, or numerically so, where an inverse is needed.
+
+    ``smallest_eigenvalue`` holds the smallest eigenvalue found.
+    """
+
+    def __init__(self, message: str, smallest_eigenvalue: float | None = None):
+        super().__init__(message)
+        self.smallest_eigenvalue = smallest_eigenvalue
+
+
+class ConvergenceError(RiskkitError, ValueError):
+    """An iterative solver stopped before meeting its tolerance."""
+
+
 class RiskkitWarning(UserWarning):
     """Base class of every warning issued by riskkit."""
 
@@ -108,3 +131,7 @@ class DataRepairWarning(RiskkitWarning):
     def __init__(self, message: str, log=None):
         super().__init__(message)
         self.log = log
+
+
+class ModelValidityWarning(RiskkitWarning):
+    """A number computed outside the region where its model holds."""

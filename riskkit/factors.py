@@ -5,18 +5,24 @@ Contents
 factor_exposures      OLS of each asset's returns on factor returns (statsmodels):
                       betas, standard errors, R^2, residual variances
 FactorModel           the fitted model, or one built from given exposures
-factor_decomposition  portfolio variance = systematic (per factor, Euler) + idiosyncratic
+factor_decomposition  portfolio variance = systematic (per factor, Euler) + specific, exactly
 
 Model: :math:`r_{it} = a_i + \\sum_k \\beta_{ik} f_{kt} + e_{it}`. For weights
 :math:`w`, the portfolio exposure is :math:`b = B^\\top w`, the systematic
 variance :math:`b^\\top \\Sigma_F b` split by factor as
-:math:`b_k (\\Sigma_F b)_k`, and the idiosyncratic variance
-:math:`\\sum_i w_i^2 \\sigma^2_{e,i}` (residuals taken as uncorrelated).
+:math:`b_k (\\Sigma_F b)_k`, and the specific (idiosyncratic) variance
+:math:`w^\\top \\Sigma_E w` with the residual covariance :math:`\\Sigma_E`,
+correlations included. OLS residuals are uncorrelated with the factors in
+sample, so :math:`B\\Sigma_F B^\\top + \\Sigma_E` is exactly the sample
+covariance of the returns and the two parts add up to the portfolio variance.
+Residuals of assets sharing an unmodelled driver are correlated: treating them
+as uncorrelated (``residuals="diagonal"``) leaves a gap, which is reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +42,9 @@ class FactorModel:
     betas : DataFrame (assets x factors)
     factor_covariance : DataFrame (factors x factors), per period
     residual_variance : Series (assets), per period
+    residual_covariance : DataFrame (assets x assets) or None
+        Sample covariance of the OLS residuals (ddof = 1), per period; None when
+        exposures were given (the model is then diagonal by construction).
     std_errors : DataFrame or None
         OLS standard errors of the betas (None when exposures were given).
     rsquared : Series or None
@@ -47,6 +56,7 @@ class FactorModel:
     factor_covariance: pd.DataFrame
     residual_variance: pd.Series
     std_errors: pd.DataFrame | None = field(default=None, repr=False)
+    residual_covariance: pd.DataFrame | None = field(default=None, repr=False)
     rsquared: pd.Series | None = field(default=None, repr=False)
     alphas: pd.Series | None = field(default=None, repr=False)
 
@@ -65,7 +75,8 @@ def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /
 
     ``factors`` must have exactly the dates of ``returns`` (align them first,
     for example with :func:`riskkit.calendar.align_prices` on prices). The
-    factor covariance and residual variances use ddof = 1.
+    factor covariance and the residual covariance use ddof = 1, so
+    :math:`B\\Sigma_F B^\\top + \\Sigma_E` equals the sample covariance of ``returns``.
     """
     import statsmodels.api as sm
 
@@ -80,15 +91,19 @@ def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /
             f"missing: {format_items(missing) or 'none'}; extra: {format_items(extra) or 'none'}."
         )
     design = sm.add_constant(F, has_constant="add")
-    betas, ses, r2, alphas, resid_var = [], [], [], [], []
+    betas, ses, r2, alphas = [], [], [], []
+    resid = np.empty_like(X)
     for j in range(X.shape[1]):
         fit = sm.OLS(X[:, j], design).fit()
         alphas.append(fit.params[0])
         betas.append(fit.params[1:])
         ses.append(fit.bse[1:])
-        r2.append(fit.rsquared if np.isfinite(fit.rsquared) else 1.0)
-        resid_var.append(float(np.var(fit.resid, ddof=1)))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a constant asset: 0 / 0
+            r2.append(fit.rsquared if np.isfinite(fit.rsquared) else 1.0)
+        resid[:, j] = fit.resid
     # a factor may also be an asset (BTC as the crypto market factor): its fit is exact, residual zero
+    resid_cov = np.atleast_2d(np.cov(resid, rowvar=False, ddof=1))
+    resid_var = np.diag(resid_cov).copy()
     return FactorModel(
         betas=pd.DataFrame(betas, index=assets, columns=names),
         factor_covariance=pd.DataFrame(
@@ -96,44 +111,87 @@ def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /
         ),
         residual_variance=pd.Series(resid_var, index=assets, name="residual_variance"),
         std_errors=pd.DataFrame(ses, index=assets, columns=names),
+        residual_covariance=pd.DataFrame(resid_cov, index=assets, columns=assets),
         rsquared=pd.Series(r2, index=assets, name="R2"),
         alphas=pd.Series(alphas, index=assets, name="alpha"),
     )
 
 
 def factor_decomposition(
-    weights: pd.Series, model: FactorModel, /, *, periods_per_year: float | None = None
+    weights: pd.Series,
+    model: FactorModel,
+    /,
+    *,
+    covariance: pd.DataFrame | None = None,
+    residuals: Literal["full", "diagonal"] = "full",
+    periods_per_year: float | None = None,
 ) -> pd.DataFrame:
-    """Split portfolio variance into per-factor (Euler) and idiosyncratic parts.
+    """Split portfolio variance into per-factor (Euler) and specific parts that add up.
+
+    Parameters
+    ----------
+    weights : Series
+    model : FactorModel
+    covariance : DataFrame, optional
+        The asset covariance whose portfolio variance is split (a shrunk
+        estimate, say). The residual covariance is then the part the factors do
+        not explain, :math:`\\Sigma_E = \\Sigma - B\\Sigma_F B^\\top`, so the rows add up
+        to :math:`w^\\top\\Sigma w` exactly. By default the model's sample residual
+        covariance, which adds up to the sample covariance of the returns the
+        model was fitted on.
+    residuals : {"full", "diagonal"}, default="full"
+        ``"diagonal"`` keeps only the residual variances (residuals taken as
+        uncorrelated, as a diagonal-residual risk model does) and reports what that
+        leaves out in the row ``"residual correlation"``, so the total is still
+        the portfolio variance.
+    periods_per_year : float, optional
+        Annualise the variances.
 
     Returns
     -------
     DataFrame
-        Rows: each factor, then ``"idiosyncratic"``, then ``"total"``; columns
-        ``exposure`` (portfolio beta), ``variance`` (per period, or annualised
-        with ``periods_per_year``), ``share`` (of total variance) and
-        ``volatility_contribution`` (variance / total volatility, so the rows
-        sum to the volatility).
+        Rows: each factor, then ``"idiosyncratic"`` (the specific part), with
+        ``residuals="diagonal"`` the ``"residual correlation"`` gap, then
+        ``"total"``; columns ``exposure`` (portfolio beta), ``variance`` (per period,
+        or annualised), ``share`` (of total variance) and ``volatility_contribution``
+        (variance / total volatility, so the rows sum to the volatility).
     """
+    from riskkit._validation import check_choice, check_covariance
+
+    check_choice("residuals", residuals, ("full", "diagonal"))
     w = check_weights("weights", weights)
-    check_same_assets("weights", w.index, "model betas", model.betas.index)
-    wv = w.reindex(model.betas.index).to_numpy()
+    assets = model.betas.index
+    check_same_assets("weights", w.index, "model betas", assets)
+    wv = w.reindex(assets).to_numpy()
     B = model.betas.to_numpy()
     SF = model.factor_covariance.reindex(index=model.betas.columns, columns=model.betas.columns).to_numpy()
     b = B.T @ wv
     sys_k = b * (SF @ b)
-    idio = float(np.sum(wv**2 * model.residual_variance.reindex(model.betas.index).to_numpy()))
-    total = float(sys_k.sum()) + idio
+    if covariance is not None:
+        cov = check_covariance("covariance", covariance)
+        check_same_assets("covariance", cov.index, "model betas", assets)
+        SE = cov.reindex(index=assets, columns=assets).to_numpy() - B @ SF @ B.T
+    elif model.residual_covariance is not None:
+        SE = model.residual_covariance.reindex(index=assets, columns=assets).to_numpy()
+    else:
+        SE = np.diag(model.residual_variance.reindex(assets).to_numpy())
+    full = float(wv @ SE @ wv)
+    total = float(sys_k.sum()) + full
+    if residuals == "diagonal":
+        idio = float(np.sum(wv**2 * np.diag(SE)))
+        parts, names = [idio, full - idio], ["idiosyncratic", "residual correlation"]
+    else:
+        parts, names = [full], ["idiosyncratic"]
     scale = 1.0 if periods_per_year is None else float(periods_per_year)
-    var = np.append(sys_k, [idio, total]) * scale
+    var = np.append(sys_k, [*parts, total]) * scale
     vol = np.sqrt(total * scale)
     out = pd.DataFrame(
         {
-            "exposure": np.append(b, [np.nan, np.nan]),
+            "exposure": np.append(b, [np.nan] * (len(parts) + 1)),
             "variance": var,
             "share": var / (total * scale),
             "volatility_contribution": var / vol,
         },
-        index=pd.Index([*map(str, model.betas.columns), "idiosyncratic", "total"], name="source"),
+        index=pd.Index([*map(str, model.betas.columns), *names, "total"], name="source"),
     )
     return out

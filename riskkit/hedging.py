@@ -91,7 +91,14 @@ def hedge_ratio(spot: pd.Series, hedge: pd.Series, /, *, level: float = 0.95) ->
     y, x, _ = _pair(spot, hedge)
     if len(y) < 3:
         raise InvalidParameterError(f"a hedge ratio needs at least 3 observations, got {len(y)}.")
-    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
+    if np.ptp(x) == 0:
+        raise InvalidParameterError(
+            f"hedge returns are constant ({x[0]:g} on every date): nothing to hedge with, "
+            "the ratio is undefined."
+        )
+    # centred first: the same slope, standard error and R^2, without the cancellation a nearly
+    # constant hedge return causes in the uncentred design (its slope was off by 1e-6 relative)
+    fit = sm.OLS(y - y.mean(), sm.add_constant(x - x.mean(), has_constant="add")).fit()
     lo, hi = fit.conf_int(alpha=1.0 - level)[1]
     return HedgeRatio(
         float(fit.params[1]), float(fit.bse[1]), (float(lo), float(hi)), level, float(fit.rsquared), len(y)

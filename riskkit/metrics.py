@@ -34,18 +34,37 @@ __all__ = ["backtest_summary", "drawdowns", "performance"]
 def drawdowns(values: pd.Series, /) -> tuple[pd.Series, dict]:
     """Drawdown path :math:`V_t / \\max_{s \\le t} V_s - 1` and the worst episode.
 
-    The episode dict: ``max_drawdown`` (negative), ``peak``, ``trough``,
-    ``recovery`` (first date back at the peak, or None), ``duration`` (periods
-    from peak to recovery, or to the end if not recovered) and
-    ``recovery_periods`` (trough to recovery, or None).
+    The episode dict: ``max_drawdown`` (negative, or 0 for a path that never
+    falls), ``peak`` (the last date at the high-water mark before the trough: a
+    mark touched again exactly starts a new episode), ``trough``, ``recovery``
+    (first date back at the peak, or None), ``duration`` (periods from peak to
+    recovery, or to the end if not recovered; 0 without a drawdown) and
+    ``recovery_periods`` (trough to recovery; None if not recovered, 0 without
+    a drawdown).
+
+    Raises
+    ------
+    DataError
+        When ``values`` has missing, infinite, zero or negative values.
     """
-    v = values.to_numpy(dtype=float)
+    v = _check_values("values", values)
     peak = np.maximum.accumulate(v)
     dd = v / peak - 1.0
     trough = int(np.argmin(dd))
-    peak_i = int(np.argmax(v[: trough + 1])) if trough > 0 else 0
+    if dd[trough] == 0.0:  # never below the high-water mark: no episode
+        info = {
+            "max_drawdown": 0.0,
+            "peak": values.index[0],
+            "trough": values.index[0],
+            "recovery": None,
+            "duration": 0,
+            "recovery_periods": 0,
+        }
+        return pd.Series(dd, index=values.index, name="drawdown"), info
+    # the last touch of the high-water mark before the trough (not the first one)
+    peak_i = trough - int(np.argmax(v[trough::-1] >= peak[trough]))
     after = np.flatnonzero(v[trough:] >= v[peak_i])
-    rec = trough + int(after[0]) if len(after) and dd[trough] < 0 else None
+    rec = trough + int(after[0]) if len(after) else None
     info = {
         "max_drawdown": float(dd[trough]),
         "peak": values.index[peak_i],
@@ -55,6 +74,26 @@ def drawdowns(values: pd.Series, /) -> tuple[pd.Series, dict]:
         "recovery_periods": (rec - trough) if rec is not None else None,
     }
     return pd.Series(dd, index=values.index, name="drawdown"), info
+
+
+def _check_values(name: str, values) -> np.ndarray:
+    """A value path: a Series of finite positive numbers."""
+    from riskkit._validation import format_items
+    from riskkit.exceptions import DataError, EmptyDataError, InvalidTypeError
+
+    if not isinstance(values, pd.Series):
+        raise InvalidTypeError(
+            f"{name} must be a pandas Series of values by date, got {type(values).__name__}."
+        )
+    if values.empty:
+        raise EmptyDataError(f"{name} is empty.")
+    v = values.to_numpy(dtype=float)
+    bad = ~(np.isfinite(v) & (v > 0))
+    if bad.any():
+        raise DataError(
+            f"{name} must be finite and positive (a value path); not on {format_items(values.index[bad])}."
+        )
+    return v
 
 
 def performance(

@@ -260,7 +260,7 @@ def simulate_market(
     for t in range(t_len):
         state[t] = s
         s = int(u[t] < p_in) if s == 0 else int(u[t] >= p_out)
-    chol = np.stack([np.linalg.cholesky(corr_calm), np.linalg.cholesky(corr_crash)])
+    chol = np.stack([_psd_factor(corr_calm), _psd_factor(corr_crash)])
     eps = rng.standard_normal((t_len, n))
     w = rng.chisquare(nu, t_len) / nu
     shocks = np.empty_like(eps)
@@ -304,3 +304,13 @@ def simulate_market(
         periods_per_year=ppy,
         seed=seed_value,
     )
+
+
+def _psd_factor(corr: np.ndarray) -> np.ndarray:
+    """A factor L with L L' = corr: Cholesky's when corr is positive definite (the bundled data
+    depend on it), else the symmetric square root (crash_correlation=1: one common shock)."""
+    try:
+        return np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        ev, vec = np.linalg.eigh(corr)
+        return (vec * np.sqrt(np.clip(ev, 0.0, None))) @ vec.T

@@ -26,6 +26,7 @@ from riskkit._validation import (
     check_real,
     check_same_assets,
     check_weights,
+    positive_volatilities,
     returns_matrix,
 )
 
@@ -75,15 +76,18 @@ def correlation_stress(
     alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
     wv = w.reindex(cov.index).to_numpy()
     a = cov.to_numpy()
-    sd = np.sqrt(np.diag(a))
+    sd = positive_volatilities(
+        "covariance", cov, "correlation_stress (it keeps volatilities, blends correlations)"
+    )
     C = a / np.outer(sd, sd)
     z = float(norm.ppf(alpha))
     rows = {}
     for lam in blends:
         lam = check_real("blend", lam, low=0.0, high=1.0)
         S = ((1 - lam) * C + lam) * np.outer(sd, sd)
-        sigma = float(np.sqrt(wv @ S @ wv))
-        comp = wv * (S @ wv) / sigma * z
+        sigma = float(np.sqrt(max(float(wv @ S @ wv), 0.0)))
+        # a book hedged exactly under this blend has no risk to split: zero contributions, not 0 / 0
+        comp = wv * (S @ wv) / sigma * z if sigma > 0 else np.zeros(len(wv))
         rows[lam] = {"volatility": sigma, "VaR": z * sigma, **dict(zip(cov.index, comp, strict=True))}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "correlation_blend"

@@ -14,6 +14,17 @@ def cov_from(vols, corr, names=None):
     return pd.DataFrame(np.asarray(corr) * np.outer(vols, vols), index=names, columns=names)
 
 
+def factor_covariance(g, n, *, vols, idio):
+    """Three factors, one of them long-short (negative correlations), idiosyncratic variance drawn
+    from ``idio`` on the correlation scale, volatilities log-uniform in ``vols``."""
+    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
+    L[: n // 2, 1] *= -1
+    corr_raw = L @ L.T + np.diag(g.uniform(*idio, n))
+    d = np.sqrt(np.diag(corr_raw))
+    sd = np.exp(g.uniform(np.log(vols[0]), np.log(vols[1]), n))
+    return cov_from(sd, corr_raw / np.outer(d, d))
+
+
 def shares(w, cov):
     S = cov.to_numpy()
     x = w.reindex(cov.index).to_numpy()
@@ -68,17 +79,85 @@ def test_hard_risk_budgets_converge_to_1e10(seed):
     magnitude, vols from 1% to 200%: the warm start and chord steps still end on the budgets."""
     g = np.random.default_rng(100 + seed)
     n = 300
-    L = g.normal(size=(n, 3)) * [1.0, 0.8, 0.5]
-    L[: n // 2, 1] *= -1
-    corr_raw = L @ L.T + np.diag(g.uniform(0.05, 1.0, n))
-    d = np.sqrt(np.diag(corr_raw))
-    vols = np.exp(g.uniform(np.log(0.01), np.log(2.0), n))
-    cov = cov_from(vols, corr_raw / np.outer(d, d))
+    cov = factor_covariance(g, n, vols=(0.01, 2.0), idio=(0.05, 1.0))
     b = np.exp(g.uniform(np.log(1e-3), 0.0, n))
     b /= b.sum()
     w = A.risk_budgeting(cov, budgets=dict(zip(cov.index, b, strict=True)))
     assert (w > 0).all()
     np.testing.assert_allclose(shares(w, cov), b, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_wide_budgets_stop_at_the_float64_floor(seed):
+    """Issue 15.1: budgets down to 1e-6 with negative correlations put the relative floor of the
+    risk shares near 1e-8 although their absolute error is 1e-15; the solver must stop there
+    instead of raising "did not converge" (it did on 4 of these 5 seeds with one BLAS thread)."""
+    from threadpoolctl import threadpool_limits
+
+    g = np.random.default_rng(100 + seed)
+    n = 1000
+    cov = factor_covariance(g, n, vols=(0.01, 2.0), idio=(0.05, 1.0))
+    b = np.exp(g.uniform(np.log(1e-6), 0.0, n))
+    b /= b.sum()
+    with threadpool_limits(1):
+        w = A.risk_budgeting(cov, budgets=dict(zip(cov.index, b, strict=True)))
+    assert (w > 0).all()
+    rc = shares(w, cov)
+    assert np.max(np.abs(rc - b)) < 1e-13  # absolute: at rounding
+    # relative: within the rounding floor eps * w_i (|S| w)_i / w'Sw, computed naively here
+    S, x = cov.to_numpy(), w.to_numpy()
+    floor = np.finfo(float).eps * x * (np.abs(S) @ x) / (x @ S @ x)
+    assert (np.abs(rc - b) <= 1e-10 * b + 64 * floor).all()
+
+
+def singular_factor_covariance(seed, n=8, k=2):
+    g = np.random.default_rng(seed)
+    B = g.normal(size=(n, k))
+    vols = np.exp(g.uniform(np.log(0.01), np.log(1.0), n))
+    S = B @ B.T
+    d = np.sqrt(np.diag(S))
+    return cov_from(vols, S / np.outer(d, d))  # rank k: no idiosyncratic variance
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(
+    "solve",
+    [
+        A.risk_budgeting,
+        lambda c: A.group_risk_budgeting(c, {a: i % 2 for i, a in enumerate(c.index)}),
+        A.min_variance,
+        lambda c: A.min_variance(c, long_only=False),
+        A.max_diversification,
+    ],
+    ids=["risk_budgeting", "group_risk_budgeting", "min_variance", "min_variance_free", "max_div"],
+)
+def test_singular_covariance_is_named_where_an_inverse_is_needed(seed, solve):
+    """Issue 15.2: a PSD rank-deficient covariance passed check_covariance and then leaked a raw
+    LinAlgError from risk_budgeting's Cholesky step (and gave arbitrary minimum-variance weights)."""
+    from riskkit.exceptions import SingularCovarianceError
+
+    cov = singular_factor_covariance(seed)
+    with pytest.raises(
+        SingularCovarianceError, match=r"singular.*smallest eigenvalue .*needs a non-singular"
+    ) as e:
+        solve(cov)
+    assert abs(e.value.smallest_eigenvalue) < 1e-12 * np.trace(cov.to_numpy())
+    flat = cov.copy()
+    flat.iloc[3, :] = flat.iloc[:, 3] = 0.0  # a constant asset
+    with pytest.raises(SingularCovarianceError, match="zero variance for 'a3'"):
+        solve(flat + np.diag(np.r_[np.ones(3), 0.0, np.ones(4)]) * 1e-4)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_singular_covariance_is_accepted_where_no_inverse_is_needed(seed):
+    cov = singular_factor_covariance(seed)
+    for solve in (A.equal_weight, A.inverse_volatility, A.hierarchical_risk_parity):
+        w = solve(cov)
+        assert np.isfinite(w).all() and w.sum() == pytest.approx(1.0) and (w > 0).all()
+    w = A.inverse_volatility(cov)
+    out = A.volatility_target(w, cov, target=0.1, periods_per_year=1, leverage_cap=100.0)
+    x = out.drop("CASH").to_numpy()
+    assert np.sqrt(x @ cov.to_numpy() @ x) == pytest.approx(0.1, rel=1e-12)
 
 
 def test_min_variance_and_max_diversification():
@@ -106,6 +185,70 @@ def test_min_variance_and_max_diversification():
         r = g.dirichlet(np.ones(8))
         assert dr(r) <= best + 1e-9
     assert A.equal_weight(cov).sum() == pytest.approx(1.0)
+
+
+def hostile_covariance(seed, n, vols=(1e-4, 10.0), idio=(1e-3, 1.0)):
+    """A factor model with a long-short factor, vols from 1e-4 to 10 per period, condition ~1e6."""
+    return factor_covariance(np.random.default_rng(seed), n, vols=vols, idio=idio)
+
+
+def kkt_residual(w, S, a):
+    """Naive KKT check of min w'Sw s.t. w >= 0, sum w = 1 after dividing the gradient by a
+    (a = 1: minimum variance; a = sigma: maximum diversification, whose optimality conditions
+    are that (S w)_i / sigma_i is equal on the held assets and no smaller elsewhere).
+    Residuals are relative to the level, less what rounding of S @ w itself leaves
+    (64 eps (|S| w)_i / a_i: a long-short factor makes (S w)_i a cancelling sum)."""
+    g = (S @ w) / a
+    floor = 64 * np.finfo(float).eps * (np.abs(S) @ w) / a
+    held = w > 0
+    level = np.mean(g[held])
+    spread = np.max(np.maximum(np.abs(g[held] - level) - floor[held], 0.0)) / level
+    below = max(0.0, float(np.max(level - g[~held] - floor[~held]) / level)) if (~held).any() else 0.0
+    return spread, below
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("n", [5, 60, 200])
+def test_long_only_min_variance_and_max_diversification_meet_kkt(seed, n):
+    """Issue 15.8: an active-set solver ending on the exact KKT point, its residuals reported
+    (SLSQP's success flag was never checked)."""
+    cov = hostile_covariance(seed, n)
+    S = cov.to_numpy()
+    sd = np.sqrt(np.diag(S))
+    for solve, a in ((A.min_variance, np.ones(n)), (A.max_diversification, sd)):
+        w = solve(cov)
+        x = w.to_numpy()
+        assert (x >= 0).all() and x.sum() == pytest.approx(1.0, abs=1e-14)
+        spread, below = kkt_residual(x, S, a)
+        assert spread < 1e-9 and below < 1e-12
+        info = w.attrs["solver"]
+        assert info["stationarity"] < 1e-10 and info["dual_infeasibility"] == 0.0
+        assert info["primal_infeasibility"] < 1e-14 and info["complementarity"] < 1e-14
+        assert info["free"] == int((x > 0).sum())
+    # permuting the assets permutes the weights
+    perm = np.random.default_rng(seed).permutation(n)
+    pd.testing.assert_series_equal(
+        A.min_variance(cov.iloc[perm, perm]), A.min_variance(cov).iloc[perm], rtol=1e-9, atol=1e-13
+    )
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("seed", range(3))
+def test_long_only_qp_matches_a_tight_conic_solver(seed):
+    """Against cvxpy + OSQP at 1e-12 tolerances with its active-set polishing (bench extra): weights
+    within 1e-8. (Clarabel, an interior-point method, stops 1e-6 away on these flat objectives.)"""
+    cp = pytest.importorskip("cvxpy")
+    cov = hostile_covariance(seed, 120, vols=(0.01, 1.0), idio=(0.05, 1.0))
+    S = cov.to_numpy()
+    sd = np.sqrt(np.diag(S))
+    C = S / np.outer(sd, sd)
+    for solve, a in ((A.min_variance, 1.0 / sd), (A.max_diversification, np.ones(len(sd)))):
+        x = cp.Variable(len(sd))
+        prob = cp.Problem(cp.Minimize(cp.quad_form(x, cp.psd_wrap(C))), [a @ x == 1, x >= 0])
+        prob.solve(solver="OSQP", eps_abs=1e-12, eps_rel=1e-12, max_iter=200_000, polishing=True)
+        assert prob.status == "optimal"
+        ref = np.maximum(x.value, 0.0) / sd
+        np.testing.assert_allclose(solve(cov).to_numpy(), ref / ref.sum(), atol=1e-8, rtol=0)
 
 
 def test_bad_budgets():
@@ -169,6 +312,24 @@ def test_volatility_target_and_cap():
     assert capped[["a", "b"]].sum() == pytest.approx(1.5) and capped["CASH"] == pytest.approx(-0.5)
 
 
+def test_leverage_cap_caps_gross_exposure():
+    """Issue 15.7: a long/short book at cap 1 must not reach gross exposure 1.36."""
+    cov = cov_from([0.3, 0.6], [[1.0, 0.5], [0.5, 1.0]], names=["a", "b"])
+    w = pd.Series({"a": 1.18, "b": -0.18})  # net 1, gross 1.36
+    with pytest.raises(InvalidParameterError, match="gross exposure"):
+        A.volatility_target(w, cov / 365, target=0.5, periods_per_year=365)
+    out = A.volatility_target(w, cov / 365, target=0.5, periods_per_year=365, on_cap="clip")
+    x = out[["a", "b"]]
+    assert x.abs().sum() == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(x.to_numpy(), w.to_numpy() / 1.36, rtol=1e-15)
+    assert out["CASH"] == pytest.approx(1 - 1 / 1.36)
+    # under the cap: the target is met exactly, gross below the cap
+    low = A.volatility_target(w, cov / 365, target=0.1, periods_per_year=365)
+    xv = low[["a", "b"]].to_numpy()
+    assert np.sqrt(xv @ cov.to_numpy() @ xv) == pytest.approx(0.1, rel=1e-14)
+    assert np.abs(xv).sum() < 1.0
+
+
 def test_rolling_and_volatility_target_tables():
     from riskkit.shrinkage import shrink
     from riskkit.simulation import simulate_market
@@ -184,6 +345,10 @@ def test_rolling_and_volatility_target_tables():
     scales = vt.sum(axis=1)
     assert (scales <= 1.0 + 1e-12).all() and len(vt) >= 1
     assert vt.index[0] == r.index[119]
+    # long/short: the cap holds on gross exposure (issue 15.7)
+    ls = pd.Series([0.9, 0.6, -0.3, -0.2], index=r.columns)
+    vt = A.volatility_target_table(ls, r, target=5.0, band=0.2, window=120, step=20, leverage_cap=1.5)
+    np.testing.assert_allclose(vt.abs().sum(axis=1), 1.5, rtol=1e-14)  # target out of reach: at the cap
 
 
 def test_target_tables_feed_the_backtest():
@@ -200,3 +365,19 @@ def test_target_tables_feed_the_backtest():
     res = backtest(m.prices.loc[vt.index[0] :], vt, [Config("m", Calendar("M"))], allow_leverage=True)
     w = res.weights["m"]
     assert (w.sum(axis=1) <= 1.0 + 1e-9).all()  # the rest is the cash leg
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_primal_active_set_fallback_reaches_the_same_kkt_point(seed):
+    """The fallback that finishes should the primal-dual iteration cycle, started from 1/N."""
+    from riskkit._qp import _primal_active_set, simplex_qp
+
+    cov = hostile_covariance(seed, 80, vols=(0.01, 1.0))
+    S = cov.to_numpy()
+    sd = np.sqrt(np.diag(S))
+    C = S / np.outer(sd, sd)
+    for a in (1.0 / sd, np.ones(len(sd))):
+        x, _ = simplex_qp(C, a)
+        y, t, mu, free, steps = _primal_active_set(C, a, np.full(len(a), 1.0 / len(a)), max_iter=1000)
+        np.testing.assert_allclose(y, x, atol=1e-12 * x.max())
+        assert (mu[~free] >= -1e-12 * t * a[~free]).all() and steps >= 1

@@ -93,3 +93,19 @@ def test_banded_ratio_rehedging_trade_off():
     zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=10))
     est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
     assert zero.loc[0.0, "hedging_cost"] == pytest.approx(1e-3 * np.abs(np.diff(est[29:])).sum(), rel=1e-9)
+
+
+def test_constant_and_nearly_constant_hedges():
+    """Found by the property suite (issue 15): a constant hedge gave a ratio of -3e-13 instead of an
+    error, and a nearly constant one a slope 1e-6 off (cancellation in the uncentred design)."""
+    from riskkit.exceptions import InvalidParameterError
+    from riskkit.hedging import hedge_ratio
+
+    idx = pd.date_range("2020-01-01", periods=3)
+    spot = pd.Series([-3.274996e-10, 3.583231e-08, 1.520817e-08], index=idx)
+    with pytest.raises(InvalidParameterError, match="hedge returns are constant"):
+        hedge_ratio(spot, pd.Series(0.001, index=idx))
+    hedge = pd.Series(0.001 + np.array([1.3e-12, -0.4e-12, 2.2e-12]), index=idx)
+    x, y = hedge.to_numpy(), spot.to_numpy()
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+    assert hedge_ratio(spot, hedge).ratio == pytest.approx(slope, rel=1e-9)

@@ -219,6 +219,32 @@ def test_metrics_by_hand():
     assert info["duration"] == 3 and info["recovery_periods"] == 2
 
 
+def test_drawdown_durations_at_the_edges():
+    """Issue 15.5: no drawdown is duration 0, and a high-water mark touched again
+    exactly starts the episode at the last touch."""
+    idx = pd.date_range("2024-01-01", periods=6, freq="D")
+    _, info = metrics.drawdowns(pd.Series([1.0, 2.0, 1.5, 2.0, 1.0, 2.5], index=idx))
+    assert info["peak"] == idx[3] and info["trough"] == idx[4] and info["recovery"] == idx[5]
+    assert info["duration"] == 2 and info["recovery_periods"] == 1
+    assert info["max_drawdown"] == pytest.approx(-0.5)
+    for path in ([1.0, 1.1, 1.2, 1.3, 1.4, 1.5], [1.0] * 6):
+        _, info = metrics.drawdowns(pd.Series(path, index=idx))
+        assert info["max_drawdown"] == 0.0 and info["duration"] == 0 and info["recovery_periods"] == 0
+    perf = metrics.performance(pd.Series([1.0, 1.1, 1.2, 1.3, 1.4, 1.5], index=idx), periods_per_year=365)
+    assert perf["drawdown_duration"].iloc[0] == 0
+    # not recovered: to the end, from the last touch
+    _, info = metrics.drawdowns(pd.Series([1.0, 2.0, 1.5, 2.0, 1.5, 1.0], index=idx))
+    assert info["peak"] == idx[3] and info["duration"] == 2 and info["recovery_periods"] is None
+
+
+def test_drawdowns_reject_non_positive_values():
+    from riskkit.exceptions import DataError
+
+    idx = pd.date_range("2024-01-01", periods=3, freq="D")
+    with pytest.raises(DataError, match=r"finite and positive.*2024-01-02"):
+        metrics.drawdowns(pd.Series([1.0, 0.0, 1.0], index=idx))
+
+
 def test_premium_terms_add_up():
     m = simulate_market(n_assets=5, n_periods=730, seed=6)
     w = pd.Series(0.2, index=m.prices.columns)

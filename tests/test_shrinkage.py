@@ -6,6 +6,7 @@ Conventions: data demeaned per asset, S = Xc'Xc / T (ddof = 0) for the
 linear shrinkage estimators, as in the papers' code and in scikit-learn.
 """
 
+import dataclasses
 import math
 
 import mpmath
@@ -525,6 +526,69 @@ def test_rolling_equals_refitting_every_window(method, kw, window, step):
             assert roll.intensity.iloc[k] == pytest.approx(ref.intensity, rel=1e-9, abs=1e-12)
 
 
+def _naive_summary_stats(covs):
+    out = []
+    for c in covs:
+        sd = np.sqrt(np.diag(c))
+        corr = c / np.outer(sd, sd)
+        n = len(sd)
+        out.append((sd.mean(), (corr.sum() - n) / (n * (n - 1))))
+    return np.array(out)
+
+
+def test_rolling_summary_takes_o_k_n_memory():
+    """Issue 15.6: summary() built two K x N x N temporaries (9.9 GiB at N = 2000)."""
+    import tracemalloc
+
+    r = frame(2, 400, 150)
+    roll = rolling_shrink(r, window=60, step=10)
+    K, N = roll.covariances.shape[:2]
+    stack = K * N * N * 8
+    tracemalloc.start()
+    summ = roll.summary()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < stack / 20  # the old summary peaked at two stacks
+    np.testing.assert_allclose(
+        summ[["mean_volatility", "mean_correlation"]].to_numpy(),
+        _naive_summary_stats(roll.covariances),
+        rtol=1e-12,
+    )
+    # computed on demand, window by window, for a result made without them
+    bare = dataclasses.replace(roll, stats=None)
+    tracemalloc.start()
+    again = bare.summary()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < stack / 20
+    pd.testing.assert_frame_equal(again, summ, rtol=1e-12)
+
+
+def test_rolling_keeps_only_what_is_asked():
+    """Issue 15.6: only given dates, float32 storage, or a callback per window and nothing stored."""
+    r = frame(3, 300, 8)
+    full = rolling_shrink(r, window=50, step=10)
+    some = full.dates[[0, 3, 7]]
+    sub = rolling_shrink(r, window=50, step=10, dates=some)
+    assert list(sub.dates) == list(some) and sub.covariances.shape == (3, 8, 8)
+    np.testing.assert_allclose(sub.covariances, full.covariances[[0, 3, 7]], rtol=1e-11)
+    pd.testing.assert_frame_equal(sub.summary(), full.summary().loc[some], rtol=1e-11)
+    with pytest.raises(InvalidParameterError, match="must be window ends"):
+        rolling_shrink(r, window=50, step=10, dates=[r.index[50]])
+    f32 = rolling_shrink(r, window=50, step=10, dtype="float32")
+    assert f32.covariances.dtype == np.float32 and f32.covariances.nbytes == full.covariances.nbytes // 2
+    np.testing.assert_allclose(f32.covariances, full.covariances, rtol=1e-6)
+    assert f32.covariance(some[1]).dtypes.eq(np.float64).all()
+    pd.testing.assert_frame_equal(f32.summary(), full.summary(), rtol=1e-12)  # from the float64 estimates
+    seen = {}
+    none = rolling_shrink(r, window=50, step=10, store=False, on_estimate=lambda d, c: seen.setdefault(d, c))
+    assert none.covariances is None and list(seen) == list(full.dates)
+    np.testing.assert_array_equal(np.stack(list(seen.values())), full.covariances)
+    pd.testing.assert_frame_equal(none.summary(), full.summary())
+    with pytest.raises(InvalidParameterError, match="not stored"):
+        none.at(some[1])
+
+
 def test_rolling_lookup_without_lookahead():
     r = frame(1, 100, 4)
     roll = rolling_shrink(r, window=30, step=10)
@@ -541,3 +605,17 @@ def test_rolling_lookup_without_lookahead():
         rolling_shrink(r, window=30, method="ewma")
     with pytest.raises(InvalidParameterError, match="window=200 is longer"):
         rolling_shrink(r, window=200)
+
+
+def test_near_constant_column_gives_no_negative_intensity_or_variance():
+    """Found by the property suite (issue 15): rounding made the Ledoit-Wolf intensity -1.7e-16,
+    and the near-constant column's variance (1e-25) came out negative."""
+    g = np.random.default_rng(0)
+    X = np.column_stack([g.normal(size=3) * 1e-4, 0.001 + 1e-12 * g.normal(size=3)])
+    r = pd.DataFrame(X, index=pd.date_range("2020-01-01", periods=3))
+    for k in range(2):
+        res = shrink(r.iloc[k : k + 2])
+        assert res.intensity >= 0.0 and (np.diag(res.covariance.to_numpy()) > 0).all()
+    roll = rolling_shrink(r, window=2, step=1)
+    assert (roll.intensity >= 0).all() and (np.einsum("kii->ki", roll.covariances) > 0).all()
+    assert np.isfinite(roll.summary().to_numpy()).all()

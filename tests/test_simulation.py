@@ -90,3 +90,11 @@ def test_bad_parameters():
         simulate_market(n_assets=3, names=["a", "b"])
     with pytest.raises(InvalidParameterError, match="crash_correlation must lie in \\[0, 1\\]"):
         simulate_market(crash_correlation=1.5)
+
+
+def test_crash_correlation_one_is_one_common_shock():
+    """Found in the issue-15 audit: crash_correlation=1 leaked a raw LinAlgError from Cholesky."""
+    from riskkit.simulation import simulate_market
+
+    m = simulate_market(n_assets=3, n_periods=400, seed=0, crash_correlation=1.0, crash_probability=0.5)
+    assert np.isfinite(m.returns.to_numpy()).all()
