@@ -20,6 +20,8 @@ simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
 exceptions   the errors and warnings riskkit raises
 plotting     seaborn figures, one function per figure
+explorers    what-if experiments behind the notebooks' interactive explorers
+widgets      the explorers' figures and their ipywidgets controls (JupyterLab)
 reports      run notebooks into reproducible reports (papermill)
 
 >>> import riskkit as rk
@@ -42,6 +44,7 @@ _SUBMODULES = (
     "decomposition",
     "evaluation",
     "estimators",
+    "explorers",
     "metrics",
     "exceptions",
     "factors",
@@ -51,6 +54,7 @@ _SUBMODULES = (
     "reports",
     "trades",
     "shrinkage",
+    "widgets",
     "simulation",
     "stress",
     "tail",
@@ -68,6 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover
         estimators,
         evaluation,
         exceptions,
+        explorers,
         factors,
         hedging,
         metrics,
@@ -79,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover
         stress,
         tail,
         trades,
+        widgets,
     )
 
 
