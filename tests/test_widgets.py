@@ -1,0 +1,61 @@
+"""riskkit.widgets: each explorer recomputes when a control moves and replaces its outputs."""
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import riskkit as rk
+
+
+class _Handle:
+    def __init__(self):
+        self.updates = []
+
+    def update(self, obj):
+        self.updates.append(obj)
+
+
+EXPLORERS = {
+    "rebalancing": lambda: rk.widgets.rebalancing_explorer(n_paths=6, years=1),
+    "shrinkage": lambda: rk.widgets.shrinkage_explorer(n_assets=8, n_trials=3),
+    "risk": lambda: rk.widgets.risk_explorer(),
+    "hedging": lambda: rk.widgets.hedging_explorer(n_paths=10, days=30),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_moving_a_control_recomputes_and_updates_every_output(name):
+    explorer = EXPLORERS[name]()
+    before = explorer.result
+    n = len(explorer.outputs)
+    explorer._handles = [_Handle() for _ in range(n)]
+    control = next(iter(explorer.controls.values()))
+    control.value = min(control.max, control.value + 5 * control.step)
+    assert explorer.result is not before
+    assert all(len(h.updates) == 1 for h in explorer._handles)
+    assert len(explorer.outputs) == n
+    tables = [o for o in explorer.outputs if hasattr(o, "to_html")]
+    assert tables, "every explorer shows a table"
+
+
+def test_erc_button_sets_equal_risk_shares_in_one_update():
+    explorer = rk.widgets.risk_explorer({"a": 0.2, "b": 0.5, "c": 1.0}, correlation=0.2)
+    explorer._handles = [_Handle() for _ in explorer.outputs]
+    explorer.extra[0].click()
+    shares = explorer.result.contributions["percent"]
+    assert shares.max() - shares.min() < 0.01  # weights snap to the slider's 0.001 step
+    assert all(len(h.updates) == 1 for h in explorer._handles)
+
+
+def test_fallback_text_is_fixed(monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    explorer = rk.widgets.risk_explorer()
+    data: list = []
+    monkeypatch.setattr(shell.display_pub, "publish", lambda **kw: data.append(kw["data"]))
+    explorer._ipython_display_()
+    text = data[0]["text/plain"]
+    assert text.startswith("[Risk contribution explorer: controls for w_BTC")
+    assert "model_id" in data[0]["application/vnd.jupyter.widget-view+json"]
+    assert len(data) == 1 + len(explorer.outputs)
