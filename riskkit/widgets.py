@@ -89,7 +89,7 @@ def plot_rebalancing_paths(result, /, *, figsize: tuple[float, float] = (11.0, 3
         ax2.set_ylabel("mean over paths (annual log growth)")
         ax2.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
         ax2.tick_params(axis="x", labelsize=8)
-        ax2.legend(frameon=False, fontsize="small")
+        ax2.legend(frameon=False, fontsize="small", loc="lower left")
     plt.close(fig)
     return fig
 
