@@ -143,8 +143,11 @@ def test_explorer_responds_to_its_slider_in_jupyterlab(lab, browser, notebook):
     stem = Path(notebook).stem
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{lab['url']}/lab/tree/{notebook}?token={lab['token']}", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+        # a workspace of its own, so no notebook of an earlier test is restored next to it
+        page.goto(
+            f"{lab['url']}/lab/workspaces/{stem}/tree/{notebook}?reset&token={lab['token']}", timeout=60_000
+        )
+        page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=60_000)
         page.wait_for_function(
             "() => window.jupyterapp && document.querySelector('.jp-Notebook')"
             " && !document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"busy\"]')",
@@ -181,3 +184,14 @@ def test_explorer_responds_to_its_slider_in_jupyterlab(lab, browser, notebook):
         cell.screenshot(path=str(BUILD / f"browser_{stem}_after.png"))
     finally:
         page.close()
+        _shutdown_kernels(lab)
+
+
+def _shutdown_kernels(lab) -> None:
+    """Stop the kernels this test started (each notebook has its own)."""
+    base, token = lab["url"], lab["token"]
+    with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=10) as r:
+        kernels = json.load(r)
+    for k in kernels:
+        req = urllib.request.Request(f"{base}/api/kernels/{k['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
