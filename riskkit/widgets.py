@@ -325,7 +325,7 @@ def rebalancing_explorer(
         "volatility": _slider("volatility", volatility, 0.1, 1.5, 0.05, ".0%"),
         "correlation": _slider("correlation", correlation, 0.0, 0.95, 0.05),
         "dispersion": _slider("drift dispersion", dispersion, 0.0, 1.0, 0.05, ".0%"),
-        "reversion": _slider("mean reversion /yr", reversion, 0.0, 4.0, 0.25),
+        "reversion": _slider("reversion /yr", reversion, 0.0, 4.0, 0.25),
         "band": _slider("band", band, 0.01, 0.25, 0.01, ".0%"),
         "cost_bps": _slider("cost (bps)", cost_bps, 0.0, 100.0, 5.0, ".0f"),
     }
