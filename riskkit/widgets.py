@@ -145,18 +145,24 @@ def plot_delta_hedge(
     with sns.axes_style(_STYLE):
         fig, axes = plt.subplots(1, n, figsize=figsize, layout="constrained")
         pnl = result.pnl.iloc[:, :paths]
-        axes[0].plot(pnl.index, pnl.to_numpy(), color="C0", lw=0.6, alpha=0.5)
-        axes[0].plot(result.pnl.index, result.pnl.mean(axis=1), color="C3", lw=1.8, label="mean of all paths")
+        single = result.pnl.shape[1] == 1
+        axes[0].plot(
+            pnl.index, pnl.to_numpy(), color="C0", lw=1.5 if single else 0.6, alpha=1.0 if single else 0.5
+        )
+        if not single:
+            axes[0].plot(
+                result.pnl.index, result.pnl.mean(axis=1), color="C3", lw=1.8, label="mean of all paths"
+            )
+            axes[0].legend(frameon=False, fontsize="small")
         axes[0].axhline(0.0, color="0.3", lw=0.8)
         axes[0].set_ylabel("cumulative hedged P&L (currency)")
         axes[0].tick_params(axis="x", labelrotation=30, labelsize=8)
-        axes[0].legend(frameon=False, fontsize="small")
         parts = result.components[["theta", "gamma", "unhedged_delta", "costs"]].mean()
         axes[1].bar(
             ["theta", "gamma", "unhedged\ndelta", "costs"], parts.to_numpy(), color=["C2", "C1", "C0", "C3"]
         )
         axes[1].axhline(0.0, color="0.3", lw=0.8)
-        axes[1].set_ylabel("mean over paths (currency)")
+        axes[1].set_ylabel("total (currency)" if single else "mean over paths (currency)")
         axes[1].set_title(f"total {result.components['total'].mean():,.0f}", fontsize="small")
         if tradeoff is not None:
             ax = axes[2]
@@ -546,16 +552,20 @@ def hedging_explorer(
     def render(res):
         hedge, tradeoff = res
         c = hedge.components
-        table = pd.DataFrame(
-            {
-                "mean": _money(
-                    c[["theta", "gamma", "unhedged_delta", "costs", "total"]].mean().to_frame()
-                ).iloc[:, 0],
-                "sd across paths": _money(
-                    c[["theta", "gamma", "unhedged_delta", "costs", "total"]].std(ddof=1).to_frame()
-                ).iloc[:, 0],
-            },
-        ).rename_axis(f"hedged P&L, {n_paths} paths (currency)")
+        table = (
+            pd.DataFrame(
+                {
+                    "mean": _money(
+                        c[["theta", "gamma", "unhedged_delta", "costs", "total"]].mean().to_frame()
+                    ).iloc[:, 0],
+                    "sd across paths": _money(
+                        c[["theta", "gamma", "unhedged_delta", "costs", "total"]].std(ddof=1).to_frame()
+                    ).iloc[:, 0],
+                },
+            )
+            .rename(index={"unhedged_delta": "unhedged delta"})
+            .rename_axis(f"hedged P&L, {n_paths} paths (currency)")
+        )
         table.loc["re-hedges"] = [f"{c['rehedges'].mean():.1f}", f"{c['rehedges'].std(ddof=1):.1f}"]
         band_now = float(controls["band"].value)
         return [plot_delta_hedge(hedge, tradeoff, band=band_now), table]
