@@ -464,6 +464,11 @@ def risk_shares(
     w = check_weights("weights", weights)
     vol = check_weights("volatilities", volatilities)
     check_same_assets("weights", w.index, "volatilities", vol.index)
+    bad = vol.index[~(vol.to_numpy(dtype=float) > 0)]
+    if len(bad):
+        raise InvalidParameterError(
+            f"volatilities must be positive (annual, 0.5 = 50%); not for {format_items(bad)}."
+        )
     n = len(vol)
     rho = check_real(
         "correlation",

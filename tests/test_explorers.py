@@ -166,6 +166,8 @@ def test_enb_limits():
     assert risk_shares(eq, vol, correlation=0.999).effective_bets < 1.01
     with pytest.raises(InvalidParameterError, match="correlation"):
         risk_shares(eq, vol, correlation=-0.5)  # below -1/(N-1): not positive definite
+    with pytest.raises(InvalidParameterError, match=r"volatilities must be positive.*'c'"):
+        risk_shares(eq, vol | {"c": -0.2})
 
 
 # --------------------------------------------------------------------------- delta hedging

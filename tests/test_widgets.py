@@ -47,15 +47,23 @@ def test_erc_button_sets_equal_risk_shares_in_one_update():
     assert all(len(h.updates) == 1 for h in explorer._handles)
 
 
-def test_fallback_text_is_fixed(monkeypatch):
-    from IPython.core.interactiveshell import InteractiveShell
+def test_fallback_text_is_fixed_and_outputs_are_display_handles(monkeypatch):
+    import IPython.display
 
-    shell = InteractiveShell.instance()
+    shown = []
+
+    def record(obj, **kw):
+        shown.append((obj, kw))
+        return _Handle() if kw.get("display_id") else None
+
+    monkeypatch.setattr(IPython.display, "display", record)
     explorer = rk.widgets.risk_explorer()
-    data: list = []
-    monkeypatch.setattr(shell.display_pub, "publish", lambda **kw: data.append(kw["data"]))
     explorer._ipython_display_()
-    text = data[0]["text/plain"]
-    assert text.startswith("[Risk contribution explorer: controls for w_BTC")
-    assert "model_id" in data[0]["application/vnd.jupyter.widget-view+json"]
-    assert len(data) == 1 + len(explorer.outputs)
+    bundle, kw = shown[0]
+    assert kw == {"raw": True}
+    assert bundle["text/plain"].startswith("[Risk contribution explorer: controls for w_BTC")
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+    assert [obj for obj, _ in shown[1:]] == explorer.outputs
+    assert all(kw == {"display_id": True} for _, kw in shown[1:])
+    explorer.controls["correlation"].value = 0.6
+    assert all(len(h.updates) == 1 for h in explorer._handles)
