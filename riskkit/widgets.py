@@ -216,6 +216,8 @@ class Explorer:
         The latest result.
     outputs : list
         The latest rendered objects.
+    status : str
+        Empty, or why the last change of a control was not computed.
     """
 
     def __init__(
@@ -232,6 +234,8 @@ class Explorer:
         self.title, self.extra = title, list(extra or [])
         self._handles: list = []
         self._paused = False
+        self._status = None
+        self.status = ""
         self.result = compute(**self.values())
         self.outputs = list(render(self.result))
         for control in self.controls.values():
@@ -255,18 +259,30 @@ class Explorer:
         self.update()
 
     def update(self) -> None:
-        """Recompute from the controls and replace the shown outputs."""
-        self.result = self.compute(**self.values())
-        self.outputs = list(self.render(self.result))
-        for handle, obj in zip(self._handles, self.outputs, strict=False):
-            handle.update(obj)
+        """Recompute from the controls and replace the shown outputs. A combination the
+        computation refuses (a riskkit error) is reported under the controls and leaves
+        the outputs as they were."""
+        from riskkit.exceptions import RiskkitError
+
+        try:
+            result = self.compute(**self.values())
+        except RiskkitError as exc:
+            self.status = f"not updated: {exc}"
+        else:
+            self.result, self.status = result, ""
+            self.outputs = list(self.render(result))
+            for handle, obj in zip(self._handles, self.outputs, strict=False):
+                handle.update(obj)
+        if self._status is not None:
+            self._status.value = self.status
 
     def widget(self):
         import ipywidgets as w
 
         rows = list(self.controls.values()) + self.extra
         grid = w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(3, minmax(260px, 1fr))"))
-        return w.VBox([w.HTML(f"<b>{self.title}</b>"), grid])
+        self._status = w.Label(self.status)
+        return w.VBox([w.HTML(f"<b>{self.title}</b>"), grid, self._status])
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

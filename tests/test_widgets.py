@@ -67,3 +67,16 @@ def test_fallback_text_is_fixed_and_outputs_are_display_handles(monkeypatch):
     assert all(kw == {"display_id": True} for _, kw in shown[1:])
     explorer.controls["correlation"].value = 0.6
     assert all(len(h.updates) == 1 for h in explorer._handles)
+
+
+def test_a_refused_combination_is_reported_and_keeps_the_outputs():
+    explorer = rk.widgets.risk_explorer({"a": 0.2, "b": 0.5}, correlation=0.2)
+    explorer.widget()
+    explorer._handles = [_Handle() for _ in explorer.outputs]
+    before = explorer.result
+    explorer.set(w_a=0.0, w_b=0.0, vol_a=0.05)  # weights all zero: equal weights are used
+    assert explorer.status == "" and explorer.result is not before
+    explorer.compute = lambda **v: rk.explorers.risk_shares({"a": 1.0}, {"b": 1.0})
+    explorer.update()
+    assert explorer.status.startswith("not updated:") and explorer._status.value == explorer.status
+    assert all(len(h.updates) == 1 for h in explorer._handles)
