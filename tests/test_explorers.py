@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import riskkit as rk
+from riskkit._explore_rebalancing import _mean_revert
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers import (
-    _mean_revert,
     delta_hedge,
     delta_hedge_paths,
     rebalancing_paths,
