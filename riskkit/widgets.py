@@ -9,6 +9,7 @@ risk_explorer              weights, volatilities, one correlation, and an ERC bu
 hedging_explorer           band, cost, realised and implied volatility
 plot_rebalancing_paths, plot_shrinkage_trials, plot_delta_hedge
                            the explorers' figures (matplotlib Figures, usable on their own)
+answer                     a worked answer to an exercise, collapsed until clicked
 
 An explorer returned as a cell's value shows its controls, then its figures and
 tables computed at the defaults. Those outputs are ordinary display outputs, so
@@ -29,6 +30,7 @@ from riskkit._explorer_figures import plot_delta_hedge, plot_rebalancing_paths, 
 
 __all__ = [
     "Explorer",
+    "answer",
     "hedging_explorer",
     "plot_delta_hedge",
     "plot_rebalancing_paths",
@@ -46,6 +48,26 @@ def _pct(table: pd.DataFrame | pd.Series, digits: int = 2) -> pd.DataFrame | pd.
 
 def _money(table: pd.DataFrame) -> pd.DataFrame:
     return table.map(lambda v: f"{v:,.0f}")
+
+
+def answer(*parts, summary: str = "Answer: the numbers (click to open)"):
+    """A worked answer, shown collapsed: an HTML ``<details>`` element holding ``parts``
+    (DataFrames or Series as tables, strings as paragraphs, in order).
+
+    Collapsed in JupyterLab, in the HTML report and on GitHub alike, so a student who runs
+    every cell still has to open it; cells tagged ``answer`` can also be removed for a
+    student copy (``nbconvert --TagRemovePreprocessor.remove_cell_tags=answer``).
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    body = []
+    for part in parts:
+        if isinstance(part, pd.Series):
+            part = part.to_frame()
+        body.append(part.to_html() if isinstance(part, pd.DataFrame) else f"<p>{escape(str(part))}</p>")
+    return HTML(f"<details><summary>{escape(summary)}</summary>{''.join(body)}</details>")
 
 
 # --------------------------------------------------------------------------- the widget frame

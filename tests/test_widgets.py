@@ -80,3 +80,12 @@ def test_a_refused_combination_is_reported_and_keeps_the_outputs():
     explorer.update()
     assert explorer.status.startswith("not updated:") and explorer._status.value == explorer.status
     assert all(len(h.updates) == 1 for h in explorer._handles)
+
+
+def test_answer_is_collapsed_html_with_tables_and_text():
+    import pandas as pd
+
+    html = rk.widgets.answer(pd.DataFrame({"x": [1.5]}), "a < b", summary="Answer").data
+    assert html.startswith("<details><summary>Answer</summary>") and html.endswith("</details>")
+    assert "<table" in html and "<p>a &lt; b</p>" in html
+    assert html == rk.widgets.answer(pd.DataFrame({"x": [1.5]}), "a < b", summary="Answer").data
