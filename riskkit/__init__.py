@@ -15,13 +15,13 @@ metrics      performance statistics, drawdowns, rebalancing premium
 trades       today's trade list from holdings, prices, cash and targets
 allocation   target weights: equal, inverse volatility, minimum variance, max diversification, risk budgets
 hedging      hedge ratios (OLS), Black-Scholes greeks, banded re-hedging
+explorers    what-if experiments behind the notebooks' interactive explorers
+widgets      the explorers' figures and their ipywidgets controls (JupyterLab)
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
 exceptions   the errors and warnings riskkit raises
 plotting     seaborn figures, one function per figure
-explorers    what-if experiments behind the notebooks' interactive explorers
-widgets      the explorers' figures and their ipywidgets controls (JupyterLab)
 reports      run notebooks into reproducible reports (papermill)
 
 >>> import riskkit as rk
@@ -44,11 +44,11 @@ _SUBMODULES = (
     "decomposition",
     "evaluation",
     "estimators",
-    "explorers",
     "metrics",
     "exceptions",
     "factors",
     "hedging",
+    "explorers",
     "plotting",
     "rebalancing",
     "reports",
@@ -72,9 +72,9 @@ if TYPE_CHECKING:  # pragma: no cover
         estimators,
         evaluation,
         exceptions,
-        explorers,
         factors,
         hedging,
+        explorers,
         metrics,
         plotting,
         rebalancing,
