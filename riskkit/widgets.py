@@ -12,12 +12,13 @@ plot_rebalancing_paths, plot_shrinkage_trials, plot_delta_hedge
 answer                     a worked answer to an exercise, collapsed until clicked
 
 An explorer returned as a cell's value shows its controls, then its figures and
-tables computed at the defaults. Those outputs are ordinary display outputs, so
-a notebook executed by papermill keeps a static report (HTML and nbval need no
-kernel); in a live kernel moving a control recomputes and replaces them in
-place (``update_display``). ipywidgets is imported only when an explorer is
-built. The widget's ``text/plain`` fallback is a fixed sentence, so executed
-notebooks compare equal; only the widget-view model id varies (nbval skips it).
+tables computed at the defaults. Those outputs are ordinary display outputs, so a
+notebook executed by papermill keeps a static report (neither the HTML nor the
+comparison of re-run reports needs a kernel); in a live kernel moving a control
+recomputes and replaces them in place (``update_display``). ipywidgets is imported
+only when an explorer is built. The widget's ``text/plain`` fallback is a fixed
+sentence, so executed notebooks compare equal; only the widget-view model id (and
+the notebook's widget-state metadata) varies between runs.
 """
 
 from __future__ import annotations
