@@ -15,6 +15,8 @@ metrics      performance statistics, drawdowns, rebalancing premium
 trades       today's trade list from holdings, prices, cash and targets
 allocation   target weights: equal, inverse volatility, minimum variance, max diversification, risk budgets
 hedging      hedge ratios (OLS), Black-Scholes greeks, banded re-hedging
+explorers    what-if experiments behind the notebooks' interactive explorers
+widgets      the explorers' figures and their ipywidgets controls (JupyterLab)
 estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
@@ -48,11 +50,13 @@ _SUBMODULES = (
     "exceptions",
     "factors",
     "hedging",
+    "explorers",
     "plotting",
     "rebalancing",
     "reports",
     "trades",
     "shrinkage",
+    "widgets",
     "simulation",
     "stress",
     "tail",
@@ -71,6 +75,7 @@ if TYPE_CHECKING:  # pragma: no cover
         estimators,
         evaluation,
         exceptions,
+        explorers,
         factors,
         hedging,
         metrics,
@@ -82,6 +87,7 @@ if TYPE_CHECKING:  # pragma: no cover
         stress,
         tail,
         trades,
+        widgets,
     )
 
 

@@ -322,31 +322,62 @@ def banded_rehedging(
         0.0,
     )
     value, delta = price @ q, dlt @ q
-    scale = abs(delta[0]) * S[0] or 1.0
     rows = []
     for band in bands:
         band = check_real("band", band, low=0.0)
-        hedge = -delta[0]
-        pnl = np.empty(len(S) - 1)
-        paid = 0.0
-        trades = 0
-        for t in range(1, len(S)):
-            pnl[t - 1] = (value[t] - value[t - 1]) + hedge * (S[t] - S[t - 1])
-            if abs(delta[t] + hedge) > band * abs(delta[0]):
-                x = abs(-delta[t] - hedge) * S[t]
-                if x >= costs.min_trade:
-                    paid += float(costs.of(x, value=scale))
-                    hedge = -delta[t]
-                    trades += 1
+        pnl, cost, _, trades = _rehedge(S[:, None], value[:, None], delta[:, None], band, costs)
         rows.append(
             {
                 "band": band,
-                "rehedges": trades,
-                "hedging_cost": paid,
-                "residual_risk": float(np.std(pnl, ddof=1)),
+                "rehedges": int(trades[0]),
+                "hedging_cost": float(cost[:, 0].sum()),
+                "residual_risk": float(np.std(pnl[:, 0], ddof=1)),
             }
         )
     return pd.DataFrame(rows).set_index("band")
+
+
+def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, costs):
+    """Banded delta hedging of a book along price paths (columns), the one rule
+    shared by :func:`banded_rehedging` and :mod:`riskkit.explorers`.
+
+    ``S``, ``value``, ``delta``: (dates, paths) underlying price, book value and
+    book delta. The hedge starts at ``-delta[0]`` and is reset to ``-delta[t]``
+    after the close of ``t`` when ``|delta[t] + hedge| > band * |delta[0]|`` and the
+    traded notional reaches ``costs.min_trade``; the trade pays
+    ``costs.of(notional, value=|delta[0]| S[0])``.
+
+    Returns
+    -------
+    pnl : (dates - 1, paths)
+        Book value change plus hedge gain of each period, before costs.
+    cost : (dates - 1, paths)
+        Cost paid after the close of each period.
+    hedge : (dates, paths)
+        Units of the underlying held after the close of each date.
+    trades : (paths,)
+        Number of re-hedges.
+    """
+    n_dates, n_paths = S.shape
+    scale = np.abs(delta[0]) * S[0]
+    scale = np.where(scale > 0, scale, 1.0)
+    limit = band * np.abs(delta[0])
+    hedge = np.empty((n_dates, n_paths))
+    hedge[0] = -delta[0]
+    pnl = np.empty((n_dates - 1, n_paths))
+    cost = np.zeros((n_dates - 1, n_paths))
+    trades = np.zeros(n_paths, dtype=np.int64)
+    held = hedge[0].copy()
+    for t in range(1, n_dates):
+        pnl[t - 1] = (value[t] - value[t - 1]) + held * (S[t] - S[t - 1])
+        x = np.abs(-delta[t] - held) * S[t]
+        fire = (np.abs(delta[t] + held) > limit) & (x >= costs.min_trade)
+        if fire.any():
+            cost[t - 1, fire] = costs.of(x[fire], value=scale[fire])
+            held = np.where(fire, -delta[t], held)
+            trades += fire
+        hedge[t] = held
+    return pnl, cost, hedge, trades
 
 
 def banded_ratio_rehedging(

@@ -49,6 +49,7 @@ def plot_prices(
     shade: pd.Series | None = None,
     shade_label: str = "shaded",
     title: str | None = None,
+    ylabel: str | None = None,
     figsize: tuple[float, float] = (10.0, 4.5),
 ):
     """Price paths, rebased to 1 at the first date, on a log scale.
@@ -63,6 +64,9 @@ def plot_prices(
         Dates to shade (for example the crash regime of a simulation).
     shade_label : str
         Legend label of the shaded dates.
+    ylabel : str, optional
+        Label of the y-axis (default "growth of 1" when rebased, else "price"); say
+        what the lines are when they are not prices (a hedge ratio, a P&L).
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -83,7 +87,7 @@ def plot_prices(
         if log_scale:
             ax.set_yscale("log")
         ax.set_xlabel("")
-        ax.set_ylabel("growth of 1" if rebase else "price")
+        ax.set_ylabel(ylabel or ("growth of 1" if rebase else "price"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
         if title:
             ax.set_title(title)

@@ -20,6 +20,9 @@ def test_plot_prices_with_shading():
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_title() == "t"
     assert len(ax.get_lines()) >= 3
+    assert ax.get_ylabel() == "growth of 1"
+    ratio = plotting.plot_prices(m.prices, rebase=False, log_scale=False, ylabel="hedge ratio")
+    assert ratio.axes[0].get_ylabel() == "hedge ratio"
 
 
 def test_heatmaps_eigenvalues_and_error_plots():
