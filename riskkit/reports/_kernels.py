@@ -22,8 +22,10 @@ import queue
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 WARM_UP = (
     "import numpy, pandas, scipy.linalg, scipy.stats, matplotlib.pyplot, seaborn\n"
@@ -64,7 +66,7 @@ class Kernel:
             self.shutdown()
             raise
 
-    def _warm(self, timeout: float) -> None:
+    def _client(self):
         from jupyter_client.blocking import BlockingKernelClient
 
         info = self.manager.get_connection_info(session=True)
@@ -72,15 +74,25 @@ class Kernel:
             **info, connection_file=self.manager.connection_file, parent=self.manager
         )
         client.start_channels()
+        return client
+
+    def _silent(self, code: str, timeout: float, expressions: dict[str, str] | None = None) -> dict:
+        """Run ``code`` without output, history or execution count; the reply's content."""
+        client = self._client()
         try:
             client.wait_for_ready(timeout=timeout)
-            msg_id = client.execute(WARM_UP, silent=True, store_history=False)
+            msg_id = client.execute(
+                code, silent=True, store_history=False, user_expressions=expressions or {}
+            )
             while True:
                 reply = client.get_shell_msg(timeout=timeout)
                 if reply["parent_header"].get("msg_id") == msg_id:
-                    break
+                    return reply["content"]
         finally:
             client.stop_channels()
+
+    def _warm(self, timeout: float) -> None:
+        self._silent(WARM_UP, timeout)
 
     @property
     def alive(self) -> bool:
@@ -107,15 +119,20 @@ class Kernel:
 
 def start_in_background(kernel_name: str = "python3", *, cwd: str | None = None) -> Future:
     """A :class:`Kernel` started and warmed in a thread; ``.result()`` waits for it."""
+    return in_background(Kernel, kernel_name, cwd=cwd)
+
+
+def in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """``fn(*args, **kwargs)`` in a daemon thread; its Future holds the result or the exception."""
     fut: Future = Future()
 
-    def start() -> None:
+    def work() -> None:
         try:
-            fut.set_result(Kernel(kernel_name, cwd=cwd))
-        except BaseException as exc:  # handed to whoever waits for the kernel
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever waits for the result
             fut.set_exception(exc)
 
-    threading.Thread(target=start, name="riskkit-kernel-start", daemon=True).start()
+    threading.Thread(target=work, name=f"riskkit-{getattr(fn, '__name__', 'task')}", daemon=True).start()
     return fut
 
 
@@ -151,8 +168,15 @@ class KernelPool:
             self._start_one()
 
     def take(self) -> Kernel:
-        """A started, warm kernel (waits for one); the caller shuts it down."""
-        fut = self._ready.get()
+        """A started, warm kernel (waits for one); the caller shuts it down.
+        Raises RuntimeError once the pool is closed (the grid was interrupted)."""
+        while True:
+            try:
+                fut = self._ready.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if self._closed:
+                    raise RuntimeError("the grid was interrupted before this report started") from None
         self._start_one()
         kernel = fut.result()
         with self._lock:

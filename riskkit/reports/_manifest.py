@@ -97,12 +97,9 @@ def _collect_key_figures(executed: Path) -> dict[str, Any]:
 
 
 def _manifest(
-    notebook: Path,
-    declared: Mapping[str, Parameter],
-    params: Mapping[str, Any],
-    figures: Mapping[str, Any],
-    out: Path,
+    notebook: Path, declared: Mapping[str, Parameter], params: Mapping[str, Any], out: Path
 ) -> dict[str, Any]:
+    """The manifest but for what the run itself gives: key figures and creation time."""
     import nbformat
 
     from riskkit.reports._verify import code_sha256
@@ -121,12 +118,18 @@ def _manifest(
         "parameters": dict(params),
         "effective_parameters": effective,
         "input_files": _input_hashes(effective),
-        "key_figures": dict(figures),
         "versions": versions,
         "python": platform.python_version(),
         "machine": machine(),
         "git_commit": _git(notebook.parent, "rev-parse", "HEAD"),
         "git_dirty": _git_dirty(notebook.parent, out),
+    }
+
+
+def finish(prepared: Mapping[str, Any], figures: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole manifest: what :func:`_manifest` prepared while the notebook ran, and its results."""
+    return dict(prepared) | {
+        "key_figures": dict(figures),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

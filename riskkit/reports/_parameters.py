@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,18 +80,22 @@ def _article(word: str) -> str:
 
 def notebook_parameters(notebook: str | os.PathLike, /) -> dict[str, Parameter]:
     """The parameters declared in the ``parameters``-tagged cell of ``notebook``."""
-    import nbformat
-
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"notebook {str(notebook)!r} does not exist.")
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    # read as JSON: nbformat's schema validation costs most of a second to import, on the
+    # path of every report before its kernel can start
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidParameterError(f"{path.name} is not a Jupyter notebook (nbformat 4 JSON).") from None
     if len(cells) != 1:
         raise InvalidParameterError(
             f"notebook {path.name} must have exactly one cell tagged 'parameters'; it has {len(cells)}."
         )
-    source = cells[0].source
+    source = cells[0]["source"]
+    source = "".join(source) if isinstance(source, list) else source
     lines = source.splitlines()
     out: dict[str, Parameter] = {}
     for node in ast.parse(source).body:

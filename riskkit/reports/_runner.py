@@ -13,8 +13,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from riskkit.reports._kernels import Kernel, start_in_background
-from riskkit.reports._manifest import _collect_key_figures, _manifest
+from riskkit.reports._kernels import Kernel, in_background, start_in_background
+from riskkit.reports._manifest import _collect_key_figures, _manifest, finish
 from riskkit.reports._parameters import Parameter, _checked, notebook_parameters
 from riskkit.reports._render import _write_html
 
@@ -67,7 +67,8 @@ def run(
     nb_path = Path(notebook).resolve()
     declared = notebook_parameters(nb_path)
     params = _checked(nb_path.name, declared, parameters)
-    kernel = start_in_background(kernel_name, cwd=str(Path.cwd()))  # boots while papermill is imported
+    # the kernel boots while papermill and nbformat are imported here
+    kernel = start_in_background(kernel_name, cwd=str(Path.cwd()))
     return _run(nb_path, declared, params, out=out, name=name, kernel=kernel, timeout=timeout)
 
 
@@ -91,6 +92,8 @@ def _run(
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
     executed = tmp / f"{name}.ipynb"
     k: Kernel | None = kernel if isinstance(kernel, Kernel) else None
+    # what does not depend on the outputs is prepared while the kernel works (it mostly waits there)
+    prepared = in_background(_prepare, nb_path, declared, params, out_dir)
     try:
         try:
             import papermill as pm
@@ -140,13 +143,20 @@ def _run(
                 kernel.add_done_callback(lambda f: f.exception() is None and f.result().shutdown())
         _drop_timings(executed)
         _write_html(executed, tmp / f"{name}.html")
-        manifest = _manifest(nb_path, declared, params, _collect_key_figures(executed), out_dir)
+        manifest = finish(prepared.result(), _collect_key_figures(executed))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         _swap_into_place(tmp, final)
         shutil.rmtree(failed, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _prepare(nb_path: Path, declared, params, out_dir: Path) -> dict[str, Any]:
+    import latex2mathml.converter  # noqa: F401  (imported here, used by the HTML export)
+    import nbconvert  # noqa: F401
+
+    return _manifest(nb_path, declared, params, out_dir)
 
 
 def _execution_error() -> type:
@@ -182,7 +192,8 @@ class _papermill_quiet:
     @staticmethod
     def filter(record) -> bool:
         msg = record.getMessage()
-        return not (msg.startswith("Unable to parse line") or msg.startswith("Passed unknown parameter"))
+        # and the client's "Kernel died while waiting for execute reply": the report says so itself
+        return not msg.startswith(("Unable to parse line", "Passed unknown parameter", "Kernel died"))
 
     def __enter__(self):
         import logging
