@@ -597,7 +597,7 @@ def timed(name, f):
     return g
 papermill.execute_notebook = timed("notebook execution (warm kernel)", papermill.execute_notebook)
 _runner._write_html = timed("HTML export", _runner._write_html)
-_runner._manifest = timed("manifest (hashes, versions, machine)", _runner._manifest)
+_runner._manifest = timed("manifest (hashes, versions, machine), in a thread", _runner._manifest)
 nb = sys.argv[1]
 with tempfile.TemporaryDirectory() as out:
     _runner._run(__import__("pathlib").Path(nb), notebook_parameters(nb), {}, out=out, name="r", kernel=k,
