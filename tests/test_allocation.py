@@ -223,7 +223,8 @@ def test_long_only_min_variance_and_max_diversification_meet_kkt(seed, n):
         assert spread < 1e-9 and below < 1e-12
         info = w.attrs["solver"]
         assert info["stationarity"] < 1e-10 and info["dual_infeasibility"] == 0.0
-        assert info["primal_infeasibility"] < 1e-14 and info["complementarity"] < 1e-14
+        # rounding level, whatever the CPU (1.8e-14 seen with AVX2 kernels)
+        assert info["primal_infeasibility"] < 1e-12 and info["complementarity"] < 1e-12
         assert info["free"] == int((x > 0).sum())
     # permuting the assets permutes the weights
     perm = np.random.default_rng(seed).permutation(n)

@@ -136,6 +136,13 @@ def in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
     return fut
 
 
+def shutdown_when_started(fut: Future) -> None:
+    """Done-callback of a kernel's start: shut the kernel down (a cancelled or
+    failed start leaves nothing to shut down)."""
+    if not fut.cancelled() and fut.exception() is None:
+        fut.result().shutdown()
+
+
 class KernelPool:
     """Warm kernels ready ahead of the reports of a grid: ``size`` are started at
     once, and one more each time one is taken, as long as reports remain
@@ -169,18 +176,25 @@ class KernelPool:
 
     def take(self) -> Kernel:
         """A started, warm kernel (waits for one); the caller shuts it down.
-        Raises RuntimeError once the pool is closed (the grid was interrupted)."""
+        Raises RuntimeError once the pool is closed (the grid was interrupted):
+        no report starts after that."""
+        closed = RuntimeError("the grid was interrupted before this report started")
         while True:
+            if self._closed:
+                raise closed
             try:
                 fut = self._ready.get(timeout=0.2)
                 break
             except queue.Empty:
-                if self._closed:
-                    raise RuntimeError("the grid was interrupted before this report started") from None
-        self._start_one()
+                continue
         kernel = fut.result()
-        with self._lock:
-            self._in_use[id(kernel)] = kernel
+        with self._lock:  # close() snapshots the kernels in use under the same lock
+            if not self._closed:
+                self._in_use[id(kernel)] = kernel
+        if self._closed and id(kernel) not in self._in_use:
+            kernel.shutdown()
+            raise closed
+        self._start_one()
         return kernel
 
     def release(self, kernel: Kernel) -> None:
@@ -201,5 +215,5 @@ class KernelPool:
                 fut = self._ready.get_nowait()
             except queue.Empty:
                 break
-            fut.add_done_callback(lambda f: f.exception() is None and f.result().shutdown())
+            fut.add_done_callback(shutdown_when_started)
         self._starter.shutdown(wait=False, cancel_futures=True)

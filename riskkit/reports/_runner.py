@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from riskkit.reports._kernels import Kernel, in_background, start_in_background
+from riskkit.reports._kernels import Kernel, in_background, shutdown_when_started, start_in_background
 from riskkit.reports._manifest import _collect_key_figures, _manifest, finish
 from riskkit.reports._parameters import Parameter, _checked, notebook_parameters
 from riskkit.reports._render import _write_html
@@ -140,7 +140,7 @@ def _run(
             if k is not None:
                 k.shutdown()
             elif isinstance(kernel, Future):  # the kernel may still be starting: stop it when it is up
-                kernel.add_done_callback(lambda f: f.exception() is None and f.result().shutdown())
+                kernel.add_done_callback(shutdown_when_started)
         _drop_timings(executed)
         _write_html(executed, tmp / f"{name}.html")
         manifest = finish(prepared.result(), _collect_key_figures(executed))
