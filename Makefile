@@ -41,7 +41,7 @@ screenshot: $(STAMP) ## headless Chromium screenshot of the main report's HTML -
 	$(BIN)/python -c 'from riskkit.reports import screenshot; print(screenshot("reports/risk_report/risk_report.html", "build/risk_report.png"))'
 
 test: $(STAMP) ## run the whole suite: unit tests, notebooks, committed reports re-run and compared
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests riskkit --doctest-modules --ignore-glob='*/__main__.py'
 
 verify: $(STAMP) ## re-run every committed report and compare its outputs (numbers to 1e-6 relative)
 	$(BIN)/riskkit verify $(wildcard reports/*/)

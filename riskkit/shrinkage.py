@@ -244,7 +244,7 @@ def shrink(
     >>> r = rk.data.to_returns(rk.datasets.load("crypto_sim"))
     >>> res = rk.shrinkage.shrink(r, method="ledoit_wolf", target="constant_correlation")
     >>> round(res.intensity, 4)
-    0.0307
+    0.3739
     """
     opts = _options(method, target, intensity, halflife, lam, ddof, detone, assume_centered)
     X, index, columns = returns_matrix("returns", returns, check_finite=False)
