@@ -160,7 +160,7 @@ def test_verify_passes_and_catches_tampering_and_changed_inputs(tmp_path, monkey
     assert cli(["verify", str(folder)]) == 1
     printed = capsys.readouterr().out
     assert (
-        "1 differences" in printed and "was: value 4.600000" in printed and "now: value 4.500000" in printed
+        "1 difference." in printed and "was: value 4.600000" in printed and "now: value 4.500000" in printed
     )
 
     executed.write_text(good.replace("* x", "* x * 1.0"))  # code edited after the run

@@ -83,6 +83,10 @@ class Verification:
             columns=["cell", "prompt", "output", "committed", "re-run"],
         )
 
+    def _count(self) -> str:
+        n = len(self.differences)
+        return f"{n} difference{'' if n == 1 else 's'}"
+
     def describe(self) -> str:
         """Plain text: verified, or every difference."""
         head = (
@@ -92,10 +96,10 @@ class Verification:
         if self.ok:
             return f"{head}: the re-run reproduces the report."
         diffs = "\n".join(f"  {d}" for d in self.differences)
-        return f"{head}: {len(self.differences)} differences.\n{diffs}"
+        return f"{head}: {self._count()}.\n{diffs}"
 
     def __repr__(self) -> str:
-        state = "ok" if self.ok else f"{len(self.differences)} differences"
+        state = "ok" if self.ok else self._count()
         return f"Verification({self.report.name}: {state}, {self.outputs} outputs, rtol={self.rtol:g})"
 
     def _repr_html_(self) -> str:
@@ -103,10 +107,7 @@ class Verification:
             return (
                 f"<p><b>{self.report.name}</b>: reproduced ({self.outputs} outputs, rtol {self.rtol:g}).</p>"
             )
-        return (
-            f"<p><b>{self.report.name}</b>: {len(self.differences)} differences</p>"
-            + self.summary().to_html(index=False)
-        )
+        return f"<p><b>{self.report.name}</b>: {self._count()}</p>" + self.summary().to_html(index=False)
 
 
 # --------------------------------------------------------------------------- comparison
