@@ -392,6 +392,9 @@ def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, client) -> 
                     record = fut.result()
                 except Exception as exc:  # KilledWorker: the worker died running it, every time
                     record = _record(job, "lost", f"{type(exc).__name__}: {exc}") | _attempts(job)
+                # let go of the result at once: a worker that dies later while holding it would
+                # make the scheduler run the member again, writing into the grid behind our back
+                fut.release()
                 if record["status"] == "lost" and record["attempts"] <= retries:
                     bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
                     bar.refresh()
