@@ -16,7 +16,7 @@ from typing import Any
 
 from riskkit.exceptions import InvalidParameterError
 from riskkit.reports._manifest import _collect_key_figures
-from riskkit.reports._parameters import _read_yaml, check_parameters, notebook_parameters
+from riskkit.reports._parameters import _checked, _read_yaml, effective_parameters, notebook_parameters
 from riskkit.reports._runner import ReportError, _run
 from riskkit.reports._summary import layout_of, write_summary
 
@@ -157,7 +157,7 @@ def run_grid(
     if not sets:
         raise InvalidParameterError("the grid has no parameter sets.")
     declared = notebook_parameters(nb_path)
-    checked = [check_parameters(nb_path, s) for s in sets]
+    checked = [_checked(nb_path.name, declared, s) for s in sets]
     name = name or f"{nb_path.stem}-grid"
     folder = Path(out).resolve() / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -234,7 +234,7 @@ def _reusable(job: Mapping[str, Any], nb_path: Path, declared) -> dict[str, Any]
         manifest = json.loads((Path(job["out"]) / job["name"] / "manifest.json").read_text())
     except (OSError, ValueError):
         return None
-    effective = {k: p.default for k, p in declared.items()} | dict(job["parameters"])
+    effective = effective_parameters(declared, job["parameters"])
     current = (
         manifest.get("notebook_sha256") == _sha256(nb_path)
         and _plain_json(manifest.get("parameters")) == _plain_json(job["parameters"])
@@ -281,7 +281,8 @@ def _run_member(job: Mapping[str, Any], kernel: Any = None, on_cell: Any = None)
             kernel = Kernel(cwd=job["cwd"])
         folder = _run(nb_path, declared, job["parameters"], out=job["out"], name=job["name"], kernel=kernel,
                       timeout=job["timeout"], on_cell=on_cell)  # fmt: skip
-        record = _record(job, "ok", key_figures=_collect_key_figures(folder / f"{job['name']}.ipynb"))
+        executed = json.loads((folder / f"{job['name']}.ipynb").read_text(encoding="utf-8"))
+        record = _record(job, "ok", key_figures=_collect_key_figures(executed))  # in the notebook's order
     except ReportError as exc:
         error = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc).splitlines()[-1]
         record = _record(job, "lost" if exc.lost else "failed", error)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from riskkit.exceptions import InvalidParameterError
-from riskkit.reports._parameters import Parameter
+from riskkit.reports._parameters import Parameter, effective_parameters
 
 _VERSIONS_OF = (
     "riskkit",
@@ -86,11 +86,10 @@ def _show(v: Any) -> str:
     return str(v)
 
 
-def _collect_key_figures(executed: Path) -> dict[str, Any]:
-    import nbformat
-
+def _collect_key_figures(nb) -> dict[str, Any]:
+    """The key figures an executed notebook (a NotebookNode or its JSON) showed, in its order."""
     found: dict[str, Any] = {}
-    for cell in nbformat.read(executed, as_version=4).cells:
+    for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             found.update(output.get("metadata", {}).get(_KEY_FIGURES, {}))
     return found
@@ -110,7 +109,7 @@ def _manifest(
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
-    effective = {k: p.default for k, p in declared.items()} | dict(params)
+    effective = effective_parameters(declared, params)
     return {
         "notebook": notebook.name,
         "notebook_sha256": _sha256(notebook),

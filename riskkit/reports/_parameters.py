@@ -120,6 +120,11 @@ def notebook_parameters(notebook: str | os.PathLike, /) -> dict[str, Parameter]:
     return out
 
 
+def effective_parameters(declared: Mapping[str, Parameter], params: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run uses: the declared defaults, overridden by ``params``."""
+    return {k: p.default for k, p in declared.items()} | dict(params)
+
+
 def check_parameters(notebook: str | os.PathLike, parameters: Mapping[str, Any] | None, /) -> dict[str, Any]:
     """``parameters`` checked against the notebook's and coerced to their types.
 

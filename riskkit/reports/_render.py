@@ -10,11 +10,13 @@ import tempfile
 from pathlib import Path
 
 
-def _write_html(executed: Path, target: Path) -> None:
-    import nbformat
+def _write_html(executed, target: Path) -> None:
+    """The HTML of an executed notebook (a NotebookNode, left unchanged) without code."""
+    import copy
+
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(executed, as_version=4)
+    nb = copy.deepcopy(executed)
     nb.metadata.pop("widgets", None)  # no widget state, so no widget-manager script from a CDN
     for cell in nb.cells:
         if cell.cell_type == "markdown":

@@ -96,12 +96,13 @@ def _run(
     prepared = in_background(_prepare, nb_path, declared, params, out_dir)
     try:
         try:
+            import nbformat
             import papermill as pm
 
             k = kernel.result() if isinstance(kernel, Future) else kernel
             extra = {"on_cell_executed": on_cell} if on_cell is not None else {}
             with _papermill_quiet():
-                pm.execute_notebook(
+                nb = pm.execute_notebook(
                     str(nb_path),
                     str(executed),
                     parameters=dict(params),
@@ -141,9 +142,10 @@ def _run(
                 k.shutdown()
             elif isinstance(kernel, Future):  # the kernel may still be starting: stop it when it is up
                 kernel.add_done_callback(shutdown_when_started)
-        _drop_timings(executed)
-        _write_html(executed, tmp / f"{name}.html")
-        manifest = finish(prepared.result(), _collect_key_figures(executed))
+        _drop_timings(nb)
+        nbformat.write(nb, executed)
+        _write_html(nb, tmp / f"{name}.html")
+        manifest = finish(prepared.result(), _collect_key_figures(nb))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         _swap_into_place(tmp, final)
         shutil.rmtree(failed, ignore_errors=True)
@@ -165,21 +167,17 @@ def _execution_error() -> type:
     return PapermillExecutionError
 
 
-def _drop_timings(executed: Path) -> None:
+def _drop_timings(nb) -> None:
     """Remove what differs between two runs of the same report and says nothing
     about its results (start and end times, durations, temporary paths), so that
     a regenerated report differs from the committed one only where a result
     changed. The manifest keeps the creation time."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         nb.metadata.get("papermill", {}).pop(key, None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         for key in ("start_time", "end_time", "duration"):
             cell.metadata.get("papermill", {}).pop(key, None)
-    nbformat.write(nb, executed)
 
 
 class _papermill_quiet:
