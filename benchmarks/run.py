@@ -306,7 +306,7 @@ def decomposition_cases(N: int) -> list[Case]:
     w /= w.sum()
     ours = Contender(
         "riskkit decompose",
-        lambda: decompose(w, covariance=cov),
+        lambda: decompose(w, covariance=cov, periods_per_year=1),
         lambda res: res.assets["component"].to_numpy(),
         "contributions, clusters, concentration, effective bets (PCA)",
     )

@@ -209,14 +209,13 @@ def risk_shares(
     np.fill_diagonal(corr, 1.0)
     v = vol.to_numpy(dtype=float)
     cov = pd.DataFrame(corr * np.outer(v, v), index=vol.index, columns=vol.index)
-    table = risk_contributions(w.reindex(vol.index), cov)
-    enb, _ = effective_number_of_bets(w.reindex(vol.index), cov, method="pca")
-    table["erc_weight"] = risk_budgeting(cov)
+    rc = risk_contributions(w.reindex(vol.index), cov, periods_per_year=1)  # volatilities are annual already
+    table = rc.assets.assign(erc_weight=risk_budgeting(cov))
     shares = table["percent"].to_numpy()
     return RiskShares(
         contributions=table,
-        volatility=float(table.attrs["portfolio_volatility"]),
-        effective_bets=enb,
+        volatility=rc.volatility,
+        effective_bets=effective_number_of_bets(w.reindex(vol.index), cov, method="pca").effective_bets,
         effective_assets=float(1.0 / np.sum(shares**2)),
         covariance=cov,
     )

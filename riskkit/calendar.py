@@ -9,8 +9,11 @@ resample_prices           last price of each week / month / quarter / year
 resample_returns          compound returns into weekly / monthly / ... returns
 align_prices              put two price tables on one calendar, explicitly
 
-Every annualised figure in riskkit takes ``periods_per_year``; when it is not
-given it comes from :func:`infer_periods_per_year` on the data's index.
+Every annualised figure in riskkit takes ``periods_per_year``, under one rule
+(:func:`resolve_periods_per_year`): when it is not given it is inferred from the
+data's dates; when they do not tell (or there are none, as for a covariance) a
+:class:`~riskkit.exceptions.CalendarError` asks for it. Per-period figures are
+asked for explicitly with ``periods_per_year=1``.
 """
 
 from __future__ import annotations
@@ -107,12 +110,40 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
 
 
 def resolve_periods_per_year(
-    data: pd.Index | pd.DataFrame | pd.Series, periods_per_year: float | None
+    data: pd.Index | pd.DataFrame | pd.Series | None,
+    periods_per_year: float | None,
+    *,
+    source: str = "the inputs",
 ) -> float:
-    """``periods_per_year`` if given (checked positive), else inferred from ``data``'s index."""
-    if periods_per_year is None:
-        return float(infer_periods_per_year(data))
-    return check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    """The package's one ``periods_per_year`` rule.
+
+    The value given (checked positive), else inferred from the dates of
+    ``data`` (:func:`infer_periods_per_year`). When that fails, or there are no
+    dates (``data`` None: a covariance, a factor model built from given
+    exposures; ``source`` names them in the message), a
+    :class:`~riskkit.exceptions.CalendarError` asks for the value. Per-period
+    figures are asked for explicitly, with ``periods_per_year=1``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> resolve_periods_per_year(pd.date_range("2024-01-01", periods=30, freq="D"), None)
+    365.0
+    >>> resolve_periods_per_year(None, None, source="a covariance")
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.CalendarError: periods_per_year is needed: a covariance carries no dates
+    to infer it from; pass it: 365 for a 24/7 calendar, 252 for weekdays, 52 weekly, 12 monthly,
+    or 1 for per-period figures.
+    """
+    if periods_per_year is not None:
+        return check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    if data is None:
+        raise CalendarError(
+            f"periods_per_year is needed: {source} carries no dates to infer it from; pass it: "
+            "365 for a 24/7 calendar, 252 for weekdays, 52 weekly, 12 monthly, or 1 for per-period figures."
+        )
+    return float(infer_periods_per_year(data))
 
 
 def resample_prices(prices: pd.DataFrame, /, *, freq: Freq) -> pd.DataFrame:

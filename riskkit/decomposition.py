@@ -29,17 +29,23 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import (
     check_choice,
     check_covariance,
+    check_int,
     check_real,
     check_same_assets,
     check_weights,
     format_items,
+    returns_matrix,
 )
+from riskkit.calendar import resolve_periods_per_year
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
+    "EffectiveBets",
+    "RiskContributions",
     "RiskDecomposition",
     "concentration",
     "correlation_clusters",
@@ -52,6 +58,41 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskContributions(Result):
+    """Volatility contributions by asset (Euler), from :func:`risk_contributions`.
+
+    Attributes
+    ----------
+    volatility : float
+        Portfolio volatility, annualised with ``periods_per_year``.
+    periods_per_year : float
+        1 for per-period figures.
+    assets : DataFrame
+        Per asset: ``weight``, ``volatility`` (of the asset alone), ``marginal``,
+        ``component`` (they sum to :attr:`volatility`), ``percent`` (sums to 1).
+    """
+
+    volatility: float
+    periods_per_year: float
+    assets: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """One row: volatility, the largest contributor and its share of the risk."""
+        pct = self.assets["percent"]
+        return pd.DataFrame(
+            [
+                {
+                    "volatility": self.volatility,
+                    "periods_per_year": self.periods_per_year,
+                    "largest_asset": pct.idxmax(),
+                    "largest_share": float(pct.max()),
+                }
+            ],
+            index=pd.Index(["portfolio"]),
+        )
+
+
 def risk_contributions(
     weights: pd.Series,
     covariance: pd.DataFrame,
@@ -59,7 +100,7 @@ def risk_contributions(
     *,
     periods_per_year: float | None = None,
     repair: Literal["clip"] | None = None,
-) -> pd.DataFrame:
+) -> RiskContributions:
     """Volatility contributions by asset (Euler).
 
     Parameters
@@ -68,39 +109,37 @@ def risk_contributions(
         Weights by asset (need not sum to one, but not to zero).
     covariance : DataFrame
         Per-period covariance with the same assets.
-    periods_per_year : float, optional
-        Annualise the volatilities (times its square root); per period when None.
+    periods_per_year : float
+        Annualise the volatilities (times its square root); ``1`` for
+        per-period figures. Required: a covariance carries no dates to infer it
+        from (:func:`riskkit.calendar.resolve_periods_per_year`).
     repair : {"clip"}, optional
         A covariance that is not positive semi-definite is an error unless
         ``repair="clip"`` sets its negative eigenvalues to zero.
 
     Returns
     -------
-    DataFrame
-        Index: the covariance's assets; columns ``weight``, ``volatility``
-        (of the asset alone), ``marginal``, ``component``, ``percent``.
-        ``attrs["portfolio_volatility"]`` holds the total.
+    RiskContributions
 
     Examples
     --------
     >>> import pandas as pd
     >>> from riskkit.decomposition import risk_contributions
     >>> cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
-    >>> risk_contributions(pd.Series({"a": 0.5, "b": 0.5}), cov)["percent"].round(2).tolist()
-    [0.8, 0.2]
+    >>> rc = risk_contributions(pd.Series({"a": 0.5, "b": 0.5}), cov, periods_per_year=1)
+    >>> rc.assets["percent"].round(2).tolist(), round(rc.volatility, 4)
+    ([0.8, 0.2], 0.1118)
     """
     w = check_weights("weights", weights)
     cov = check_covariance("covariance", covariance, repair=repair)
     check_same_assets("weights", w.index, "covariance", cov.index)
-    scale = (
-        1.0
-        if periods_per_year is None
-        else np.sqrt(check_real("periods_per_year", periods_per_year, low=0.0, low_open=True))
-    )
-    out, sigma = _euler(w.reindex(cov.index).to_numpy(), cov.to_numpy(), scale)
-    frame = pd.DataFrame(out, index=cov.index)
-    frame.attrs["portfolio_volatility"] = sigma
-    return frame
+    ppy = resolve_periods_per_year(None, periods_per_year, source="a covariance")
+    return _risk_contributions(w.reindex(cov.index).to_numpy(), cov, ppy)
+
+
+def _risk_contributions(wv: np.ndarray, cov: pd.DataFrame, ppy: float) -> RiskContributions:
+    out, sigma = _euler(wv, cov.to_numpy(), np.sqrt(ppy))
+    return RiskContributions(sigma, ppy, pd.DataFrame(out, index=cov.index))
 
 
 def _euler(wv: np.ndarray, S: np.ndarray, scale: float) -> tuple[dict, float]:
@@ -196,13 +235,49 @@ def correlation_clusters(
     return pd.Series([name[lab] for lab in labels], index=correlation.columns, name="cluster")
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class EffectiveBets(Result):
+    """Effective number of bets and the risk distribution behind it.
+
+    Attributes
+    ----------
+    effective_bets : float
+        :math:`\\exp(-\\sum_k p_k \\ln p_k)`, from 1 to the number of bets.
+    method : str
+        ``"pca"`` or ``"minimum_torsion"``.
+    distribution : Series
+        :math:`p_k`, which sums to one, by principal component (``PC1``, ...)
+        or by asset (minimum torsion).
+    """
+
+    effective_bets: float
+    method: str
+    distribution: pd.Series
+
+    def summary(self) -> pd.DataFrame:
+        """One row: effective bets, method, number of bets and the largest share."""
+        p = self.distribution
+        return pd.DataFrame(
+            [
+                {
+                    "effective_bets": self.effective_bets,
+                    "method": self.method,
+                    "n_bets": len(p),
+                    "largest_bet": p.idxmax(),
+                    "largest_share": float(p.max()),
+                }
+            ],
+            index=pd.Index(["portfolio"]),
+        )
+
+
 def effective_number_of_bets(
     weights: pd.Series,
     covariance: pd.DataFrame,
     /,
     *,
     method: Literal["pca", "minimum_torsion"] = "pca",
-) -> tuple[float, pd.Series]:
+) -> EffectiveBets:
     """Effective number of bets (Meucci 2009; Meucci, Santangelo & Deguest 2015).
 
     Portfolio risk is split over uncorrelated factors :math:`t\\,r` (principal
@@ -214,10 +289,16 @@ def effective_number_of_bets(
 
     Returns
     -------
-    enb : float
-    distribution : Series
-        :math:`p_k`, indexed by principal component (``PC1``, ...) or by asset
-        (minimum torsion).
+    EffectiveBets
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskkit.decomposition import effective_number_of_bets
+    >>> cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
+    >>> bets = effective_number_of_bets(pd.Series({"a": 1 / 3, "b": 2 / 3}), cov)
+    >>> round(bets.effective_bets, 6), bets.distribution.round(2).tolist()
+    (2.0, [0.5, 0.5])
     """
     check_choice("method", method, ("pca", "minimum_torsion"))
     w = check_weights("weights", weights)
@@ -233,7 +314,7 @@ def effective_number_of_bets(
     return _enb(w.reindex(cov.index).to_numpy(), cov.to_numpy(), cov.index, method)
 
 
-def _enb(wv: np.ndarray, S: np.ndarray, assets: pd.Index, method: str) -> tuple[float, pd.Series]:
+def _enb(wv: np.ndarray, S: np.ndarray, assets: pd.Index, method: str) -> EffectiveBets:
     if method == "pca":
         lam, E = np.linalg.eigh(S)
         lam, E = lam[::-1], E[:, ::-1]
@@ -246,7 +327,7 @@ def _enb(wv: np.ndarray, S: np.ndarray, assets: pd.Index, method: str) -> tuple[
         index = pd.Index(assets, name="bet")
     pos = p[p > 0]
     enb = float(np.exp(-np.sum(pos * np.log(pos))))
-    return enb, pd.Series(p, index=index, name="risk_share")
+    return EffectiveBets(enb, method, pd.Series(p, index=index, name="risk_share"))
 
 
 def _minimum_torsion(S: np.ndarray, *, max_iter: int = 10_000, tol: float = 1e-10) -> np.ndarray:
@@ -280,7 +361,6 @@ def concentration(
     covariance: pd.DataFrame,
     /,
     *,
-    contributions: pd.DataFrame | None = None,
     enb_method: Literal["pca", "minimum_torsion"] = "pca",
 ) -> pd.Series:
     """Concentration of weights and of risk.
@@ -292,20 +372,26 @@ def concentration(
     ``largest_risk_share`` and ``largest_risk_asset``.
     """
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
-    if contributions is None:
-        contributions = risk_contributions(weights, covariance)
-        covariance = check_covariance("covariance", covariance)
-    if enb_method == "minimum_torsion":  # inverts the correlation's square root
-        covariance = check_covariance(
-            "covariance", covariance, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
-        )
-    rc = contributions
+    w = check_weights("weights", weights)
+    cov = check_covariance(
+        "covariance",
+        covariance,  # minimum torsion inverts the correlation's square root
+        nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+        if enb_method == "minimum_torsion"
+        else None,
+    )
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    wv = w.reindex(cov.index).to_numpy()
+    parts, _ = _euler(wv, cov.to_numpy(), 1.0)
+    return _concentration(pd.DataFrame(parts, index=cov.index), cov.to_numpy(), enb_method)
+
+
+def _concentration(rc: pd.DataFrame, S: np.ndarray, enb_method: str) -> pd.Series:
+    """:func:`concentration` from Euler contributions ``rc`` and the covariance ``S`` in their order."""
     aw = rc["weight"].abs() / rc["weight"].abs().sum()
     hhi_w = float((aw**2).sum())
     hhi_r = float((rc["percent"] ** 2).sum())
-    same = covariance.index.equals(rc.index) and covariance.columns.equals(rc.index)
-    S = covariance.to_numpy() if same else covariance.reindex(index=rc.index, columns=rc.index).to_numpy()
-    enb, _ = _enb(rc["weight"].to_numpy(), S, rc.index, enb_method)
+    enb = _enb(rc["weight"].to_numpy(), S, rc.index, enb_method).effective_bets
     sigma = float(rc["component"].sum())
     top = rc["percent"].idxmax()
     return pd.Series(
@@ -324,17 +410,16 @@ def concentration(
     )
 
 
-@dataclass(frozen=True, eq=False)
-class RiskDecomposition:
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskDecomposition(Result):
     """Everything :func:`decompose` found, as labelled tables.
 
     Attributes
     ----------
-    volatility : float
-        Portfolio volatility (annualised when ``periods_per_year`` is known).
-    periods_per_year : float or None
+    volatility, periods_per_year
+        As in :class:`RiskContributions`.
     assets : DataFrame
-        Per asset: weight, volatility, marginal, component, percent, group.
+        :attr:`RiskContributions.assets` with each asset's ``group``.
     groups : DataFrame
         Per group (the user's groups, or correlation clusters): weight,
         component, percent, n_assets, members.
@@ -358,7 +443,7 @@ class RiskDecomposition:
     """
 
     volatility: float
-    periods_per_year: float | None
+    periods_per_year: float
     assets: pd.DataFrame
     groups: pd.DataFrame
     group_source: str
@@ -383,7 +468,7 @@ class RiskDecomposition:
         c = self.concentration
         row = {
             "volatility": self.volatility,
-            "annualised": self.periods_per_year is not None,
+            "periods_per_year": self.periods_per_year,
             "largest_asset": c["largest_risk_asset"],
             "largest_asset_share": c["largest_risk_share"],
             "largest_group": self.groups.index[0],
@@ -452,33 +537,50 @@ def decompose(
     correlation_blends : sequence of float
         Correlation stress blends toward one.
     periods_per_year : float, optional
-        Annualisation; inferred from the returns' dates when not given.
+        Annualisation; inferred from the returns' dates when not given
+        (:func:`riskkit.calendar.resolve_periods_per_year`); required with a
+        covariance alone; ``1`` for per-period figures.
     repair : {"clip"}, optional
         Clip negative eigenvalues of a non-PSD covariance instead of raising.
     """
     from riskkit import factors as F
     from riskkit import stress as ST
-    from riskkit.tail import tail_risk
+    from riskkit.tail import _tail_risk
 
+    # every input is checked once, here; the analyses below run on checked arrays
     if returns is None and covariance is None:
         raise InvalidParameterError("decompose needs returns= or covariance= (or both).")
     alert_threshold = check_real("alert_threshold", alert_threshold, low=0.0, high=1.0, low_open=True)
-    ppy = periods_per_year
+    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
+    w = check_weights("weights", weights)
+    if returns is not None:
+        X, index, columns = returns_matrix("returns", returns)
+        check_same_assets("weights", w.index, "returns", columns)
+    ppy = resolve_periods_per_year(
+        None if returns is None else index, periods_per_year, source="a covariance without returns="
+    )
     if covariance is None:
         from riskkit.shrinkage import shrink
 
         opts = dict(shrinkage or {"method": "ledoit_wolf"})
-        est = shrink(returns, periods_per_year=periods_per_year, **opts)
-        covariance, ppy = est.covariance, est.periods_per_year
-    elif ppy is None and returns is not None:
-        from riskkit.calendar import infer_periods_per_year
-
-        ppy = float(infer_periods_per_year(returns))
-    cov = check_covariance("covariance", covariance, repair=repair)
-    w = check_weights("weights", weights)
-    check_same_assets("weights", w.index, "covariance", cov.index)
-    scale = 1.0 if ppy is None else np.sqrt(check_real("periods_per_year", ppy, low=0.0, low_open=True))
-    parts, sigma = _euler(w.reindex(cov.index).to_numpy(), cov.to_numpy(), scale)
+        cov = shrink(returns, periods_per_year=ppy, **opts).covariance
+        if enb_method == "minimum_torsion":  # an estimate from T <= N returns may be singular
+            cov = check_covariance(
+                "covariance", cov, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+            )
+    else:
+        cov = check_covariance(
+            "covariance",
+            covariance,
+            repair=repair,
+            nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+            if enb_method == "minimum_torsion"
+            else None,
+        )
+        check_same_assets("weights", w.index, "covariance", cov.index)
+    wv = w.reindex(cov.index).to_numpy()
+    parts, sigma = _euler(wv, cov.to_numpy(), np.sqrt(ppy))
     rc = pd.DataFrame(parts, index=cov.index)
     if groups is not None:
         labels, source = (pd.Series(groups) if not isinstance(groups, pd.Series) else groups), "groups"
@@ -489,7 +591,7 @@ def decompose(
         labels, source = correlation_clusters(corr, threshold=cluster_threshold), "clusters"
     grp = group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
-    conc = concentration(weights, cov, contributions=rc, enb_method=enb_method)
+    conc = _concentration(rc, cov.to_numpy(), enb_method)
     alerts = [
         {"kind": "asset", "name": a, "risk_share": float(s), "threshold": alert_threshold}
         for a, s in rc["percent"].items()
@@ -507,10 +609,11 @@ def decompose(
 
         from riskkit.exceptions import ModelValidityWarning
 
+        wr = w.reindex(columns).to_numpy()  # weights in the order of the returns' columns
         with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
             warnings.simplefilter("ignore", ModelValidityWarning)
             results = {
-                m: tail_risk(w, returns, alpha=alpha, method=m)
+                m: _tail_risk(wr, X, index, columns, alpha, m)
                 for m in ("historical", "gaussian", "cornish_fisher")
             }
         tail = pd.concat([r.summary() for r in results.values()])
@@ -528,19 +631,26 @@ def decompose(
             }
         )
         for n in stress_windows:
-            stress[f"worst_{n}"] = ST.worst_windows(w, returns, window=n)
+            n = check_int("stress_windows", n, minimum=1)
+            stress[f"worst_{n}"] = ST._worst_windows(wr, X, index, columns, n, 3)
     if scenarios is not None:
-        stress["scenarios"] = ST.scenario_loss(weights, scenarios)
+        S, s_index, s_columns = ST._scenario_matrix(scenarios)
+        check_same_assets("weights", w.index, "scenarios", s_columns)
+        stress["scenarios"] = ST._scenario_loss(w.reindex(s_columns).to_numpy(), S, s_index, s_columns)
     if correlation_blends:
-        stress["correlation"] = ST.correlation_stress(weights, cov, blends=correlation_blends, alpha=alpha)
+        blends = [check_real("correlation_blends", b, low=0.0, high=1.0) for b in correlation_blends]
+        stress["correlation"] = ST._correlation_stress(wv, cov, blends, alpha)
     fac = None
     if factors is not None or factor_model is not None:
         if factor_model is None:
             if returns is None:
                 raise InvalidParameterError("factors= needs returns= to estimate exposures.")
-            factor_model = F.factor_exposures(returns, factors)
+            factor_model = F._factor_exposures(X, index, columns, factors)
+        check_same_assets("weights", w.index, "factor model betas", factor_model.betas.index)
         # the specific part is what the factors leave of this covariance: the rows add up to sigma^2
-        fac = F.factor_decomposition(weights, factor_model, covariance=cov, periods_per_year=ppy)
+        fac = F._factor_decomposition(
+            w.reindex(factor_model.betas.index).to_numpy(), factor_model, cov, "full", ppy
+        )
     return RiskDecomposition(
         volatility=sigma,
         periods_per_year=ppy,
@@ -574,7 +684,6 @@ def rolling_decompose(
     ``effective_risk_assets`` and one column per asset with its percent
     contribution.
     """
-    from riskkit.calendar import resolve_periods_per_year
     from riskkit.shrinkage import rolling_shrink
 
     w = check_weights("weights", weights)
@@ -597,7 +706,7 @@ def verdict(result: RiskDecomposition, /) -> str:
     c = result.concentration
     a = result.assets
     top = c["largest_risk_asset"]
-    unit = "a year" if result.periods_per_year is not None else "per period"
+    unit = "per period" if result.periods_per_year == 1 else "a year"
     lines = [
         f"Portfolio volatility is {result.volatility:.1%} {unit}.",
         f"The largest single source of risk is {top}: {c['largest_risk_share']:.1%} of the risk "

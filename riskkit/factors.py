@@ -27,14 +27,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import check_same_assets, check_weights, format_items, returns_matrix
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["FactorModel", "factor_decomposition", "factor_exposures"]
 
 
-@dataclass(frozen=True, eq=False)
-class FactorModel:
+@dataclass(frozen=True, eq=False, repr=False)
+class FactorModel(Result):
     """Exposures of assets to factors.
 
     Attributes
@@ -50,6 +51,9 @@ class FactorModel:
     rsquared : Series or None
     alphas : Series or None
         Intercepts, per period.
+    periods_per_year : float or None
+        Of the dates the model was fitted on (None when they do not tell, or
+        for given exposures).
     """
 
     betas: pd.DataFrame
@@ -59,6 +63,7 @@ class FactorModel:
     residual_covariance: pd.DataFrame | None = field(default=None, repr=False)
     rsquared: pd.Series | None = field(default=None, repr=False)
     alphas: pd.Series | None = field(default=None, repr=False)
+    periods_per_year: float | None = None
 
     def summary(self) -> pd.DataFrame:
         """Betas with their standard errors in brackets, and R^2, one row per asset."""
@@ -78,9 +83,16 @@ def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /
     factor covariance and the residual covariance use ddof = 1, so
     :math:`B\\Sigma_F B^\\top + \\Sigma_E` equals the sample covariance of ``returns``.
     """
+    X, index, assets = returns_matrix("returns", returns)
+    return _factor_exposures(X, index, assets, factors)
+
+
+def _factor_exposures(
+    X: np.ndarray, index: pd.Index, assets: pd.Index, factors: pd.DataFrame | pd.Series
+) -> FactorModel:
+    """:func:`factor_exposures` on checked returns (``factors`` still to check)."""
     import statsmodels.api as sm
 
-    X, index, assets = returns_matrix("returns", returns)
     F_df = factors.to_frame() if isinstance(factors, pd.Series) else factors
     F, f_index, names = returns_matrix("factors", F_df)
     if not f_index.equals(index):
@@ -114,7 +126,19 @@ def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /
         residual_covariance=pd.DataFrame(resid_cov, index=assets, columns=assets),
         rsquared=pd.Series(r2, index=assets, name="R2"),
         alphas=pd.Series(alphas, index=assets, name="alpha"),
+        periods_per_year=_dates_periods_per_year(index),
     )
+
+
+def _dates_periods_per_year(index: pd.Index) -> float | None:
+    """The calendar of the fitted dates, or None when they do not tell (checked again on use)."""
+    from riskkit.calendar import infer_periods_per_year
+    from riskkit.exceptions import CalendarError
+
+    try:
+        return float(infer_periods_per_year(index))
+    except CalendarError:
+        return None
 
 
 def factor_decomposition(
@@ -145,7 +169,10 @@ def factor_decomposition(
         leaves out in the row ``"residual correlation"``, so the total is still
         the portfolio variance.
     periods_per_year : float, optional
-        Annualise the variances.
+        Annualisation of the variances: the model's (inferred from the dates it
+        was fitted on) when None; a model built from given exposures has none,
+        so pass it (``1`` for per-period figures). :class:`~riskkit.exceptions.CalendarError`
+        when it is unknown.
 
     Returns
     -------
@@ -157,19 +184,31 @@ def factor_decomposition(
         (variance / total volatility, so the rows sum to the volatility).
     """
     from riskkit._validation import check_choice, check_covariance
+    from riskkit.calendar import resolve_periods_per_year
 
     check_choice("residuals", residuals, ("full", "diagonal"))
     w = check_weights("weights", weights)
     assets = model.betas.index
     check_same_assets("weights", w.index, "model betas", assets)
-    wv = w.reindex(assets).to_numpy()
+    if covariance is not None:
+        covariance = check_covariance("covariance", covariance)
+        check_same_assets("covariance", covariance.index, "model betas", assets)
+    if periods_per_year is None and model.periods_per_year is not None:
+        periods_per_year = model.periods_per_year
+    ppy = resolve_periods_per_year(None, periods_per_year, source="the factor model")
+    return _factor_decomposition(w.reindex(assets).to_numpy(), model, covariance, residuals, ppy)
+
+
+def _factor_decomposition(
+    wv: np.ndarray, model: FactorModel, cov: pd.DataFrame | None, residuals: str, ppy: float
+) -> pd.DataFrame:
+    """:func:`factor_decomposition` on weights aligned to the model's assets and a checked covariance."""
+    assets = model.betas.index
     B = model.betas.to_numpy()
     SF = model.factor_covariance.reindex(index=model.betas.columns, columns=model.betas.columns).to_numpy()
     b = B.T @ wv
     sys_k = b * (SF @ b)
-    if covariance is not None:
-        cov = check_covariance("covariance", covariance)
-        check_same_assets("covariance", cov.index, "model betas", assets)
+    if cov is not None:
         SE = cov.reindex(index=assets, columns=assets).to_numpy() - B @ SF @ B.T
     elif model.residual_covariance is not None:
         SE = model.residual_covariance.reindex(index=assets, columns=assets).to_numpy()
@@ -182,7 +221,7 @@ def factor_decomposition(
         parts, names = [idio, full - idio], ["idiosyncratic", "residual correlation"]
     else:
         parts, names = [full], ["idiosyncratic"]
-    scale = 1.0 if periods_per_year is None else float(periods_per_year)
+    scale = ppy
     var = np.append(sys_k, [*parts, total]) * scale
     vol = np.sqrt(total * scale)
     out = pd.DataFrame(

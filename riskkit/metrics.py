@@ -23,57 +23,95 @@ The three terms add up to the policy's log growth minus buy-and-hold's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import check_real
 
-__all__ = ["backtest_summary", "drawdowns", "performance"]
+__all__ = ["Drawdowns", "backtest_summary", "drawdowns", "performance"]
 
 
-def drawdowns(values: pd.Series, /) -> tuple[pd.Series, dict]:
+@dataclass(frozen=True, eq=False, repr=False)
+class Drawdowns(Result):
+    """The drawdown path of a value path and its worst episode.
+
+    Attributes
+    ----------
+    path : Series
+        :math:`V_t / \\max_{s \\le t} V_s - 1` by date (0 at a high-water mark).
+    max_drawdown : float
+        Depth of the worst episode (negative), 0 for a path that never falls.
+    peak : Timestamp
+        The last date at the high-water mark before the trough (a mark touched
+        again exactly starts a new episode).
+    trough : Timestamp
+    recovery : Timestamp or None
+        First date back at the peak's value; None if not recovered.
+    duration : int
+        Periods from peak to recovery, or to the end if not recovered; 0
+        without a drawdown.
+    recovery_periods : int or None
+        Trough to recovery; None if not recovered, 0 without a drawdown.
+    """
+
+    path: pd.Series
+    max_drawdown: float
+    peak: pd.Timestamp
+    trough: pd.Timestamp
+    recovery: pd.Timestamp | None
+    duration: int
+    recovery_periods: int | None
+
+    def summary(self) -> pd.DataFrame:
+        """One row: the worst episode's depth, dates and lengths."""
+        names = ("max_drawdown", "peak", "trough", "recovery", "duration", "recovery_periods")
+        return pd.DataFrame([{n: getattr(self, n) for n in names}], index=pd.Index(["worst"]))
+
+
+def drawdowns(values: pd.Series, /) -> Drawdowns:
     """Drawdown path :math:`V_t / \\max_{s \\le t} V_s - 1` and the worst episode.
-
-    The episode dict: ``max_drawdown`` (negative, or 0 for a path that never
-    falls), ``peak`` (the last date at the high-water mark before the trough: a
-    mark touched again exactly starts a new episode), ``trough``, ``recovery``
-    (first date back at the peak, or None), ``duration`` (periods from peak to
-    recovery, or to the end if not recovered; 0 without a drawdown) and
-    ``recovery_periods`` (trough to recovery; None if not recovered, 0 without
-    a drawdown).
 
     Raises
     ------
     DataError
         When ``values`` has missing, infinite, zero or negative values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.Series([1.0, 2.0, 1.5, 1.0, 2.5], index=pd.date_range("2024-01-01", periods=5))
+    >>> dd = drawdowns(v)
+    >>> dd.max_drawdown, str(dd.peak.date()), str(dd.trough.date()), str(dd.recovery.date()), dd.duration
+    (-0.5, '2024-01-02', '2024-01-04', '2024-01-05', 3)
     """
-    v = _check_values("values", values)
+    return _drawdowns(_check_values("values", values), values.index)
+
+
+def _drawdowns(v: np.ndarray, index: pd.Index) -> Drawdowns:
+    """:func:`drawdowns` of checked values ``v`` dated by ``index``."""
     peak = np.maximum.accumulate(v)
     dd = v / peak - 1.0
+    path = pd.Series(dd, index=index, name="drawdown")
     trough = int(np.argmin(dd))
     if dd[trough] == 0.0:  # never below the high-water mark: no episode
-        info = {
-            "max_drawdown": 0.0,
-            "peak": values.index[0],
-            "trough": values.index[0],
-            "recovery": None,
-            "duration": 0,
-            "recovery_periods": 0,
-        }
-        return pd.Series(dd, index=values.index, name="drawdown"), info
+        first = index[0]
+        return Drawdowns(path, 0.0, first, first, None, 0, 0)
     # the last touch of the high-water mark before the trough (not the first one)
     peak_i = trough - int(np.argmax(v[trough::-1] >= peak[trough]))
     after = np.flatnonzero(v[trough:] >= v[peak_i])
     rec = trough + int(after[0]) if len(after) else None
-    info = {
-        "max_drawdown": float(dd[trough]),
-        "peak": values.index[peak_i],
-        "trough": values.index[trough],
-        "recovery": values.index[rec] if rec is not None else None,
-        "duration": (rec if rec is not None else len(v) - 1) - peak_i,
-        "recovery_periods": (rec - trough) if rec is not None else None,
-    }
-    return pd.Series(dd, index=values.index, name="drawdown"), info
+    return Drawdowns(
+        path,
+        float(dd[trough]),
+        index[peak_i],
+        index[trough],
+        index[rec] if rec is not None else None,
+        (rec if rec is not None else len(v) - 1) - peak_i,
+        (rec - trough) if rec is not None else None,
+    )
 
 
 def _check_values(name: str, values) -> np.ndarray:
@@ -100,16 +138,22 @@ def performance(
     values: pd.Series | pd.DataFrame,
     /,
     *,
-    periods_per_year: float,
+    periods_per_year: float | None = None,
     risk_free: float = 0.0,
     alpha: float = 0.95,
 ) -> pd.DataFrame:
     """Statistics of one value path (Series) or several (DataFrame columns).
 
-    ``risk_free`` is an annual rate (simple, converted per period by division).
+    ``periods_per_year`` is inferred from the dates when not given
+    (:func:`riskkit.calendar.resolve_periods_per_year`). ``risk_free`` is an
+    annual rate (simple, converted per period by division).
     """
-    ppy = check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    from riskkit.calendar import resolve_periods_per_year
+
     frame = values.to_frame() if isinstance(values, pd.Series) else values
+    paths = {col: _check_values(f"values[{col!r}]", frame[col]) for col in frame.columns}  # checked once
+    ppy = resolve_periods_per_year(frame.index, periods_per_year)
+    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
     rows = {}
     for col in frame.columns:
         v = frame[col]
@@ -120,7 +164,7 @@ def performance(
         excess = r - risk_free / ppy
         vol = float(np.std(r, ddof=1) * np.sqrt(ppy))
         downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * np.sqrt(ppy))
-        _, dd = drawdowns(v)
+        dd = _drawdowns(paths[col], frame.index)
         k = max(int(np.ceil(n * (1 - alpha) - 1e-12)), 1)
         worst = np.sort(r)[:k]
         rows[col] = {
@@ -128,10 +172,10 @@ def performance(
             "volatility": vol,
             "sharpe": float(np.mean(excess) * ppy / vol) if vol > 0 else np.nan,
             "sortino": float(np.mean(excess) * ppy / downside) if downside > 0 else np.nan,
-            "max_drawdown": dd["max_drawdown"],
-            "drawdown_duration": dd["duration"],
-            "recovery_periods": dd["recovery_periods"],
-            "calmar": float(cagr / -dd["max_drawdown"]) if dd["max_drawdown"] < 0 else np.nan,
+            "max_drawdown": dd.max_drawdown,
+            "drawdown_duration": dd.duration,
+            "recovery_periods": dd.recovery_periods,
+            "calmar": float(cagr / -dd.max_drawdown) if dd.max_drawdown < 0 else np.nan,
             f"VaR {alpha:.0%}": float(-worst[-1]),
             f"ES {alpha:.0%}": float(-worst.mean()),
         }

@@ -41,15 +41,24 @@ def scenario_loss(weights: pd.Series, scenarios: pd.DataFrame | pd.Series, /) ->
     loss of each asset position (:math:`-w_i s_i`), which sum to ``loss``.
     """
     w = check_weights("weights", weights)
+    S, index, columns = _scenario_matrix(scenarios)
+    check_same_assets("weights", w.index, "scenarios", columns)
+    return _scenario_loss(w.reindex(columns).to_numpy(), S, index, columns)
+
+
+def _scenario_matrix(scenarios: pd.DataFrame | pd.Series) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    """Checked scenarios: values (n_scenarios, n_assets), scenario labels, assets."""
     frame = scenarios.to_frame().T if isinstance(scenarios, pd.Series) else scenarios
     check_frame("scenarios", frame)
     values = check_numeric("scenarios", frame)
     check_no_inf("scenarios", values)
     check_no_missing("scenarios", values)
-    S, columns = values.to_numpy(), frame.columns
-    check_same_assets("weights", w.index, "scenarios", columns)
-    by_asset = -S * w.reindex(columns).to_numpy()
-    out = pd.DataFrame(by_asset, index=frame.index, columns=columns)
+    return values.to_numpy(), frame.index, frame.columns
+
+
+def _scenario_loss(wv: np.ndarray, S: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    by_asset = -S * wv
+    out = pd.DataFrame(by_asset, index=index, columns=columns)
     out.insert(0, "loss", by_asset.sum(axis=1))
     return out
 
@@ -68,13 +77,20 @@ def correlation_stress(
     blend: volatility, Gaussian VaR at ``alpha`` (zero mean) and each asset's
     share of that VaR (Euler), which sum to the VaR. Per period of the covariance.
     """
-    from scipy.stats import norm
-
     w = check_weights("weights", weights)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
     alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
-    wv = w.reindex(cov.index).to_numpy()
+    blends = [check_real("blends", lam, low=0.0, high=1.0) for lam in blends]
+    return _correlation_stress(w.reindex(cov.index).to_numpy(), cov, blends, alpha)
+
+
+def _correlation_stress(
+    wv: np.ndarray, cov: pd.DataFrame, blends: Sequence[float], alpha: float
+) -> pd.DataFrame:
+    """:func:`correlation_stress` on a checked covariance and aligned weights."""
+    from scipy.stats import norm
+
     a = cov.to_numpy()
     sd = positive_volatilities(
         "covariance", cov, "correlation_stress (it keeps volatilities, blends correlations)"
@@ -83,7 +99,6 @@ def correlation_stress(
     z = float(norm.ppf(alpha))
     rows = {}
     for lam in blends:
-        lam = check_real("blend", lam, low=0.0, high=1.0)
         S = ((1 - lam) * C + lam) * np.outer(sd, sd)
         sigma = float(np.sqrt(max(float(wv @ S @ wv), 0.0)))
         # a book hedged exactly under this blend has no risk to split: zero contributions, not 0 / 0
@@ -114,7 +129,13 @@ def worst_windows(
     check_same_assets("weights", w.index, "returns", columns)
     window = check_int("window", window, minimum=1)
     n = check_int("n", n, minimum=1)
-    wv = w.reindex(columns).to_numpy()
+    return _worst_windows(w.reindex(columns).to_numpy(), X, index, columns, window, n)
+
+
+def _worst_windows(
+    wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, window: int, n: int
+) -> pd.DataFrame:
+    """:func:`worst_windows` on checked arrays."""
     logg = np.log1p(X)
     csum = np.vstack([np.zeros(X.shape[1]), np.cumsum(logg, axis=0)])
     growth = np.expm1(csum[window:] - csum[:-window])  # (T - window + 1, N) window returns per asset

@@ -44,6 +44,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import check_choice, check_real, check_same_assets, check_weights, returns_matrix
 
 __all__ = ["TailRisk", "tail_risk"]
@@ -51,8 +52,8 @@ __all__ = ["TailRisk", "tail_risk"]
 Method = Literal["historical", "gaussian", "cornish_fisher"]
 
 
-@dataclass(frozen=True, eq=False)
-class TailRisk:
+@dataclass(frozen=True, eq=False, repr=False)
+class TailRisk(Result):
     """VaR and ES of a portfolio, per period, as positive losses.
 
     Attributes
@@ -75,6 +76,7 @@ class TailRisk:
     info: dict = field(default_factory=dict, repr=False)
 
     def summary(self) -> pd.DataFrame:
+        """One row by method: ``alpha``, ``VaR`` and ``ES`` (positive losses, per period)."""
         return pd.DataFrame(
             [{"method": self.method, "alpha": self.alpha, "VaR": self.var, "ES": self.es}]
         ).set_index("method")
@@ -103,14 +105,20 @@ def tail_risk(
     -------
     TailRisk
     """
-    from scipy.stats import norm
-
     check_choice("method", method, ("historical", "gaussian", "cornish_fisher"))
     alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
     w = check_weights("weights", weights)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
-    wv = w.reindex(columns).to_numpy()
+    return _tail_risk(w.reindex(columns).to_numpy(), X, index, columns, alpha, method)
+
+
+def _tail_risk(
+    wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, alpha: float, method: str
+) -> TailRisk:
+    """:func:`tail_risk` on checked arrays: weights aligned to the columns of ``X``."""
+    from scipy.stats import norm
+
     port = X @ wv
     if method == "historical":
         k = max(math.ceil(len(port) * (1.0 - alpha) - 1e-12), 1)
@@ -156,7 +164,7 @@ def tail_risk(
             f"VaR {var:.4g} and ES {es:.4g} mean little. Use method='historical', or silence with "
             "warnings.simplefilter('ignore', riskkit.exceptions.ModelValidityWarning).",
             ModelValidityWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     info = {"skewness": skew, "excess_kurtosis": kurt, "monotone": monotone}
     return TailRisk(method, alpha, float(var), float(es), None, info)

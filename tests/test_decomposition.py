@@ -10,7 +10,7 @@ from scipy.stats import norm
 from riskkit import decomposition as D
 from riskkit import factors as F
 from riskkit import stress as ST
-from riskkit.exceptions import InvalidParameterError, NonFiniteError
+from riskkit.exceptions import CalendarError, InvalidParameterError, NonFiniteError
 from riskkit.simulation import simulate_market
 from riskkit.tail import tail_risk
 
@@ -34,16 +34,18 @@ def random_case(seed, n=6):
 
 def test_published_example():
     w, cov = published()
-    rc = D.risk_contributions(w, cov)
-    assert round(rc.attrs["portfolio_volatility"] * 100, 2) == 20.87
-    assert list((rc["percent"] * 100).round(2)) == [70.43, 15.93, 13.64]
+    res = D.risk_contributions(w, cov, periods_per_year=1)
+    assert round(res.volatility * 100, 2) == 20.87
+    assert list((res.assets["percent"] * 100).round(2)) == [70.43, 15.93, 13.64]
+    assert res.periods_per_year == 1.0
+    assert res.summary().loc["portfolio", "largest_asset"] == "A"
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_euler_sums_and_marginals_are_derivatives(seed):
     w, cov = random_case(seed)
-    rc = D.risk_contributions(w, cov)
-    sigma = rc.attrs["portfolio_volatility"]
+    res = D.risk_contributions(w, cov, periods_per_year=1)
+    rc, sigma = res.assets, res.volatility
     assert rc["component"].sum() == pytest.approx(sigma, rel=1e-12)
     assert rc["percent"].sum() == pytest.approx(1.0, rel=1e-12)
     S, wv, h = cov.to_numpy(), w.to_numpy(), 1e-6
@@ -54,13 +56,14 @@ def test_euler_sums_and_marginals_are_derivatives(seed):
         fd = (np.sqrt(up @ S @ up) - np.sqrt(dn @ S @ dn)) / (2 * h)
         assert rc["marginal"].iloc[i] == pytest.approx(fd, rel=1e-6, abs=1e-9)
     ann = D.risk_contributions(w, cov, periods_per_year=365)
-    assert ann.attrs["portfolio_volatility"] == pytest.approx(sigma * math.sqrt(365))
-    np.testing.assert_allclose(ann["percent"], rc["percent"])
+    assert ann.volatility == pytest.approx(sigma * math.sqrt(365))
+    np.testing.assert_allclose(ann.assets["percent"], rc["percent"])
+    np.testing.assert_allclose(ann.assets["component"], rc["component"] * math.sqrt(365))
 
 
 def test_groups_sum_their_members_and_must_cover_every_asset():
     w, cov = random_case(1)
-    rc = D.risk_contributions(w, cov)
+    rc = D.risk_contributions(w, cov, periods_per_year=1).assets
     groups = {"X0": "a", "X1": "a", "X2": "b", "X3": "b", "X4": "b", "X5": "c"}
     g = D.group_contributions(rc, groups)
     assert g.loc["a", "component"] == pytest.approx(rc.loc[["X0", "X1"], "component"].sum())
@@ -105,30 +108,34 @@ def test_clusters_find_the_correlated_block():
 def test_bad_input():
     w, cov = published()
     with pytest.raises(InvalidParameterError, match=r"in covariance only: 'C'; in weights only: 'D'"):
-        D.risk_contributions(w.rename({"C": "D"}), cov)
+        D.risk_contributions(w.rename({"C": "D"}), cov, periods_per_year=1)
     with pytest.raises(InvalidParameterError, match="sum to zero"):
-        D.risk_contributions(pd.Series([0.5, -0.5, 0.0], index=list("ABC")), cov)
+        D.risk_contributions(pd.Series([0.5, -0.5, 0.0], index=list("ABC")), cov, periods_per_year=1)
     with pytest.raises(NonFiniteError, match="missing or infinite weights for 'B'"):
-        D.risk_contributions(pd.Series([0.5, np.nan, 0.5], index=list("ABC")), cov)
+        D.risk_contributions(pd.Series([0.5, np.nan, 0.5], index=list("ABC")), cov, periods_per_year=1)
     bad = cov.copy()
     bad.loc["A", "B"] = bad.loc["B", "A"] = 0.2  # correlation above one: not PSD
     with pytest.raises(InvalidParameterError, match=r"not positive semi-definite.*repair='clip'"):
-        D.risk_contributions(w, bad)
-    fixed = D.risk_contributions(w, bad, repair="clip")
-    assert fixed["percent"].sum() == pytest.approx(1.0)
+        D.risk_contributions(w, bad, periods_per_year=1)
+    fixed = D.risk_contributions(w, bad, repair="clip", periods_per_year=1)
+    assert fixed.assets["percent"].sum() == pytest.approx(1.0)
+    with pytest.raises(CalendarError, match=r"a covariance carries no dates.*or 1 for per-period figures"):
+        D.risk_contributions(w, cov)
 
 
 def test_effective_number_of_bets():
     cov = pd.DataFrame(np.diag([4.0, 1.0, 0.25]), index=list("abc"), columns=list("abc"))
     w = pd.Series([1.0, 2.0, 4.0], index=list("abc"))  # equal risk: w_i sigma_i = 2
-    enb, _ = D.effective_number_of_bets(w, cov)
-    assert enb == pytest.approx(3.0)
-    enb_mt, p_mt = D.effective_number_of_bets(w, cov, method="minimum_torsion")
-    assert enb_mt == pytest.approx(3.0, rel=1e-8)
-    np.testing.assert_allclose(p_mt, 1 / 3, rtol=1e-8)
+    bets = D.effective_number_of_bets(w, cov)
+    assert bets.effective_bets == pytest.approx(3.0) and bets.method == "pca"
+    mt = D.effective_number_of_bets(w, cov, method="minimum_torsion")
+    assert mt.effective_bets == pytest.approx(3.0, rel=1e-8)
+    np.testing.assert_allclose(mt.distribution, 1 / 3, rtol=1e-8)
+    assert list(mt.distribution.index) == list("abc")
+    assert mt.summary().loc["portfolio", "n_bets"] == 3
     w2, cov2 = random_case(4)
     for method in ("pca", "minimum_torsion"):
-        _, p2 = D.effective_number_of_bets(w2, cov2, method=method)
+        p2 = D.effective_number_of_bets(w2, cov2, method=method).distribution
         assert p2.sum() == pytest.approx(1.0, rel=1e-9)
     t = D._minimum_torsion(cov2.to_numpy())
     tst = t @ cov2.to_numpy() @ t.T
@@ -139,7 +146,7 @@ def test_concentration_by_hand():
     w, cov = published()
     c = D.concentration(w, cov)
     assert c["hhi_weights"] == pytest.approx(0.25 + 0.04 + 0.09)
-    rc = D.risk_contributions(w, cov)
+    rc = D.risk_contributions(w, cov, periods_per_year=1).assets
     assert c["hhi_risk"] == pytest.approx((rc["percent"] ** 2).sum())
     assert c["diversification_ratio"] == pytest.approx((0.5 * 0.3 + 0.2 * 0.2 + 0.3 * 0.15) / 0.2086983469)
     assert c["largest_risk_asset"] == "A"
@@ -292,6 +299,15 @@ def test_factor_exposures_match_least_squares_and_split_variance():
     np.testing.assert_allclose(model.rsquared, r2, rtol=1e-10)
     w = pd.Series(0.2, index=r.columns)
     fd = F.factor_decomposition(w, model)
+    assert model.periods_per_year == 365  # the simulated market's 24/7 calendar: annualised by default
+    per_period = F.factor_decomposition(w, model, periods_per_year=1)
+    np.testing.assert_allclose(fd["variance"], per_period["variance"] * 365, rtol=1e-14)
+    assert per_period.loc["total", "variance"] == pytest.approx(
+        float(np.var(r.to_numpy() @ w, ddof=1)), rel=1e-12
+    )
+    given = F.FactorModel(model.betas, model.factor_covariance, model.residual_variance)
+    with pytest.raises(CalendarError, match="the factor model carries no dates"):
+        F.factor_decomposition(w, given)
     assert fd.loc["MKT", "variance"] + fd.loc["idiosyncratic", "variance"] == pytest.approx(
         fd.loc["total", "variance"]
     )
@@ -324,7 +340,7 @@ def test_factor_split_adds_up_to_the_portfolio_variance_with_correlated_residual
     x = w.to_numpy()
     # naive: the portfolio's sample variance
     port_var = float(np.var(X @ x, ddof=1))
-    fd = F.factor_decomposition(w, model)
+    fd = F.factor_decomposition(w, model, periods_per_year=1)
     assert fd.loc["total", "variance"] == pytest.approx(port_var, rel=1e-12)
     assert fd.loc[["MKT", "idiosyncratic"], "variance"].sum() == pytest.approx(port_var, rel=1e-12)
     assert fd.loc[["MKT", "idiosyncratic"], "share"].sum() == pytest.approx(1.0, rel=1e-12)
@@ -333,7 +349,7 @@ def test_factor_split_adds_up_to_the_portfolio_variance_with_correlated_residual
     resid = X - design @ np.linalg.lstsq(design, X, rcond=None)[0]
     np.testing.assert_allclose(model.residual_covariance, np.cov(resid, rowvar=False), rtol=1e-9, atol=1e-14)
     # diagonal residuals: an explicit option, and the gap it leaves is reported
-    diag = F.factor_decomposition(w, model, residuals="diagonal")
+    diag = F.factor_decomposition(w, model, residuals="diagonal", periods_per_year=1)
     assert diag.loc["idiosyncratic", "variance"] == pytest.approx(
         float(np.sum(x**2 * resid.var(axis=0, ddof=1))), rel=1e-9
     )
@@ -391,8 +407,64 @@ def test_rolling_decompose_matches_pointwise():
     last = roll.index[-1]
     est = shrink(r.loc[:last].iloc[-100:], method="ledoit_wolf")
     rc = D.risk_contributions(w, est.covariance, periods_per_year=365)
-    assert roll.loc[last, "volatility"] == pytest.approx(rc.attrs["portfolio_volatility"], rel=1e-9)
-    np.testing.assert_allclose(roll.loc[last, r.columns].to_numpy(dtype=float), rc["percent"], rtol=1e-9)
+    assert roll.loc[last, "volatility"] == pytest.approx(rc.volatility, rel=1e-9)
+    np.testing.assert_allclose(
+        roll.loc[last, r.columns].to_numpy(dtype=float), rc.assets["percent"], rtol=1e-9
+    )
+
+
+def _count_calls(monkeypatch, names):
+    """Wrap riskkit._validation functions wherever a riskkit module imported them; count the calls."""
+    import sys
+
+    from riskkit import _validation
+
+    counts = dict.fromkeys(names, 0)
+    for name in names:
+        original = getattr(_validation, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            counts[_name] += 1
+            return _original(*args, **kwargs)
+
+        for module in list(sys.modules.values()):
+            if (
+                getattr(module, "__name__", "").startswith("riskkit")
+                and getattr(module, name, None) is original
+            ):
+                monkeypatch.setattr(module, name, counted)
+    return counts
+
+
+def test_decompose_validates_each_input_once(monkeypatch):
+    """One decompose call checks each input once; tail, stress and factors run on the checked arrays."""
+    import riskkit.shrinkage  # noqa: F401  (imported before patching, like the others)
+
+    m = simulate_market(n_assets=4, n_periods=300, seed=3)
+    r = m.returns
+    w = pd.Series([0.4, 0.3, 0.2, 0.1], index=r.columns)
+    cov = r.cov()
+    kwargs = dict(
+        stress_windows=(1, 5, 20),
+        correlation_blends=(0.0, 0.5, 1.0),
+        scenarios=r.iloc[:3],
+        factors=r[["A01"]].rename(columns={"A01": "MKT"}),
+    )
+    expected = D.decompose(w, returns=r, covariance=cov, **kwargs)
+    counts = _count_calls(monkeypatch, ["returns_matrix", "check_weights", "check_covariance"])
+    got = D.decompose(w, returns=r, covariance=cov, **kwargs)
+    # returns twice: the returns, and the factor returns (a second input)
+    assert counts == {"returns_matrix": 2, "check_weights": 1, "check_covariance": 1}
+    assert got.volatility == expected.volatility
+    # the cores give what the public functions give
+    pd.testing.assert_frame_equal(got.stress["worst_5"], ST.worst_windows(w, r, window=5))
+    pd.testing.assert_frame_equal(
+        got.stress["correlation"], ST.correlation_stress(w, cov, blends=(0.0, 0.5, 1.0), alpha=0.95)
+    )
+    pd.testing.assert_frame_equal(got.stress["scenarios"], ST.scenario_loss(w, r.iloc[:3]))
+    assert got.tail.loc["historical", "ES"] == tail_risk(w, r, alpha=0.95).es
+    fd = F.factor_decomposition(w, F.factor_exposures(r, kwargs["factors"]), covariance=cov)
+    pd.testing.assert_frame_equal(got.factors, fd)
 
 
 def test_inputs_not_modified():
@@ -407,13 +479,18 @@ def test_inputs_not_modified():
 
 def test_verdict_reads_the_numbers():
     w, cov = published()
-    d = D.decompose(w, covariance=cov, groups={"A": "g1", "B": "g1", "C": "g2"}, alert_threshold=0.5)
+    d = D.decompose(
+        w, covariance=cov, groups={"A": "g1", "B": "g1", "C": "g2"}, alert_threshold=0.5, periods_per_year=1
+    )
     text = D.verdict(d)
     assert "20.9% per period" in text
     assert "A: 70.4% of the risk for 50.0% of the weight" in text
     assert "g1 (2 assets), carries 86.4%" in text
     assert "A (70%)" in text and "g1 (86%)" in text
-    quiet = D.verdict(D.decompose(w, covariance=cov, alert_threshold=0.99))
+    quiet = D.verdict(D.decompose(w, covariance=cov, alert_threshold=0.99, periods_per_year=1))
+    assert "a year" in D.verdict(D.decompose(w, covariance=cov, periods_per_year=252))
+    with pytest.raises(CalendarError, match="a covariance without returns= carries no dates"):
+        D.decompose(w, covariance=cov)
     assert "No asset or group exceeds the alert threshold" in quiet
 
 

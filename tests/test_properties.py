@@ -201,10 +201,10 @@ def test_volatility_target_meets_target_or_gross_cap(cov, target, cap, seed):
 @given(covariances(), st.integers(0, 2**32 - 1))
 def test_risk_contributions_are_euler_sums(cov, seed):
     w = pd.Series(np.random.default_rng(seed).dirichlet(np.ones(len(cov))), index=cov.index)
-    rc = attempt(D.risk_contributions, w, cov)
-    if rc is None:
+    res = attempt(D.risk_contributions, w, cov, periods_per_year=1)
+    if res is None:
         return
-    sigma = rc.attrs["portfolio_volatility"]
+    rc, sigma = res.assets, res.volatility
     assert np.isfinite(rc.to_numpy()).all() and sigma > 0
     assert rc["component"].sum() == pytest.approx(sigma, rel=1e-9)
     assert rc["percent"].sum() == pytest.approx(1.0, rel=1e-9)
@@ -213,7 +213,7 @@ def test_risk_contributions_are_euler_sums(cov, seed):
     for method in ("pca", "minimum_torsion"):
         enb = attempt(D.effective_number_of_bets, w, cov, method=method)
         if enb is not None:
-            value = enb[0] if isinstance(enb, tuple) else enb
+            value = enb.effective_bets
             assert np.isfinite(value) and 1.0 - 1e-9 <= value <= len(cov) + 1e-9
 
 
@@ -286,7 +286,7 @@ def test_factor_split_adds_up(r):
     if model is None:
         return
     w = pd.Series(1.0 / (r.shape[1] - 1), index=r.columns[1:])
-    fd = attempt(F.factor_decomposition, w, model)
+    fd = attempt(F.factor_decomposition, w, model, periods_per_year=1)
     if fd is None:
         return
     x = w.to_numpy()
@@ -309,20 +309,21 @@ def test_drawdowns_and_performance(n, level, vol, seed):
     if g.uniform() < 0.3:
         v = np.round(v / level, 1) * level + level  # exact touches of the high-water mark
     s = pd.Series(v, index=pd.date_range("2020-01-01", periods=n))
-    dd, info = M.drawdowns(s)
+    info = M.drawdowns(s)
+    dd = info.path
     peak = np.maximum.accumulate(v)
     np.testing.assert_allclose(dd.to_numpy(), v / peak - 1.0, rtol=1e-15)
-    assert info["max_drawdown"] == pytest.approx(float(np.min(v / peak - 1.0)))
-    if info["max_drawdown"] == 0.0:
-        assert info["duration"] == 0
+    assert info.max_drawdown == pytest.approx(float(np.min(v / peak - 1.0)))
+    if info.max_drawdown == 0.0:
+        assert info.duration == 0
     else:
-        p, t = s.index.get_loc(info["peak"]), s.index.get_loc(info["trough"])
+        p, t = s.index.get_loc(info.peak), s.index.get_loc(info.trough)
         assert v[p] == peak[t] and (v[p + 1 : t + 1] < v[p]).all()  # the last touch before the trough
-        assert info["duration"] >= t - p > 0
+        assert info.duration >= t - p > 0
     if n >= 3:
         perf = attempt(M.performance, s, periods_per_year=365)
         if perf is not None:
-            assert perf["drawdown_duration"].iloc[0] == info["duration"]
+            assert perf["drawdown_duration"].iloc[0] == info.duration
 
 
 # ----------------------------------------------------------------------------- stress, hedging, one call

@@ -213,28 +213,28 @@ def test_metrics_by_hand():
     assert perf["sortino"] == pytest.approx(
         r.mean() * 365 / (np.sqrt(np.mean(np.minimum(r, 0) ** 2)) * np.sqrt(365))
     )
-    _, info = metrics.drawdowns(v)
-    assert info["max_drawdown"] == pytest.approx(88 / 110 - 1)
-    assert info["peak"] == idx[1] and info["trough"] == idx[2] and info["recovery"] == idx[4]
-    assert info["duration"] == 3 and info["recovery_periods"] == 2
+    info = metrics.drawdowns(v)
+    assert info.max_drawdown == pytest.approx(88 / 110 - 1)
+    assert info.peak == idx[1] and info.trough == idx[2] and info.recovery == idx[4]
+    assert info.duration == 3 and info.recovery_periods == 2
 
 
 def test_drawdown_durations_at_the_edges():
     """Issue 15.5: no drawdown is duration 0, and a high-water mark touched again
     exactly starts the episode at the last touch."""
     idx = pd.date_range("2024-01-01", periods=6, freq="D")
-    _, info = metrics.drawdowns(pd.Series([1.0, 2.0, 1.5, 2.0, 1.0, 2.5], index=idx))
-    assert info["peak"] == idx[3] and info["trough"] == idx[4] and info["recovery"] == idx[5]
-    assert info["duration"] == 2 and info["recovery_periods"] == 1
-    assert info["max_drawdown"] == pytest.approx(-0.5)
+    info = metrics.drawdowns(pd.Series([1.0, 2.0, 1.5, 2.0, 1.0, 2.5], index=idx))
+    assert info.peak == idx[3] and info.trough == idx[4] and info.recovery == idx[5]
+    assert info.duration == 2 and info.recovery_periods == 1
+    assert info.max_drawdown == pytest.approx(-0.5)
     for path in ([1.0, 1.1, 1.2, 1.3, 1.4, 1.5], [1.0] * 6):
-        _, info = metrics.drawdowns(pd.Series(path, index=idx))
-        assert info["max_drawdown"] == 0.0 and info["duration"] == 0 and info["recovery_periods"] == 0
+        info = metrics.drawdowns(pd.Series(path, index=idx))
+        assert info.max_drawdown == 0.0 and info.duration == 0 and info.recovery_periods == 0
     perf = metrics.performance(pd.Series([1.0, 1.1, 1.2, 1.3, 1.4, 1.5], index=idx), periods_per_year=365)
     assert perf["drawdown_duration"].iloc[0] == 0
     # not recovered: to the end, from the last touch
-    _, info = metrics.drawdowns(pd.Series([1.0, 2.0, 1.5, 2.0, 1.5, 1.0], index=idx))
-    assert info["peak"] == idx[3] and info["duration"] == 2 and info["recovery_periods"] is None
+    info = metrics.drawdowns(pd.Series([1.0, 2.0, 1.5, 2.0, 1.5, 1.0], index=idx))
+    assert info.peak == idx[3] and info.duration == 2 and info.recovery_periods is None
 
 
 def test_drawdowns_reject_non_positive_values():

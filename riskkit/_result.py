@@ -1,0 +1,64 @@
+"""The contract every result object keeps (private).
+
+A result is a frozen dataclass of labelled fields (no tuples, no
+``DataFrame.attrs``, no closures, so it pickles) with
+
+* ``summary() -> DataFrame``: the few numbers a reader wants first;
+* a short ``__repr__``: one line, scalars shown, tables by their shape;
+* ``_repr_html_``: the summary as an HTML table, for Jupyter.
+
+Declare results with ``@dataclass(frozen=True, eq=False, repr=False)`` and
+subclass :class:`Result`, so the dataclass does not write its own (long) repr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result"]
+
+_MAX_REPR = 240
+
+
+def _short(value) -> str:
+    if isinstance(value, pd.DataFrame):
+        return f"<DataFrame {value.shape[0]}x{value.shape[1]}>"
+    if isinstance(value, pd.Series):
+        return f"<Series {len(value)}>"
+    if isinstance(value, np.ndarray):
+        return f"<array {'x'.join(map(str, value.shape))}>"
+    if isinstance(value, dict):
+        return f"<dict {len(value)}>"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, Real):
+        return f"{float(value):.6g}"
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else str(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Result:
+    """Mixin: short repr and HTML from the dataclass fields and :meth:`summary`."""
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - every result overrides it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        parts = [
+            f"{f.name}={_short(getattr(self, f.name))}"
+            for f in dataclasses.fields(self)
+            if not f.name.startswith("_")
+        ]
+        text = f"{type(self).__name__}({', '.join(parts)})"
+        return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 4] + "...)"
+
+    def _repr_html_(self) -> str:
+        table = self.summary().to_html(float_format=lambda x: f"{x:.4g}", border=0)
+        return f"<p><strong>{html.escape(type(self).__name__)}</strong></p>{table}"
