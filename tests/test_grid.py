@@ -157,20 +157,34 @@ def test_a_killed_dask_worker_is_lost_not_a_traceback(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_warm_kernel_gives_exactly_a_cold_kernels_outputs(tmp_path):
-    from riskkit.reports._kernels import Kernel
+@pytest.mark.parametrize("notebook", sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_warm_and_forked_kernels_give_exactly_a_cold_kernels_outputs(tmp_path, notebook):
+    """A kernel warmed by imports, and one forked from the grid's fork server
+    (issue 17), give what a cold kernel gives, to the last digit."""
+    from riskkit.reports import _zygote
+    from riskkit.reports._kernels import Kernel, kernel_env
     from riskkit.reports._parameters import notebook_parameters
     from riskkit.reports._runner import _run
 
-    nb = ROOT / "notebooks" / "00_data_tour.ipynb"
+    nb = ROOT / "notebooks" / f"{notebook}.ipynb"
     declared = notebook_parameters(nb)
+    zygote = _zygote.Zygote(kernel_env(), cwd=str(ROOT)) if _zygote.supported() else None
     made = {}
-    for warm in (True, False):
-        kernel = Kernel(cwd=str(ROOT), warm=warm)
-        made[warm] = _run(nb, declared, {}, out=tmp_path / str(warm), name="r", kernel=kernel, timeout=600)
-    _, outputs, diffs = reports.compare_notebooks(
-        made[True] / "r.ipynb", made[False] / "r.ipynb", rtol=1e-300
-    )
-    assert outputs > 10 and diffs == []
-    ma, mb = (json.loads((made[w] / "manifest.json").read_text()) for w in (True, False))
-    assert ma["key_figures"] == mb["key_figures"]
+    try:
+        for kind in ("cold", "warm", "forked"):
+            if kind == "forked" and zygote is None:
+                continue
+            kernel = Kernel(cwd=str(ROOT), warm=kind != "cold", zygote=zygote if kind == "forked" else None)
+            if kind == "forked":
+                assert isinstance(kernel.manager.provisioner.process, _zygote.ForkedProcess)
+            made[kind] = _run(nb, declared, {}, out=tmp_path / kind, name="r", kernel=kernel, timeout=600)
+    finally:
+        if zygote is not None:
+            zygote.close()
+    cold = json.loads((made["cold"] / "manifest.json").read_text())
+    for kind in set(made) - {"cold"}:
+        _, outputs, diffs = reports.compare_notebooks(
+            made[kind] / "r.ipynb", made["cold"] / "r.ipynb", rtol=1e-300
+        )
+        assert outputs > 10 and diffs == [], kind
+        assert json.loads((made[kind] / "manifest.json").read_text())["key_figures"] == cold["key_figures"]

@@ -41,23 +41,26 @@ class Kernel:
     """A started kernel: ``manager`` is its jupyter_client KernelManager."""
 
     def __init__(
-        self, kernel_name: str = "python3", *, cwd: str | None = None, warm: bool = True, timeout: float = 60
+        self,
+        kernel_name: str = "python3",
+        *,
+        cwd: str | None = None,
+        warm: bool = True,
+        timeout: float = 60,
+        zygote: Any = None,
     ):
-        from jupyter_client.manager import KernelManager
-
         self.folder = Path(tempfile.mkdtemp(prefix="riskkit-kernel-"))
         self._log = open(self.folder / "kernel.log", "w")
         # the runner (nbclient) drives the kernel with an asynchronous client: a blocking one
         # would wait forever on a kernel that died
-        self.manager = KernelManager(
+        self.manager = _manager_class()(
             kernel_name=kernel_name,
             transport="ipc",
             ip=str(self.folder / "ipc"),
             client_class="jupyter_client.asynchronous.AsyncKernelClient",
         )
-        # figures must render inline whatever backend the caller runs with (MPLBACKEND=Agg would
-        # leave only their text)
-        env = dict(os.environ) | {"MPLBACKEND": _INLINE}
+        self.manager.zygote, self.manager.log_path = zygote, str(self.folder / "kernel.log")
+        env = kernel_env()
         try:
             self.manager.start_kernel(stdout=self._log, stderr=self._log, cwd=cwd or os.getcwd(), env=env)
             if warm:
@@ -117,6 +120,45 @@ class Kernel:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def kernel_env() -> dict[str, str]:
+    """The environment of a report's kernel: the caller's, with figures rendered
+    inline whatever backend the caller runs with (MPLBACKEND=Agg would leave only
+    their text)."""
+    return dict(os.environ) | {"MPLBACKEND": _INLINE}
+
+
+_MANAGER: type | None = None
+
+
+def _manager_class() -> type:
+    """jupyter_client's KernelManager, launching through a zygote when it has one
+    (:mod:`riskkit.reports._zygote`; its documented override point)."""
+    global _MANAGER
+    if _MANAGER is None:
+        from jupyter_client.manager import KernelManager
+
+        class ForkingKernelManager(KernelManager):
+            zygote: Any = None
+            log_path: str = os.devnull
+
+            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+                from riskkit.reports._zygote import kernel_argv
+
+                argv = kernel_argv(kernel_cmd)
+                if self.zygote is None or argv is None:
+                    return await super()._async_launch_kernel(kernel_cmd, **kw)
+                prov = self.provisioner
+                cwd = str(kw.get("cwd") or os.getcwd())
+                # as jupyter_client's launcher: the kernel exits if this process dies
+                env = dict(kw.get("env") or kernel_env()) | {"JPY_PARENT_PID": str(os.getpid())}
+                proc = self.zygote.spawn(argv, cwd=cwd, env=env, log=self.log_path)
+                prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd
+                self._reconcile_connection_info(prov.connection_info)
+
+        _MANAGER = ForkingKernelManager
+    return _MANAGER
+
+
 def start_in_background(kernel_name: str = "python3", *, cwd: str | None = None) -> Future:
     """A :class:`Kernel` started and warmed in a thread; ``.result()`` waits for it."""
     return in_background(Kernel, kernel_name, cwd=cwd)
@@ -148,9 +190,26 @@ class KernelPool:
     once, and one more each time one is taken, as long as reports remain
     (``expect`` more when a report is retried). Each kernel serves one report."""
 
-    def __init__(self, size: int, reports: int, *, kernel_name: str = "python3", cwd: str | None = None):
+    def __init__(
+        self,
+        size: int,
+        reports: int,
+        *,
+        kernel_name: str = "python3",
+        cwd: str | None = None,
+        fork: bool | None = None,
+    ):
+        from riskkit.reports import _zygote
+
         self._kernel_name, self._cwd = kernel_name, cwd
         self._starter = ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="riskkit-kernel")
+        # a fork server pays the interpreter's and the imports' start-up once for the grid
+        # (worth it from a few reports on); kernels start the usual way where it cannot run
+        if fork is None:
+            fork = reports > 2
+        self._zygote: Future | None = None
+        if fork and _zygote.supported():
+            self._zygote = in_background(_zygote.Zygote, kernel_env(), cwd=cwd)
         self._ready: queue.Queue[Future] = queue.Queue()
         self._lock = threading.Lock()
         self._wanted = reports
@@ -164,7 +223,16 @@ class KernelPool:
             if self._closed or self._wanted <= 0:
                 return
             self._wanted -= 1
-        self._ready.put(self._starter.submit(Kernel, self._kernel_name, cwd=self._cwd))
+        self._ready.put(self._starter.submit(self._new_kernel))
+
+    def _new_kernel(self) -> Kernel:
+        zygote = None
+        if self._zygote is not None:
+            try:
+                zygote = self._zygote.result()
+            except Exception:  # no fork server: the usual start still works
+                self._zygote = None
+        return Kernel(self._kernel_name, cwd=self._cwd, zygote=zygote)
 
     def expect(self, more: int = 1) -> None:
         """``more`` reports will need a kernel beyond those announced (retries);
@@ -217,3 +285,5 @@ class KernelPool:
                 break
             fut.add_done_callback(shutdown_when_started)
         self._starter.shutdown(wait=False, cancel_futures=True)
+        if self._zygote is not None:  # its kernels live on until shut down; the server can go
+            self._zygote.add_done_callback(lambda f: f.exception() is None and f.result().close())
