@@ -13,17 +13,26 @@ from typing import Any
 from riskkit.exceptions import InvalidParameterError, InvalidTypeError
 
 
+_TYPES: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
+"""The types a parameter may declare (``name: type = value``), generics such as
+``dict[str, float]`` by their base."""
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """One parameter of a notebook: its name, default value and comment."""
+    """One parameter of a notebook: its name, default value, comment and, in
+    papermill's typed form (``name: float = 0.03  # meaning``), its declared type."""
 
     name: str
     default: Any
     comment: str
+    annotation: str | None = None
 
     @property
     def kind(self) -> str:
-        """Type name of the default (``any`` for ``None``)."""
+        """The declared type (as written), else the default's (``any`` for ``None``)."""
+        if self.annotation is not None:
+            return self.annotation
         if self.default is None:
             return "any"
         return {list: "list", tuple: "list", dict: "mapping"}.get(
@@ -33,6 +42,8 @@ class Parameter:
     def coerce(self, value: Any) -> Any:
         """``value`` as this parameter's type; InvalidTypeError when it is not one."""
         d = self.default
+        if self.annotation is not None:  # the declared type decides (a float may default to 1)
+            d = _TYPES[_base(self.annotation)]()
         if d is None:
             return value
         if isinstance(d, bool):
@@ -60,7 +71,7 @@ class Parameter:
     def parse(self, text: str) -> Any:
         """A command-line value read as YAML (``0.05``, ``[a, b]``, ``{BTC: 1.5}``),
         kept as text when the parameter is a string; :meth:`coerce` checks its type."""
-        if isinstance(self.default, str):
+        if self.kind == "str" or (self.annotation is None and isinstance(self.default, str)):
             return text
         import yaml
 
@@ -76,6 +87,10 @@ class Parameter:
 
 def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
+
+
+def _base(annotation: str) -> str:
+    return annotation.split("[", 1)[0].strip()
 
 
 def notebook_parameters(notebook: str | os.PathLike, /) -> dict[str, Parameter]:
@@ -96,27 +111,64 @@ def notebook_parameters(notebook: str | os.PathLike, /) -> dict[str, Parameter]:
         )
     source = cells[0]["source"]
     source = "".join(source) if isinstance(source, list) else source
+    return _parse_cell(path.name, source)
+
+
+def _parse_cell(notebook: str, source: str) -> dict[str, Parameter]:
+    """The parameters of a parameters cell, read as papermill reads them.
+
+    Each is one statement ``name = literal  # meaning`` or, typed,
+    ``name: type = literal  # meaning`` (``type`` one of bool, int, float, str,
+    list, dict, generics allowed: ``dict[str, float]``). The comment is on the
+    statement's last line. A line with a second ``=`` (in a comment, say) is
+    refused: papermill's ``--help-notebook`` cannot read it.
+    """
     lines = source.splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip().startswith("#") and line.count("=") > 1:
+            raise InvalidParameterError(
+                f"notebook {notebook}: line {number} of the parameters cell has more than one '=' "
+                f"({line.strip()!r}); papermill reads one per line: reword the comment."
+            )
     out: dict[str, Parameter] = {}
     for node in ast.parse(source).body:
-        if (
-            not isinstance(node, ast.Assign)
-            or len(node.targets) != 1
-            or not isinstance(node.targets[0], ast.Name)
+        annotation = None
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, value = node.target.id, node.value
+            annotation = ast.get_source_segment(source, node.annotation)
+            if annotation is None or _base(annotation) not in _TYPES:
+                raise InvalidParameterError(
+                    f"notebook {notebook}: parameter {name!r} declares type {annotation!r}; "
+                    f"the types are {', '.join(_TYPES)} (generics allowed, e.g. dict[str, float])."
+                )
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
         ):
+            name, value = node.targets[0].id, node.value
+        else:
             raise InvalidParameterError(
-                f"notebook {path.name}: the parameters cell holds only `name = literal  # comment` lines "
-                f"(line {node.lineno} is not one)."
+                f"notebook {notebook}: the parameters cell holds only `name: type = literal  # comment` "
+                f"lines (line {node.lineno} is not one)."
             )
         try:
-            default = ast.literal_eval(node.value)
+            default = ast.literal_eval(value)
         except ValueError:
             raise InvalidParameterError(
-                f"notebook {path.name}: parameter {node.targets[0].id!r} must have a literal default."
+                f"notebook {notebook}: parameter {name!r} must have a literal default."
             ) from None
         line = lines[node.end_lineno - 1]
         comment = line.split("#", 1)[1].strip() if "#" in line else ""
-        out[node.targets[0].id] = Parameter(node.targets[0].id, default, comment)
+        parameter = Parameter(name, default, comment, annotation)
+        if annotation is not None:
+            try:
+                default = parameter.coerce(default)
+            except InvalidTypeError:
+                raise InvalidParameterError(
+                    f"notebook {notebook}: parameter {name!r} is declared {annotation} "
+                    f"but defaults to {default!r}."
+                ) from None
+            parameter = Parameter(name, default, comment, annotation)
+        out[name] = parameter
     return out
 
 
