@@ -12,7 +12,6 @@ from typing import Any
 
 from riskkit.exceptions import InvalidParameterError, InvalidTypeError
 
-
 _TYPES: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
 """The types a parameter may declare (``name: type = value``), generics such as
 ``dict[str, float]`` by their base."""
