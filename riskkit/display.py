@@ -1,6 +1,17 @@
 """Numbers as people read them, at a precision that rounding cannot move.
 
+setup        pandas display options every notebook starts with: fixed decimals, thousands
+             separators, never scientific notation
+table        a table as text columns: percentages, money, counts, each at its precision
+percent      0.1234 -> "12.3%"
+money        1234567.891 -> "1,234,568"
 difference   a difference, error or residual as text: "below 1e-12" at rounding level
+
+The policy, one for every notebook: returns, volatilities, weights, shares and
+drawdowns are percentages; money has thousands separators and fixed decimals;
+counts are integers; nothing is shown in scientific notation except differences
+at rounding level (:func:`difference`). Column names carry the unit when it is
+not a percentage of the portfolio ("volatility (annual)", "cost (USD)").
 
 Two honest runs of the same computation on two CPUs agree to about 1e-15
 relative; a check that two routes agree ("largest difference 2.7e-15") prints
@@ -11,10 +22,17 @@ figure means "equal up to rounding" and is shown as such.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
 
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["ROUNDING_FLOOR", "difference"]
+__all__ = ["ROUNDING_FLOOR", "difference", "money", "percent", "setup", "table"]
+
+DECIMALS = 4
+"""Decimals of plain numbers in tables (``setup``)."""
 
 ROUNDING_FLOOR = 1e-12
 """Differences below this are rounding: float64 carries ~16 digits, and sums,
@@ -49,3 +67,104 @@ def difference(value: float, /, *, floor: float = ROUNDING_FLOOR, digits: int = 
     if abs(value) < floor:
         return f"below {floor:g}"
     return f"{value:.{digits}e}"
+
+
+def setup(*, width: int = 140) -> None:
+    """pandas display options for a report: numbers with thousands separators and
+    :data:`DECIMALS` fixed decimals, never in scientific notation (a tiny value
+    shows as 0.0000, a huge one in full), tables up to ``width`` characters."""
+    pd.set_option("display.float_format", _plain)
+    pd.set_option("display.width", width)
+    pd.set_option("display.max_colwidth", 120)
+
+
+def _plain(x: float) -> str:
+    return f"{x:,.{DECIMALS}f}"
+
+
+def percent(value: float, /, decimals: int = 1) -> str:
+    """A fraction as a percentage: ``percent(0.1234) == "12.3%"``; NaN as ``"–"``.
+
+    Examples
+    --------
+    >>> percent(0.1234), percent(-0.0005, 2), percent(float("nan"))
+    ('12.3%', '-0.05%', '–')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return "–"
+    text = f"{value:.{decimals}%}"
+    return text[1:] if text.startswith("-") and float(text[1:-1]) == 0 else text  # no "-0.0%"
+
+
+def money(value: float, /, decimals: int = 0) -> str:
+    """An amount with thousands separators and fixed decimals; NaN as ``"–"``.
+
+    Examples
+    --------
+    >>> money(1234567.891), money(-217.4, 2), money(0.4)
+    ('1,234,568', '-217.40', '0')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
+def table(
+    frame: pd.DataFrame | pd.Series,
+    /,
+    *,
+    percent: Iterable[str] = (),
+    money: Iterable[str] = (),
+    integer: Iterable[str] = (),
+    decimals: Mapping[str, int] | int = DECIMALS,
+    percent_decimals: int = 1,
+    money_decimals: int = 0,
+) -> pd.DataFrame:
+    """``frame`` with its numeric columns as text, each at its precision.
+
+    Columns named in ``percent`` become percentages, in ``money`` amounts with
+    thousands separators, in ``integer`` whole numbers; other numeric columns
+    get ``decimals`` fixed decimals (a number, or one per column). Text, dates
+    and booleans are left as they are. The labels are kept; the frame given is
+    not modified. A Series is treated as a one-column frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"weight": [0.25, 0.75], "value": [1234.5, 1e7], "trades": [3.0, 12.0]}, index=["a", "b"])
+    >>> table(t, percent=["weight"], money=["value"], integer=["trades"])
+      weight       value trades
+    a  25.0%       1,234      3
+    b  75.0%  10,000,000     12
+    """
+    from riskkit._validation import format_items
+
+    data = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    groups = {"percent": list(percent), "money": list(money), "integer": list(integer)}
+    missing = [c for cols in groups.values() for c in cols if c not in data.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"table: no column {format_items(missing)}; the columns are {format_items(data.columns)}."
+        )
+    out = data.copy()
+    for col in data.columns:
+        values = data[col]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if col in groups["percent"]:
+            text = [_percent(v, percent_decimals) for v in values]
+        elif col in groups["money"]:
+            text = [_money(v, money_decimals) for v in values]
+        elif col in groups["integer"]:
+            text = ["–" if np.isnan(v) else f"{round(float(v)):,d}" for v in values]
+        else:
+            d = decimals.get(col, DECIMALS) if isinstance(decimals, Mapping) else decimals
+            text = ["–" if np.isnan(v) else f"{float(v):,.{d}f}" for v in values]
+        out[col] = pd.Series(text, index=data.index, dtype=object)
+    return out
+
+
+_percent, _money = percent, money  # the keyword arguments of table() shadow them

@@ -1,0 +1,50 @@
+"""The display policy (issue 14): percentages, money, counts, no scientific notation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit import display
+from riskkit.exceptions import InvalidParameterError
+
+
+def test_percent_and_money_by_hand():
+    assert display.percent(0.61604) == "61.6%" and display.percent(0.61604, 2) == "61.60%"
+    assert display.percent(-0.0004) == "0.0%"  # no negative zero
+    assert display.money(8416900.4) == "8,416,900" and display.money(217.456, 2) == "217.46"
+    assert display.money(-0.3) == "0" and display.money(-1234.5) == "-1,234"  # round half to even
+    assert display.percent(np.nan) == "–" and display.money(np.nan) == "–"
+
+
+def test_table_formats_each_column_and_leaves_the_input_alone():
+    t = pd.DataFrame(
+        {
+            "asset": ["BTC", "ETH"],
+            "weight": [0.123456, 0.876544],
+            "trade (USD)": [8.4169e6, -8.4803e-03],
+            "orders": [12.0, np.nan],
+            "beta": [1.23456789, 2.0],
+            "held": [True, False],
+        }
+    )
+    before = t.copy()
+    out = display.table(
+        t, percent=["weight"], money=["trade (USD)"], integer=["orders"], decimals={"beta": 2}
+    )
+    pd.testing.assert_frame_equal(t, before)
+    assert out["weight"].tolist() == ["12.3%", "87.7%"]
+    assert out["trade (USD)"].tolist() == ["8,416,900", "0"]
+    assert out["orders"].tolist() == ["12", "–"] and out["beta"].tolist() == ["1.23", "2.00"]
+    assert out["asset"].tolist() == ["BTC", "ETH"] and out["held"].tolist() == [True, False]
+    text = out.to_string()
+    assert "e+" not in text and "e-" not in text
+    with pytest.raises(InvalidParameterError, match=r"table: no column 'wieght'; the columns are 'asset'"):
+        display.table(t, percent=["wieght"])
+
+
+def test_setup_never_prints_scientific_notation():
+    keys = ("display.float_format", "display.width", "display.max_colwidth")
+    with pd.option_context(*[x for k in keys for x in (k, pd.get_option(k))]):
+        display.setup()
+        text = pd.DataFrame({"x": [8.4169e6, 8.4803e-03, 1e-9]}).to_string()
+    assert text.split() == ["x", "0", "8,416,900.0000", "1", "0.0085", "2", "0.0000"]
