@@ -134,11 +134,11 @@ def table(
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"weight": [0.25, 0.75], "value": [1234.5, 1e7], "trades": [3.0, 12.0]}, index=["a", "b"])
+    >>> t = pd.DataFrame({"weight": [0.25, 0.75], "value": [1234.5, 1e7], "trades": [3.0, 12.0]})
     >>> table(t, percent=["weight"], money=["value"], integer=["trades"])
       weight       value trades
-    a  25.0%       1,234      3
-    b  75.0%  10,000,000     12
+    0  25.0%       1,234      3
+    1  75.0%  10,000,000     12
     """
     from riskkit._validation import format_items
 
