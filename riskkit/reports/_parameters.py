@@ -12,9 +12,12 @@ from typing import Any
 
 from riskkit.exceptions import InvalidParameterError, InvalidTypeError
 
-_TYPES: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
+_TYPES: dict[str, type | None] = {
+    "bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict, "object": None,
+}  # fmt: skip
 """The types a parameter may declare (``name: type = value``), generics such as
-``dict[str, float]`` by their base."""
+``dict[str, float]`` by their base; ``object`` takes any value (a rule name or a
+mapping of weights, say). All are builtins: the cell runs as written."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class Parameter:
         """``value`` as this parameter's type; InvalidTypeError when it is not one."""
         d = self.default
         if self.annotation is not None:  # the declared type decides (a float may default to 1)
-            d = _TYPES[_base(self.annotation)]()
+            declared = _TYPES[_base(self.annotation)]
+            d = None if declared is None else declared()
         if d is None:
             return value
         if isinstance(d, bool):
