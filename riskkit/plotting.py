@@ -142,28 +142,45 @@ def plot_correlation_heatmaps(
             squeeze=False,
         )
         for k, (ax, (title, corr)) in enumerate(zip(axes[0], correlations.items(), strict=True)):
-            sns.heatmap(
-                corr,
-                ax=ax,
-                vmin=-1,
-                vmax=1,
-                center=0,
-                cmap="RdBu_r",
-                square=True,
-                annot=annotate,
-                fmt=".2f",
-                annot_kws={"fontsize": 6},
-                cbar=k == n - 1,
-                cbar_kws={"shrink": 0.7},
-                xticklabels=True,
-                yticklabels=k == 0,
-            )
+            mesh = _heatmap(ax, corr, annotate=annotate, ylabels=k == 0)
+            if k == n - 1:
+                fig.colorbar(mesh, ax=axes[0].tolist(), shrink=0.7)
             ax.set_title(title)
-            ax.set_xlabel("")
-            ax.set_ylabel("")
-            ax.tick_params(labelsize=7)
     plt.close(fig)
     return fig
+
+
+def _heatmap(ax, corr: pd.DataFrame, *, annotate: bool, ylabels: bool):
+    """A correlation heatmap on a -1..1 diverging scale, values written in the cells.
+
+    What seaborn's ``heatmap`` draws, without its trial renderings of the whole
+    figure (two per panel, to decide on rotating labels): labels are always
+    vertical here. Text is dark on light cells and white on dark ones, by the
+    relative luminance seaborn uses.
+    """
+    import matplotlib as mpl
+
+    values = corr.to_numpy(dtype=float)
+    rows, cols = values.shape
+    cmap = mpl.colormaps["RdBu_r"]
+    norm = mpl.colors.Normalize(vmin=-1.0, vmax=1.0)
+    mesh = ax.pcolormesh(values, cmap=cmap, norm=norm)
+    ax.set(xlim=(0, cols), ylim=(rows, 0), aspect="equal")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_xticks(np.arange(cols) + 0.5, [str(c) for c in corr.columns], rotation=90)
+    ax.set_yticks(np.arange(rows) + 0.5, [str(i) for i in corr.index] if ylabels else [])
+    ax.tick_params(labelsize=7, length=0)
+    if annotate:
+        rgba = cmap(norm(values))
+        lum = (rgba[..., :3] ** 2.2) @ np.array([0.2126, 0.7152, 0.0722])  # relative luminance
+        for i in range(rows):
+            for j in range(cols):
+                if np.isfinite(values[i, j]):
+                    colour = ".15" if lum[i, j] > 0.408 else "w"
+                    ax.text(j + 0.5, i + 0.5, f"{values[i, j]:.2f}", ha="center", va="center",
+                            fontsize=6, color=colour)  # fmt: skip
+    return mesh
 
 
 def plot_eigenvalues(
