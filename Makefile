@@ -6,13 +6,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOCK := constraints.txt
-EXTRAS := notebooks,dev,dask
+EXTRAS := notebooks,dev,dask,docs
 STAMP := $(VENV)/.installed-$(EXTRAS)
 BENCH_STAMP := $(VENV)/.installed-bench
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup report reports screenshot test verify test-fast lab lint format bench lock data clean distclean
+.PHONY: help setup report reports screenshot test verify test-fast lab lint format bench lock data docs clean distclean
 
 help: ## list the targets
 	@echo "riskkit — make targets:"
@@ -49,6 +49,10 @@ verify: $(STAMP) ## re-run every committed report and compare its outputs (numbe
 test-fast: $(STAMP) ## unit tests only, without executing notebooks
 	$(BIN)/python -m pytest tests -m "not slow"
 
+docs: $(STAMP) ## API reference, report gallery, README as landing page -> docs/_build/html (offline, warnings are errors)
+	$(BIN)/python -m sphinx -b html -W --keep-going -E -q docs docs/_build/html
+	@echo "docs written: docs/_build/html/index.html"
+
 lab: $(STAMP) ## JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
@@ -76,7 +80,7 @@ lock: $(BENCH_STAMP) ## re-pin every installed version into constraints.txt
 	  $(BIN)/python -m pip freeze --exclude-editable --all | grep -v -E '^(riskkit|setuptools)=='; } > $(LOCK)
 
 clean: ## remove caches and build artefacts (keeps .venv and reports/)
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports/.tmp-* reports/*.failed
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports/.tmp-* reports/*.failed docs/_build
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## also remove .venv

@@ -19,6 +19,7 @@ so no second :math:`N \\times N` product is formed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -244,12 +245,27 @@ def ewma(X: np.ndarray, *, lam: float, assume_centered: bool) -> Estimate:
     return Estimate(cov, cov, info={"lambda": lam, "halflife": float(np.log(0.5) / np.log(lam))})
 
 
-def _fresh_sample(mo: Moments):
+def sample_of(mo: Moments) -> np.ndarray:
+    return mo.S
+
+
+def _sample_from_data(X: np.ndarray, centred: bool) -> np.ndarray:
+    return moments(X, assume_centered=centred).S
+
+
+def _scaled_identity(N: int, mu: float) -> np.ndarray:
+    return np.eye(N) * mu
+
+
+# Deferred matrices (a sample covariance or a target made only if asked for) are
+# functools.partial objects of module-level functions, never lambdas: results pickle.
+
+
+def _fresh_sample(mo: Moments) -> partial:
     """A function giving S later, even after ``mo.P`` has been reused for the output."""
-    X, centred = mo.X, mo.centered_P and not mo.m.any()
     if not mo.owns_P:
-        return lambda: mo.S
-    return lambda: moments(X, assume_centered=centred).S
+        return partial(sample_of, mo)
+    return partial(_sample_from_data, mo.X, bool(mo.centered_P and not mo.m.any()))
 
 
 def identity_target(mo: Moments) -> np.ndarray:
@@ -263,9 +279,9 @@ def ledoit_wolf_identity(mo: Moments) -> Estimate:
     :math:`\\sum (X^{\\circ 2})^\\top X^{\\circ 2} = \\sum_t \\lVert x_t \\rVert^4`.
     """
     T, N = mo.T, mo.N
-    target = lambda: identity_target(mo)  # noqa: E731 - made only if asked for
+    target = partial(identity_target, mo)
     if N == 1:
-        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target)
+        return Estimate(mo.S.copy(), partial(sample_of, mo), 0.0, target)
     tr = mo.trace_S()
     mu = tr / N
     beta_ = mo.sum_row_sq_norms_squared()
@@ -278,16 +294,18 @@ def ledoit_wolf_identity(mo: Moments) -> Estimate:
     s = 0.0 if beta == 0 else beta / delta
     F_mu = mo.trace_S() / N
     fresh = _fresh_sample(mo)
-    return Estimate(mo.combine(1.0 - s, s * mu, reuse_P=True), fresh, float(s), lambda: np.eye(N) * F_mu)
+    return Estimate(
+        mo.combine(1.0 - s, s * mu, reuse_P=True), fresh, float(s), partial(_scaled_identity, N, F_mu)
+    )
 
 
 def oas(mo: Moments) -> Estimate:
     """Chen, Wiesel, Eldar & Hero (2010) oracle approximating shrinkage toward :math:`\\mu I`."""
     T, N = mo.T, mo.N
     mu = mo.trace_S() / N
-    target = lambda: np.eye(N) * mu  # noqa: E731
+    target = partial(_scaled_identity, N, mu)
     if N == 1:
-        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target)
+        return Estimate(mo.S.copy(), partial(sample_of, mo), 0.0, target)
     alpha = mo.sq_norm_S() / N**2
     num = alpha + mu**2
     den = (T + 1) * (alpha - mu**2 / N)
@@ -318,9 +336,9 @@ def ledoit_wolf_constant_correlation(mo: Moments) -> Estimate:
     """Ledoit & Wolf (2003, "Honey, I shrunk the sample covariance matrix")."""
     T, N = mo.T, mo.N
     rbar, var, sd = _constant_correlation(mo)
-    target = lambda: _constant_correlation_matrix(mo, 1.0, rbar, var, sd)  # noqa: E731
+    target = partial(_constant_correlation_matrix, mo, 1.0, rbar, var, sd)
     if N == 1:
-        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target, {"mean_correlation": rbar})
+        return Estimate(mo.S.copy(), partial(sample_of, mo), 0.0, target, {"mean_correlation": rbar})
     xc = mo.xc
     x2 = xc * xc
     row2 = x2.sum(axis=1)
@@ -340,7 +358,9 @@ def ledoit_wolf_constant_correlation(mo: Moments) -> Estimate:
     gamma_hat = max(gamma_hat, 0.0)
     s = 0.0 if gamma_hat == 0 else max(0.0, min(1.0, (pi_hat - rho_hat) / gamma_hat / T))
     info = {"mean_correlation": rbar, "pi": pi_hat, "rho": rho_hat, "gamma": gamma_hat}
-    return Estimate(_constant_correlation_matrix(mo, s, rbar, var, sd), lambda: mo.S, float(s), target, info)
+    return Estimate(
+        _constant_correlation_matrix(mo, s, rbar, var, sd), partial(sample_of, mo), float(s), target, info
+    )
 
 
 def _single_index_matrix(mo: Moments, s: float, c: np.ndarray, var_m: float, var: np.ndarray) -> np.ndarray:
@@ -364,10 +384,10 @@ def ledoit_wolf_single_index(mo: Moments, market: np.ndarray | None) -> Estimate
     var_m = float(xm @ xm) / T
     c = xc.T @ xm / T
     var = mo.var()
-    target = lambda: _single_index_matrix(mo, 1.0, c, var_m, var)  # noqa: E731
+    target = partial(_single_index_matrix, mo, 1.0, c, var_m, var)
     info = {"market_variance": var_m, "beta": c / var_m}
     if N == 1:
-        return Estimate(mo.S.copy(), lambda: mo.S, 0.0, target, info)
+        return Estimate(mo.S.copy(), partial(sample_of, mo), 0.0, target, info)
     x2 = xc * xc
     row2 = x2.sum(axis=1)
     sq_s = mo.sq_norm_S()
@@ -390,7 +410,9 @@ def ledoit_wolf_single_index(mo: Moments, market: np.ndarray | None) -> Estimate
     gamma = max(off_F2 - 2.0 * off_SF + (sq_s - sum_v2), 0.0)
     s = 0.0 if gamma == 0 else max(0.0, min(1.0, (phi - rho) / gamma / T))
     info.update({"pi": phi, "rho": rho, "gamma": gamma})
-    return Estimate(_single_index_matrix(mo, s, c, var_m, var), lambda: mo.S, float(s), target, info)
+    return Estimate(
+        _single_index_matrix(mo, s, c, var_m, var), partial(sample_of, mo), float(s), target, info
+    )
 
 
 def fixed(mo: Moments, *, target: str, intensity: float, market: np.ndarray | None) -> Estimate:
@@ -398,15 +420,19 @@ def fixed(mo: Moments, *, target: str, intensity: float, market: np.ndarray | No
     s = float(intensity)
     if target == "identity":
         mu = mo.trace_S() / mo.N
-        return Estimate(mo.combine(1.0 - s, s * mu), lambda: mo.S, s, lambda: identity_target(mo))
+        return Estimate(mo.combine(1.0 - s, s * mu), partial(sample_of, mo), s, partial(identity_target, mo))
     if target == "constant_correlation":
         rbar, var, sd = _constant_correlation(mo)
         cov = _constant_correlation_matrix(mo, s, rbar, var, sd) if mo.N > 1 else mo.S.copy()
-        return Estimate(cov, lambda: mo.S, s, lambda: _constant_correlation_matrix(mo, 1.0, rbar, var, sd))
+        return Estimate(
+            cov, partial(sample_of, mo), s, partial(_constant_correlation_matrix, mo, 1.0, rbar, var, sd)
+        )
     est = ledoit_wolf_single_index(mo, market)
     c, var_m = est.info["beta"] * est.info["market_variance"], est.info["market_variance"]
     var = mo.var()
-    return Estimate(_single_index_matrix(mo, s, c, var_m, var), lambda: mo.S, s, est.target, est.info)
+    return Estimate(
+        _single_index_matrix(mo, s, c, var_m, var), partial(sample_of, mo), s, est.target, est.info
+    )
 
 
 # 1 / ((2k - 1)(2k + 1)), k = 40 .. 1: the series of the transform in u = sqrt(5)/x, highest first

@@ -85,7 +85,10 @@ def estimate(X, mo, o: Opts, market) -> K.Estimate:
     if o.method == "nonlinear":
         n_eff = mo.T - (0 if o.assume_centered else 1)
         if n_eff < 12:
-            raise DataError(f"method='nonlinear' needs an effective sample size of at least 12, got {n_eff}.")
+            raise DataError(
+                f"method='nonlinear' needs an effective sample size of at least 12, got {n_eff} "
+                f"from {mo.T} observations of {mo.N} assets (n_samples={mo.T}, n_features={mo.N})."
+            )
         return K.nonlinear(mo)
     if o.method == "denoise":
         return K.denoise(mo, ddof=o.ddof, detone=o.detone)

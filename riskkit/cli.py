@@ -2,7 +2,9 @@
 ``riskkit verify``.
 
 ``riskkit report NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR]`` runs one
-report; ``--grid grid.yaml`` runs one per parameter set (``--workers N`` local
+report; NOTEBOOK is a path, or the bare name of a notebook shipped with riskkit
+(``riskkit report risk_report``: run into the current folder unless ``--out``);
+``--grid grid.yaml`` runs one per parameter set (``--workers N`` local
 processes or ``--scheduler ADDRESS`` for a Dask cluster); ``--all FOLDER`` runs
 every notebook of a folder with its defaults; ``riskkit report NOTEBOOK --help``
 lists the notebook's parameters. Exit status: 0 done, 1 a notebook failed, 2 bad
@@ -13,10 +15,16 @@ folders and compares the outputs (0 reproduced, 1 differences, 2 unusable).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import riskkit
+
+# what `riskkit report` and `riskkit verify` import: the notebooks extra
+_NOTEBOOK_MODULES = ("papermill", "nbformat", "nbconvert", "nbclient", "ipykernel", "yaml", "latex2mathml")
+_EXTRA_HINT = 'pip install "riskkit[notebooks]"'
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -40,10 +48,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run a notebook into a report (riskkit report NOTEBOOK --help lists its parameters)",
         description="Execute a parameterised notebook with papermill into OUT/NAME/: the executed "
         "notebook, an HTML rendering without code and manifest.json. Values are YAML "
-        "(0.05, [a, b], {BTC_SIM: 1.5}); text parameters take the value as written.",
+        "(0.05, [a, b], {BTC_SIM: 1.5}); text parameters take the value as written. NOTEBOOK, -f and "
+        "--grid take a path or the name of a file shipped with riskkit (risk_report, 00_data_tour, "
+        "risk_report_sp500.yaml, ...); a shipped notebook's report goes into the current folder "
+        f"unless --out. Needs the notebooks extra: {_EXTRA_HINT}.",
         add_help=False,
     )
-    rp.add_argument("notebook", nargs="?", help="the notebook to run")
+    rp.add_argument("notebook", nargs="?", help="the notebook to run: a path, or a shipped notebook's name")
     rp.add_argument("-h", "--help", action="store_true", help="this help, and the notebook's parameters")
     rp.add_argument(
         "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -52,7 +63,10 @@ def _build_parser() -> argparse.ArgumentParser:
     rp.add_argument(
         "-f", "--parameters-file", metavar="YAML", help="parameters from a YAML mapping (-p wins)"
     )
-    rp.add_argument("--out", default="reports", metavar="DIR", help="where reports go (default: reports)")
+    rp.add_argument(
+        "--out", metavar="DIR",
+        help="where reports go (default: reports; for a shipped notebook named bare, the current folder)",
+    )  # fmt: skip
     rp.add_argument("--name", help="report folder name (default: the notebook's stem)")
     rp.add_argument("--grid", metavar="YAML", help="run one report per parameter set of this grid file")
     rp.add_argument("--workers", type=int, metavar="N", help="grid: local worker processes (default: cores)")
@@ -148,19 +162,30 @@ def _report(args: argparse.Namespace) -> int:
     from riskkit import reports
     from riskkit.exceptions import RiskkitError
 
+    missing = _missing_extra()
     if args.help or not (args.notebook or args.all):
         args.usage()
+        status = 0 if args.help else 2
         if args.notebook:
             try:
-                declared = reports.notebook_parameters(args.notebook)
+                declared = reports.notebook_parameters(_shipped(args.notebook, ".ipynb")[0])
             except (RiskkitError, FileNotFoundError) as exc:
                 print(f"riskkit: error: {exc}", file=sys.stderr)
                 return 2
             print(f"\nparameters of {args.notebook}:")
             for p in declared.values():
                 print(f"  {p.describe()}")
-        return 0 if args.help else 2
+        if missing:
+            print(_extra_error(missing), file=sys.stderr)
+        return status
+    if missing:
+        print(_extra_error(missing), file=sys.stderr)
+        return 2
     try:
+        args.notebook, shipped = _shipped(args.notebook, ".ipynb") if args.notebook else (None, False)
+        args.parameters_file = _shipped(args.parameters_file, ".yaml")[0] if args.parameters_file else None
+        args.grid = _shipped(args.grid, ".yaml")[0] if args.grid else None
+        args.out = args.out or ("." if shipped else "reports")
         if args.all:
             paths = reports.run_all(args.all, out=args.out)
             for p in paths:
@@ -204,9 +229,41 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_extra() -> str | None:
+    """The first module of the notebooks extra that is not installed, if any."""
+    return next((m for m in _NOTEBOOK_MODULES if importlib.util.find_spec(m) is None), None)
+
+
+def _extra_error(module: str) -> str:
+    name = "pyyaml" if module == "yaml" else module
+    return f"riskkit: error: reports need the notebooks extra ({name} is not installed): {_EXTRA_HINT}"
+
+
+def _shipped(name: str, suffix: str) -> tuple[str, bool]:
+    """``name`` as given when it is a file, else the shipped file of that name: (path, shipped?)."""
+    from riskkit._packaged import notebooks_dir
+    from riskkit.exceptions import InvalidParameterError
+
+    if Path(name).is_file() or Path(name).parent != Path("."):  # (a report folder of that name is not it)
+        return name, False
+    folder = notebooks_dir()
+    for candidate in (folder / name, folder / f"{name}{suffix}"):
+        if candidate.is_file():
+            return str(candidate), True
+    shipped = sorted(p.stem if p.suffix == ".ipynb" else p.name for p in folder.glob(f"*{suffix}"))
+    raise InvalidParameterError(
+        f"{name!r} is neither a file nor a {suffix} file shipped with riskkit; shipped: {', '.join(shipped)}."
+    )
+
+
 def _verify(args: argparse.Namespace) -> int:
     from riskkit import reports
     from riskkit.exceptions import RiskkitError
+
+    missing = _missing_extra()
+    if missing:
+        print(_extra_error(missing), file=sys.stderr)
+        return 2
 
     status = 0
     for folder in args.reports:

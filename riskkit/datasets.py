@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from riskkit._packaged import packaged_dir
 from riskkit._validation import format_items
 from riskkit.exceptions import InvalidParameterError
 
@@ -179,10 +179,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
 def data_dir() -> Path:
     """Folder holding the bundled files: ``riskkit/_data`` when installed from
     a wheel, ``data/`` of the checkout otherwise."""
-    packaged = resources.files("riskkit") / "_data"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "data"
+    return packaged_dir("_data", "data")
 
 
 def info(name: str, /) -> DatasetInfo:

@@ -250,7 +250,7 @@ class BacktestResult:
     """Paths and records of every configuration (columns are configuration names).
 
     values : DataFrame (dates x configs), portfolio value after costs
-    turnover : DataFrame, one-way turnover per period (sum |trades| / 2 / value)
+    turnover : DataFrame, one-way turnover per period (``sum |trades| / 2 / value``)
     costs : DataFrame, costs paid per period (currency)
     rebalanced : DataFrame of bool
     tracking : DataFrame, :math:`\\lVert w - w^* \\rVert_1 / 2` after trading
@@ -488,14 +488,21 @@ def sweep(
 class Decision:
     """Today's rebalancing decision under one policy.
 
-    due : bool, today is a date the policy looks at (a calendar date, or a
-        monitoring date; every date for unmonitored triggers)
-    trade : bool, the policy trades today
-    reason : str, in words
-    assets : DataFrame per asset: weight, target, drift (weight - target), and
+    Attributes
+    ----------
+    due : bool
+        Today is a date the policy looks at (a calendar date, or a
+        monitoring date; every date for unmonitored triggers).
+    trade : bool
+        The policy trades today.
+    reason : str
+        In words.
+    assets : DataFrame
+        Per asset: weight, target, drift (weight - target), and
         for band rules the limit and whether the asset is outside it; for the
-        risk-budget trigger the risk share, its budget and the gap
-    volatility : (forecast, reference) annualised, for the volatility trigger
+        risk-budget trigger the risk share, its budget and the gap.
+    volatility : tuple
+        (forecast, reference) annualised, for the volatility trigger.
     """
 
     date: pd.Timestamp

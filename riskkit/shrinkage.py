@@ -39,6 +39,7 @@ covariance is.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -71,6 +72,10 @@ __all__ = [
 @dataclass(frozen=True, eq=False)
 class ShrinkageResult:
     """A covariance estimate and how it was made.
+
+    Plain data throughout (the sample covariance and the target are made on
+    first use by picklable ``functools.partial`` objects, never lambdas), so a
+    result, and an estimator holding one, pickles and ``joblib.dump``-s.
 
     Attributes
     ----------
@@ -163,6 +168,14 @@ class ShrinkageResult:
             "condition_estimate": self.condition_number,
         }
         return pd.DataFrame([row]).set_index("method")
+
+    def __repr__(self) -> str:
+        how = self.method if self.target is None else f"{self.method} toward {self.target}"
+        said = "" if self.intensity is None else f", intensity {self.intensity:.4f}"
+        return f"ShrinkageResult({how}{said}; {self.n_observations} observations x {self.n_assets} assets)"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>" + self.summary().to_html(float_format="{:.4g}".format)
 
     def _label(self, a: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(a, index=self.covariance.index, columns=self.covariance.columns, copy=False)

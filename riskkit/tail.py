@@ -11,6 +11,7 @@ one period of the returns given (a day for daily data), at confidence level
 ``alpha`` (0.95: the loss exceeded on 5% of days).
 
 Contributions add up to the total:
+
 * historical ES: the mean loss of each position over the ``k = ceil(T (1 - alpha))``
   worst portfolio periods (conditional mean losses); ES is the mean of those k losses;
 * historical VaR: each position's loss in the period that sets the VaR (the k-th worst);

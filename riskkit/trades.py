@@ -119,12 +119,17 @@ def position(
 class TradeList:
     """Orders for today.
 
-    trades : DataFrame, one row per asset: price, units (before, trade, after),
-        side, notional, cost, weights (before, target, after), drift and reason
-    value_before : float (holdings + cash)
+    Attributes
+    ----------
+    trades : DataFrame
+        One row per asset: price, units (before, trade, after),
+        side, notional, cost, weights (before, target, after), drift and reason.
+    value_before : float
+        Holdings + cash.
     costs : float
     cash_after : float
-    value_after : float (value_before - costs)
+    value_after : float
+        value_before - costs.
     """
 
     trades: pd.DataFrame

@@ -82,3 +82,66 @@ def test_report_runs_with_values_and_file_and_prints_failures(tmp_path, capsys):
     assert main(["report", nb, "-p", "x", "13", "--out", str(tmp_path / "r")]) == 1
     err = capsys.readouterr().err
     assert "AssertionError: x is unlucky" in err and "t.failed" in err
+
+
+def test_report_help_on_a_shipped_notebook_by_its_bare_name(capsys):
+    from riskkit._packaged import notebooks_dir
+
+    assert main(["report", "risk_report", "--help"]) == 0
+    out = capsys.readouterr().out
+    declared = riskkit.reports.notebook_parameters(notebooks_dir() / "risk_report.ipynb")
+    for p in declared.values():
+        assert f"  {p.describe()}" in out
+    assert main(["report", "risk_reprt"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("riskkit: error: 'risk_reprt' is neither a file nor a .ipynb file shipped with")
+    assert "shipped: 00_data_tour, 01_correlation_shrinkage" in err and "risk_report." in err
+
+
+@pytest.mark.slow
+def test_report_by_bare_name_runs_the_shipped_notebook_into_the_current_folder(tmp_path, monkeypatch, capsys):
+    import riskkit._packaged
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    _nb(shipped)
+    (shipped / "seven.yaml").write_text("x: 7\n")
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.setattr(riskkit._packaged, "notebooks_dir", lambda: shipped)
+    monkeypatch.chdir(here)
+    assert main(["report", "t", "-f", "seven", "-p", "label", "b"]) == 0
+    assert f"report written: {here / 't'}" in capsys.readouterr().out
+    assert "7 b {}" in (here / "t" / "t.ipynb").read_text()
+    assert main(["report", "t", "--out", "elsewhere"]) == 0
+    assert (here / "elsewhere" / "t" / "manifest.json").is_file()
+
+
+_WITHOUT_PAPERMILL = """
+import sys
+sys.modules["papermill"] = None  # import papermill fails as when it is not installed
+from riskkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (["report", "risk_report"], 2),
+        (["report", "--help"], 0),
+        (["report", "risk_report", "--help"], 0),
+        (["verify", "reports/risk_report"], 2),
+    ],
+)
+def test_missing_notebooks_extra_is_one_line_naming_the_install(argv, status):
+    run = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_PAPERMILL, *argv], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == status
+    assert run.stderr == (
+        "riskkit: error: reports need the notebooks extra (papermill is not installed): "
+        'pip install "riskkit[notebooks]"\n'
+    )
+    if "--help" in argv:
+        assert "usage: riskkit report" in run.stdout
