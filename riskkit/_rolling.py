@@ -14,14 +14,15 @@ import pandas as pd
 
 from riskkit import _covariance as K
 from riskkit import _shrink_dispatch as D
+from riskkit._result import Result
 from riskkit._validation import check_choice, check_int, format_items, returns_matrix
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["RollingShrinkage", "rolling_shrink"]
 
 
-@dataclass(frozen=True, eq=False)
-class RollingShrinkage:
+@dataclass(frozen=True, eq=False, repr=False)
+class RollingShrinkage(Result):
     """Estimates over moving windows, dated by each window's last observation.
 
     Attributes

@@ -39,7 +39,6 @@ covariance is.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -55,6 +54,7 @@ from riskkit._shrink_dispatch import market_series as _market
 from riskkit._shrink_dispatch import options as _options
 from riskkit._shrink_dispatch import periods as _periods
 from riskkit._shrink_dispatch import resolve as _resolve
+from riskkit._result import Result
 from riskkit._validation import check_finite_values, returns_matrix
 from riskkit.exceptions import CalendarError, InvalidParameterError
 
@@ -69,8 +69,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False)
-class ShrinkageResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ShrinkageResult(Result):
     """A covariance estimate and how it was made.
 
     Plain data throughout (the sample covariance and the target are made on
@@ -173,9 +173,6 @@ class ShrinkageResult:
         how = self.method if self.target is None else f"{self.method} toward {self.target}"
         said = "" if self.intensity is None else f", intensity {self.intensity:.4f}"
         return f"ShrinkageResult({how}{said}; {self.n_observations} observations x {self.n_assets} assets)"
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.summary().to_html(float_format="{:.4g}".format)
 
     def _label(self, a: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(a, index=self.covariance.index, columns=self.covariance.columns, copy=False)

@@ -53,14 +53,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import check_choice, check_int, check_real
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["SimulatedMarket", "simulate_market"]
 
 
-@dataclass(frozen=True)
-class SimulatedMarket:
+@dataclass(frozen=True, repr=False)
+class SimulatedMarket(Result):
     """Simulated prices with the truth that generated them.
 
     Attributes

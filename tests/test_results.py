@@ -52,7 +52,20 @@ def _drawdowns():
     return riskkit.metrics.drawdowns(m.prices.iloc[:, 0])
 
 
+def _shrinkage():
+    m, _ = _market()
+    return riskkit.shrinkage.shrink(m.returns, method="ledoit_wolf", target="constant_correlation")
+
+
+def _rolling():
+    m, _ = _market()
+    return riskkit.shrinkage.rolling_shrink(m.returns, window=100, step=50)
+
+
 FACTORIES = {
+    "ShrinkageResult": _shrinkage,
+    "RollingShrinkage": _rolling,
+    "SimulatedMarket": lambda: _market()[0],
     "RiskDecomposition": _decomposition,
     "RiskContributions": _contributions,
     "EffectiveBets": _bets,
