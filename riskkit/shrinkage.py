@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit import _covariance as K
+from riskkit._result import Result
 from riskkit._rolling import RollingShrinkage, rolling_shrink
 from riskkit._shrink_dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Method, Target
 from riskkit._shrink_dispatch import check_variance as _check_variance
@@ -54,7 +55,6 @@ from riskkit._shrink_dispatch import market_series as _market
 from riskkit._shrink_dispatch import options as _options
 from riskkit._shrink_dispatch import periods as _periods
 from riskkit._shrink_dispatch import resolve as _resolve
-from riskkit._result import Result
 from riskkit._validation import check_finite_values, returns_matrix
 from riskkit.exceptions import CalendarError, InvalidParameterError
 

@@ -83,7 +83,10 @@ def test_typed_cell_read_by_hand():
     ("src", "match"),
     [
         ("x: float = 'a'  # m\n", r"parameter 'x' is declared float but defaults to 'a'"),
-        ("x: set = 1  # m\n", r"declares type 'set'; the types are bool, int, float, str, list, dict, object"),
+        (
+            "x: set = 1  # m\n",
+            r"declares type 'set'; the types are bool, int, float, str, list, dict, object",
+        ),
         ("x: float = 1.0  # 1 = one\n", r"line 1 of the parameters cell has more than one '='"),
         ("x = y  # m\n", r"parameter 'x' must have a literal default"),
         ("print(1)\n", r"holds only `name: type = literal  # comment` lines \(line 1"),
