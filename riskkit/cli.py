@@ -47,8 +47,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "report",
         help="run a notebook into a report (riskkit report NOTEBOOK --help lists its parameters)",
         description="Execute a parameterised notebook with papermill into OUT/NAME/: the executed "
-        "notebook, an HTML rendering without code and manifest.json. Values are YAML "
-        "(0.05, [a, b], {BTC_SIM: 1.5}); text parameters take the value as written. NOTEBOOK, -f and "
+        "notebook, an HTML rendering without code and manifest.json. Parameter values, side by side "
+        "with papermill's options: -p NAME VALUE reads VALUE as YAML (0.05, [a, b], {BTC_SIM: 1.5}) "
+        "and keeps it as written for a str parameter, then checks it against the parameter's declared "
+        "type (papermill's -p guesses int, float, bool or None and otherwise keeps text, so a list or "
+        "a mapping needs its -y); -y YAML_TEXT and -f FILE.yaml take a mapping name: value as "
+        "papermill's -y and -f do; later sources win: -f, then -y, then -p. NOTEBOOK, -f and "
         "--grid take a path or the name of a file shipped with riskkit (risk_report, 00_data_tour, "
         "risk_report_sp500.yaml, ...); a shipped notebook's report goes into the current folder "
         f"unless --out. Needs the notebooks extra: {_EXTRA_HINT}.",
@@ -61,7 +65,16 @@ def _build_parser() -> argparse.ArgumentParser:
         help="set a parameter (repeatable)",
     )  # fmt: skip
     rp.add_argument(
-        "-f", "--parameters-file", metavar="YAML", help="parameters from a YAML mapping (-p wins)"
+        "-f",
+        "--parameters-file",
+        metavar="YAML",
+        help="parameters from a YAML file: a mapping (-y and -p win)",
+    )
+    rp.add_argument(
+        "-y",
+        "--parameters-yaml",
+        metavar="TEXT",
+        help="parameters as YAML text, e.g. '{band: 0.05}' (-p wins)",
     )
     rp.add_argument(
         "--out", metavar="DIR",
@@ -193,6 +206,8 @@ def _report(args: argparse.Namespace) -> int:
             return 0
         declared = reports.notebook_parameters(args.notebook)
         params = reports.load_parameters(args.parameters_file) if args.parameters_file else {}
+        if args.parameters_yaml:
+            params |= reports.parse_parameters(args.parameters_yaml, source="-y")
         for name, text in args.parameter:  # an unknown name is left as text for check_parameters to reject
             params[name] = declared[name].parse(text) if name in declared else text
         params = reports.check_parameters(args.notebook, params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,25 @@ def test_typed_cell_read_by_hand():
 def test_cells_papermill_cannot_read_are_refused(src, match):
     with pytest.raises(InvalidParameterError, match=match):
         _parse_cell("t.ipynb", src)
+
+
+def test_cli_y_and_f_and_p_layer_like_papermill(tmp_path, capsys):
+    """-f, then -y, then -p (later wins); -p reads YAML but keeps text for a str parameter."""
+    from riskkit.cli import main
+    from tests.test_reports import _notebook
+
+    nb = _notebook(
+        tmp_path / "t.ipynb",
+        "import riskkit.reports as r\nr.key_figures({'band': band, 'name': name, 'n': len(w)})",
+        'band: float = 0.03  # a band\nname: str = "x"  # a text\nw: dict[str, float] = {}  # weights',
+    )
+    (tmp_path / "p.yaml").write_text("band: 0.01\nname: from-file\n")
+    code = main(
+        ["report", str(nb), "-f", str(tmp_path / "p.yaml"), "-y", "{band: 0.02, w: {A: 1}}",
+         "-p", "name", "0.05", "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    assert code == 0
+    manifest = json.loads((tmp_path / "out" / "t" / "manifest.json").read_text())
+    assert manifest["parameters"] == {"band": 0.02, "name": "0.05", "w": {"A": 1.0}}
+    assert main(["report", str(nb), "-y", "[1, 2]", "--out", str(tmp_path / "out2")]) == 2
+    assert "-y: parameters are one mapping of name: value" in capsys.readouterr().err

@@ -213,11 +213,24 @@ def _listing(declared: Mapping[str, Parameter]) -> str:
 
 def load_parameters(path: str | os.PathLike, /) -> dict[str, Any]:
     """Parameters from a YAML file holding one mapping ``name: value``."""
-    data = _read_yaml(path)
+    return _mapping(_read_yaml(path), str(path))
+
+
+def parse_parameters(text: str, /, *, source: str = "parameters") -> dict[str, Any]:
+    """Parameters from YAML text holding one mapping ``name: value`` (papermill's ``-y``)."""
+    import yaml
+
+    try:
+        return _mapping(yaml.safe_load(text), source)
+    except yaml.YAMLError as exc:
+        raise InvalidParameterError(f"{source} is not valid YAML: {exc}") from None
+
+
+def _mapping(data: Any, source: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InvalidParameterError(f"{path}: a parameters file holds one mapping of name: value.")
+        raise InvalidParameterError(f"{source}: parameters are one mapping of name: value.")
     return data
 
 
