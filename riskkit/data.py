@@ -1,9 +1,13 @@
-"""Price data in: read, validate, repair on request, and turn into returns.
+"""Price data in: read, validate, repair on request, check, and turn into returns.
 
 Contents
 --------
-read_prices      CSV / Parquet / DataFrame, wide or long form -> validated prices
-load_prices      a bundled dataset by name, or a price file (for report parameters)
+read             CSV / Parquet / folder / DataFrame -> PriceData (prices, quality flags, log)
+read_prices      the same, returning the prices only (warnings say what was repaired or flagged)
+load, load_prices  a bundled dataset by name, or a price file (for report parameters)
+PriceData        prices with their flags, coverage and the log of every choice
+quality          quality flags by asset and date: splits, bad ticks, outliers, stale runs, gaps
+adjust_splits    explicit split adjustment, with a log
 check_prices     validate a wide price DataFrame already in memory
 repair_missing   explicit forward-fill or row drop, with a log of every change
 price_summary    one row per asset: coverage, stale runs, largest moves
@@ -16,13 +20,28 @@ business-day one) are in :mod:`riskkit.calendar`.
 
 Prices are a float64 DataFrame: a ``DatetimeIndex`` named ``date`` (naive
 timestamps in UTC, sorted, unique) and one column per asset. Nothing is filled,
-dropped or clipped unless an option asks for it, and then a
-:class:`~riskkit.exceptions.DataRepairWarning` lists what changed.
+dropped or clipped unless an option asks for it, and then the result's log
+(and, from :func:`read_prices`, a :class:`~riskkit.exceptions.DataRepairWarning`)
+lists what changed. Errors about data carry ``fixes``: the keyword arguments
+that settle them (``err.fix == {"align": "common"}``).
+
+Which findings are errors and which are flags:
+
+=============================================  ========================================
+refused (an error naming assets and dates)     zero or negative prices; one date twice
+                                               with different prices; missing prices
+                                               unless ``missing=`` chooses a repair;
+                                               staggered histories unless ``align=
+                                               "common"``, ``start=``/``end=`` or
+                                               ``assets=`` chooses a window
+flagged (``PriceData.flags``; kept as is)       split-like moves, bad ticks, outliers,
+                                               stale runs, calendar gaps, one date twice
+                                               with the same prices (kept once)
+=============================================  ========================================
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -31,7 +50,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._read import find_date_column, pivot_long, read_table, wide_from_frame
+from riskkit import _quality
+from riskkit._catalog import data_dir, info, names
+from riskkit._coverage import (
+    DEFAULT_FFILL_LIMIT,
+    align_common,
+    check_staggered,
+    coverage,
+    fill_or_drop,
+)
+from riskkit._narrow import cut_fixes, narrow
+from riskkit._price_data import PriceData, log_table
+from riskkit._read import LAYOUTS, source_name
+from riskkit._read import read as read_table
 from riskkit._validation import (
     check_choice,
     check_frame,
@@ -47,30 +78,40 @@ from riskkit._validation import (
 )
 from riskkit.exceptions import (
     CalendarError,
-    DataRepairWarning,
     DuplicateError,
     InvalidParameterError,
+    InvalidTypeError,
     MissingDataError,
     NonPositivePriceError,
 )
 
 __all__ = [
+    "DEFAULT_FFILL_LIMIT",
+    "PriceData",
     "RepairResult",
+    "adjust_splits",
     "check_prices",
+    "load",
     "load_prices",
     "price_summary",
+    "quality",
     "quality_notes",
+    "read",
     "read_prices",
     "repair_missing",
     "to_prices",
     "to_returns",
 ]
 
-Layout = Literal["auto", "wide", "long"]
+Layout = Literal["auto", "wide", "long", "folder", "exchange"]
 Missing = Literal["raise", "ffill", "drop"]
 ReturnKind = Literal["simple", "log"]
 
-_MISSING_HINT = " Pass missing='ffill' (optionally with ffill_limit) or missing='drop' to repair explicitly."
+_MISSING_HINT = (
+    f" Pass missing='ffill' (with ffill_limit, default {DEFAULT_FFILL_LIMIT}) or missing='drop' to repair explicitly."
+)
+# Thresholds of the flags read() computes; rk.data.quality(prices, ...) recomputes with others.
+STALE_PERIODS, OUTLIER_Z, SPLIT_TOLERANCE = 5, 8.0, 0.1
 
 
 @dataclass(frozen=True)
@@ -96,54 +137,139 @@ class RepairResult:
         return self.log.groupby(["asset", "action"]).size().rename("count").reset_index()
 
 
+def read(
+    source: str | PathLike | pd.DataFrame,
+    /,
+    *,
+    layout: Layout = "auto",
+    date: str | None = None,
+    asset: str | None = None,
+    price: str | None = None,
+    assets: list[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    missing: Missing = "raise",
+    ffill_limit: int | None = None,
+    align: Literal["common"] | None = None,
+    adjust_splits: bool = False,
+) -> PriceData:
+    """Read prices from a file, a folder or a DataFrame, choose, check, and say what was done.
+
+    Steps, in order: read and recognise the layout; keep ``assets`` and the
+    dates from ``start`` to ``end`` (before any value is checked, so a bad
+    region or asset can be cut away); numbers and duplicated timestamps; zero
+    or negative prices; staggered histories (``align``); gaps (``missing``);
+    split adjustment (``adjust_splits``); quality flags.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A ``.csv`` (also ``.csv.gz`` ...) or ``.parquet`` file, a folder of
+        such files (one per asset), or a DataFrame. Pickles are refused.
+    layout : {"auto", "wide", "long", "folder", "exchange"}, default="auto"
+        ``"wide"``: a date column (or DatetimeIndex) and one column per asset.
+        ``"long"``: one row per date and asset, with date, asset and price
+        columns. ``"exchange"``: one asset's export (OHLCV, CCXT, Binance
+        klines, also without header), the asset named after the file.
+        ``"folder"``: one such file per asset, named after the file.
+        ``"auto"`` recognises them from the column names (any case): dates in
+        Date/Datetime/Timestamp/Time/Open time; assets in
+        Ticker/Symbol/Asset/Coin/Pair; prices in Adj Close (preferred, and
+        logged) or Close or Price. When unsure it raises
+        :class:`~riskkit.exceptions.LayoutError` saying what it saw and which
+        argument settles it. Numeric dates are Unix epoch times in s, ms, us
+        or ns, the unit read from their magnitude (and logged).
+    date, asset, price : str, optional
+        Column names (any case) when they are not recognised.
+    assets : list of str, optional
+        Assets to keep, in this order; names not in the data are an error
+        listing them.
+    start, end : str or Timestamp, optional
+        First and last date kept (a day given as ``"YYYY-MM-DD"`` for ``end``
+        includes that whole day).
+    missing : {"raise", "ffill", "drop"}, default="raise"
+        Gaps inside an asset's history: an error; carried forward from the
+        last price (at most ``ffill_limit`` periods in a row); or the dates
+        dropped for every asset. Either repair is logged cell by cell.
+        Prices before an asset's first or after its last are not gaps: see
+        ``align``.
+    ffill_limit : int, optional
+        Longest run of periods ``missing="ffill"`` may fill; default
+        ``DEFAULT_FFILL_LIMIT`` = 5 (a business week: a longer gap is an
+        outage, and filling it hides its volatility).
+    align : {None, "common"}, default=None
+        Staggered histories (assets starting late or ending early) are an
+        error whose message lists each asset's dates. ``"common"`` keeps the
+        window every asset covers (logged).
+    adjust_splits : bool, default=False
+        Divide each asset's prices before a detected split (a split flag) by
+        its factor; logged with asset, date and factor.
+
+    Returns
+    -------
+    PriceData
+        ``prices`` (float64, ``DatetimeIndex`` named ``date``, naive UTC,
+        sorted, unique; columns named ``asset``), ``flags``, ``log``,
+        ``coverage``; ``summary()`` and ``notes()`` for a report. Nothing is
+        warned: everything is in the result.
+
+    Raises
+    ------
+    LayoutError, EmptyDataError, DuplicateError, NonNumericError, NonFiniteError,
+    NonPositivePriceError, MissingDataError, CalendarError, InvalidParameterError
+        Each naming the assets and dates at fault; ``err.fixes`` lists the
+        keyword arguments that settle it.
+
+    Examples
+    --------
+    >>> import pandas as pd, riskkit as rk
+    >>> raw = pd.DataFrame({"Date": ["2024-01-02", "2024-01-03", "2024-01-02", "2024-01-03"],
+    ...                     "Ticker": ["A", "A", "B", "B"], "Close": [10.0, 11.0, 20.0, 10.2]})
+    >>> data = rk.data.read(raw)
+    >>> data.prices
+    asset          A     B
+    date
+    2024-01-02  10.0  20.0
+    2024-01-03  11.0  10.2
+    >>> data.flags[["asset", "date", "flag", "value"]]
+      asset       date   flag  value
+    0     B 2024-01-03  split    2.0
+    >>> rk.data.read(raw, adjust_splits=True).prices["B"].tolist()
+    [10.0, 10.2]
+    """
+    options = _options(layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits)
+    return _read(source, source_name(source), options)
+
+
 def read_prices(
     source: str | PathLike | pd.DataFrame,
     /,
     *,
     layout: Layout = "auto",
-    date_column: str | None = None,
-    asset_column: str = "asset",
-    price_column: str = "price",
+    date: str | None = None,
+    asset: str | None = None,
+    price: str | None = None,
+    assets: list[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
     missing: Missing = "raise",
     ffill_limit: int | None = None,
+    align: Literal["common"] | None = None,
+    adjust_splits: bool = False,
 ) -> pd.DataFrame:
-    """Read and validate prices from a CSV or Parquet file or a DataFrame.
+    """Read and validate prices: :func:`read` returning the prices only.
 
-    Parameters
-    ----------
-    source : path or DataFrame
-        A ``.csv`` (optionally compressed: ``.csv.gz`` ...) or ``.parquet``
-        file, or a DataFrame. Pickle files are refused: reading prices must not
-        be able to run code.
-    layout : {"auto", "wide", "long"}, default="auto"
-        ``"wide"``: a date column (or a DatetimeIndex) and one column per asset.
-        ``"long"``: one row per date and asset, with ``date_column``,
-        ``asset_column`` and ``price_column``. ``"auto"`` picks long when both
-        ``asset_column`` and ``price_column`` are present.
-    date_column : str, optional
-        Name of the date column. By default the first column called
-        date/datetime/timestamp/time (any case), else a DatetimeIndex, else
-        the first column.
-    asset_column, price_column : str, default="asset", "price"
-        Column names of the long layout.
-    missing : {"raise", "ffill", "drop"}, default="raise"
-        Missing values are an error unless a repair is chosen; a repair issues
-        a :class:`~riskkit.exceptions.DataRepairWarning` listing every change.
-    ffill_limit : int, optional
-        With ``missing="ffill"``: the longest run of consecutive missing values
-        that may be filled; longer gaps remain an error.
+    What :func:`read` logs is told by warnings instead: a
+    :class:`~riskkit.exceptions.DataRepairWarning` when prices were changed
+    (``.log`` lists each change), a :class:`~riskkit.exceptions.DataQualityWarning`
+    for split-like moves and bad ticks kept as they are (``.flags``). The
+    parameters are those of :func:`read`.
 
     Returns
     -------
     prices : DataFrame of shape (n_dates, n_assets)
         float64 prices, ``DatetimeIndex`` named ``date`` (naive UTC, sorted),
         columns named ``asset``. Time zones are converted to UTC.
-
-    Raises
-    ------
-    EmptyDataError, DuplicateError, NonNumericError, NonFiniteError,
-    NonPositivePriceError, MissingDataError, CalendarError
-        Each naming the assets and dates at fault.
 
     Examples
     --------
@@ -155,39 +281,62 @@ def read_prices(
     2024-01-01  42000.0
     2024-01-02  43000.0
     """
-    check_choice("layout", layout, ("auto", "wide", "long"))
-    check_choice("missing", missing, ("raise", "ffill", "drop"))
-    frame = read_table(source)
-    name = f"prices in {Path(source).name!r}" if isinstance(source, str | PathLike) else "prices"
-    check_frame(name, frame)
-    date_col = find_date_column(frame, date_column)
-    if layout == "auto":
-        layout = "long" if {asset_column, price_column} <= set(map(str, frame.columns)) else "wide"
-    if layout == "long":
-        wide = pivot_long(name, frame, date_col, asset_column, price_column)
-    else:
-        wide = wide_from_frame(name, frame, date_col)
-    return _finish(name, wide, missing=missing, ffill_limit=ffill_limit)
+    options = _options(layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits)
+    result = _read(source, source_name(source), options)
+    result.warn(stacklevel=2)
+    return result.prices
 
 
-def load_prices(source: str | PathLike, /, **options) -> pd.DataFrame:
-    """Prices of a bundled dataset named ``source`` (``riskkit datasets`` lists
-    them) or read from the file at ``source`` with :func:`read_prices`
-    (``options`` are its keyword arguments; a dataset takes none)."""
-    from riskkit import datasets
+def load(
+    source: str | PathLike,
+    /,
+    *,
+    layout: Layout = "auto",
+    date: str | None = None,
+    asset: str | None = None,
+    price: str | None = None,
+    assets: list[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    missing: Missing = "raise",
+    ffill_limit: int | None = None,
+    align: Literal["common"] | None = None,
+    adjust_splits: bool = False,
+) -> PriceData:
+    """:func:`read` on a bundled dataset named ``source`` (``riskkit datasets`` lists
+    them) or on the file or folder at ``source``.
 
-    if isinstance(source, str) and source in datasets.names():
-        if options:
-            raise InvalidParameterError(
-                f"source={source!r} is a bundled dataset; read options {sorted(options)} apply to files only."
-            )
-        return datasets.load(source)
-    if not Path(source).is_file():
-        raise InvalidParameterError(
-            f"source={str(source)!r} is neither a bundled dataset ({format_items(datasets.names())}) "
-            "nor an existing price file."
-        )
-    return read_prices(source, **options)
+    The choosing options (``assets``, ``start``, ``end``, ``missing``,
+    ``ffill_limit``, ``align``, ``adjust_splits``) apply to datasets too; the
+    format options (``layout``, ``date``, ``asset``, ``price``) to files only.
+    """
+    options = _options(layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits)
+    path, name = _resolve(source, options)
+    return _read(path, name, options)
+
+
+def load_prices(
+    source: str | PathLike,
+    /,
+    *,
+    layout: Layout = "auto",
+    date: str | None = None,
+    asset: str | None = None,
+    price: str | None = None,
+    assets: list[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    missing: Missing = "raise",
+    ffill_limit: int | None = None,
+    align: Literal["common"] | None = None,
+    adjust_splits: bool = False,
+) -> pd.DataFrame:
+    """:func:`load` returning the prices only, with the warnings of :func:`read_prices`."""
+    options = _options(layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits)
+    path, name = _resolve(source, options)
+    result = _read(path, name, options)
+    result.warn(flags=path == source, stacklevel=2)  # a bundled dataset's flags were reviewed (datasets.load)
+    return result.prices
 
 
 def check_prices(
@@ -383,35 +532,170 @@ def to_prices(
     return out
 
 
+def quality(
+    prices: pd.DataFrame,
+    /,
+    *,
+    stale_periods: int = STALE_PERIODS,
+    outlier_z: float = OUTLIER_Z,
+    split_tolerance: float = SPLIT_TOLERANCE,
+) -> pd.DataFrame:
+    """Quality flags of a wide price table, by asset and date. Nothing is repaired.
+
+    Parameters
+    ----------
+    prices : DataFrame of shape (n_dates, n_assets)
+        Sorted ``DatetimeIndex``; missing values and duplicated dates are
+        allowed (they are what is being checked).
+    stale_periods : int, default=5
+        A ``stale`` flag for the same price this many periods in a row.
+    outlier_z : float, default=8.0
+        An ``outlier`` flag for a log return this many robust standard
+        deviations (1.4826 x median absolute deviation) from the median.
+    split_tolerance : float, default=0.1
+        How close a one-period price ratio must be to 1/k or k (k = 2, 3, 4,
+        5, 10) to be split-like, and how close the next price must come back
+        for a move to be a ``bad_tick``.
+
+    Returns
+    -------
+    flags : DataFrame
+        One row per finding: ``asset``, ``date`` (first date), ``end`` (last
+        date), ``flag`` (nonpositive, duplicate, split, bad_tick, outlier,
+        stale, gap), ``severity`` (``"error"`` for nonpositive prices and
+        duplicates with different prices: :func:`read` refuses those;
+        ``"warning"`` otherwise), ``value`` (split: new shares per old share;
+        bad_tick: the tick's price ratio; outlier: z-score; stale, gap: periods;
+        nonpositive: the price; duplicate: rows) and ``detail`` in words.
+        The rules are in the table of :mod:`riskkit._quality`.
+
+    Examples
+    --------
+    >>> import pandas as pd, riskkit as rk
+    >>> idx = pd.date_range("2024-01-01", periods=6, freq="D")
+    >>> p = pd.DataFrame({"X": [100.0, 101, 50.5, 51, 51.5, 52]}, index=idx)
+    >>> rk.data.quality(p)[["asset", "date", "flag", "value", "detail"]]
+      asset       date   flag  value                                              detail
+    0     X 2024-01-03  split    2.0  price ratio 0.500 ≈ 1/2, not reversed: a 2-for-1 split?
+    """
+    check_frame("prices", prices)
+    if not isinstance(prices.index, pd.DatetimeIndex):
+        raise CalendarError(f"prices must have a DatetimeIndex, got {type(prices.index).__name__}.")
+    if not prices.index.is_monotonic_increasing:
+        raise CalendarError("prices dates are not sorted; sort the index first (read_prices sorts).")
+    stale_periods = check_int("stale_periods", stale_periods, minimum=1)
+    outlier_z = check_real("outlier_z", outlier_z, low=0.0, low_open=True)
+    split_tolerance = check_real("split_tolerance", split_tolerance, low=0.0, high=0.5, low_open=True)
+    values = check_numeric("prices", prices)
+    return _quality.quality_flags(values, stale_periods=stale_periods, outlier_z=outlier_z, tolerance=split_tolerance)
+
+
+def adjust_splits(
+    prices: pd.DataFrame, /, *, split_tolerance: float = SPLIT_TOLERANCE, outlier_z: float = OUTLIER_Z
+) -> RepairResult:
+    """Divide each asset's prices before a split flagged by :func:`quality` by its factor.
+
+    An explicit repair: a move by a ratio near 1/k (k = 2, 3, 4, 5, 10) that
+    does not reverse the next period is taken for a k-for-1 split, and the
+    earlier prices of that asset are divided by k (near k: a reverse split,
+    divided by 1/k). A move that reverses is a bad tick and is left alone.
+
+    Returns
+    -------
+    RepairResult
+        ``prices`` (a new frame) and ``log``: one row per split with ``date``,
+        ``asset``, ``ratio`` (k) and ``action`` in words.
+
+    Examples
+    --------
+    >>> import pandas as pd, riskkit as rk
+    >>> idx = pd.date_range("2024-01-01", periods=4, freq="D")
+    >>> p = pd.DataFrame({"X": [100.0, 102, 51.5, 52]}, index=idx)
+    >>> fixed = rk.data.adjust_splits(p)
+    >>> fixed.prices["X"].tolist()
+    [50.0, 51.0, 51.5, 52.0]
+    >>> fixed.log[["asset", "ratio", "action"]]
+      asset  ratio                                             action
+    0     X    2.0  2 prices before 2024-01-03 divided by 2 (2-for-1 split)
+    """
+    values = check_prices(prices)
+    flags = quality(values, split_tolerance=split_tolerance, outlier_z=outlier_z)
+    out, log = _quality.split_adjusted(values, flags[flags["flag"] == "split"])
+    return RepairResult(prices=out, log=log)
+
+
 # --------------------------------------------------------------------------- internals
 
 
-def _finish(name: str, wide: pd.DataFrame, *, missing: Missing, ffill_limit: int | None) -> pd.DataFrame:
-    wide = wide.sort_index(kind="stable")
-    values = check_numeric(name, wide)
-    check_no_inf(name, values)
-    _check_positive(name, values)
-    if missing == "raise":
-        check_no_missing(name, values, hint=_MISSING_HINT)
-    elif values.isna().to_numpy().any():
-        result = repair_missing(
-            values, method=missing, limit=ffill_limit if missing == "ffill" else None, name=name
+def _options(layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits) -> dict:
+    """The read options checked, with "" meaning "not given" (as report parameters write it)."""
+    check_choice("layout", layout, LAYOUTS)
+    check_choice("missing", missing, ("raise", "ffill", "drop"))
+    align = align or None
+    check_choice("align", align, (None, "common"))
+    for arg, value in (("date", date), ("asset", asset), ("price", price)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidTypeError(f"{arg} must be a column name (str), got {value!r}.")
+    if assets is not None and not isinstance(assets, str | list | tuple):
+        raise InvalidTypeError(f"assets must be a list of asset names, got {type(assets).__name__}.")
+    ffill_limit = check_int("ffill_limit", ffill_limit, minimum=1, allow_none=True)
+    if ffill_limit is not None and missing != "ffill":
+        raise InvalidParameterError("ffill_limit applies to missing='ffill' only.", fixes=[{"missing": "ffill"}])
+    if not isinstance(adjust_splits, bool | np.bool_):
+        raise InvalidTypeError(f"adjust_splits must be True or False, got {adjust_splits!r}.")
+    return {
+        "layout": layout, "date": date or None, "asset": asset or None, "price": price or None,
+        "assets": assets or None, "start": start, "end": end, "missing": missing,
+        "ffill_limit": ffill_limit, "align": align, "adjust_splits": bool(adjust_splits),
+    }  # fmt: skip
+
+
+def _resolve(source, options: dict) -> tuple:
+    """A dataset name or a path -> (path, how errors name it)."""
+    if isinstance(source, str) and source in names():
+        given = [k for k in ("date", "asset", "price") if options[k] is not None]
+        if options["layout"] != "auto" or given:
+            raise InvalidParameterError(
+                f"source={source!r} is a bundled dataset; the format options "
+                f"{format_items(given + (['layout'] if options['layout'] != 'auto' else []))} apply to files only."
+            )
+        return data_dir() / info(source).file, f"dataset {source!r}"
+    if not isinstance(source, str | PathLike) or not Path(source).exists():
+        raise InvalidParameterError(
+            f"source={str(source)!r} is neither a bundled dataset ({format_items(names())}) "
+            "nor an existing price file or folder."
         )
-        warnings.warn(
-            DataRepairWarning(
-                f"{name}: {len(result.log)} missing value(s) repaired with missing={missing!r}: "
-                f"{format_cells(values.isna())}. The full list is in this warning's .log.",
-                log=result.log,
-            ),
-            stacklevel=3,
-        )
-        values = result.prices
-    elif ffill_limit is not None and missing != "ffill":
-        raise InvalidParameterError("ffill_limit applies to missing='ffill' only.")
-    check_min_rows(name, values, 2, what="dates")
-    values.index.name = "date"
-    values.columns = pd.Index(values.columns, name="asset")
-    return values
+    return source, source_name(source)
+
+
+def _read(source, name: str, o: dict) -> PriceData:
+    table = read_table(source, layout=o["layout"], date=o["date"], asset=o["asset"], price=o["price"],
+                       assets=o["assets"])  # fmt: skip
+    wide, notes, dup_flags = narrow(name, table, assets=o["assets"], start=o["start"], end=o["end"])
+    log = [(step, pd.NaT, None, text, np.nan) for step, text in table.notes + notes]
+    log += [("duplicate", f["date"], f["asset"], f["detail"], np.nan) for f in dup_flags]
+    check_no_inf(name, wide)
+    _check_positive(name, wide)
+    cov = coverage(wide)
+    if o["align"] == "common":
+        wide, text = align_common(wide, cov)
+        log.append(("align", pd.NaT, None, text, np.nan))
+    else:
+        check_staggered(name, wide, cov, missing=o["missing"])
+    wide, repaired = fill_or_drop(name, wide, missing=o["missing"], ffill_limit=o["ffill_limit"])
+    log += [("missing", r.date, r.asset, r.action, np.nan) for r in repaired.itertuples()]
+    check_min_rows(name, wide, 2, what="dates")
+    flags = _quality.quality_flags(wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE)
+    if o["adjust_splits"]:
+        wide, done = _quality.split_adjusted(wide, flags[flags["flag"] == "split"])
+        log += [("adjust_splits", r.date, r.asset, r.action, r.ratio) for r in done.itertuples()]
+        flags = _quality.quality_flags(wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z,
+                                       tolerance=SPLIT_TOLERANCE)  # fmt: skip
+    flags = _quality.sort_flags(pd.concat([_quality.flag_table(dup_flags), flags], ignore_index=True)
+                                if dup_flags else flags, list(wide.columns))  # fmt: skip
+    wide.index.name = "date"
+    wide.columns = pd.Index(wide.columns, name="asset")
+    return PriceData(prices=wide, flags=flags, log=log_table(log), coverage=cov, source=name, layout=table.layout)
 
 
 def _check_index(name: str, index: pd.Index) -> None:
@@ -439,11 +723,16 @@ def _check_index(name: str, index: pd.Index) -> None:
 
 
 def _check_positive(name: str, values: pd.DataFrame) -> None:
-    if not (values.to_numpy() <= 0).any():
-        return
     mask = values <= 0
-    if mask.to_numpy().any():
-        raise NonPositivePriceError(f"{name} must be positive; zero or negative at {format_cells(mask)}.")
+    if not mask.to_numpy().any():
+        return
+    bad = mask.index[mask.any(axis=1).to_numpy()]
+    others = [a for a in values.columns if not mask[a].any()]
+    raise NonPositivePriceError(
+        f"{name} must be positive; zero or negative at {format_cells(mask)}. Nothing is repaired: correct the "
+        "file, or cut those dates away with start=/end=, or leave the asset out with assets=.",
+        fixes=cut_fixes(values.index, bad) + ([{"assets": others}] if others else []),
+    )
 
 
 def _longest_run(flags: np.ndarray) -> int:
