@@ -87,7 +87,7 @@ def check_staggered(name: str, prices: pd.DataFrame, cov: pd.DataFrame, *, missi
     raise MissingDataError(
         f"{name} has staggered histories: {histories(cov)}. Prices are missing before an asset's first price "
         f"or after its last: {format_cells(outside)}. They cannot be filled or dropped honestly{drop}. "
-        f"{common}{'(' + format_items(full) + ' cover every date).' if full else '.'}",
+        f"{common}{'(full histories: ' + format_items(full) + ').' if full else '.'}",
         fixes=fixes,
     )
 

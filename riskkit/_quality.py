@@ -47,7 +47,7 @@ MAD_SCALE = 1.4826  # makes the median absolute deviation a standard deviation f
 def seven_day(index: pd.DatetimeIndex) -> bool:
     """Weekends present: more than 15% of the dates on a Saturday or Sunday (a full 7-day
     calendar has 2/7 = 28.6%)."""
-    return float(np.mean(index.dayofweek >= 5)) > 0.15 if len(index) else False
+    return float(np.mean(index.day_of_week >= 5)) > 0.15 if len(index) else False
 
 
 def empty_flags() -> pd.DataFrame:
@@ -163,7 +163,7 @@ def _stale(asset, dates: pd.DatetimeIndex, v: np.ndarray, stale_periods: int) ->
 def _gaps(asset, dates: pd.DatetimeIndex) -> list:
     if len(dates) < 3:
         return []
-    days = np.diff(dates.asi8) / pd.Timedelta(days=1).value
+    days = np.diff(dates.values).astype("timedelta64[s]").astype(float) / 86400.0
     if not 0.99 <= float(np.median(days)) <= 1.01 or (dates != dates.normalize()).any():
         return []  # not daily closes at midnight: no day calendar to check
     day = dates.values.astype("datetime64[D]")
