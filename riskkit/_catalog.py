@@ -64,6 +64,7 @@ _CRYPTO = {
     "SHIB_SIM": ("Meme", 1.20, 0.000008),
 }
 
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """What a bundled dataset is and where it came from."""

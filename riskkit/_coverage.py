@@ -31,7 +31,7 @@ def coverage(prices: pd.DataFrame) -> pd.DataFrame:
         obs = s.index[s.notna().to_numpy()]
         first, last = (obs[0], obs[-1]) if len(obs) else (pd.NaT, pd.NaT)
         inside = s.loc[first:last] if len(obs) else s.iloc[:0]
-        rows[a] = {"first": first, "last": last, "prices": int(len(obs)), "gaps": int(inside.isna().sum())}
+        rows[a] = {"first": first, "last": last, "prices": len(obs), "gaps": int(inside.isna().sum())}
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["first", "last", "prices", "gaps"])
     out.index.name = "asset"
     return out
@@ -65,7 +65,8 @@ def check_staggered(name: str, prices: pd.DataFrame, cov: pd.DataFrame, *, missi
         empty = list(cov.index[cov["first"].isna()])
         keep = [a for a in prices.columns if a not in empty]
         raise EmptyDataError(
-            f"{name}: no prices at all for {format_items(empty)} in the dates read. Leave them out with assets=.",
+            f"{name}: no prices at all for {format_items(empty)} in the dates read. "
+            "Leave them out with assets=.",
             fixes=[{"assets": keep}] if keep else [],
         )
     common_first, common_last = cov["first"].max(), cov["last"].min()
@@ -73,8 +74,11 @@ def check_staggered(name: str, prices: pd.DataFrame, cov: pd.DataFrame, *, missi
     fixes = []
     if common_first < common_last:
         fixes.append({"align": "common"})
-        fixes.append({"start": _fmt(common_first), "end": _fmt(common_last)} if common_last < prices.index[-1]
-                     else {"start": _fmt(common_first)})  # fmt: skip
+        fixes.append(
+            {"start": _fmt(common_first), "end": _fmt(common_last)}
+            if common_last < prices.index[-1]
+            else {"start": _fmt(common_first)}
+        )
     if full:
         fixes.append({"assets": full})
     common = (
@@ -99,8 +103,10 @@ def align_common(prices: pd.DataFrame, cov: pd.DataFrame) -> tuple[pd.DataFrame,
             f"align='common': no window is covered by every asset ({histories(cov)}); choose assets=."
         )
     out = prices.loc[lo:hi]
-    text = (f"align='common': the window every asset covers, {_fmt(lo)} to {_fmt(hi)}; "
-            f"{len(prices) - len(out)} of {len(prices)} dates left out")  # fmt: skip
+    text = (
+        f"align='common': the window every asset covers, {_fmt(lo)} to {_fmt(hi)}; "
+        f"{len(prices) - len(out)} of {len(prices)} dates left out"
+    )
     return out, text
 
 
@@ -128,7 +134,8 @@ def fill_or_drop(name: str, prices: pd.DataFrame, *, missing: str, ffill_limit: 
         raise MissingDataError(
             f"{name} has {int(mask.to_numpy().sum())} missing value(s) inside the assets' histories: "
             f"{format_cells(mask)}. Pass missing='ffill' (at most ffill_limit periods in a row, default "
-            f"{DEFAULT_FFILL_LIMIT}; the longest gap here is {longest}) or missing='drop' to repair explicitly.",
+            f"{DEFAULT_FFILL_LIMIT}; the longest gap here is {longest}) or missing='drop' "
+            "to repair explicitly.",
             fixes=[{"missing": "ffill", "ffill_limit": max(longest, 1)}, {"missing": "drop"}],
         )
     rows = [(d, a) for a in prices.columns for d in prices.index[mask[a].to_numpy()]]
@@ -137,7 +144,8 @@ def fill_or_drop(name: str, prices: pd.DataFrame, *, missing: str, ffill_limit: 
         too_long = runs > limit
         if too_long.to_numpy().any():
             raise MissingDataError(
-                f"{name} has gaps longer than ffill_limit={limit} periods, which forward-fill does not repair: "
+                f"{name} has gaps longer than ffill_limit={limit} periods, which forward-fill "
+                "does not repair: "
                 f"{format_cells(too_long)}. Raise ffill_limit to {longest}, use missing='drop', or cut the "
                 "dates away with start=/end=.",
                 fixes=[{"missing": "ffill", "ffill_limit": longest}, {"missing": "drop"}],

@@ -50,7 +50,8 @@ def _pick_assets(name: str, available: list, assets, notes: list) -> list:
     if absent:
         present = [a for a in wanted if a in available]
         raise InvalidParameterError(
-            f"assets= names {format_items(absent)}, not in {name}; its assets are {format_items(available, limit=30)}.",
+            f"assets= names {format_items(absent)}, not in {name}; "
+            f"its assets are {format_items(available, limit=30)}.",
             fixes=[{"assets": present}] if present else [],
         )
     dup = sorted({a for a in wanted if wanted.count(a) > 1})
@@ -90,8 +91,13 @@ def _window(name: str, frame: pd.DataFrame, dates: pd.DatetimeIndex, start, end,
             f"{name} has no prices between start={start or None!r} and end={end or None!r}; "
             f"its dates run from {_fmt(dates.min())} to {_fmt(dates.max())}."
         )
-    notes.append(("window", f"dates cut to start={start or None!r}, end={end or None!r}: "
-                            f"{int(mask.sum())} of {len(dates)} rows kept"))  # fmt: skip
+    notes.append(
+        (
+            "window",
+            f"dates cut to start={start or None!r}, end={end or None!r}: "
+            f"{int(mask.sum())} of {len(dates)} rows kept",
+        )
+    )
     return frame.iloc[mask.to_numpy()]
 
 
@@ -119,8 +125,15 @@ def _same(values: pd.DataFrame) -> bool:
 
 
 def _dup_flag(asset, date, n: int) -> dict:
-    return {"asset": asset, "date": date, "end": date, "flag": "duplicate", "severity": "warning",
-            "value": float(n), "detail": f"{n} rows with the same date and price: kept once"}  # fmt: skip
+    return {
+        "asset": asset,
+        "date": date,
+        "end": date,
+        "flag": "duplicate",
+        "severity": "warning",
+        "value": float(n),
+        "detail": f"{n} rows with the same date and price: kept once",
+    }
 
 
 def cut_fixes(dates: pd.DatetimeIndex, bad: pd.DatetimeIndex) -> list:
@@ -171,7 +184,8 @@ def _dedupe_long(name: str, long: pd.DataFrame) -> tuple[pd.DataFrame, list]:
             clash.setdefault(asset, []).append((date, list(g["price"])))
     if clash:
         listing = "; ".join(
-            f"{a!r} on " + ", ".join(f"{_fmt(d)} ({', '.join(f'{v:g}' for v in p)})" for d, p in items[:4])
+            f"{a!r} on "
+            + ", ".join(f"{_fmt(d)} ({', '.join(f'{v:g}' for v in p)})" for d, p in items[:4])
             + (f", ... ({len(items) - 4} more)" if len(items) > 4 else "")
             for a, items in clash.items()
         )
@@ -180,7 +194,8 @@ def _dedupe_long(name: str, long: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         fixes = cut_fixes(pd.DatetimeIndex(long["date"]), bad) + ([{"assets": others}] if others else [])
         raise DuplicateError(
             f"{name} has duplicated dates per asset: {listing}, with different prices. Nothing is chosen for "
-            "you: correct the file, leave the asset out with assets=, or cut the dates away with start= or end=.",
+            "you: correct the file, leave the asset out with assets=, or cut the dates away "
+            "with start= or end=.",
             fixes=fixes,
         )
     return long[~long.duplicated(["date", "asset"], keep="first")], flags

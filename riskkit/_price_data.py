@@ -1,18 +1,32 @@
-"""PriceData: prices as read, with their quality flags and the log of every choice
-(private; re-exported by riskkit.data)."""
+"""PriceData: prices as read, with their quality flags and the log of every choice, and
+the steps that build it (private; riskkit.data.read and its siblings call them)."""
 
 from __future__ import annotations
 
 import html
 import warnings
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from riskkit._coverage import histories
+from riskkit import _quality
+from riskkit._catalog import data_dir, info, names
+from riskkit._coverage import align_common, check_staggered, coverage, fill_or_drop, histories
+from riskkit._narrow import narrow
+from riskkit._price_checks import OUTLIER_Z, SPLIT_TOLERANCE, STALE_PERIODS, _check_positive
 from riskkit._quality import FLAGS
-from riskkit._validation import _fmt, format_items
-from riskkit.exceptions import DataQualityWarning, DataRepairWarning
+from riskkit._read import LAYOUTS, source_name
+from riskkit._read import read as read_table
+from riskkit._validation import _fmt, check_choice, check_int, check_min_rows, check_no_inf, format_items
+from riskkit.exceptions import (
+    DataQualityWarning,
+    DataRepairWarning,
+    InvalidParameterError,
+    InvalidTypeError,
+)
 
 LOG_COLUMNS = ["step", "date", "asset", "action", "value"]
 REPAIR_STEPS = ("align", "missing", "adjust_splits")
@@ -94,7 +108,11 @@ class PriceData:
                 lines += [f"{r.asset}: {r.action}." for r in g.itertuples()]
             else:
                 counts = g.groupby("asset", sort=False).size()
-                lines.append(f"{action.capitalize()} ({step}): " + ", ".join(f"{a} {n}" for a, n in counts.items()) + ".")
+                lines.append(
+                    f"{action.capitalize()} ({step}): "
+                    + ", ".join(f"{a} {n}" for a, n in counts.items())
+                    + "."
+                )
         for r in self.flags.itertuples():
             when = _fmt(r.date) if r.end == r.date else f"{_fmt(r.date)} to {_fmt(r.end)}"
             lines.append(f"{r.asset} {when}: {r.flag} ({r.severity}): {r.detail}.")
@@ -109,8 +127,10 @@ class PriceData:
             parts = []
             for step, g in repairs.groupby("step", sort=False):
                 if step == "missing":
-                    parts.append(f"{len(g)} missing value(s) repaired with missing="
-                                 f"{'ffill' if g['action'].iloc[0] == 'forward-filled' else 'drop'!r}: {_cells(g)}")  # fmt: skip
+                    parts.append(
+                        f"{len(g)} missing value(s) repaired with missing="
+                        f"{'ffill' if g['action'].iloc[0] == 'forward-filled' else 'drop'!r}: {_cells(g)}"
+                    )
                 else:
                     parts += list(g["action"])
             warnings.warn(
@@ -149,4 +169,99 @@ def _cells(log: pd.DataFrame) -> str:
     return "; ".join(
         f"{a!r} on {len(g)} date(s): {format_items(pd.DatetimeIndex(g['date']), limit=4)}"
         for a, g in log.groupby("asset", sort=False)
+    )
+
+
+# --------------------------------------------------------------------------- building it
+
+
+def options(
+    layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits
+) -> dict:
+    """The read options checked, with "" meaning "not given" (as report parameters write it)."""
+    check_choice("layout", layout, LAYOUTS)
+    check_choice("missing", missing, ("raise", "ffill", "drop"))
+    align = align or None
+    check_choice("align", align, (None, "common"))
+    for arg, value in (("date", date), ("asset", asset), ("price", price)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidTypeError(f"{arg} must be a column name (str), got {value!r}.")
+    if assets is not None and not isinstance(assets, str | list | tuple):
+        raise InvalidTypeError(f"assets must be a list of asset names, got {type(assets).__name__}.")
+    ffill_limit = check_int("ffill_limit", ffill_limit, minimum=1, allow_none=True)
+    if ffill_limit is not None and missing != "ffill":
+        raise InvalidParameterError(
+            "ffill_limit applies to missing='ffill' only.", fixes=[{"missing": "ffill"}]
+        )
+    if not isinstance(adjust_splits, bool | np.bool_):
+        raise InvalidTypeError(f"adjust_splits must be True or False, got {adjust_splits!r}.")
+    return {
+        "layout": layout,
+        "date": date or None,
+        "asset": asset or None,
+        "price": price or None,
+        "assets": assets or None,
+        "start": start,
+        "end": end,
+        "missing": missing,
+        "ffill_limit": ffill_limit,
+        "align": align,
+        "adjust_splits": bool(adjust_splits),
+    }
+
+
+def resolve(source, options: dict) -> tuple:
+    """A dataset name or a path -> (path, how the result names it). ``options``: the
+    keyword arguments given (unchecked)."""
+    if isinstance(source, str) and source in names():
+        given = [k for k in ("layout", "date", "asset", "price") if options.get(k) not in (None, "", "auto")]
+        if given:
+            raise InvalidParameterError(
+                f"source={source!r} is a bundled dataset; the format options {format_items(given)} "
+                "apply to files only."
+            )
+        return data_dir() / info(source).file, f"dataset {source!r}"
+    if not isinstance(source, str | PathLike) or not Path(source).exists():
+        raise InvalidParameterError(
+            f"source={str(source)!r} is neither a bundled dataset ({format_items(names())}) "
+            "nor an existing price file or folder."
+        )
+    return source, source_name(source)
+
+
+def build(source, name: str, o: dict) -> PriceData:
+    table = read_table(
+        source, layout=o["layout"], date=o["date"], asset=o["asset"], price=o["price"], assets=o["assets"]
+    )
+    wide, notes, dup_flags = narrow(name, table, assets=o["assets"], start=o["start"], end=o["end"])
+    log = [(step, pd.NaT, None, text, np.nan) for step, text in table.notes + notes]
+    log += [("duplicate", f["date"], f["asset"], f["detail"], np.nan) for f in dup_flags]
+    check_no_inf(name, wide)
+    _check_positive(name, wide)
+    cov = coverage(wide)
+    if o["align"] == "common":
+        wide, text = align_common(wide, cov)
+        log.append(("align", pd.NaT, None, text, np.nan))
+    else:
+        check_staggered(name, wide, cov, missing=o["missing"])
+    wide, repaired = fill_or_drop(name, wide, missing=o["missing"], ffill_limit=o["ffill_limit"])
+    log += [("missing", r.date, r.asset, r.action, np.nan) for r in repaired.itertuples()]
+    check_min_rows(name, wide, 2, what="dates")
+    flags = _quality.quality_flags(
+        wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE
+    )
+    if o["adjust_splits"]:
+        wide, done = _quality.split_adjusted(wide, flags[flags["flag"] == "split"])
+        log += [("adjust_splits", r.date, r.asset, r.action, r.ratio) for r in done.itertuples()]
+        flags = _quality.quality_flags(
+            wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE
+        )
+    flags = _quality.sort_flags(
+        pd.concat([_quality.flag_table(dup_flags), flags], ignore_index=True) if dup_flags else flags,
+        list(wide.columns),
+    )
+    wide.index.name = "date"
+    wide.columns = pd.Index(wide.columns, name="asset")
+    return PriceData(
+        prices=wide, flags=flags, log=log_table(log), coverage=cov, source=name, layout=table.layout
     )

@@ -51,9 +51,16 @@ def seven_day(index: pd.DatetimeIndex) -> bool:
 
 
 def empty_flags() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-        FLAG_COLUMNS, ["object", "datetime64[ns]", "datetime64[ns]", "object", "object", "float64", "object"],
-        strict=True)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=t)
+            for c, t in zip(
+                FLAG_COLUMNS,
+                ["object", "datetime64[ns]", "datetime64[ns]", "object", "object", "float64", "object"],
+                strict=True,
+            )
+        }
+    )
 
 
 def flag_table(rows: list) -> pd.DataFrame:
@@ -67,8 +74,15 @@ def flag_table(rows: list) -> pd.DataFrame:
 
 
 def _row(asset, date, end, flag, value, detail, severity="warning") -> dict:
-    return {"asset": asset, "date": date, "end": end, "flag": flag, "severity": severity,
-            "value": float(value), "detail": detail}  # fmt: skip
+    return {
+        "asset": asset,
+        "date": date,
+        "end": end,
+        "flag": flag,
+        "severity": severity,
+        "value": float(value),
+        "detail": detail,
+    }
 
 
 def _day(ts: pd.Timestamp) -> str:
@@ -112,22 +126,51 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
         back = (
             i + 1 < len(ratio)
             and z[i + 1] >= outlier_z
-            and abs(np.log(v[i + 2] / v[i])) <= tolerance * abs(x[i])  # the round trip leaves < 10% of the move
+            and abs(np.log(v[i + 2] / v[i]))
+            <= tolerance * abs(x[i])  # the round trip leaves < 10% of the move
         )
         when = dates[i + 1]
         if back:
             done[i + 1] = True
-            rows.append(_row(asset, when, when, "bad_tick", ratio[i],
-                             f"price {v[i + 1]:g} between {v[i]:g} and {v[i + 2]:g}: a move by {ratio[i]:.3f} "
-                             "undone the next period"))  # fmt: skip
+            rows.append(
+                _row(
+                    asset,
+                    when,
+                    when,
+                    "bad_tick",
+                    ratio[i],
+                    f"price {v[i + 1]:g} between {v[i]:g} and {v[i + 2]:g}: a move by {ratio[i]:.3f} "
+                    "undone the next period",
+                )
+            )
         elif k is not None:
             near = f"1/{k:g}" if k >= 1 else f"{1 / k:g}"
-            last = " (the last date: whether it reverses is unknown)" if i + 1 == len(ratio) else ", not reversed"
-            rows.append(_row(asset, when, when, "split", k,
-                             f"price ratio {ratio[i]:.3f} ≈ {near}{last}: a {describe_split(k)}?"))  # fmt: skip
+            last = (
+                " (the last date: whether it reverses is unknown)"
+                if i + 1 == len(ratio)
+                else ", not reversed"
+            )
+            rows.append(
+                _row(
+                    asset,
+                    when,
+                    when,
+                    "split",
+                    k,
+                    f"price ratio {ratio[i]:.3f} ≈ {near}{last}: a {describe_split(k)}?",
+                )
+            )
         else:
-            rows.append(_row(asset, when, when, "outlier", z[i],
-                             f"return {ratio[i] - 1:+.1%}, robust z-score {z[i]:.1f}"))  # fmt: skip
+            rows.append(
+                _row(
+                    asset,
+                    when,
+                    when,
+                    "outlier",
+                    z[i],
+                    f"return {ratio[i] - 1:+.1%}, robust z-score {z[i]:.1f}",
+                )
+            )
     rows += _stale(asset, dates, v, stale_periods)
     rows += _gaps(asset, dates)
     return rows
@@ -155,8 +198,9 @@ def _stale(asset, dates: pd.DatetimeIndex, v: np.ndarray, stale_periods: int) ->
     for a, b in zip(starts, ends, strict=True):  # unchanged on dates[a .. b-1] relative to the one before
         n = b - a
         if n >= stale_periods:
-            rows.append(_row(asset, dates[a], dates[b - 1], "stale", n,
-                             f"price {v[a]:g} unchanged for {n} periods"))  # fmt: skip
+            rows.append(
+                _row(asset, dates[a], dates[b - 1], "stale", n, f"price {v[a]:g} unchanged for {n} periods")
+            )
     return rows
 
 
@@ -177,14 +221,28 @@ def _gaps(asset, dates: pd.DatetimeIndex) -> list:
         first = pd.Timestamp(day[i] + 1)
         if not week:
             first = pd.Timestamp(np.busday_offset(day[i] + 1, 0, roll="forward"))
-        last = pd.Timestamp(np.busday_offset(day[i + 1], -1, roll="backward")) if not week else pd.Timestamp(day[i + 1] - 1)
+        last = (
+            pd.Timestamp(np.busday_offset(day[i + 1], -1, roll="backward"))
+            if not week
+            else pd.Timestamp(day[i + 1] - 1)
+        )
         calendar = "7-day" if week else "business-day"
-        rows.append(_row(asset, first, last, "gap", missing[i],
-                         f"{missing[i]} missing {unit}(s) on a {calendar} calendar"))  # fmt: skip
+        rows.append(
+            _row(
+                asset,
+                first,
+                last,
+                "gap",
+                missing[i],
+                f"{missing[i]} missing {unit}(s) on a {calendar} calendar",
+            )
+        )
     return rows
 
 
-def quality_flags(prices: pd.DataFrame, *, stale_periods: int, outlier_z: float, tolerance: float) -> pd.DataFrame:
+def quality_flags(
+    prices: pd.DataFrame, *, stale_periods: int, outlier_z: float, tolerance: float
+) -> pd.DataFrame:
     """Flags of every asset of a wide table with a sorted DatetimeIndex (duplicates and NaN allowed)."""
     rows = []
     index = prices.index
@@ -193,10 +251,19 @@ def quality_flags(prices: pd.DataFrame, *, stale_periods: int, outlier_z: float,
         for asset in prices.columns:
             for date, g in prices.loc[dup, asset].groupby(level=0):
                 same = g.nunique(dropna=False) == 1
-                rows.append(_row(asset, date, date, "duplicate", len(g),
-                                 f"{len(g)} rows with the same date and price" if same
-                                 else f"{len(g)} rows with different prices ({', '.join(f'{x:g}' for x in g)})",
-                                 "warning" if same else "error"))  # fmt: skip
+                rows.append(
+                    _row(
+                        asset,
+                        date,
+                        date,
+                        "duplicate",
+                        len(g),
+                        f"{len(g)} rows with the same date and price"
+                        if same
+                        else f"{len(g)} rows with different prices ({', '.join(f'{x:g}' for x in g)})",
+                        "warning" if same else "error",
+                    )
+                )
     for asset in prices.columns:
         s = prices[asset].dropna()
         s = s[~s.index.duplicated(keep="first")]
@@ -222,6 +289,13 @@ def split_adjusted(prices: pd.DataFrame, splits: pd.DataFrame) -> tuple[pd.DataF
         before = out.index < r.date
         out.loc[before, r.asset] = out.loc[before, r.asset] / r.value
         n = int(np.count_nonzero(before & out[r.asset].notna().to_numpy()))
-        log.append({"date": r.date, "asset": r.asset, "ratio": r.value,
-                    "action": f"{n} prices before {_day(r.date)} divided by {r.value:g} ({describe_split(r.value)})"})  # fmt: skip
+        log.append(
+            {
+                "date": r.date,
+                "asset": r.asset,
+                "ratio": r.value,
+                "action": f"{n} prices before {_day(r.date)} divided by {r.value:g} "
+                f"({describe_split(r.value)})",
+            }
+        )
     return out, pd.DataFrame(log, columns=["date", "asset", "ratio", "action"])

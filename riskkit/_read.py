@@ -41,19 +41,51 @@ PRICE_KEYS = ("close", "price")
 # Fields that come with one asset's export besides its close (OHLCV, Binance klines, yfinance).
 EXPORT_KEYS = frozenset(
     (
-        "open", "high", "low", "close", "volume", "vwap", "turnover", "trades", "count", "ignore",
-        "close time", "quote volume", "quote asset volume", "number of trades", "taker buy volume",
-        "taker buy base asset volume", "taker buy quote volume", "taker buy quote asset volume",
-        "dividends", "stock splits", "capital gains", *ADJUSTED_KEYS, *PRICE_KEYS,
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "vwap",
+        "turnover",
+        "trades",
+        "count",
+        "ignore",
+        "close time",
+        "quote volume",
+        "quote asset volume",
+        "number of trades",
+        "taker buy volume",
+        "taker buy base asset volume",
+        "taker buy quote volume",
+        "taker buy quote asset volume",
+        "dividends",
+        "stock splits",
+        "capital gains",
+        *ADJUSTED_KEYS,
+        *PRICE_KEYS,
     )
-)  # fmt: skip
+)
 # Headerless exports, recognised by their number of fields.
 BINANCE_KLINE = (
-    "open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count",
-    "taker_buy_volume", "taker_buy_quote_volume", "ignore",
-)  # fmt: skip
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+)
 OHLCV = ("timestamp", "open", "high", "low", "close", "volume")
-_HEADERLESS = {len(BINANCE_KLINE): ("a Binance kline export", BINANCE_KLINE), len(OHLCV): ("an OHLCV export", OHLCV)}
+_HEADERLESS = {
+    len(BINANCE_KLINE): ("a Binance kline export", BINANCE_KLINE),
+    len(OHLCV): ("an OHLCV export", OHLCV),
+}
 # Unix epoch units, tried from seconds up; a unit fits when every value is a time in 1980-2100.
 _EPOCH_UNITS = (("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9))
 _EPOCH_LOW, _EPOCH_HIGH = 315_532_800, 4_102_444_800  # 1980-01-01 and 2100-01-01 in seconds
@@ -92,7 +124,9 @@ def read(source, *, layout: str, date, asset, price, assets) -> Table:
             )
         return _read_folder(Path(source), date=date, price=price, assets=assets)
     if layout == "folder":
-        raise LayoutError(f"layout='folder' needs a folder of price files; source {_describe(source)} is not one.")
+        raise LayoutError(
+            f"layout='folder' needs a folder of price files; source {_describe(source)} is not one."
+        )
     frame, notes = read_table(source)
     stem = _stem(Path(source)) if isinstance(source, str | PathLike) else None
     return _recognise(name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem)
@@ -206,9 +240,12 @@ def _price_column(frame: pd.DataFrame, price, exclude, notes: list):
     plain = [c for k in PRICE_KEYS for c in cols if _key(c) == k]
     if adjusted and plain:
         notes.append(
-            ("columns", f"both {adjusted[0]!r} and {plain[0]!r}: using {adjusted[0]!r} (adjusted for splits "
-             f"and dividends); pass price={plain[0]!r} for the unadjusted close")
-        )  # fmt: skip
+            (
+                "columns",
+                f"both {adjusted[0]!r} and {plain[0]!r}: using {adjusted[0]!r} (adjusted for splits "
+                f"and dividends); pass price={plain[0]!r} for the unadjusted close",
+            )
+        )
     return (adjusted or plain or [None])[0]
 
 
@@ -219,14 +256,24 @@ def _shape(frame: pd.DataFrame) -> str:
 
 def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table:
     if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise EmptyDataError(f"{name} is empty (shape {frame.shape}); it needs at least one row and one column.")
+        raise EmptyDataError(
+            f"{name} is empty (shape {frame.shape}); it needs at least one row and one column."
+        )
     if layout == "wide" and (asset is not None or price is not None):
-        raise InvalidParameterError("asset= and price= name columns of the long or exchange layouts, not of layout='wide'.")
+        raise InvalidParameterError(
+            "asset= and price= name columns of the long or exchange layouts, not of layout='wide'."
+        )
     date_col = _find(frame, date, DATE_KEYS, "date", "date")
     if date_col is None and not isinstance(frame.index, pd.DatetimeIndex):
         date_col = frame.columns[0]
         if layout in ("auto", "wide"):
-            notes.append(("columns", f"no column named date/datetime/timestamp/time: dates read from the first column {date_col!r}"))
+            notes.append(
+                (
+                    "columns",
+                    "no column named date/datetime/timestamp/time: dates read from the first column "
+                    f"{date_col!r}",
+                )
+            )
     rest = frame.drop(columns=[date_col]) if date_col is not None else frame
     asset_col = None if layout in ("wide", "exchange") else _find(rest, asset, ASSET_KEYS, "asset", "asset")
     price_col = None
@@ -256,12 +303,19 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
             )
         elif others and all(_key(c) in EXPORT_KEYS for c in others):
             raise LayoutError(
-                f"{name} has export fields ({format_items(others)}) but no close or price column; saw {seen}. "
+                f"{name} has export fields ({format_items(others)}) but no close or price column; "
+                f"saw {seen}. "
                 "Name the price column with price= (and layout='exchange').",
             )
         else:
             layout = "wide"
-        notes.insert(0, ("layout", f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}"))
+        notes.insert(
+            0,
+            (
+                "layout",
+                f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}",
+            ),
+        )
     dates, note = parse_dates(name, frame.index if date_col is None else frame[date_col], date_col)
     if note:
         notes.append(("dates", note))
@@ -269,7 +323,8 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
         return Table("wide", rest.set_axis(dates, axis=0), notes)
     if price_col is None:
         raise LayoutError(
-            f"layout={layout!r} needs a price column (Close, Adj Close or Price, any case) and {name} has none; "
+            f"layout={layout!r} needs a price column (Close, Adj Close or Price, any case) "
+            f"and {name} has none; "
             f"saw {seen}. Name it with price=."
         )
     if layout == "exchange":
@@ -279,15 +334,23 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
                 "or pass the frame with one column per asset (layout='wide')."
             )
         labels = np.full(len(frame), stem, dtype=object)
-        notes.append(("columns", f"one asset's export: asset {stem!r} (the file name), price from {price_col!r}"))
+        notes.append(
+            ("columns", f"one asset's export: asset {stem!r} (the file name), price from {price_col!r}")
+        )
     else:
         if asset_col is None:
             raise LayoutError(
-                f"layout='long' needs an asset column (Ticker, Symbol, Asset, Coin or Pair, any case) and {name} "
+                "layout='long' needs an asset column (Ticker, Symbol, Asset, Coin or Pair, any case) "
+                f"and {name} "
                 f"has none; saw {seen}. Name it with asset=."
             )
         labels = frame[asset_col].to_numpy()
-        notes.append(("columns", f"long table: dates from {date_col!r}, assets from {asset_col!r}, prices from {price_col!r}"))
+        notes.append(
+            (
+                "columns",
+                f"long table: dates from {date_col!r}, assets from {asset_col!r}, prices from {price_col!r}",
+            )
+        )
     long = pd.DataFrame({"date": dates, "asset": labels, "price": frame[price_col].to_numpy()})
     return Table(layout, long, notes)
 
@@ -303,14 +366,24 @@ def _read_folder(folder: Path, *, date, price, assets) -> Table:
     twice = {a: [p.name for p in ps] for a, ps in by_asset.items() if len(ps) > 1}
     if twice:
         raise DuplicateError(f"folder {str(folder)!r} holds several files for one asset: {twice}.")
-    wanted = list(by_asset) if not assets else [a for a in assets if a in by_asset]  # _narrow names the others
+    wanted = (
+        list(by_asset) if not assets else [a for a in assets if a in by_asset]
+    )  # _narrow names the others
     notes = [("layout", f"folder of {len(files)} price files, one per asset (asset = file name)")]
     parts = []
     for a in wanted:
         path = by_asset[a][0]
         frame, found = read_table(path)
-        table = _recognise(f"prices in {path.name!r}", frame, found, layout="exchange", date=date,
-                           asset=None, price=price, stem=a)  # fmt: skip
+        table = _recognise(
+            f"prices in {path.name!r}",
+            frame,
+            found,
+            layout="exchange",
+            date=date,
+            asset=None,
+            price=price,
+            stem=a,
+        )
         if not parts:  # what was recognised, told once (the files of a folder come from one export)
             notes += [(step, f"{path.name}: {text}") for step, text in table.notes]
         parts.append(table.frame)
@@ -333,7 +406,9 @@ def parse_dates(name: str, values, column=None) -> tuple[pd.DatetimeIndex, str |
     elif pd.api.types.is_numeric_dtype(raw.dtype) or (
         len(raw) and pd.to_numeric(raw.astype(str), errors="coerce").notna().all()
     ):
-        parsed, note = _epoch(name, label, pd.to_numeric(pd.Series(raw.astype(str) if raw.dtype == object else raw)))
+        parsed, note = _epoch(
+            name, label, pd.to_numeric(pd.Series(raw.astype(str) if raw.dtype == object else raw))
+        )
     else:
         try:
             parsed = pd.DatetimeIndex(pd.to_datetime(raw, utc=True))
@@ -351,12 +426,20 @@ def parse_dates(name: str, values, column=None) -> tuple[pd.DatetimeIndex, str |
 def _epoch(name: str, label: str, numbers: pd.Series) -> tuple[pd.DatetimeIndex, str]:
     v = numbers.to_numpy()
     for unit, per_second in _EPOCH_UNITS:
-        if np.isfinite(v).all() and (v >= _EPOCH_LOW * per_second).all() and (v < _EPOCH_HIGH * per_second).all():
+        if (
+            np.isfinite(v).all()
+            and (v >= _EPOCH_LOW * per_second).all()
+            and (v < _EPOCH_HIGH * per_second).all()
+        ):
             parsed = pd.DatetimeIndex(pd.to_datetime(numbers, unit=unit, utc=True))
             shown = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}[unit]
-            return parsed, f"{label} holds Unix epoch {shown} (from their magnitude, about {v[0]:.3g}), read as UTC"
+            return (
+                parsed,
+                f"{label} holds Unix epoch {shown} (from their magnitude, about {v[0]:.3g}), read as UTC",
+            )
     raise CalendarError(
-        f"{name}: {label} holds numbers ({numbers.dtype}, from {_num(np.nanmin(v))} to {_num(np.nanmax(v))}), "
+        f"{name}: {label} holds numbers ({numbers.dtype}, "
+        f"from {_num(np.nanmin(v))} to {_num(np.nanmax(v))}), "
         "not dates, and not Unix epoch times in one unit (s, ms, us or ns) between 1980 and 2100. "
         "Write the dates as text (YYYY-MM-DD), or convert them explicitly, e.g. "
         "pd.to_datetime(values.astype(str), format='%Y%m%d') for 20240131."

@@ -224,7 +224,8 @@ def test_ffill_limit_leaves_long_gaps_an_error():
     )
     # a gap longer than the limit is not filled at all (not its first `limit` periods)
     with pytest.raises(
-        MissingDataError, match=r"longer than ffill_limit=1 periods.*'BTC' on 2 date\(s\): 2024-01-02, 2024-01-03"
+        MissingDataError,
+        match=r"longer than ffill_limit=1 periods.*'BTC' on 2 date\(s\): 2024-01-02, 2024-01-03",
     ) as err:
         rkd.read_prices(frame, missing="ffill", ffill_limit=1)
     assert err.value.fixes == ({"missing": "ffill", "ffill_limit": 2}, {"missing": "drop"})

@@ -61,7 +61,9 @@ def import_graph() -> dict:
     paths = sorted(ROOT.rglob("*.py"))
     modules = {_module_name(p) for p in paths}
     return {
-        _module_name(p): _imports(ast.parse(p.read_text()), _module_name(p), modules, is_package=p.name == "__init__.py")
+        _module_name(p): _imports(
+            ast.parse(p.read_text()), _module_name(p), modules, is_package=p.name == "__init__.py"
+        )
         for p in paths
     }
 
@@ -98,7 +100,15 @@ def cycles(graph: dict) -> list:
 
 
 def test_the_walker_sees_function_level_imports_and_skips_type_checking():
-    modules = {"riskkit", "riskkit.a", "riskkit.b", "riskkit.c", "riskkit.pkg", "riskkit.pkg.d", "riskkit.pkg.e"}
+    modules = {
+        "riskkit",
+        "riskkit.a",
+        "riskkit.b",
+        "riskkit.c",
+        "riskkit.pkg",
+        "riskkit.pkg.d",
+        "riskkit.pkg.e",
+    }
     src = (
         "from typing import TYPE_CHECKING\n"
         "import riskkit.b\n"

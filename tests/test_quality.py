@@ -1,4 +1,5 @@
-"""riskkit.data.quality and adjust_splits: each flag on a small series whose answer is known by construction."""
+"""riskkit.data.quality and adjust_splits: each flag on a small series whose answer is known
+by construction."""
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,12 @@ def _frame(**cols) -> pd.DataFrame:
 
 def _flags(prices, **kw):
     f = rk.data.quality(prices, **kw)
-    return f[["asset", "date", "flag", "value"]].assign(date=f["date"].dt.strftime("%Y-%m-%d")).to_numpy().tolist()
+    return (
+        f[["asset", "date", "flag", "value"]]
+        .assign(date=f["date"].dt.strftime("%Y-%m-%d"))
+        .to_numpy()
+        .tolist()
+    )
 
 
 def test_unadjusted_two_for_one_split_is_flagged_with_its_date_and_factor():
@@ -80,7 +86,9 @@ def test_zero_close_is_an_error_flag_and_refused_by_read():
     assert f.loc[f["flag"] == "nonpositive", ["date", "severity", "value"]].to_numpy().tolist() == [
         [BDAYS[5], "error", 0.0]
     ]
-    with pytest.raises(NonPositivePriceError, match=r"zero or negative at 'X' on 1 date\(s\): 2005-02-08") as err:
+    with pytest.raises(
+        NonPositivePriceError, match=r"zero or negative at 'X' on 1 date\(s\): 2005-02-08"
+    ) as err:
         rk.data.read(_frame(X=p))
     assert err.value.fixes == ({"start": "2005-02-09"}, {"end": "2005-02-07"})
 

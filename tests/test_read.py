@@ -44,7 +44,9 @@ def test_long_file_with_natural_headers(tmp_path):
     assert data.layout == "long"
     assert list(data.prices.columns) == ["MSFT", "AAPL"]  # order of first appearance
     np.testing.assert_array_equal(data.prices.to_numpy(), [[20, 10], [21, 11]])
-    assert "long table: dates from 'Date', assets from 'Ticker', prices from 'Close'" in list(data.log["action"])
+    assert "long table: dates from 'Date', assets from 'Ticker', prices from 'Close'" in list(
+        data.log["action"]
+    )
 
 
 @pytest.mark.parametrize("header", ["date,symbol,price", "DATETIME,Coin,PRICE", "timestamp,pair,close"])
@@ -105,25 +107,35 @@ def test_binance_kline_without_header(tmp_path):
 
 def test_headerless_file_of_unknown_shape_says_what_it_saw(tmp_path):
     path = _write(tmp_path / "odd.csv", "1704067200,1,2\n1704153600,1,2\n")
-    with pytest.raises(LayoutError, match=r"'odd.csv' has no header row: its first row is 3 numbers \(1704067200, 1, 2\)"):
+    with pytest.raises(
+        LayoutError, match=r"'odd.csv' has no header row: its first row is 3 numbers \(1704067200, 1, 2\)"
+    ):
         rk.data.read(path)
 
 
 def test_numbers_that_are_no_epoch_are_refused():
-    with pytest.raises(CalendarError, match=r"holds numbers \(int64, from 20240101 to 20240102\).*format='%Y%m%d'"):
+    with pytest.raises(
+        CalendarError, match=r"holds numbers \(int64, from 20240101 to 20240102\).*format='%Y%m%d'"
+    ):
         rk.data.read(pd.DataFrame({"date": [20240101, 20240102], "BTC": [1.0, 2.0]}))
 
 
 def test_folder_of_ohlcv_files_one_per_asset(tmp_path):
     folder = tmp_path / "prices"
     folder.mkdir()
-    _write(folder / "AAA.csv", "Date,Open,High,Low,Close,Volume\n2024-01-02,1,1,1,10,5\n2024-01-03,1,1,1,11,5\n"
-           "2024-01-04,1,1,1,12,5\n")  # fmt: skip
-    _write(folder / "BBB.csv", "Date,Open,High,Low,Close,Volume\n2024-01-03,1,1,1,21,5\n2024-01-02,1,1,1,20,5\n"
-           "2024-01-04,1,1,1,22,5\n")  # fmt: skip
-    pd.DataFrame({"date": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"]), "close": [5.0, 6, 7]}).to_parquet(
-        folder / "CCC.parquet"
+    _write(
+        folder / "AAA.csv",
+        "Date,Open,High,Low,Close,Volume\n2024-01-02,1,1,1,10,5\n2024-01-03,1,1,1,11,5\n"
+        "2024-01-04,1,1,1,12,5\n",
     )
+    _write(
+        folder / "BBB.csv",
+        "Date,Open,High,Low,Close,Volume\n2024-01-03,1,1,1,21,5\n2024-01-02,1,1,1,20,5\n"
+        "2024-01-04,1,1,1,22,5\n",
+    )
+    pd.DataFrame(
+        {"date": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"]), "close": [5.0, 6, 7]}
+    ).to_parquet(folder / "CCC.parquet")
     (folder / "README.md").write_text("not a price file")
     data = rk.data.read(folder)
     assert data.layout == "folder"
@@ -132,16 +144,21 @@ def test_folder_of_ohlcv_files_one_per_asset(tmp_path):
     assert data.log["action"].iloc[0] == "folder of 3 price files, one per asset (asset = file name)"
     only = rk.data.read(folder, assets=["CCC", "AAA"])
     assert list(only.prices.columns) == ["CCC", "AAA"]
-    with pytest.raises(InvalidParameterError, match=r"assets= names 'ZZZ', not in .*its assets are 'AAA', 'BBB', 'CCC'"):
+    with pytest.raises(
+        InvalidParameterError, match=r"assets= names 'ZZZ', not in .*its assets are 'AAA', 'BBB', 'CCC'"
+    ):
         rk.data.read(folder, assets=["AAA", "ZZZ"])
 
 
 def test_parquet_long_with_epoch_milliseconds(tmp_path):
     path = tmp_path / "long.parquet"
     pd.DataFrame(
-        {"timestamp": np.repeat(np.array(EPOCH_S[:3]) * 1000, 2), "symbol": ["X", "Y"] * 3,
-         "close": [1.0, 10.0, 1.1, 10.5, 1.2, 11.0]}
-    ).to_parquet(path)  # fmt: skip
+        {
+            "timestamp": np.repeat(np.array(EPOCH_S[:3]) * 1000, 2),
+            "symbol": ["X", "Y"] * 3,
+            "close": [1.0, 10.0, 1.1, 10.5, 1.2, 11.0],
+        }
+    ).to_parquet(path)
     data = rk.data.read(path)
     assert data.layout == "long"
     np.testing.assert_array_equal(data.prices.to_numpy(), [[1.0, 10.0], [1.1, 10.5], [1.2, 11.0]])
@@ -162,7 +179,10 @@ def test_ambiguous_file_names_what_it_saw_and_the_argument(tmp_path):
 
 def test_long_without_price_column_says_which_argument():
     raw = pd.DataFrame({"Date": ["2024-01-01", "2024-01-02"], "Ticker": ["A", "A"], "Last": [1.0, 2.0]})
-    with pytest.raises(LayoutError, match=r"looks long \(asset column 'Ticker'\) but no column .* Name the price column with price="):
+    with pytest.raises(
+        LayoutError,
+        match=r"looks long \(asset column 'Ticker'\) but no column .* Name the price column with price=",
+    ):
         rk.data.read(raw)
     assert rk.data.read(raw, price="LAST").prices["A"].tolist() == [1.0, 2.0]
 
@@ -204,7 +224,9 @@ def test_staggered_histories_summarised_per_asset_whatever_missing(missing):
 
 def test_align_common_is_a_logged_choice():
     data = rk.data.read(_staggered(), align="common")
-    assert data.prices.index[0] == pd.Timestamp("2024-01-05") and data.prices.index[-1] == pd.Timestamp("2024-01-10")
+    assert data.prices.index[0] == pd.Timestamp("2024-01-05") and data.prices.index[-1] == pd.Timestamp(
+        "2024-01-10"
+    )
     assert data.repairs()["action"].tolist() == [
         "align='common': the window every asset covers, 2024-01-05 to 2024-01-10; 6 of 10 dates left out"
     ]
@@ -224,7 +246,9 @@ def test_start_end_and_assets_narrow_before_validation():
     assert list(data.prices.index.strftime("%d")) == ["05", "08", "09", "10"]
     data = rk.data.read(prices, assets=["IBM", "GOOG"], start="2024-01-05", end="2024-01-10")
     assert list(data.prices.columns) == ["IBM", "GOOG"]
-    with pytest.raises(EmptyDataError, match=r"no prices between start='2025-01-01' .* run from 2024-01-01 to 2024-01-12"):
+    with pytest.raises(
+        EmptyDataError, match=r"no prices between start='2025-01-01' .* run from 2024-01-01 to 2024-01-12"
+    ):
         rk.data.read(prices, start="2025-01-01")
     with pytest.raises(InvalidParameterError, match="start='soon' is not a date"):
         rk.data.read(prices, start="soon")
@@ -232,10 +256,14 @@ def test_start_end_and_assets_narrow_before_validation():
 
 def test_missing_values_error_offers_both_repairs():
     raw = pd.DataFrame({"date": DAYS.astype(str), "A": [1.0, np.nan, np.nan, np.nan, 2.0], "B": [1.0] * 5})
-    with pytest.raises(MissingDataError, match=r"inside the assets' histories: 'A' on 3 date\(s\).*longest gap here is 3") as err:
+    with pytest.raises(
+        MissingDataError, match=r"inside the assets' histories: 'A' on 3 date\(s\).*longest gap here is 3"
+    ) as err:
         rk.data.read(raw)
     assert err.value.fixes == ({"missing": "ffill", "ffill_limit": 3}, {"missing": "drop"})
-    with pytest.raises(MissingDataError, match="longer than ffill_limit=2"):  # ... and a default of 5 fills it
+    with pytest.raises(
+        MissingDataError, match="longer than ffill_limit=2"
+    ):  # ... and a default of 5 fills it
         rk.data.read(raw, missing="ffill", ffill_limit=2)
     data = rk.data.read(raw, missing="ffill")
     assert data.prices["A"].tolist() == [1.0, 1.0, 1.0, 1.0, 2.0]
@@ -261,27 +289,44 @@ def test_errors_keep_their_fixes_through_pickle():
 
 
 def test_duplicated_day_with_the_same_price_is_kept_once_and_flagged(tmp_path):
-    path = _write(tmp_path / "dup.csv", "date,A,B\n2024-01-01,1,5\n2024-01-02,2,6\n2024-01-02,2,6\n2024-01-03,3,7\n")
+    path = _write(
+        tmp_path / "dup.csv", "date,A,B\n2024-01-01,1,5\n2024-01-02,2,6\n2024-01-02,2,6\n2024-01-03,3,7\n"
+    )
     data = rk.data.read(path)
     assert data.prices["A"].tolist() == [1.0, 2.0, 3.0]
     dup = data.flags[data.flags["flag"] == "duplicate"]
-    assert dup[["asset", "severity", "value"]].to_numpy().tolist() == [["A", "warning", 2.0], ["B", "warning", 2.0]]
+    assert dup[["asset", "severity", "value"]].to_numpy().tolist() == [
+        ["A", "warning", 2.0],
+        ["B", "warning", 2.0],
+    ]
     assert set(dup["date"]) == {pd.Timestamp("2024-01-02")}
 
 
 def test_duplicated_day_with_different_prices_is_refused(tmp_path):
-    path = _write(tmp_path / "dup.csv", "date,A,B\n2024-01-01,1,5\n2024-01-02,2,6\n2024-01-02,2,6.5\n2024-01-03,3,7\n"
-                  "2024-01-04,3,7\n")  # fmt: skip
-    with pytest.raises(DuplicateError, match=r"duplicated dates: 2024-01-02 with different prices: 2024-01-02 \('B': 6, 6.5\)") as err:
+    path = _write(
+        tmp_path / "dup.csv",
+        "date,A,B\n2024-01-01,1,5\n2024-01-02,2,6\n2024-01-02,2,6.5\n2024-01-03,3,7\n2024-01-04,3,7\n",
+    )
+    with pytest.raises(
+        DuplicateError,
+        match=r"duplicated dates: 2024-01-02 with different prices: 2024-01-02 \('B': 6, 6.5\)",
+    ) as err:
         rk.data.read(path)
     assert err.value.fixes == ({"start": "2024-01-03"},)
     assert rk.data.read(path, start="2024-01-03").prices.shape == (2, 2)
 
 
 def test_long_duplicates_name_asset_and_values():
-    raw = pd.DataFrame({"Date": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01"],
-                        "Ticker": ["A", "A", "A", "A", "B"], "Close": [1.0, 1.5, 2.0, 3.0, 9.0]})  # fmt: skip
-    with pytest.raises(DuplicateError, match=r"per asset: 'A' on 2024-01-01 \(1, 1.5\), with different prices") as err:
+    raw = pd.DataFrame(
+        {
+            "Date": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01"],
+            "Ticker": ["A", "A", "A", "A", "B"],
+            "Close": [1.0, 1.5, 2.0, 3.0, 9.0],
+        }
+    )
+    with pytest.raises(
+        DuplicateError, match=r"per asset: 'A' on 2024-01-01 \(1, 1.5\), with different prices"
+    ) as err:
         rk.data.read(raw)
     assert err.value.fixes == ({"start": "2024-01-02"}, {"assets": ["B"]})
 
@@ -312,7 +357,9 @@ def test_price_data_summary_repr_and_pickle():
 def test_read_prices_warns_about_an_unadjusted_split():
     idx = pd.bdate_range("2005-02-14", periods=20)
     p = pd.DataFrame({"AAPL": np.r_[np.linspace(100, 110, 10), np.linspace(55.5, 60, 10)]}, index=idx)
-    with pytest.warns(DataQualityWarning, match=r"'AAPL' on 2005-02-28: price ratio 0.505 ≈ 1/2.*adjust_splits=True") as rec:
+    with pytest.warns(
+        DataQualityWarning, match=r"'AAPL' on 2005-02-28: price ratio 0.505 ≈ 1/2.*adjust_splits=True"
+    ) as rec:
         rk.data.read_prices(p)
     (w,) = [w for w in rec if isinstance(w.message, DataQualityWarning)]
     assert w.message.flags["flag"].tolist() == ["split"]
