@@ -30,6 +30,10 @@ from riskkit.exceptions import (
 
 LOG_COLUMNS = ["step", "date", "asset", "action", "value"]
 REPAIR_STEPS = ("align", "missing", "adjust_splits")
+_CELL_NOTES = {  # log actions on cells, as a report says them (followed by counts per asset)
+    "forward-filled": "Prices forward-filled (missing='ffill'), by asset",
+    "row dropped": "Dates dropped for missing prices (missing='drop'), by asset",
+}
 WARNED_FLAGS = ("split",)  # read_prices warns about these: an unadjusted split distorts every risk figure
 
 
@@ -106,13 +110,10 @@ class PriceData:
         for (step, action), g in repairs.groupby(["step", "action"], sort=False):
             if step == "adjust_splits":
                 lines += [f"{r.asset}: {r.action}." for r in g.itertuples()]
-            else:
-                counts = g.groupby("asset", sort=False).size()
-                lines.append(
-                    f"{action.capitalize()} ({step}): "
-                    + ", ".join(f"{a} {n}" for a, n in counts.items())
-                    + "."
-                )
+                continue
+            counts = ", ".join(f"{a} {n}" for a, n in g.groupby("asset", sort=False).size().items())
+            text = _CELL_NOTES.get(action, action)
+            lines.append(f"{text[0].upper()}{text[1:]}: {counts}.")
         for r in self.flags.itertuples():
             when = _fmt(r.date) if r.end == r.date else f"{_fmt(r.date)} to {_fmt(r.end)}"
             lines.append(f"{r.asset} {when}: {r.flag} ({r.severity}): {r.detail}.")
@@ -235,7 +236,10 @@ def build(source, name: str, o: dict) -> PriceData:
     )
     wide, notes, dup_flags = narrow(name, table, assets=o["assets"], start=o["start"], end=o["end"])
     log = [(step, pd.NaT, None, text, np.nan) for step, text in table.notes + notes]
-    log += [("duplicate", f["date"], f["asset"], f["detail"], np.nan) for f in dup_flags]
+    log += [
+        ("duplicate", f["date"], f["asset"], "same date and price twice: kept once", np.nan)
+        for f in dup_flags
+    ]
     check_no_inf(name, wide)
     _check_positive(name, wide)
     cov = coverage(wide)
@@ -256,8 +260,9 @@ def build(source, name: str, o: dict) -> PriceData:
         flags = _quality.quality_flags(
             wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE
         )
+    kept = [f for f in dup_flags if f["date"] in wide.index]  # flags describe the prices returned
     flags = _quality.sort_flags(
-        pd.concat([_quality.flag_table(dup_flags), flags], ignore_index=True) if dup_flags else flags,
+        pd.concat([_quality.flag_table(kept), flags], ignore_index=True) if kept else flags,
         list(wide.columns),
     )
     wide.index.name = "date"

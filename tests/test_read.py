@@ -268,7 +268,7 @@ def test_missing_values_error_offers_both_repairs():
     data = rk.data.read(raw, missing="ffill")
     assert data.prices["A"].tolist() == [1.0, 1.0, 1.0, 1.0, 2.0]
     assert data.summary().loc[["A", "B"], "filled"].tolist() == [3, 0]
-    assert "Forward-filled (missing): A 3." in data.notes()
+    assert "Prices forward-filled (missing='ffill'), by asset: A 3." in data.notes()
 
 
 def test_default_ffill_limit_is_five():
@@ -363,3 +363,30 @@ def test_read_prices_warns_about_an_unadjusted_split():
         rk.data.read_prices(p)
     (w,) = [w for w in rec if isinstance(w.message, DataQualityWarning)]
     assert w.message.flags["flag"].tolist() == ["split"]
+
+
+def test_a_messy_long_file_end_to_end_notes_say_everything(tmp_path):
+    days = pd.bdate_range("2005-02-01", periods=30)
+    gen = np.random.default_rng(0)
+    aapl = 100 * np.exp(np.cumsum(gen.normal(0, 0.01, 30)))
+    aapl[20:] /= 2.0  # unadjusted 2-for-1 split on 2005-03-01
+    ibm = 80 * np.exp(np.cumsum(gen.normal(0, 0.01, 30)))
+    rows = [(d, "AAPL", p) for d, p in zip(days, aapl, strict=True)]
+    rows += [(d, "IBM", p) for d, p in zip(days[5:], ibm[5:], strict=True)]  # IBM from 2005-02-08
+    rows.append(rows[3])  # AAPL's 2005-02-04 twice, same price
+    pd.DataFrame(rows, columns=["Date", "Symbol", "Close"]).to_csv(tmp_path / "closes.csv", index=False)
+    with pytest.raises(MissingDataError, match="'IBM' from 2005-02-08 to 2005-03-14") as err:
+        rk.data.read(tmp_path / "closes.csv")
+    assert err.value.fix == {"align": "common"}
+    data = rk.data.read(tmp_path / "closes.csv", align="common", adjust_splits=True)
+    assert data.notes() == [
+        "Layout 'long' recognised from the columns 'Date', 'Symbol', 'Close'.",
+        "Long table: dates from 'Date', assets from 'Symbol', prices from 'Close'.",
+        "Align='common': the window every asset covers, 2005-02-08 to 2005-03-14; 5 of 30 dates left out.",
+        "Histories as read: 'AAPL' from 2005-02-01 to 2005-03-14; 'IBM' from 2005-02-08 to 2005-03-14.",
+        "Same date and price twice: kept once: AAPL 1.",
+        "AAPL: 15 prices before 2005-03-01 divided by 2 (2-for-1 split).",
+    ]
+    np.testing.assert_allclose(data.prices["AAPL"].iloc[-1] * 2, aapl[-1] * 2, rtol=1e-12)
+    np.testing.assert_allclose(data.prices["AAPL"].iloc[0], aapl[5] / 2, rtol=1e-12)
+    assert data.flags.empty  # the duplicate was cut away by align='common' (2005-02-04 < 2005-02-08)
