@@ -2,7 +2,7 @@
 
 What is here: the file formats (CSV with or without a header, Parquet, a
 folder of one file per asset), the recognition of a table's layout and of
-its date, asset and price columns, and Unix epoch timestamps. The result is
+its date, asset and price columns (dates, epoch units: :mod:`riskkit._dates`). The result is
 a :class:`Table`: the raw values of the layout (wide, or long rows of date,
 asset, price) with dates parsed, plus the notes of what was recognised.
 Narrowing (assets, dates), numbers and duplicates are in
