@@ -24,6 +24,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._price_checks import _check_index, check_prices, repair_missing
+from riskkit._quality import seven_day
 from riskkit._validation import (
     check_choice,
     check_frame,
@@ -34,7 +36,6 @@ from riskkit._validation import (
     format_cells,
     format_items,
 )
-from riskkit.data import _check_index, check_prices, repair_missing
 from riskkit.exceptions import (
     CalendarError,
     DataError,
@@ -97,9 +98,7 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
             "explicitly, for example 365 * 24 for hourly 24/7 data."
         )
     if spacing <= 1.01:
-        weekday = (stamps // per_day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
-        weekend = float(np.mean(weekday >= 5))
-        return 365 if weekend > 0.15 else 252
+        return 365 if seven_day(index) else 252
     for low, high, ppy in ((6, 8, 52), (27, 32, 12), (88, 93, 4), (360, 367, 1)):
         if low <= spacing <= high:
             return ppy

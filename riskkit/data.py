@@ -1,9 +1,13 @@
-"""Price data in: read, validate, repair on request, and turn into returns.
+"""Price data in: read, validate, repair on request, check, and turn into returns.
 
 Contents
 --------
-read_prices      CSV / Parquet / DataFrame, wide or long form -> validated prices
-load_prices      a bundled dataset by name, or a price file (for report parameters)
+read             CSV / Parquet / folder / DataFrame -> PriceData (prices, quality flags, log)
+read_prices      the same, returning the prices only (warnings say what was repaired or flagged)
+load, load_prices  a bundled dataset by name, or a price file (for report parameters)
+PriceData        prices with their flags, coverage and the log of every choice
+quality          quality flags by asset and date: splits, bad ticks, outliers, stale runs, gaps
+adjust_splits    explicit split adjustment, with a log
 check_prices     validate a wide price DataFrame already in memory
 repair_missing   explicit forward-fill or row drop, with a log of every change
 price_summary    one row per asset: coverage, stale runs, largest moves
@@ -16,134 +20,201 @@ business-day one) are in :mod:`riskkit.calendar`.
 
 Prices are a float64 DataFrame: a ``DatetimeIndex`` named ``date`` (naive
 timestamps in UTC, sorted, unique) and one column per asset. Nothing is filled,
-dropped or clipped unless an option asks for it, and then a
-:class:`~riskkit.exceptions.DataRepairWarning` lists what changed.
+dropped or clipped unless an option asks for it, and then the result's log
+(and, from :func:`read_prices`, a :class:`~riskkit.exceptions.DataRepairWarning`)
+lists what changed. Errors about data carry ``fixes``: the keyword arguments
+that settle them (``err.fix == {"align": "common"}``).
+
+Which findings are errors and which are flags:
+
+=============================================  ========================================
+refused (an error naming assets and dates)     zero or negative prices; one date twice
+                                               with different prices; missing prices
+                                               unless ``missing=`` chooses a repair;
+                                               staggered histories unless ``align=
+                                               "common"``, ``start=``/``end=`` or
+                                               ``assets=`` chooses a window
+flagged (``PriceData.flags``; kept as is)       split-like moves, bad ticks, outliers,
+                                               stale runs, calendar gaps, one date twice
+                                               with the same prices (kept once)
+=============================================  ========================================
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+import inspect
+from dataclasses import replace
 from os import PathLike
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from riskkit._read import find_date_column, pivot_long, read_table, wide_from_frame
+from riskkit._coverage import DEFAULT_FFILL_LIMIT
+from riskkit._price_checks import (
+    RepairResult,
+    adjust_splits,
+    check_prices,
+    price_summary,
+    quality,
+    quality_notes,
+    repair_missing,
+)
+from riskkit._price_data import PriceData, build, options, resolve
+from riskkit._read import source_name
 from riskkit._validation import (
     check_choice,
     check_frame,
-    check_int,
-    check_min_rows,
     check_no_inf,
     check_no_missing,
     check_numeric,
-    check_real,
-    check_unique_columns,
     format_cells,
     format_items,
 )
-from riskkit.exceptions import (
-    CalendarError,
-    DataRepairWarning,
-    DuplicateError,
-    InvalidParameterError,
-    MissingDataError,
-    NonPositivePriceError,
-)
+from riskkit.exceptions import InvalidParameterError, NonPositivePriceError
 
 __all__ = [
+    "DEFAULT_FFILL_LIMIT",
+    "PriceData",
     "RepairResult",
+    "adjust_splits",
     "check_prices",
+    "load",
     "load_prices",
     "price_summary",
+    "quality",
     "quality_notes",
+    "read",
     "read_prices",
     "repair_missing",
     "to_prices",
     "to_returns",
 ]
 
-Layout = Literal["auto", "wide", "long"]
+Layout = Literal["auto", "wide", "long", "folder", "exchange"]
 Missing = Literal["raise", "ffill", "drop"]
 ReturnKind = Literal["simple", "log"]
 
-_MISSING_HINT = " Pass missing='ffill' (optionally with ffill_limit) or missing='drop' to repair explicitly."
 
-
-@dataclass(frozen=True)
-class RepairResult:
-    """Prices after an explicit repair and the log of what changed.
-
-    Attributes
-    ----------
-    prices : DataFrame
-        The repaired prices.
-    log : DataFrame
-        One row per changed cell or dropped row: columns ``date``, ``asset``,
-        ``action`` (``"forward-filled"`` or ``"row dropped"``).
-    """
-
-    prices: pd.DataFrame
-    log: pd.DataFrame
-
-    def summary(self) -> pd.DataFrame:
-        """Number of changes per asset and action."""
-        if self.log.empty:
-            return pd.DataFrame(columns=["asset", "action", "count"])
-        return self.log.groupby(["asset", "action"]).size().rename("count").reset_index()
-
-
-def read_prices(
+def read(
     source: str | PathLike | pd.DataFrame,
     /,
     *,
     layout: Layout = "auto",
-    date_column: str | None = None,
-    asset_column: str = "asset",
-    price_column: str = "price",
+    date: str | None = None,
+    asset: str | None = None,
+    price: str | None = None,
+    assets: list[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
     missing: Missing = "raise",
     ffill_limit: int | None = None,
-) -> pd.DataFrame:
-    """Read and validate prices from a CSV or Parquet file or a DataFrame.
+    align: Literal["common"] | None = None,
+    adjust_splits: bool = False,
+) -> PriceData:
+    """Read prices from a file, a folder or a DataFrame, choose, check, and say what was done.
+
+    Steps, in order: read and recognise the layout; keep ``assets`` and the
+    dates from ``start`` to ``end`` (before any value is checked, so a bad
+    region or asset can be cut away); numbers and duplicated timestamps; zero
+    or negative prices; staggered histories (``align``); gaps (``missing``);
+    split adjustment (``adjust_splits``); quality flags.
 
     Parameters
     ----------
     source : path or DataFrame
-        A ``.csv`` (optionally compressed: ``.csv.gz`` ...) or ``.parquet``
-        file, or a DataFrame. Pickle files are refused: reading prices must not
-        be able to run code.
-    layout : {"auto", "wide", "long"}, default="auto"
-        ``"wide"``: a date column (or a DatetimeIndex) and one column per asset.
-        ``"long"``: one row per date and asset, with ``date_column``,
-        ``asset_column`` and ``price_column``. ``"auto"`` picks long when both
-        ``asset_column`` and ``price_column`` are present.
-    date_column : str, optional
-        Name of the date column. By default the first column called
-        date/datetime/timestamp/time (any case), else a DatetimeIndex, else
-        the first column.
-    asset_column, price_column : str, default="asset", "price"
-        Column names of the long layout.
+        A ``.csv`` (also ``.csv.gz`` ...) or ``.parquet`` file, a folder of
+        such files (one per asset), or a DataFrame. Pickles are refused.
+    layout : {"auto", "wide", "long", "folder", "exchange"}, default="auto"
+        ``"wide"``: a date column (or DatetimeIndex) and one column per asset.
+        ``"long"``: one row per date and asset, with date, asset and price
+        columns. ``"exchange"``: one asset's export (OHLCV, CCXT, Binance
+        klines, also without header), the asset named after the file.
+        ``"folder"``: one such file per asset, named after the file.
+        ``"auto"`` recognises them from the column names (any case): dates in
+        Date/Datetime/Timestamp/Time/Open time; assets in
+        Ticker/Symbol/Asset/Coin/Pair; prices in Adj Close (preferred, and
+        logged) or Close or Price. When unsure it raises
+        :class:`~riskkit.exceptions.LayoutError` saying what it saw and which
+        argument settles it. Numeric dates are Unix epoch times in s, ms, us
+        or ns, the unit read from their magnitude (and logged).
+    date, asset, price : str, optional
+        Column names (any case) when they are not recognised.
+    assets : list of str, optional
+        Assets to keep, in this order; names not in the data are an error
+        listing them.
+    start, end : str or Timestamp, optional
+        First and last date kept (a day given as ``"YYYY-MM-DD"`` for ``end``
+        includes that whole day).
     missing : {"raise", "ffill", "drop"}, default="raise"
-        Missing values are an error unless a repair is chosen; a repair issues
-        a :class:`~riskkit.exceptions.DataRepairWarning` listing every change.
+        Gaps inside an asset's history: an error; carried forward from the
+        last price (at most ``ffill_limit`` periods in a row); or the dates
+        dropped for every asset. Either repair is logged cell by cell.
+        Prices before an asset's first or after its last are not gaps: see
+        ``align``.
     ffill_limit : int, optional
-        With ``missing="ffill"``: the longest run of consecutive missing values
-        that may be filled; longer gaps remain an error.
+        Longest run of periods ``missing="ffill"`` may fill; default
+        ``DEFAULT_FFILL_LIMIT`` = 5 (a business week: a longer gap is an
+        outage, and filling it hides its volatility).
+    align : {None, "common"}, default=None
+        Staggered histories (assets starting late or ending early) are an
+        error whose message lists each asset's dates. ``"common"`` keeps the
+        window every asset covers (logged).
+    adjust_splits : bool, default=False
+        Divide each asset's prices before a detected split (a split flag) by
+        its factor; logged with asset, date and factor.
+
+    Returns
+    -------
+    PriceData
+        ``prices`` (float64, ``DatetimeIndex`` named ``date``, naive UTC,
+        sorted, unique; columns named ``asset``), ``flags``, ``log``,
+        ``coverage``; ``summary()`` and ``notes()`` for a report. Nothing is
+        warned: everything is in the result.
+
+    Raises
+    ------
+    LayoutError, EmptyDataError, DuplicateError, NonNumericError, NonFiniteError,
+    NonPositivePriceError, MissingDataError, CalendarError, InvalidParameterError
+        Each naming the assets and dates at fault; ``err.fixes`` lists the
+        keyword arguments that settle it.
+
+    Examples
+    --------
+    >>> import pandas as pd, riskkit as rk
+    >>> raw = pd.DataFrame({
+    ...     "Date": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"] * 2,
+    ...     "Ticker": ["A"] * 5 + ["B"] * 5,
+    ...     "Close": [10.0, 10.1, 10.2, 10.3, 10.4, 20.0, 20.2, 10.2, 10.3, 10.4]})
+    >>> data = rk.data.read(raw)
+    >>> data
+    PriceData(2 assets x 5 dates, 2024-01-01 to 2024-01-05, layout='long', 1 flag(s), 0 repair(s))
+    >>> data.flags[["asset", "date", "flag", "value"]]
+      asset       date   flag  value
+    0     B 2024-01-03  split    2.0
+    >>> rk.data.read(raw, adjust_splits=True).prices["B"].round(2).tolist()
+    [10.0, 10.1, 10.2, 10.3, 10.4]
+    """
+    chosen = options(
+        layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits
+    )
+    return build(source, source_name(source), chosen)
+
+
+def read_prices(source: str | PathLike | pd.DataFrame, /, **options) -> pd.DataFrame:
+    """Read and validate prices: :func:`read` (same keyword arguments) returning the prices only.
+
+    What :func:`read` logs is told by warnings instead: a
+    :class:`~riskkit.exceptions.DataRepairWarning` when prices were changed
+    (``.log`` lists each change), a :class:`~riskkit.exceptions.DataQualityWarning`
+    for split-like moves kept as they are (``.flags``). An unknown keyword is
+    an :class:`~riskkit.exceptions.InvalidParameterError` listing the valid ones.
 
     Returns
     -------
     prices : DataFrame of shape (n_dates, n_assets)
         float64 prices, ``DatetimeIndex`` named ``date`` (naive UTC, sorted),
         columns named ``asset``. Time zones are converted to UTC.
-
-    Raises
-    ------
-    EmptyDataError, DuplicateError, NonNumericError, NonFiniteError,
-    NonPositivePriceError, MissingDataError, CalendarError
-        Each naming the assets and dates at fault.
 
     Examples
     --------
@@ -155,177 +226,41 @@ def read_prices(
     2024-01-01  42000.0
     2024-01-02  43000.0
     """
-    check_choice("layout", layout, ("auto", "wide", "long"))
-    check_choice("missing", missing, ("raise", "ffill", "drop"))
-    frame = read_table(source)
-    name = f"prices in {Path(source).name!r}" if isinstance(source, str | PathLike) else "prices"
-    check_frame(name, frame)
-    date_col = find_date_column(frame, date_column)
-    if layout == "auto":
-        layout = "long" if {asset_column, price_column} <= set(map(str, frame.columns)) else "wide"
-    if layout == "long":
-        wide = pivot_long(name, frame, date_col, asset_column, price_column)
-    else:
-        wide = wide_from_frame(name, frame, date_col)
-    return _finish(name, wide, missing=missing, ffill_limit=ffill_limit)
+    result = read(source, **_known(options))
+    result.warn(stacklevel=2)
+    return result.prices
+
+
+def load(source: str | PathLike, /, **options) -> PriceData:
+    """:func:`read` (same keyword arguments) on a bundled dataset named ``source``
+    (``riskkit datasets`` lists them) or on the file or folder at ``source``.
+
+    The choosing options (``assets``, ``start``, ``end``, ``missing``,
+    ``ffill_limit``, ``align``, ``adjust_splits``) apply to datasets too; the
+    format options (``layout``, ``date``, ``asset``, ``price``) to files only.
+    """
+    path, name = resolve(source, _known(options))
+    return replace(read(path, **options), source=name)
 
 
 def load_prices(source: str | PathLike, /, **options) -> pd.DataFrame:
-    """Prices of a bundled dataset named ``source`` (``riskkit datasets`` lists
-    them) or read from the file at ``source`` with :func:`read_prices`
-    (``options`` are its keyword arguments; a dataset takes none)."""
-    from riskkit import datasets
+    """:func:`load` returning the prices only, with the warnings of :func:`read_prices`
+    (a bundled dataset's quality flags were reviewed: they are not warned about)."""
+    path, name = resolve(source, _known(options))
+    result = replace(read(path, **options), source=name)
+    result.warn(flags=path == source, stacklevel=2)
+    return result.prices
 
-    if isinstance(source, str) and source in datasets.names():
-        if options:
-            raise InvalidParameterError(
-                f"source={source!r} is a bundled dataset; read options {sorted(options)} apply to files only."
-            )
-        return datasets.load(source)
-    if not Path(source).is_file():
+
+def _known(options: dict) -> dict:
+    valid = [p for p in inspect.signature(read).parameters if p != "source"]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
         raise InvalidParameterError(
-            f"source={str(source)!r} is neither a bundled dataset ({format_items(datasets.names())}) "
-            "nor an existing price file."
+            f"unknown read option(s) {format_items(unknown)}; "
+            f"the options are {format_items(valid, limit=20)}."
         )
-    return read_prices(source, **options)
-
-
-def check_prices(
-    prices: pd.DataFrame,
-    /,
-    *,
-    name: str = "prices",
-    min_rows: int = 2,
-) -> pd.DataFrame:
-    """Validate a wide price DataFrame and return it as float64 (a copy).
-
-    The rules of :func:`read_prices`, without reading or repairing: a
-    DatetimeIndex that is sorted and unique, unique asset names, numbers only,
-    no missing or infinite values, all prices positive, at least ``min_rows``
-    rows. Errors name the argument (``name``), the assets and the dates.
-    """
-    check_frame(name, prices)
-    _check_index(name, prices.index)
-    check_unique_columns(name, prices)
-    values = check_numeric(name, prices)
-    check_no_inf(name, values)
-    check_no_missing(name, values, hint=_MISSING_HINT)
-    _check_positive(name, values)
-    check_min_rows(name, values, min_rows)
-    return values
-
-
-def repair_missing(
-    prices: pd.DataFrame,
-    /,
-    *,
-    method: Literal["ffill", "drop"],
-    limit: int | None = None,
-    name: str = "prices",
-) -> RepairResult:
-    """Repair missing prices explicitly and log every change.
-
-    Parameters
-    ----------
-    prices : DataFrame of shape (n_dates, n_assets)
-    method : {"ffill", "drop"}
-        ``"ffill"`` carries the last observed price forward (a stale price:
-        zero return on the filled dates, the move lands on the next observed
-        date). ``"drop"`` removes every date on which any asset is missing.
-    limit : int, optional
-        With ``"ffill"``, the longest run of missing values that may be
-        filled. Longer gaps, and values before an asset's first price, stay
-        missing and raise :class:`MissingDataError`.
-    name : str, default="prices"
-        How errors refer to the table.
-
-    Returns
-    -------
-    RepairResult
-        ``prices`` (a new frame) and ``log`` (date, asset, action).
-    """
-    check_choice("method", method, ("ffill", "drop"))
-    check_int("limit", limit, minimum=1, allow_none=True)
-    if limit is not None and method != "ffill":
-        raise InvalidParameterError("limit applies to method='ffill' only.")
-    mask = prices.isna()
-    rows = [(d, a) for a in prices.columns for d in prices.index[mask[a].to_numpy()]]
-    if method == "ffill":
-        repaired = prices.ffill(limit=limit)
-        still = repaired.isna()
-        if still.to_numpy().any():
-            raise MissingDataError(
-                f"{name} has missing values that forward-fill cannot repair "
-                f"(before an asset's first price, or gaps longer than limit={limit}): "
-                f"{format_cells(still)}. Trim the dates, use method='drop', or raise the limit."
-            )
-        action = "forward-filled"
-    else:
-        keep = ~mask.any(axis=1).to_numpy()
-        repaired = prices.loc[keep].copy()
-        action = "row dropped"
-    log = pd.DataFrame(rows, columns=["date", "asset"])
-    log["action"] = action
-    log = log.sort_values(["date", "asset"], kind="stable").reset_index(drop=True)
-    return RepairResult(prices=repaired, log=log)
-
-
-def price_summary(prices: pd.DataFrame, /) -> pd.DataFrame:
-    """One row per asset: first/last date, observations, missing values,
-    the longest run of unchanged prices, and the largest one-period move.
-
-    Works on prices with missing values (it is meant for data-quality notes),
-    but the other rules of :func:`check_prices` apply.
-    """
-    check_frame("prices", prices)
-    _check_index("prices", prices.index)
-    values = check_numeric("prices", prices)
-    rows = {}
-    for col in values.columns:
-        s = values[col]
-        obs = s.dropna()
-        rets = obs.pct_change().iloc[1:]
-        unchanged = (obs.diff() == 0).to_numpy()
-        longest = _longest_run(unchanged)
-        big = rets.abs().idxmax() if len(rets) else pd.NaT
-        rows[col] = {
-            "first": obs.index[0] if len(obs) else pd.NaT,
-            "last": obs.index[-1] if len(obs) else pd.NaT,
-            "observations": int(obs.size),
-            "missing": int(s.isna().sum()),
-            "longest_stale_run": int(longest),
-            "largest_move": float(rets.loc[big]) if len(rets) else np.nan,
-            "largest_move_date": big,
-        }
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = "asset"
-    return out
-
-
-def quality_notes(prices: pd.DataFrame, /, *, stale_run: int = 5, large_move: float = 0.5) -> list[str]:
-    """Data-quality warnings in words, from :func:`price_summary`: missing values,
-    runs of more than ``stale_run`` unchanged prices, one-period moves beyond
-    ``large_move`` (absolute), assets starting late or ending early. Empty when
-    nothing stands out. Nothing is repaired."""
-    stale_run = check_int("stale_run", stale_run, minimum=1)
-    large_move = check_real("large_move", large_move, low=0.0, low_open=True)
-    summary = price_summary(prices)
-    notes = []
-    for asset, r in summary.iterrows():
-        if r["missing"]:
-            notes.append(f"{asset}: {r['missing']} missing prices.")
-        if r["longest_stale_run"] > stale_run:
-            notes.append(f"{asset}: {r['longest_stale_run']} consecutive unchanged prices (stale quotes?).")
-        if abs(r["largest_move"]) > large_move:
-            day = _fmt_date(r["largest_move_date"])
-            notes.append(f"{asset}: a one-period move of {r['largest_move']:+.0%} on {day}.")
-        if r["first"] > prices.index[0] or r["last"] < prices.index[-1]:
-            notes.append(f"{asset}: prices only from {_fmt_date(r['first'])} to {_fmt_date(r['last'])}.")
-    return notes
-
-
-def _fmt_date(ts) -> str:
-    return ts.strftime("%Y-%m-%d") if ts.hour == 0 and ts.minute == 0 else ts.isoformat()
+    return options
 
 
 def to_returns(prices: pd.DataFrame, /, *, kind: ReturnKind = "simple") -> pd.DataFrame:
@@ -381,74 +316,3 @@ def to_prices(
     out = pd.DataFrame(values, index=index, columns=returns.columns)
     out.index.name = "date"
     return out
-
-
-# --------------------------------------------------------------------------- internals
-
-
-def _finish(name: str, wide: pd.DataFrame, *, missing: Missing, ffill_limit: int | None) -> pd.DataFrame:
-    wide = wide.sort_index(kind="stable")
-    values = check_numeric(name, wide)
-    check_no_inf(name, values)
-    _check_positive(name, values)
-    if missing == "raise":
-        check_no_missing(name, values, hint=_MISSING_HINT)
-    elif values.isna().to_numpy().any():
-        result = repair_missing(
-            values, method=missing, limit=ffill_limit if missing == "ffill" else None, name=name
-        )
-        warnings.warn(
-            DataRepairWarning(
-                f"{name}: {len(result.log)} missing value(s) repaired with missing={missing!r}: "
-                f"{format_cells(values.isna())}. The full list is in this warning's .log.",
-                log=result.log,
-            ),
-            stacklevel=3,
-        )
-        values = result.prices
-    elif ffill_limit is not None and missing != "ffill":
-        raise InvalidParameterError("ffill_limit applies to missing='ffill' only.")
-    check_min_rows(name, values, 2, what="dates")
-    values.index.name = "date"
-    values.columns = pd.Index(values.columns, name="asset")
-    return values
-
-
-def _check_index(name: str, index: pd.Index) -> None:
-    if not isinstance(index, pd.DatetimeIndex):
-        raise CalendarError(
-            f"{name} must have a DatetimeIndex, got {type(index).__name__}; use riskkit.data.read_prices "
-            "to parse a date column."
-        )
-    if index.tz is not None:
-        raise CalendarError(
-            f"{name} has a time-zone aware index ({index.tz}); convert to naive UTC (read_prices does this)."
-        )
-    if index.hasnans:
-        raise CalendarError(f"{name} has missing dates (NaT) in its index.")
-    if index.has_duplicates:
-        raise DuplicateError(
-            f"{name} has duplicated dates: {format_items(index[index.duplicated()].unique())}."
-        )
-    if not index.is_monotonic_increasing:
-        pos = int(np.flatnonzero(np.diff(index.asi8) < 0)[0])
-        raise CalendarError(
-            f"{name} dates are not sorted: {index[pos + 1]:%Y-%m-%d %H:%M} comes after "
-            f"{index[pos]:%Y-%m-%d %H:%M}. Sort the index (read_prices sorts)."
-        )
-
-
-def _check_positive(name: str, values: pd.DataFrame) -> None:
-    if not (values.to_numpy() <= 0).any():
-        return
-    mask = values <= 0
-    if mask.to_numpy().any():
-        raise NonPositivePriceError(f"{name} must be positive; zero or negative at {format_cells(mask)}.")
-
-
-def _longest_run(flags: np.ndarray) -> int:
-    best = run = 0
-    for f in flags:
-        run = run + 1 if f else 0
-        best = max(best, run)
-    return best

@@ -12,6 +12,7 @@ RiskkitError            base class of every riskkit error
 InvalidParameterError   an option outside its allowed values (ValueError)
 InvalidTypeError        an argument of the wrong type (TypeError)
 DataError               bad data in general (ValueError); the classes below refine it
+LayoutError             a price table whose layout or columns cannot be told apart
 EmptyDataError          no rows or no columns, or fewer rows than needed
 DuplicateError          duplicated dates or asset names
 NonNumericError         values that are not numbers (also a TypeError)
@@ -29,8 +30,14 @@ Warnings
 RiskkitWarning          base class of every riskkit warning
 DataRepairWarning       data were changed because an explicit repair option asked
                         for it; the warning lists what changed (``.log``)
+DataQualityWarning      prices that look wrong but are kept (split-like moves);
+                        ``.flags`` holds the quality flags
 ModelValidityWarning    a result outside the region where its model is valid (for
                         example a non-monotone Cornish-Fisher expansion)
+
+Errors about data carry ``fixes``: the keyword arguments that would settle
+them, best first, as dicts (``[{"align": "common"}, {"start": "2013-03-01"}]``);
+``fix`` is the first. The report CLI renders them as ``-p align common``.
 
 Silence a warning class with ``warnings.simplefilter("ignore", DataRepairWarning)``.
 """
@@ -41,11 +48,13 @@ __all__ = [
     "CalendarError",
     "ConvergenceError",
     "DataError",
+    "DataQualityWarning",
     "DataRepairWarning",
     "DuplicateError",
     "EmptyDataError",
     "InvalidParameterError",
     "InvalidTypeError",
+    "LayoutError",
     "MissingDataError",
     "ModelValidityWarning",
     "NonFiniteError",
@@ -58,7 +67,31 @@ __all__ = [
 
 
 class RiskkitError(Exception):
-    """Base class of every error raised by riskkit."""
+    """Base class of every error raised by riskkit.
+
+    ``fixes`` lists keyword arguments that would settle the error, best first
+    (each a dict of argument name to value, values being plain literals:
+    str, int, float, bool or lists of them); ``fix`` is the first, or ``{}``.
+    """
+
+    def __init__(self, *args, fixes=()):
+        super().__init__(*args)
+        self.fixes = tuple(dict(f) for f in fixes)
+
+    @property
+    def fix(self) -> dict:
+        """The first suggested fix (keyword -> value), or ``{}``."""
+        return dict(self.fixes[0]) if self.fixes else {}
+
+    def __reduce__(self):  # keep the fixes across pickling (grid workers send errors back)
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls, args, state):
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
 
 
 class InvalidParameterError(RiskkitError, ValueError):
@@ -75,6 +108,11 @@ class DataError(RiskkitError, ValueError):
 
 class EmptyDataError(DataError):
     """No rows or columns, or fewer rows than the computation needs."""
+
+
+class LayoutError(DataError):
+    """A price table whose layout (wide, long, one asset's export) or whose
+    date, asset or price column cannot be told from what it holds."""
 
 
 class DuplicateError(DataError):
@@ -131,6 +169,16 @@ class DataRepairWarning(RiskkitWarning):
     def __init__(self, message: str, log=None):
         super().__init__(message)
         self.log = log
+
+
+class DataQualityWarning(RiskkitWarning):
+    """Prices that look wrong but are kept as they are (for example a move by
+    a split-like ratio that does not reverse). ``flags`` is the tidy table of
+    :func:`riskkit.data.quality` for the flagged rows."""
+
+    def __init__(self, message: str, flags=None):
+        super().__init__(message)
+        self.flags = flags
 
 
 class ModelValidityWarning(RiskkitWarning):

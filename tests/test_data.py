@@ -57,7 +57,7 @@ def test_read_long_layout_auto_detected_and_named_columns(tmp_path):
             "close": [1.0, 10.0, 2.0, 20.0],
         }
     )
-    p = rkd.read_prices(long, date_column="ts", asset_column="symbol", price_column="close")
+    p = rkd.read_prices(long, date="ts", asset="symbol", price="close")
     assert list(p.columns) == ["BTC", "ETH"]
     np.testing.assert_array_equal(p.to_numpy(), [[1, 10], [2, 20]])
     auto = rkd.read_prices(long.rename(columns={"symbol": "asset", "close": "price", "ts": "date"}))
@@ -222,8 +222,13 @@ def test_ffill_limit_leaves_long_gaps_an_error():
             "BTC": [1.0, np.nan, np.nan, 4.0],
         }
     )
-    with pytest.raises(MissingDataError, match=r"limit=1.*'BTC' on 1 date\(s\): 2024-01-03"):
+    # a gap longer than the limit is not filled at all (not its first `limit` periods)
+    with pytest.raises(
+        MissingDataError,
+        match=r"longer than ffill_limit=1 periods.*'BTC' on 2 date\(s\): 2024-01-02, 2024-01-03",
+    ) as err:
         rkd.read_prices(frame, missing="ffill", ffill_limit=1)
+    assert err.value.fixes == ({"missing": "ffill", "ffill_limit": 2}, {"missing": "drop"})
 
 
 def test_ffill_cannot_invent_prices_before_listing():
@@ -263,8 +268,8 @@ def test_bad_options_name_the_valid_choices():
         rkd.read_prices(frame, missing="zero")
     with pytest.raises(InvalidParameterError, match="layout='tall'"):
         rkd.read_prices(frame, layout="tall")
-    with pytest.raises(InvalidParameterError, match="date_column='when' is not a column"):
-        rkd.read_prices(frame, date_column="when")
+    with pytest.raises(InvalidParameterError, match="date='when' is not a column"):
+        rkd.read_prices(frame, date="when")
 
 
 def test_errors_are_riskkit_and_builtin_types():

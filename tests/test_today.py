@@ -40,8 +40,16 @@ def test_load_prices_by_dataset_name_or_file(tmp_path):
         InvalidParameterError, match=r"neither a bundled dataset \('crypto_sim'.*nor an existing"
     ):
         rk.data.load_prices("crypto_simm")
-    with pytest.raises(InvalidParameterError, match=r"read options .*'missing'.* apply to files only"):
-        rk.data.load_prices("crypto_sim", missing="ffill")
+    with pytest.raises(InvalidParameterError, match=r"format options 'layout', 'price' apply to files only"):
+        rk.data.load_prices("crypto_sim", layout="long", price="Close")
+    with pytest.raises(
+        InvalidParameterError, match=r"unknown read option\(s\) 'misssing'; the options are 'layout'"
+    ):
+        rk.data.load_prices("crypto_sim", misssing="ffill")
+    window = rk.data.load_prices(
+        "crypto_sim", assets=["ETH_SIM", "BTC_SIM"], start="2020-01-01", end="2020-01-31"
+    )
+    pd.testing.assert_frame_equal(window, by_name.loc["2020-01-01":"2020-01-31", ["ETH_SIM", "BTC_SIM"]])
 
 
 def test_quality_notes_name_each_problem():

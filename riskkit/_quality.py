@@ -1,0 +1,301 @@
+"""Quality flags of price series, and the explicit split adjustment (private; see riskkit.data.quality).
+
+Each flag is one row of a tidy table: asset, date (first date concerned),
+end (last date concerned), flag, severity, value, detail. Nothing is
+repaired here except by :func:`adjust_splits`, which the caller asks for.
+
+========== ======== ==========================================================
+flag       severity what
+========== ======== ==========================================================
+nonpositive error   a zero or negative price (value: the price)
+duplicate  error    one date twice with different prices (value: rows)
+duplicate  warning  one date twice with the same price, kept once (value: rows)
+split      warning  an outlying move (as below) whose one-period price ratio is
+                    within ``split_tolerance`` of 1/k for k in 2, 3, 4, 5, 10 (a
+                    k-for-1 split) or of k (a 1-for-k reverse split), and that
+                    does not reverse the next period
+                    (value: k, or 1/k for a reverse split: the number of new
+                    shares per old share)
+bad_tick   warning  an outlying move that the next period undoes: the next
+                    move is outlying too and the round trip (next price over
+                    the one before the tick, in logs) is at most
+                    ``split_tolerance`` times the move (value: the tick's ratio)
+outlier    warning  a log return whose robust z-score (distance from the median
+                    in units of 1.4826 x the median absolute deviation of the
+                    asset's log returns) is at least ``outlier_z``, neither
+                    split-like nor undone (value: the z-score); fewer than 3
+                    returns: no outliers, splits or ticks
+stale      warning  the same price at least ``stale_periods`` periods in a row
+                    (value: the number of unchanged periods)
+gap        warning  daily data with missing days: any day on a 7-day calendar,
+                    3 or more weekdays on a business-day one (1-2 are holidays)
+                    (value: the number of missing periods)
+========== ======== ==========================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FLAG_COLUMNS = ["asset", "date", "end", "flag", "severity", "value", "detail"]
+FLAGS = ("nonpositive", "duplicate", "split", "bad_tick", "outlier", "stale", "gap")
+SPLIT_FACTORS = (2, 3, 4, 5, 10)
+MAD_SCALE = 1.4826  # makes the median absolute deviation a standard deviation for normal data
+
+
+def seven_day(index: pd.DatetimeIndex) -> bool:
+    """Weekends present: more than 15% of the dates on a Saturday or Sunday (a full 7-day
+    calendar has 2/7 = 28.6%)."""
+    return float(np.mean(index.day_of_week >= 5)) > 0.15 if len(index) else False
+
+
+def empty_flags() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=t)
+            for c, t in zip(
+                FLAG_COLUMNS,
+                ["object", "datetime64[ns]", "datetime64[ns]", "object", "object", "float64", "object"],
+                strict=True,
+            )
+        }
+    )
+
+
+def flag_table(rows: list) -> pd.DataFrame:
+    if not rows:
+        return empty_flags()
+    out = pd.DataFrame(rows, columns=FLAG_COLUMNS)
+    out["date"] = pd.to_datetime(out["date"])
+    out["end"] = pd.to_datetime(out["end"])
+    out["value"] = out["value"].astype("float64")
+    return out
+
+
+def _row(asset, date, end, flag, value, detail, severity="warning") -> dict:
+    return {
+        "asset": asset,
+        "date": date,
+        "end": end,
+        "flag": flag,
+        "severity": severity,
+        "value": float(value),
+        "detail": detail,
+    }
+
+
+def _day(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+
+
+def split_factor(ratio: float, tolerance: float) -> float | None:
+    """k (k-for-1 split) when ``ratio`` is within ``tolerance`` of 1/k, 1/k when it is near k."""
+    for k in SPLIT_FACTORS:
+        if abs(ratio * k - 1.0) <= tolerance:
+            return float(k)
+        if abs(ratio / k - 1.0) <= tolerance:
+            return 1.0 / k
+    return None
+
+
+def describe_split(k: float) -> str:
+    return f"{k:g}-for-1 split" if k >= 1 else f"1-for-{1 / k:g} reverse split"
+
+
+def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, tolerance: float) -> list:
+    """Flags of one asset's observed prices (no missing values, sorted dates)."""
+    rows = []
+    dates, v = s.index, s.to_numpy(dtype=float)
+    bad = v <= 0
+    for i in np.flatnonzero(bad):
+        rows.append(_row(asset, dates[i], dates[i], "nonpositive", v[i], f"price {v[i]:g}", "error"))
+    if len(v) < 2:
+        return rows
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(bad[1:] | bad[:-1], np.nan, v[1:] / v[:-1])
+    x = np.log(ratio)
+    z = _robust_z(x)
+    done = np.zeros(len(ratio), dtype=bool)  # moves already explained (a tick's reversal)
+    for i in range(len(ratio)):
+        if done[i] or not np.isfinite(ratio[i]):
+            continue
+        if z[i] < outlier_z:  # an ordinary move for this asset, whatever its ratio
+            continue
+        k = split_factor(ratio[i], tolerance)
+        back = (
+            i + 1 < len(ratio)
+            and z[i + 1] >= outlier_z
+            and abs(np.log(v[i + 2] / v[i]))
+            <= tolerance * abs(x[i])  # the round trip leaves < 10% of the move
+        )
+        when = dates[i + 1]
+        if back:
+            done[i + 1] = True
+            rows.append(
+                _row(
+                    asset,
+                    when,
+                    when,
+                    "bad_tick",
+                    ratio[i],
+                    f"price {v[i + 1]:g} between {v[i]:g} and {v[i + 2]:g}: a move by {ratio[i]:.3f} "
+                    "undone the next period",
+                )
+            )
+        elif k is not None:
+            near = f"1/{k:g}" if k >= 1 else f"{1 / k:g}"
+            last = (
+                " (the last date: whether it reverses is unknown)"
+                if i + 1 == len(ratio)
+                else ", not reversed"
+            )
+            rows.append(
+                _row(
+                    asset,
+                    when,
+                    when,
+                    "split",
+                    k,
+                    f"price ratio {ratio[i]:.3f} ≈ {near}{last}: a {describe_split(k)}?",
+                )
+            )
+        else:
+            rows.append(
+                _row(
+                    asset,
+                    when,
+                    when,
+                    "outlier",
+                    z[i],
+                    f"return {ratio[i] - 1:+.1%}, robust z-score {z[i]:.1f}",
+                )
+            )
+    rows += _stale(asset, dates, v, stale_periods)
+    rows += _gaps(asset, dates)
+    return rows
+
+
+def _robust_z(x: np.ndarray) -> np.ndarray:
+    finite = x[np.isfinite(x)]
+    if finite.size < 3:
+        return np.zeros_like(x)
+    med = np.median(finite)
+    scale = MAD_SCALE * np.median(np.abs(finite - med))
+    if scale == 0:  # mostly unchanged prices: the spread of the moves that happened
+        moved = finite[finite != med]
+        scale = MAD_SCALE * np.median(np.abs(moved - med)) if moved.size >= 3 else 0.0
+    if scale == 0:
+        return np.zeros_like(x)
+    return np.nan_to_num(np.abs(x - med) / scale)
+
+
+def _stale(asset, dates: pd.DatetimeIndex, v: np.ndarray, stale_periods: int) -> list:
+    same = np.r_[False, v[1:] == v[:-1], False]
+    starts = np.flatnonzero(same[1:] & ~same[:-1])
+    ends = np.flatnonzero(~same[1:] & same[:-1])
+    rows = []
+    for a, b in zip(starts, ends, strict=True):  # unchanged on dates[a .. b-1] relative to the one before
+        n = b - a
+        if n >= stale_periods:
+            rows.append(
+                _row(asset, dates[a], dates[b - 1], "stale", n, f"price {v[a]:g} unchanged for {n} periods")
+            )
+    return rows
+
+
+def _gaps(asset, dates: pd.DatetimeIndex) -> list:
+    if len(dates) < 3:
+        return []
+    days = np.diff(dates.values).astype("timedelta64[s]").astype(float) / 86400.0
+    if not 0.99 <= float(np.median(days)) <= 1.01 or (dates != dates.normalize()).any():
+        return []  # not daily closes at midnight: no day calendar to check
+    day = dates.values.astype("datetime64[D]")
+    week = seven_day(dates)
+    if week:
+        missing, least, unit = (day[1:] - day[:-1]).astype(int) - 1, 1, "day"
+    else:
+        missing, least, unit = np.busday_count(day[:-1] + 1, day[1:]), 3, "weekday"
+    rows = []
+    for i in np.flatnonzero(missing >= least):
+        first = pd.Timestamp(day[i] + 1)
+        if not week:
+            first = pd.Timestamp(np.busday_offset(day[i] + 1, 0, roll="forward"))
+        last = (
+            pd.Timestamp(np.busday_offset(day[i + 1], -1, roll="backward"))
+            if not week
+            else pd.Timestamp(day[i + 1] - 1)
+        )
+        calendar = "7-day" if week else "business-day"
+        rows.append(
+            _row(
+                asset,
+                first,
+                last,
+                "gap",
+                missing[i],
+                f"{missing[i]} missing {unit}(s) on a {calendar} calendar",
+            )
+        )
+    return rows
+
+
+def quality_flags(
+    prices: pd.DataFrame, *, stale_periods: int, outlier_z: float, tolerance: float
+) -> pd.DataFrame:
+    """Flags of every asset of a wide table with a sorted DatetimeIndex (duplicates and NaN allowed)."""
+    rows = []
+    index = prices.index
+    dup = index.duplicated(keep=False)
+    if dup.any():
+        for asset in prices.columns:
+            for date, g in prices.loc[dup, asset].groupby(level=0):
+                same = g.nunique(dropna=False) == 1
+                rows.append(
+                    _row(
+                        asset,
+                        date,
+                        date,
+                        "duplicate",
+                        len(g),
+                        f"{len(g)} rows with the same date and price"
+                        if same
+                        else f"{len(g)} rows with different prices ({', '.join(f'{x:g}' for x in g)})",
+                        "warning" if same else "error",
+                    )
+                )
+    for asset in prices.columns:
+        s = prices[asset].dropna()
+        s = s[~s.index.duplicated(keep="first")]
+        rows += series_flags(asset, s, stale_periods=stale_periods, outlier_z=outlier_z, tolerance=tolerance)
+    out = flag_table(rows)
+    return sort_flags(out, list(prices.columns))
+
+
+def sort_flags(flags: pd.DataFrame, assets: list) -> pd.DataFrame:
+    if flags.empty:
+        return empty_flags()
+    order = {a: i for i, a in enumerate(assets)}
+    key = flags["asset"].map(order).fillna(len(order))
+    out = flags.assign(_k=key).sort_values(["_k", "date", "flag"], kind="stable").drop(columns="_k")
+    return out.reset_index(drop=True)
+
+
+def split_adjusted(prices: pd.DataFrame, splits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Divide each asset's prices before a split date by the split's k; the log of what was done."""
+    out = prices.copy()
+    log = []
+    for r in splits.itertuples(index=False):
+        before = out.index < r.date
+        out.loc[before, r.asset] = out.loc[before, r.asset] / r.value
+        n = int(np.count_nonzero(before & out[r.asset].notna().to_numpy()))
+        log.append(
+            {
+                "date": r.date,
+                "asset": r.asset,
+                "ratio": r.value,
+                "action": f"{n} prices before {_day(r.date)} divided by {r.value:g} "
+                f"({describe_split(r.value)})",
+            }
+        )
+    return out, pd.DataFrame(log, columns=["date", "asset", "ratio", "action"])
