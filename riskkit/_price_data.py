@@ -3,7 +3,6 @@ the steps that build it (private; riskkit.data.read and its siblings call them).
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass
 from os import PathLike
@@ -20,6 +19,7 @@ from riskkit._price_checks import OUTLIER_Z, SPLIT_TOLERANCE, STALE_PERIODS, _ch
 from riskkit._quality import FLAGS
 from riskkit._read import LAYOUTS, source_name
 from riskkit._read import read as read_table
+from riskkit._result import Result
 from riskkit._validation import _fmt, check_choice, check_int, check_min_rows, check_no_inf, format_items
 from riskkit.exceptions import (
     DataQualityWarning,
@@ -44,8 +44,8 @@ def log_table(rows: list) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True, repr=False)
-class PriceData:
+@dataclass(frozen=True, eq=False, repr=False)
+class PriceData(Result):
     """Prices read by :func:`riskkit.data.read`, with what was found and done.
 
     Attributes
@@ -161,9 +161,6 @@ class PriceData:
             f"PriceData({p.shape[1]} assets x {p.shape[0]} dates, {_fmt(p.index[0])} to {_fmt(p.index[-1])}, "
             f"layout={self.layout!r}, {len(self.flags)} flag(s), {len(self.repairs())} repair(s))"
         )
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.summary().to_html()
 
 
 def _cells(log: pd.DataFrame) -> str:

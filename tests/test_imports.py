@@ -7,8 +7,6 @@ modules still depend on each other. The graph is read statically with ast from e
 import ast
 from pathlib import Path
 
-import pytest
-
 import riskkit
 
 ROOT = Path(riskkit.__file__).parent
@@ -138,10 +136,5 @@ def test_no_import_cycles_in_riskkit():
     assert [c for c in cycles(graph) if not all(m.startswith("riskkit.reports.") for m in c)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="riskkit.reports: _manifest -> _verify -> _runner -> _manifest through function-level imports; "
-    "the reports package is being reshaped in its own branch (issue 13, item 4): remove this mark then",
-)
 def test_no_import_cycles_in_riskkit_reports():
     assert cycles(import_graph()) == []

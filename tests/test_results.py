@@ -63,6 +63,7 @@ def _rolling():
 
 
 FACTORIES = {
+    "PriceData": lambda: riskkit.data.load("crypto_sim"),
     "ShrinkageResult": _shrinkage,
     "RollingShrinkage": _rolling,
     "SimulatedMarket": lambda: _market()[0],

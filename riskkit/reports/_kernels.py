@@ -27,12 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-WARM_UP = (
-    "import numpy, pandas, scipy.linalg, scipy.stats, matplotlib.pyplot, seaborn\n"
-    "import riskkit, riskkit.data, riskkit.datasets, riskkit.plotting, riskkit.reports\n"
-)
-"""Imports run silently in a new kernel before the notebook: what nearly every
-riskkit notebook imports first, and the bulk of a report's start-up time."""
+from riskkit.reports._zygote import WARM_UP, kernel_argv
 
 _INLINE = "module://matplotlib_inline.backend_inline"
 
@@ -142,8 +137,6 @@ def _manager_class() -> type:
             log_path: str = os.devnull
 
             async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-                from riskkit.reports._zygote import kernel_argv
-
                 argv = kernel_argv(kernel_cmd)
                 if self.zygote is None or argv is None:
                     return await super()._async_launch_kernel(kernel_cmd, **kw)

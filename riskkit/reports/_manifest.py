@@ -101,8 +101,6 @@ def _manifest(
     """The manifest but for what the run itself gives: key figures and creation time."""
     import nbformat
 
-    from riskkit.reports._verify import code_sha256
-
     versions = {}
     for dist in _VERSIONS_OF:
         try:
@@ -244,3 +242,21 @@ def _git(where: Path, *args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return (res.stdout.strip() or None) if res.returncode == 0 else None
+
+
+def _code_cells(nb) -> list[tuple[int, Any]]:
+    return [
+        (i, c)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+
+
+def code_sha256(nb) -> str:
+    """SHA-256 of a notebook's code (the sources of its code cells, injected
+    parameters excluded): what a report ran, whatever outputs it holds."""
+    digest = hashlib.sha256()
+    for _, cell in _code_cells(nb):
+        digest.update(cell.source.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()

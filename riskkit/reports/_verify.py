@@ -19,7 +19,6 @@ inline base64 images. These rules are the only ones; nothing else is ignored.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from riskkit.exceptions import DataError, InvalidParameterError
+from riskkit.reports._manifest import _code_cells, _input_hashes, code_sha256
 
 RTOL = 1e-6
 """Relative tolerance for numbers in report outputs: far above rounding noise
@@ -154,14 +154,6 @@ def compare_notebooks(
     return len(ca), n_out, diffs
 
 
-def _code_cells(nb) -> list[tuple[int, Any]]:
-    return [
-        (i, c)
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
-    ]
-
-
 def _outputs(cell) -> list[tuple[str, str | None]]:
     """(kind, sanitised text or None for presence-only) per output, streams joined."""
     out: list[tuple[str, str | None]] = []
@@ -223,16 +215,6 @@ def _clip(text: str, n: int = 160) -> str:
 # --------------------------------------------------------------------------- verify
 
 
-def code_sha256(nb) -> str:
-    """SHA-256 of a notebook's code (the sources of its code cells, injected
-    parameters excluded): what a report ran, whatever outputs it holds."""
-    digest = hashlib.sha256()
-    for _, cell in _code_cells(nb):
-        digest.update(cell.source.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def verify(report: str | os.PathLike, /, *, rtol: float = RTOL, timeout: int = 600) -> Verification:
     """Re-run a report from its own folder and compare the outputs.
 
@@ -246,7 +228,6 @@ def verify(report: str | os.PathLike, /, *, rtol: float = RTOL, timeout: int = 6
     """
     import nbformat
 
-    from riskkit.reports._manifest import _input_hashes
     from riskkit.reports._runner import run
 
     if not rtol > 0:

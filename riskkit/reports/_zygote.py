@@ -8,7 +8,7 @@ is a ``fork()`` of it that goes on exactly as ``python -m ipykernel_launcher -f
 CONNECTION`` would, in its own session, folder, environment and log.
 
 What a forked kernel does not share with a fresh one is only what the imports
-left in memory, as in a warmed kernel (:data:`riskkit.reports._kernels.WARM_UP`):
+left in memory, as in a warmed kernel (:data:`WARM_UP`):
 numpy's global random state is reseeded from the OS in each child (a fresh
 process seeds its own; forks would otherwise all draw the same numbers), and
 Python's ``random`` reseeds itself at fork. A test compares a forked kernel's
@@ -29,7 +29,12 @@ import sys
 import threading
 from typing import Any
 
-from riskkit.reports._kernels import WARM_UP
+WARM_UP = (
+    "import numpy, pandas, scipy.linalg, scipy.stats, matplotlib.pyplot, seaborn\n"
+    "import riskkit, riskkit.data, riskkit.datasets, riskkit.plotting, riskkit.reports\n"
+)
+"""Imports run silently in a new kernel before the notebook (and by the zygote once):
+what nearly every riskkit notebook imports first, and the bulk of a report's start-up time."""
 
 PRELOAD = (
     # pandas decides at import whether it runs in a terminal (then it fits tables to its width)
