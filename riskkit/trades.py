@@ -25,7 +25,7 @@ import pandas as pd
 
 from riskkit._validation import check_real, check_weights, format_items
 from riskkit.exceptions import DataError, InvalidParameterError
-from riskkit.rebalancing import Costs
+from riskkit.costs import Costs
 
 __all__ = ["Position", "TradeList", "position", "trade_list"]
 

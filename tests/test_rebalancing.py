@@ -122,7 +122,7 @@ def test_no_drift_means_no_trade_and_never_is_buy_and_hold():
 def test_a_configuration_is_the_same_alone_or_among_others():
     m = simulate_market(n_assets=6, n_periods=500, seed=2)
     w = pd.Series(1 / 6, index=m.prices.columns)
-    cfgs = sweep(bands=[0.02, 0.05, 0.1], costs_bps=[0, 20], to=["target", "edge", 0.5])
+    cfgs = sweep(bands=[0.02, 0.05, 0.1], cost_bps=[0, 20], to=["target", "edge", 0.5])
     together = backtest(m.prices, w, cfgs)
     for c in cfgs[::5]:
         alone = backtest(m.prices, w, [c])

@@ -185,10 +185,11 @@ def test_risk_triggers_match_hand_calculation():
     sigma = np.sqrt(w.to_numpy() @ S @ w.to_numpy() * 365)
     ref = np.sqrt(target.to_numpy() @ S @ target.to_numpy() * 365)
     d = decision(VolatilityTrigger(0.05), w, target, dates=idx, covariance=cov)
-    assert d.volatility == pytest.approx((sigma, ref), rel=1e-14)
+    assert d.forecast_volatility == pytest.approx(sigma, rel=1e-14)
+    assert d.reference_volatility == pytest.approx(ref, rel=1e-14)
     assert d.trade == (abs(sigma / ref - 1) > 0.05)
     d = decision(VolatilityTrigger(0.1, target=0.4), w, target, dates=idx, covariance=cov)
-    assert d.volatility[1] == 0.4 and d.trade == (abs(sigma / 0.4 - 1) > 0.1)
+    assert d.reference_volatility == 0.4 and d.trade == (abs(sigma / 0.4 - 1) > 0.1)
     with pytest.raises(InvalidParameterError, match="VolatilityTrigger needs covariance="):
         decision(VolatilityTrigger(0.1), w, target, dates=idx)
 
