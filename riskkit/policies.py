@@ -60,6 +60,34 @@ def _looks(monitor, index: pd.DatetimeIndex, cache: dict | None) -> np.ndarray:
     return cache[monitor]
 
 
+def looks_today(policy, dates: pd.DatetimeIndex, periods_per_year: float | None) -> bool:
+    """Whether ``policy`` looks on the last of ``dates`` (today), as the backtest
+    decides it on the whole history.
+
+    A period's last observation (``anchor="end"``) is known only with the next
+    date, so the calendar's next date is appended: the next day on a 7-day
+    calendar (365 periods a year), the next weekday on a business-day calendar
+    (252), else today plus the last spacing. ``periods_per_year`` is resolved by
+    :func:`riskkit.calendar.resolve_periods_per_year` (None: inferred from
+    ``dates``) and only for such calendars.
+    """
+    calendar = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
+    if calendar is None or calendar.anchor != "end" or calendar.freq in (None, "D"):
+        return bool(policy._kernel_row(dates, pd.Index([]))[0][-1])
+    from riskkit.calendar import resolve_periods_per_year
+
+    ppy = resolve_periods_per_year(dates, periods_per_year)
+    today = dates[-1]
+    if ppy == 252:
+        following = today + pd.offsets.BDay(1)
+    elif ppy == 365 or len(dates) < 2:
+        following = today + pd.Timedelta(days=1)
+    else:
+        following = today + (today - dates[-2])
+    extended = dates.append(pd.DatetimeIndex([following]))
+    return bool(policy._kernel_row(extended, pd.Index([]))[0][-2])
+
+
 def _no_budgets(assets) -> np.ndarray:
     return np.full(len(assets), np.nan)
 

@@ -53,6 +53,7 @@ from riskkit.policies import (
     Threshold,
     VolatilityTrigger,
     check_policy,
+    looks_today,
     make_policy,
 )
 
@@ -380,13 +381,18 @@ def decision(
         The history up to today (its last date): calendar and monitoring dates
         are found on it exactly as :func:`backtest` finds them
         (``Calendar(every=n)`` counts from its first date; its first date is day 0,
-        on which nothing is due).
+        on which nothing is due). Whether today is the last observation of a
+        period (``anchor="end"``) depends on the next date: the calendar's next
+        date is taken (the next day on a 7-day calendar, the next weekday on a
+        business-day calendar, else today plus the last spacing; see
+        ``periods_per_year``).
     covariance : DataFrame, optional
         Risk triggers: the per-period covariance of the latest estimate dated on
         or before today (as :func:`backtest` uses). Default risk budgets are the
         target's own risk shares under it.
     periods_per_year : float, optional
-        Volatility triggers annualise with it; ``None`` infers it from ``dates``
+        Volatility triggers annualise with it, and ``anchor="end"`` calendars find
+        the next date with it; ``None`` infers it from ``dates``
         (:func:`riskkit.calendar.resolve_periods_per_year`;
         :class:`riskkit.exceptions.CalendarError` when the dates have no regular spacing).
 
@@ -419,8 +425,8 @@ def decision(
         raise InvalidParameterError("dates must be a non-empty DatetimeIndex ending today.")
     today = dates[-1]
     assets = tgt.index
-    looks, params, budgets = policy._kernel_row(dates, assets)
-    due = bool(looks[-1])
+    _, params, budgets = policy._kernel_row(dates[-1:], assets)
+    due = looks_today(policy, dates, periods_per_year)
     N = len(assets)
     S, has_cov = np.zeros((N, N)), False
     if isinstance(policy, RISK_TRIGGERS):

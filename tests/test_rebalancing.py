@@ -15,6 +15,7 @@ from riskkit.rebalancing import (
     Threshold,
     VolatilityTrigger,
     backtest,
+    decision,
     drift,
     sweep,
 )
@@ -297,3 +298,114 @@ def test_trade_list_bad_input():
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
     with pytest.raises(InvalidParameterError, match=r"sum to 0\.9"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.9}))
+
+
+# ----------------------------------------------------------------------------- one rule, two callers
+
+
+def _agreement_policies(assets):
+    budgets = dict(zip(assets, [0.4, 0.3, 0.2, 0.1], strict=True))
+    return {
+        "never": Never(),
+        "monthly": Calendar("M"),
+        "weekly end": Calendar("W", anchor="end"),
+        "every 7": Calendar(every=7),
+        "abs": Threshold(0.03),
+        "rel": Threshold(0.2, kind="relative"),
+        "abs edge": Threshold(0.03, to="edge"),
+        "rel edge": Threshold(0.15, kind="relative", to="edge"),
+        "half way": Threshold(0.03, to=0.5),
+        "abs weekly": Threshold(0.02, monitor=Calendar("W")),
+        "risk budget": RiskBudgetTrigger(0.03),
+        "risk budget given": RiskBudgetTrigger(0.05, budgets=budgets),
+        "risk budget monthly": RiskBudgetTrigger(0.02, monitor=Calendar("M")),
+        "volatility": VolatilityTrigger(0.05),
+        "volatility 40%": VolatilityTrigger(0.1, target=0.4),
+    }
+
+
+def test_decision_agrees_with_the_backtest_on_every_date():
+    """Issue 13.1: for every policy type, decision() on each date of a backtest (the
+    drifted weights before trading, that date's target row, the latest estimate dated
+    on or before it) says trade exactly where the engine traded, and how far."""
+    from riskkit.shrinkage import rolling_shrink
+
+    m = simulate_market(n_assets=4, n_periods=900, seed=4)
+    prices, assets = m.prices, m.prices.columns
+    roll = rolling_shrink(m.returns.pipe(np.expm1), window=100, step=20)
+    table = pd.DataFrame(
+        [[0.25] * 4, [0.4, 0.3, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4]],
+        index=prices.index[[0, 300, 610]],
+        columns=assets,
+    )
+    policies = _agreement_policies(assets)
+    res = backtest(prices, table, [Config(n, p) for n, p in policies.items()], covariance=roll)
+    R = prices.pct_change().to_numpy()
+    tgt_row = np.searchsorted(table.index, prices.index, side="right") - 1
+    cov_row = np.searchsorted(roll.dates, prices.index, side="right") - 1
+    for name, policy in policies.items():
+        W = res.weights[name].to_numpy()
+        traded = res.rebalanced[name].to_numpy()
+        agree = []
+        for t in range(1, len(prices)):
+            before = pd.Series(drift(W[t - 1], R[t]), index=assets)
+            target = table.iloc[tgt_row[t]]
+            cov = None if cov_row[t] < 0 else pd.DataFrame(roll.covariances[cov_row[t]], assets, assets)
+            if cov is None and isinstance(policy, RiskBudgetTrigger | VolatilityTrigger):
+                agree.append(not traded[t])  # no estimate yet: risk triggers cannot fire
+                continue
+            d = decision(
+                policy, before, target, dates=prices.index[: t + 1], covariance=cov,
+                periods_per_year=res.periods_per_year,
+            )  # fmt: skip
+            agree.append(d.trade == traded[t])
+            if d.trade:  # and it trades as far as the engine did (no costs, no minimum trade)
+                expected = before.to_numpy() + d.fraction * (target.to_numpy() - before.to_numpy())
+                np.testing.assert_allclose(W[t], expected, rtol=0, atol=1e-12)
+        assert all(agree), f"{name}: {len(agree) - sum(agree)} dates disagree"
+        if not isinstance(policy, Never):
+            assert traded.any(), name  # every policy trades somewhere, so agreement is not vacuous
+    # the issue's case: a risk-budget trigger with default budgets, its budgets taken at each check
+    assert res.rebalanced["risk budget"].sum() < 300
+
+
+def test_default_risk_budgets_come_from_each_checks_target_and_estimate():
+    """No look-ahead: changing the target table or the estimates after a date leaves
+    every decision up to that date unchanged."""
+    from riskkit.shrinkage import rolling_shrink
+
+    m = simulate_market(n_assets=4, n_periods=600, seed=4)
+    prices, assets = m.prices, m.prices.columns
+    roll = rolling_shrink(m.returns.pipe(np.expm1), window=100, step=20)
+    early = pd.DataFrame([[0.25] * 4], index=prices.index[:1], columns=assets)
+    later = pd.concat([early, pd.DataFrame([[0.7, 0.1, 0.1, 0.1]], index=prices.index[[400]], columns=assets)])
+    cfg = [Config("rb", RiskBudgetTrigger(0.03))]
+    a = backtest(prices, early, cfg, covariance=roll)
+    b = backtest(prices, later, cfg, covariance=roll)
+    cut = prices.index[399]
+    pd.testing.assert_series_equal(a.rebalanced["rb"].loc[:cut], b.rebalanced["rb"].loc[:cut])
+    assert not a.rebalanced["rb"].loc[cut:].equals(b.rebalanced["rb"].loc[cut:])
+
+
+def test_edge_rebalancing_makes_no_phantom_trades_on_flat_prices():
+    """Issue 13.1: after a move to the band edge, unchanged prices never trade again.
+    A 24/7 calendar: two assets rally for a week and then every price is flat for
+    three weeks (a stablecoin, stale quotes); with a fixed fee, the edge policy
+    trades once per breach and pays the fee once per trade."""
+    up = 1.03 ** np.minimum(np.arange(30), 7)
+    prices = pd.DataFrame(
+        {"BTC": 100 * up, "ETH": 50 * up**0.5, "USDC": np.ones(30), "SOL": np.full(30, 20.0)},
+        index=pd.date_range("2024-01-01", periods=30, freq="D"),
+    )
+    target = pd.Series(0.25, index=prices.columns)
+    fee = Costs(fixed=10.0)
+    for policy in (Threshold(0.02, to="edge"), Threshold(0.05, kind="relative", to="edge")):
+        res = backtest(prices, target, [Config("edge", policy, fee)])
+        trades = res.rebalanced["edge"]
+        assert trades.any()
+        assert not trades.iloc[8:].any()  # flat from day 7 on: nothing after the last move is absorbed
+        assert res.costs["edge"].sum() == pytest.approx(10.0 * 4 * trades.sum())  # 4 assets each time
+        # and every asset lies inside its band after each trade, by the band rule itself
+        W = res.weights["edge"][trades]
+        scale = policy.band * (target.abs() if policy.kind == "relative" else 1.0)
+        assert ((W - target).abs() / scale <= 1.0).all().all()

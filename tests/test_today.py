@@ -144,9 +144,9 @@ def test_calendar_decision_due_on_the_engines_dates(market):
         mask = cal.dates(market.index)
         for t in (30, 31, 59, 60, 61, 200, 399):
             d = decision(cal, w, target, dates=market.index[: t + 1])
-            assert d.due == bool(cal.dates(market.index[: t + 1])[-1]) and d.trade == d.due
-            if cal.anchor == "start":  # the first observation of a period is known on the day
-                assert d.due == bool(mask[t])
+            # the engine's dates on the whole history; a period's last observation is
+            # known from the calendar's next date (issue 13.1: decision and backtest agree)
+            assert d.due == bool(mask[t]) and d.trade == d.due
     assert not decision(Calendar("M"), target, target, dates=market.index[:32]).trade  # due, nothing to do
 
 
