@@ -280,8 +280,7 @@ def test_trade_list_by_hand():
         target,
         cash=10_000.0,
         lot_sizes=pd.Series({"BTC": 0.01, "ETH": 1, "SOL": 1}),
-        costs=Costs(proportional=10, fixed=1.0),
-        min_notional=100.0,
+        costs=Costs(proportional=10, fixed=1.0, min_trade=100.0),
     )
     lt = lots.trades
     assert lt.loc["BTC", "units_trade"] == pytest.approx(-0.16)
@@ -409,3 +408,37 @@ def test_edge_rebalancing_makes_no_phantom_trades_on_flat_prices():
         W = res.weights["edge"][trades]
         scale = policy.band * (target.abs() if policy.kind == "relative" else 1.0)
         assert ((W - target).abs() / scale <= 1.0).all().all()
+
+
+def test_min_trade_by_hand_in_the_backtest_and_the_trade_list():
+    """Issue 13.2: a trade below Costs.min_trade is not executed, in the engine and the trade list.
+    Engine: 1000 in A/B/C at 50/30/20; A gains 20% -> 600/300/200 of 1100; to target
+    550/330/220 the trades are -50, +30, +20; with min_trade 25 the C trade is skipped
+    (its 20 stays in cash) and the two others pay the fixed fee of 1 each."""
+    idx = pd.date_range("2024-01-01", periods=2, freq="D")
+    prices = pd.DataFrame({"A": [100.0, 120.0], "B": [10.0, 10.0], "C": [5.0, 5.0]}, index=idx)
+    target = pd.Series({"A": 0.5, "B": 0.3, "C": 0.2})
+    res = backtest(prices, target, [Config("d", Calendar("D"), Costs(fixed=1.0, min_trade=25.0))],
+                   initial_value=1000.0)  # fmt: skip
+    assert bool(res.rebalanced["d"].iloc[1])
+    assert res.costs["d"].iloc[1] == pytest.approx(2.0)
+    assert res.values["d"].iloc[1] == pytest.approx(1098.0)
+    assert res.turnover["d"].iloc[1] == pytest.approx(80 / 2 / 1100)
+    np.testing.assert_allclose(res.weights["d"].iloc[1], [0.5, 0.3, 200 / 1100], rtol=1e-12)
+    # with a minimum above every trade nothing is executed, nothing paid
+    none = backtest(prices, target, [Config("d", Calendar("D"), Costs(fixed=1.0, min_trade=60.0))],
+                    initial_value=1000.0)  # fmt: skip
+    assert not none.rebalanced["d"].any() and none.costs["d"].sum() == 0.0
+    # trade list: value 100,000; fixed fee 5 per order -> investable 99,990; ETH's buy of
+    # 0.31 * 99,990 - 30,000 = 996.9 is below 5,000 and not placed (stays in cash)
+    tl = trade_list(
+        pd.Series({"BTC": 1.0, "ETH": 10.0}),
+        pd.Series({"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0}),
+        pd.Series({"BTC": 0.48, "ETH": 0.31, "SOL": 0.21}),
+        cash=10_000.0,
+        costs=Costs(fixed=5.0, min_trade=5_000.0),
+    )
+    t = tl.trades
+    assert t["notional"].tolist() == pytest.approx([0.48 * 99_990 - 60_000, 0.0, 0.21 * 99_990])
+    assert list(t["side"]) == ["sell", "hold", "buy"] and tl.costs == pytest.approx(10.0)
+    assert tl.cash_after == pytest.approx(10_000 + 60_000 - 0.48 * 99_990 - 0.21 * 99_990 - 10)
