@@ -77,8 +77,8 @@ def delta_hedge(
     realised volatility equals the implied one.
     """
     from riskkit.calendar import resolve_periods_per_year
-    from riskkit.hedging import _bs, _rehedge, book_greeks
     from riskkit.costs import Costs
+    from riskkit.hedging import _bs, _rehedge, book_greeks
 
     costs = costs or Costs()
     frame = prices.to_frame() if isinstance(prices, pd.Series) else prices

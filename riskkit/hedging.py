@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._result import ResultDisplay
 from riskkit._validation import check_int, check_real, format_items
 from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
@@ -45,22 +46,32 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class HedgeRatio:
-    """OLS hedge ratio: ``ratio`` with ``std_error`` and the ``ci`` at ``level``;
-    ``effectiveness`` is the in-sample variance reduction (R^2)."""
+@dataclass(frozen=True, repr=False)
+class HedgeRatio(ResultDisplay):
+    """OLS hedge ratio: ``ratio`` with ``std_error`` and the confidence interval
+    ``ci_low`` to ``ci_high`` at ``level``; ``effectiveness`` is the in-sample
+    variance reduction (R^2). ``summary()`` is one row; the repr is one line."""
 
     ratio: float
     std_error: float
-    ci: tuple[float, float]
+    ci_low: float
+    ci_high: float
     level: float
     effectiveness: float
     n_observations: int
 
+    def _headline(self) -> str:
+        return (
+            f"ratio {self.ratio:.4f} ({self.level:.0%} CI {self.ci_low:.4f} to {self.ci_high:.4f}), "
+            f"effectiveness {self.effectiveness:.1%}, {self.n_observations} observations"
+        )
+
     def summary(self) -> pd.DataFrame:
+        """One row: ratio, standard error, interval, effectiveness, observations."""
         return pd.DataFrame(
-            [{"ratio": self.ratio, "std_error": self.std_error, "ci_low": self.ci[0], "ci_high": self.ci[1],
-              "effectiveness": self.effectiveness, "observations": self.n_observations}],
+            [{"ratio": self.ratio, "std_error": self.std_error, "ci_low": self.ci_low,
+              "ci_high": self.ci_high, "effectiveness": self.effectiveness,
+              "observations": self.n_observations}],
             index=["hedge"],
         )  # fmt: skip
 
@@ -102,7 +113,7 @@ def hedge_ratio(spot: pd.Series, hedge: pd.Series, /, *, level: float = 0.95) ->
     fit = sm.OLS(y - y.mean(), sm.add_constant(x - x.mean(), has_constant="add")).fit()
     lo, hi = fit.conf_int(alpha=1.0 - level)[1]
     return HedgeRatio(
-        float(fit.params[1]), float(fit.bse[1]), (float(lo), float(hi)), level, float(fit.rsquared), len(y)
+        float(fit.params[1]), float(fit.bse[1]), float(lo), float(hi), level, float(fit.rsquared), len(y)
     )
 
 

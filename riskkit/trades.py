@@ -19,25 +19,39 @@ leaves cash negative, buys are cut lot by lot, largest first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from riskkit._result import ResultDisplay
 from riskkit._validation import check_real, check_weights, format_items
-from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.costs import Costs
+from riskkit.exceptions import DataError, InvalidParameterError
 
 __all__ = ["Position", "TradeList", "position", "trade_list"]
 
 
-@dataclass(frozen=True, eq=False)
-class Position:
-    """A portfolio today: ``units`` held and ``prices`` per asset, and ``cash``."""
+@dataclass(frozen=True, eq=False, repr=False)
+class Position(ResultDisplay):
+    """A portfolio today: ``units`` held and ``prices`` per asset, and ``cash``.
+
+    ``table()`` is one row per asset, ``summary()`` one row for the portfolio."""
 
     units: pd.Series
     prices: pd.Series
     cash: float
+
+    def _headline(self) -> str:
+        return f"{len(self.units)} assets, value {self.value:,.2f}, cash {self.cash_weight:.2%}"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: value, cash, cash weight, number of assets held."""
+        return pd.DataFrame(
+            [{"value": self.value, "cash": self.cash, "cash_weight": self.cash_weight,
+              "assets_held": int((self.units != 0).sum())}],
+            index=["position"],
+        )  # fmt: skip
 
     @property
     def value(self) -> float:
@@ -116,8 +130,8 @@ def position(
     return pos
 
 
-@dataclass(frozen=True, eq=False)
-class TradeList:
+@dataclass(frozen=True, eq=False, repr=False)
+class TradeList(ResultDisplay):
     """Orders for today.
 
     trades : DataFrame, one row per asset: price, units (before, trade, after),
@@ -126,6 +140,8 @@ class TradeList:
     costs : float
     cash_after : float
     value_after : float (value_before - costs)
+
+    ``summary()`` is one row; the repr is one line.
     """
 
     trades: pd.DataFrame
@@ -133,7 +149,10 @@ class TradeList:
     costs: float
     cash_after: float
     value_after: float
-    info: dict = field(default_factory=dict, repr=False)
+
+    def _headline(self) -> str:
+        n = int((self.trades["side"] != "hold").sum())
+        return f"{n} order{'s' if n != 1 else ''} on {len(self.trades)} assets, costs {self.costs:,.2f}"
 
     @property
     def orders(self) -> pd.DataFrame:
@@ -141,6 +160,7 @@ class TradeList:
         return self.trades[self.trades["side"] != "hold"]
 
     def summary(self) -> pd.DataFrame:
+        """One row: value before, buys, sells, orders, costs, cash after and the largest drift left."""
         t = self.trades
         return pd.DataFrame(
             [

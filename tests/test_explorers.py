@@ -11,6 +11,7 @@ import pytest
 
 import riskkit as rk
 from riskkit._explore_rebalancing import _mean_revert
+from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers import (
     delta_hedge,
@@ -19,7 +20,6 @@ from riskkit.explorers import (
     risk_shares,
     shrinkage_trials,
 )
-from riskkit.costs import Costs
 
 SPLIT = ["diversification_return", "dispersion", "timing", "costs"]
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from riskkit import hedging as H
-from riskkit.exceptions import InvalidParameterError
 from riskkit.costs import Costs
+from riskkit.exceptions import InvalidParameterError
 
 
 def pair(seed=0, n=500, beta=0.8):
@@ -21,7 +21,7 @@ def test_hedge_ratio_is_cov_over_var_and_effectiveness_is_r2():
     s, f = pair()
     h = H.hedge_ratio(s, f)
     assert h.ratio == pytest.approx(np.cov(s, f)[0, 1] / np.var(f, ddof=1), rel=1e-12)
-    assert h.ci[0] < 0.8 < h.ci[1]
+    assert h.ci_low < 0.8 < h.ci_high
     assert h.effectiveness == pytest.approx(H.hedge_effectiveness(s, f, h.ratio), rel=1e-10)
     roll = H.rolling_hedge_ratio(s, f, window=60)
     last = roll.index[-1]
@@ -135,7 +135,9 @@ def test_min_trade_means_not_executed_in_both_hedging_simulations():
     g = np.random.default_rng(1)
     idx = pd.date_range("2024-01-01", periods=60, freq="D")
     prices = pd.Series(100 * np.exp(np.cumsum(g.normal(0, 0.03, 60))), index=idx)
-    book = pd.DataFrame({"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]})
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
+    )
     free = H.banded_rehedging(book, prices, bands=(0.0,), costs=Costs(fixed=1.0))
     never = H.banded_rehedging(book, prices, bands=(0.0,), costs=Costs(fixed=1.0, min_trade=1e9))
     assert free.loc[0.0, "rehedges"] == 59 and free.loc[0.0, "hedging_cost"] == pytest.approx(59.0)
@@ -144,3 +146,24 @@ def test_min_trade_means_not_executed_in_both_hedging_simulations():
     value = -10 * greeks["price"].to_numpy()
     static = np.diff(value) + 10 * greeks["delta"].iloc[0] * np.diff(prices.to_numpy())
     assert never.loc[0.0, "residual_risk"] == pytest.approx(np.std(static, ddof=1), rel=1e-10)
+
+
+def test_hedge_ratio_result_contract():
+    import pickle
+
+    s, f = pair(seed=2)
+    h = H.hedge_ratio(s, f)
+    assert (
+        h.ci_low < h.ratio < h.ci_high and "\n" not in repr(h) and repr(h).startswith("<HedgeRatio: ratio ")
+    )
+    assert "<table" in h._repr_html_()
+    back = pickle.loads(pickle.dumps(h))
+    assert back == h
+    assert list(h.summary().columns) == [
+        "ratio",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "effectiveness",
+        "observations",
+    ]

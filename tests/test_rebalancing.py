@@ -377,7 +377,9 @@ def test_default_risk_budgets_come_from_each_checks_target_and_estimate():
     prices, assets = m.prices, m.prices.columns
     roll = rolling_shrink(m.returns.pipe(np.expm1), window=100, step=20)
     early = pd.DataFrame([[0.25] * 4], index=prices.index[:1], columns=assets)
-    later = pd.concat([early, pd.DataFrame([[0.7, 0.1, 0.1, 0.1]], index=prices.index[[400]], columns=assets)])
+    later = pd.concat(
+        [early, pd.DataFrame([[0.7, 0.1, 0.1, 0.1]], index=prices.index[[400]], columns=assets)]
+    )
     cfg = [Config("rb", RiskBudgetTrigger(0.03))]
     a = backtest(prices, early, cfg, covariance=roll)
     b = backtest(prices, later, cfg, covariance=roll)
@@ -442,3 +444,49 @@ def test_min_trade_by_hand_in_the_backtest_and_the_trade_list():
     assert t["notional"].tolist() == pytest.approx([0.48 * 99_990 - 60_000, 0.0, 0.21 * 99_990])
     assert list(t["side"]) == ["sell", "hold", "buy"] and tl.costs == pytest.approx(10.0)
     assert tl.cash_after == pytest.approx(10_000 + 60_000 - 0.48 * 99_990 - 0.21 * 99_990 - 10)
+
+
+# ----------------------------------------------------------------------------- result contract
+
+
+def _check_result_contract(obj):
+    import pickle
+
+    table = obj.summary()
+    assert isinstance(table, pd.DataFrame) and len(table) >= 1
+    text = repr(obj)
+    assert "\n" not in text and len(text) < 300 and text.startswith(f"<{type(obj).__name__}: ")
+    html = obj._repr_html_()
+    assert html.startswith(f"<p><b>{type(obj).__name__}</b>") and "<table" in html
+    back = pickle.loads(pickle.dumps(obj))
+    assert type(back) is type(obj)
+    pd.testing.assert_frame_equal(back.summary(), table)
+    return back
+
+
+def test_results_summary_repr_html_and_pickle():
+    """Issue 13.5: rebalancing results have summary() -> DataFrame, a one-line repr,
+    _repr_html_, named fields, and survive a pickle round trip."""
+    from riskkit.rebalancing import Decision
+    from riskkit.trades import position
+
+    m = simulate_market(n_assets=4, n_periods=200, seed=5)
+    w = pd.Series(0.25, index=m.prices.columns)
+    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=10)), Config("n", Never())])
+    back = _check_result_contract(res)
+    pd.testing.assert_frame_equal(back.values, res.values)
+    pd.testing.assert_frame_equal(back.weights["m"], res.weights["m"])
+    assert repr(res) == (
+        "<BacktestResult: 2 configurations over 201 dates (2019-01-01 to 2019-07-20), 6 rebalances>"
+    )
+    d = decision(VolatilityTrigger(0.05), w * [1.3, 0.9, 0.9, 0.9], w, dates=m.prices.index,
+                 covariance=m.returns.cov())  # fmt: skip
+    assert isinstance(d, Decision) and d.forecast_volatility > 0 and d.reference_volatility > 0
+    row = _check_result_contract(d).summary().iloc[0]
+    assert row["forecast_volatility"] == d.forecast_volatility and bool(row["trade"]) == d.trade
+    tl = trade_list(pd.Series({"A": 2.0}), pd.Series({"A": 10.0, "B": 5.0}), pd.Series({"A": 0.5, "B": 0.5}))
+    _check_result_contract(tl)
+    assert repr(tl) == "<TradeList: 2 orders on 2 assets, costs 0.00>"
+    pos = position(pd.Series({"A": 10.0, "B": 5.0}), holdings={"A": 2.0}, cash=20.0)
+    _check_result_contract(pos)
+    assert pos.summary().loc["position", "value"] == 40.0

@@ -67,7 +67,7 @@ def test_quality_notes_name_each_problem():
 # ---------------------------------------------------------------- targets and positions
 
 
-def test_target_weights_by_rule_or_given(market):
+def test_target_weights_by_method_or_given(market):
     cov = rk.shrinkage.shrink(rk.data.to_returns(market)).covariance
     pd.testing.assert_series_equal(
         rk.allocation.target_weights(cov, "min_variance"), rk.allocation.min_variance(cov)
@@ -80,9 +80,9 @@ def test_target_weights_by_rule_or_given(market):
     given = dict(zip(cov.index[::-1], [0.2] * 5, strict=True))
     got = rk.allocation.target_weights(cov, given)
     assert list(got.index) == list(cov.index) and np.allclose(got, 0.2)
-    with pytest.raises(InvalidParameterError, match="rule="):
+    with pytest.raises(InvalidParameterError, match="method="):
         rk.allocation.target_weights(cov, "risk_parity")
-    with pytest.raises(InvalidParameterError, match="budgets apply to rule='risk_budgeting' only"):
+    with pytest.raises(InvalidParameterError, match="budgets apply to method='risk_budgeting' only"):
         rk.allocation.target_weights(cov, "min_variance", budgets=budgets)
     with pytest.raises(InvalidParameterError, match=r"sum to 0\.8, not 1"):
         rk.allocation.target_weights(cov, dict(list(given.items())[:4]) | {cov.index[0]: 0.0})
