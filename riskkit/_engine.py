@@ -5,10 +5,13 @@ fires depends on every earlier trade), so it is a loop over periods; numba
 runs it at C speed and in parallel over configurations.
 
 :func:`policy_step` is the one place the policies' rules are written: whether a
-policy fires on a date it looks at, and how far it trades. The backtest kernel
-calls it on every such date, and :func:`riskkit.rebalancing.decision` calls it
-for today. Policies encode themselves into its parameter row
-(``riskkit.policies``, ``_kernel_row``); trade costs and the minimum-trade rule
+policy fires on a date it looks at, and how far it trades (a band rule and a risk
+rule, compiled once). :func:`riskkit.rebalancing.decision` calls it for today; the
+backtest kernel calls the same two rules on every date a policy looks, having
+made policy_step's choice between them once per configuration (a call site for
+the risk rule inside the band path of the date loop made the kernel 1.7x slower).
+Policies encode themselves into its parameter row (``riskkit.policies``,
+``_kernel_row``); trade costs and the minimum-trade rule
 are :mod:`riskkit.costs`'s functions compiled as they stand.
 """
 
@@ -21,21 +24,20 @@ from riskkit.costs import executes as _executes
 from riskkit.costs import trade_cost as _trade_cost
 from riskkit.policies import (
     BAND,
-    CALENDAR,
     KIND,
-    NEVER,
     RELATIVE,
     RISK_BUDGET,
     THRESHOLD,
     TO,
     VOL_TARGET,
+    VOLATILITY,
 )
 
-executes = njit(cache=True)(_executes)
-trade_cost = njit(cache=True)(_trade_cost)
+executes = njit(cache=True, inline="always")(_executes)
+trade_cost = njit(cache=True, inline="always")(_trade_cost)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _ratio(d, scale):
     """Drift over its band: > 1 is outside."""
     if scale > 0.0:
@@ -43,13 +45,13 @@ def _ratio(d, scale):
     return np.inf if d > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _scale(band, relative, target):
     return band * abs(target) if relative else band
 
 
-@njit(cache=True)
-def _edge_fraction(band, relative, w, tgt, worst):
+@njit(cache=True, inline="always")
+def _edge_fraction(band, relative, w, targets, row, worst):
     """Fraction of the way to the target that brings every asset inside its band.
 
     In exact arithmetic ``1 - 1 / worst`` puts the worst asset on its edge; in
@@ -67,8 +69,8 @@ def _edge_fraction(band, relative, w, tgt, worst):
         f = 1.0 - remain
         inside = True
         for i in range(w.shape[0]):
-            new = w[i] + f * (tgt[i] - w[i])
-            if _ratio(abs(tgt[i] - new), _scale(band, relative, tgt[i])) > 1.0:
+            new = w[i] + f * (targets[row, i] - w[i])
+            if _ratio(abs(targets[row, i] - new), _scale(band, relative, targets[row, i])) > 1.0:
                 inside = False
                 break
         if inside:
@@ -79,56 +81,101 @@ def _edge_fraction(band, relative, w, tgt, worst):
 
 
 @njit(cache=True)
-def policy_step(p, budget, w, tgt, cov, has_cov, ppy, level, limit, outside):
-    """Does the policy encoded in ``p`` fire, holding ``w`` against target ``tgt``,
-    and how far does it trade?
+def policy_step(params, k, budgets, w, targets, row, covs, c, ppy):
+    """Does the policy encoded in ``params[k]`` fire, holding ``w`` against the
+    target ``targets[row]``, and how far does it trade? The one rule, asked by
+    :func:`riskkit.rebalancing.decision`; the backtest kernel makes the same
+    choice between the two compiled rules (:func:`band_fraction`,
+    :func:`risk_fraction`) once per configuration, outside its loop over dates.
 
-    Parameters: ``p`` the policy's row (riskkit.policies layout), ``budget`` (N,)
-    its risk budgets (NaN: the target's own risk shares under ``cov``), ``cov``
-    (N, N) the per-period covariance in force (``has_cov`` False: no estimate
-    yet, risk triggers do not fire), ``ppy`` periods a year (volatility
-    triggers with a fixed annualised target). Fills per asset ``level`` (|drift|,
-    or the risk share), ``limit`` (the band in weight, or the risk budget) and
-    ``outside``.
+    Parameters: ``params[k]`` the policy's row (riskkit.policies layout),
+    ``budgets[k]`` (N,) its risk budgets (NaN: the target's own risk shares under
+    the covariance), ``covs[c]`` (N, N) the per-period covariance in force
+    (``c < 0``: no estimate yet, risk triggers do not fire), ``ppy`` periods a
+    year (volatility triggers with a fixed annualised target).
 
-    Returns (fraction, forecast, reference): the fraction of the way from ``w``
-    to ``tgt`` to trade (0.0: no trade), and for volatility triggers the
-    annualised forecast and reference volatilities (NaN otherwise).
+    Returns the fraction of the way from ``w`` to the target to trade (0.0: no trade).
     """
+    if is_risk(params, k):
+        return risk_fraction(params, k, budgets, w, targets, row, covs, c, ppy)
+    return band_fraction(params, k, w, targets, row)
+
+
+@njit(cache=True, inline="always")
+def is_risk(params, k):
+    return params[k, KIND] >= RISK_BUDGET
+
+
+@njit(cache=True, inline="always")
+def band_fraction(params, k, w, targets, row):
+    """A band around each target weight (a calendar date is a band of 0: any drift
+    fires): the fraction of the way to trade, 0.0 when every asset is inside."""
+    band = params[k, BAND]
+    relative = params[k, RELATIVE] > 0.0
+    worst = 0.0
+    for i in range(w.shape[0]):
+        r = _ratio(abs(targets[row, i] - w[i]), _scale(band, relative, targets[row, i]))
+        if r > worst:
+            worst = r
+    if not worst > 1.0:
+        return 0.0
+    if params[k, TO] > 0.0:
+        return params[k, TO]
+    return _edge_fraction(band, relative, w, targets, row, worst)
+
+
+@njit(cache=True)
+def risk_fraction(params, k, budgets, w, targets, row, covs, c, ppy):
+    """Risk triggers (out of line: they allocate, and the kernel's band loop stays
+    tight): no estimate yet, or nothing drifted, is no trade."""
     N = w.shape[0]
-    kind = int(p[KIND])
-    band = p[BAND]
-    max_dev = 0.0
+    if c < 0:
+        return 0.0
+    drifted = False
     for i in range(N):
-        d = abs(tgt[i] - w[i])
-        level[i] = d
+        drifted = drifted or targets[row, i] != w[i]
+    if not drifted:
+        return 0.0
+    f, _, _ = _risk_step(
+        int(params[k, KIND]), params[k, BAND], params[k, VOL_TARGET], budgets[k], w, targets[row], covs[c],
+        ppy, np.empty(N), np.empty(N), np.empty(N, dtype=np.bool_),
+    )  # fmt: skip
+    return f
+
+
+@njit(cache=True)
+def policy_detail(params, k, budgets, w, targets, row, covs, c, ppy, level, limit, outside):
+    """What :func:`policy_step` looked at, per asset, for :func:`riskkit.rebalancing.decision`
+    to show: fills ``level`` (|drift|, or the risk share), ``limit`` (the band in
+    weight, or the risk budget) and ``outside``; returns the annualised forecast and
+    reference volatilities of a volatility trigger (NaN otherwise). Uses the same
+    band and risk rules (``_ratio``, ``_scale``, ``_risk_step``)."""
+    N = w.shape[0]
+    kind = int(params[k, KIND])
+    band = params[k, BAND]
+    for i in range(N):
+        level[i] = abs(targets[row, i] - w[i])
         limit[i] = 0.0
         outside[i] = False
-        if d > max_dev:
-            max_dev = d
-    if kind == NEVER:
-        return 0.0, np.nan, np.nan
-    if kind == CALENDAR:
-        for i in range(N):
-            outside[i] = level[i] > 0.0
-        return (1.0 if max_dev > 0.0 else 0.0), np.nan, np.nan
     if kind == THRESHOLD:
-        relative = p[RELATIVE] > 0.0
-        worst = 0.0
+        relative = params[k, RELATIVE] > 0.0
         for i in range(N):
-            limit[i] = _scale(band, relative, tgt[i])
-            r = _ratio(level[i], limit[i])
-            outside[i] = r > 1.0
-            if r > worst:
-                worst = r
-        if not worst > 1.0:
-            return 0.0, np.nan, np.nan
-        if p[TO] > 0.0:
-            return p[TO], np.nan, np.nan
-        return _edge_fraction(band, relative, w, tgt, worst), np.nan, np.nan
-    # risk triggers: no estimate yet, nothing drifted, or no risk -> no trade
-    if not has_cov or max_dev == 0.0:
-        return 0.0, np.nan, np.nan
+            limit[i] = _scale(band, relative, targets[row, i])
+            outside[i] = _ratio(level[i], limit[i]) > 1.0
+    elif (kind == RISK_BUDGET or kind == VOLATILITY) and c >= 0:
+        _, forecast, reference = _risk_step(
+            kind, band, params[k, VOL_TARGET], budgets[k], w, targets[row], covs[c], ppy,
+            level, limit, outside,
+        )  # fmt: skip
+        return forecast, reference
+    return np.nan, np.nan
+
+
+@njit(cache=True)
+def _risk_step(kind, band, vol_target, budget, w, tgt, cov, ppy, level, limit, outside):
+    """The risk triggers' rule (kept out of line: it allocates): returns (fraction,
+    annualised forecast, reference) and fills the risk shares, budgets and flags."""
+    N = w.shape[0]
     sw = cov @ w
     var = 0.0
     for i in range(N):
@@ -148,7 +195,7 @@ def policy_step(p, budget, w, tgt, cov, has_cov, ppy, level, limit, outside):
             fire = fire or outside[i]
         return (1.0 if fire else 0.0), np.nan, np.nan
     forecast = np.sqrt(var * ppy)
-    reference = p[VOL_TARGET]
+    reference = vol_target
     if reference <= 0.0:  # the target portfolio's own volatility
         st = cov @ tgt
         tvar = 0.0
@@ -177,11 +224,9 @@ def _simulate(
     K = params.shape[0]
     for k in prange(K):
         w = targets[tgt_row[0]].copy()
-        level = np.empty(N)
-        limit = np.empty(N)
-        outside = np.empty(N, dtype=np.bool_)
         fixed, min_trade = cost_params[k, 0], cost_params[k, 1]
         imp_a, imp_b = cost_params[k, 2], cost_params[k, 3]
+        risk = is_risk(params, k)
         V = V0
         values[0, k] = V
         if record:
@@ -196,11 +241,10 @@ def _simulate(
             V *= g
             row = tgt_row[t]
             if due[t, k]:
-                c = cov_row[t]
-                f, _, _ = policy_step(
-                    params[k], budgets[k], w, targets[row], covs[max(c, 0)], c >= 0, ppy,
-                    level, limit, outside,
-                )  # fmt: skip
+                if risk:  # policy_step's choice, made once per configuration
+                    f = risk_fraction(params, k, budgets, w, targets, row, covs, cov_row[t], ppy)
+                else:
+                    f = band_fraction(params, k, w, targets, row)
                 if f > 0.0:
                     traded = 0.0
                     cost = 0.0

@@ -30,9 +30,11 @@ from riskkit._validation import check_choice, check_int, check_real
 __all__ = ["Calendar", "Never", "RiskBudgetTrigger", "Threshold", "VolatilityTrigger", "make_policy"]
 
 # The encoding read by riskkit._engine.policy_step: one row of floats per policy.
+# A calendar date is a band of 0 (any drift fires, all the way to the target); Never
+# looks on no date. So the compiled rule knows two kinds: a band, and a risk trigger.
 KIND, BAND, RELATIVE, TO, VOL_TARGET = range(5)
 N_PARAMS = 5
-NEVER, CALENDAR, THRESHOLD, RISK_BUDGET, VOLATILITY = range(5)
+THRESHOLD, RISK_BUDGET, VOLATILITY = range(3)
 EDGE = -1.0  # TO for "to the band edge"; otherwise the fraction of the way to the target
 
 
@@ -97,7 +99,7 @@ class Never:
     """Buy and hold: never trade after day 0."""
 
     def _kernel_row(self, index: pd.DatetimeIndex, assets: pd.Index, cache: dict | None = None):
-        return np.zeros(len(index), dtype=bool), _row(NEVER), _no_budgets(assets)
+        return np.zeros(len(index), dtype=bool), _row(THRESHOLD), _no_budgets(assets)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class Calendar:
         return f"every {self.every} periods" if self.every else names[self.freq]
 
     def _kernel_row(self, index: pd.DatetimeIndex, assets: pd.Index, cache: dict | None = None):
-        return _looks(self, index, cache), _row(CALENDAR), _no_budgets(assets)
+        return _looks(self, index, cache), _row(THRESHOLD, band=0.0), _no_budgets(assets)
 
 
 @dataclass(frozen=True)

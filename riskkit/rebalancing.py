@@ -413,7 +413,7 @@ def decision(
     >>> d.trade, d.fraction
     (True, 1.0)
     """
-    from riskkit._engine import policy_step
+    from riskkit._engine import policy_detail, policy_step
     from riskkit._validation import check_covariance, check_same_assets, check_weights
 
     check_policy("policy", policy)
@@ -444,9 +444,9 @@ def decision(
         ppy = resolve_periods_per_year(dates, periods_per_year)
     wv, tv = w.to_numpy(dtype=float), tgt.to_numpy(dtype=float)
     level, limit, outside = np.empty(N), np.empty(N), np.empty(N, dtype=bool)
-    fraction, forecast, reference = policy_step(
-        params, budgets, wv, tv, S, has_cov, ppy, level, limit, outside
-    )
+    args = (params[None], 0, budgets[None], wv, tv[None], 0, S[None], 0 if has_cov else -1, ppy)
+    fraction = policy_step(*args)  # the kernel's rule
+    forecast, reference = policy_detail(*args, level, limit, outside)  # what it looked at
     fires = fraction > 0.0
     trade = due and fires
     table = pd.DataFrame({"weight": w, "target": tgt, "drift": w - tgt}).rename_axis("asset")
