@@ -364,7 +364,7 @@ def backtest_cases() -> list[Case]:
         cases.append(Case("backtest", f"{label}, 20 assets x 2520 days", ours, peers))
     grid = sweep(
         bands=list(np.linspace(0.01, 0.2, 20)),
-        costs_bps=[0.0, 5.0, 10.0, 20.0, 50.0],
+        cost_bps=[0.0, 5.0, 10.0, 20.0, 50.0],
         to=["target", "edge", 0.25, 0.5, 0.75, 1.0, 0.9, 0.8, 0.6, 0.4][:10],
     )
     cases.append(

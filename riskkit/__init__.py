@@ -10,7 +10,9 @@ decomposition  risk by asset, group, cluster; concentration; decompose() in one 
 tail         VaR and expected shortfall with contributions
 stress       scenario, correlation and worst-window stress tests
 factors      factor exposures (statsmodels OLS) and the factor split of risk
-rebalancing  policies, costs, and backtests of many configurations in one pass
+policies     rebalancing policies: calendar, threshold, risk-budget and volatility triggers
+costs        the trading cost model (Costs; also ``rk.Costs``): bps, fixed, minimum trade, impact
+rebalancing  backtests of many configurations in one pass, today's decision
 metrics      performance statistics, drawdowns, rebalancing premium
 trades       today's trade list from holdings, prices, cash and targets
 allocation   target weights: equal, inverse volatility, minimum variance, max diversification, risk budgets
@@ -40,6 +42,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "allocation",
     "calendar",
+    "costs",
     "data",
     "datasets",
     "decomposition",
@@ -52,6 +55,7 @@ _SUBMODULES = (
     "hedging",
     "explorers",
     "plotting",
+    "policies",
     "rebalancing",
     "reports",
     "trades",
@@ -62,12 +66,15 @@ _SUBMODULES = (
     "tail",
 )
 
-__all__ = ["__version__", *_SUBMODULES]
+_NAMES = {"Costs": "costs"}  # classes re-exported at the top level, from their module
+
+__all__ = ["__version__", *_SUBMODULES, *_NAMES]
 
 if TYPE_CHECKING:  # pragma: no cover
     from riskkit import (  # noqa: F401
         allocation,
         calendar,
+        costs,
         data,
         datasets,
         decomposition,
@@ -80,6 +87,7 @@ if TYPE_CHECKING:  # pragma: no cover
         hedging,
         metrics,
         plotting,
+        policies,
         rebalancing,
         reports,
         shrinkage,
@@ -89,9 +97,14 @@ if TYPE_CHECKING:  # pragma: no cover
         trades,
         widgets,
     )
+    from riskkit.costs import Costs  # noqa: F401
 
 
 def __getattr__(name: str):
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f"riskkit.{_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     if name in _SUBMODULES:
         module = importlib.import_module(f"riskkit.{name}")
         globals()[name] = module

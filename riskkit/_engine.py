@@ -1,8 +1,18 @@
-"""The rebalancing simulation kernel (private; see riskkit.rebalancing.backtest).
+"""The rebalancing rule and simulation kernel (private; see riskkit.rebalancing).
 
 Compiled with numba: the simulation is path dependent (whether a threshold
 fires depends on every earlier trade), so it is a loop over periods; numba
 runs it at C speed and in parallel over configurations.
+
+:func:`policy_step` is the one place the policies' rules are written: whether a
+policy fires on a date it looks at, and how far it trades (a band rule and a risk
+rule, compiled once). :func:`riskkit.rebalancing.decision` calls it for today; the
+backtest kernel calls the same two rules on every date a policy looks, having
+made policy_step's choice between them once per configuration (a call site for
+the risk rule inside the band path of the date loop made the kernel 1.7x slower).
+Policies encode themselves into its parameter row (``riskkit.policies``,
+``_kernel_row``); trade costs and the minimum-trade rule
+are :mod:`riskkit.costs`'s functions compiled as they stand.
 """
 
 from __future__ import annotations
@@ -10,25 +20,213 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from riskkit.costs import executes as _executes
+from riskkit.costs import trade_cost as _trade_cost
+from riskkit.policies import (
+    BAND,
+    KIND,
+    RELATIVE,
+    RISK_BUDGET,
+    THRESHOLD,
+    TO,
+    VOL_TARGET,
+    VOLATILITY,
+)
+
+executes = njit(cache=True, inline="always")(_executes)
+trade_cost = njit(cache=True, inline="always")(_trade_cost)
+
+
+@njit(cache=True, inline="always")
+def _ratio(d, scale):
+    """Drift over its band: > 1 is outside."""
+    if scale > 0.0:
+        return d / scale
+    return np.inf if d > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _scale(band, relative, target):
+    return band * abs(target) if relative else band
+
+
+@njit(cache=True, inline="always")
+def _edge_fraction(band, relative, w, targets, row, worst):
+    """Fraction of the way to the target that brings every asset inside its band.
+
+    In exact arithmetic ``1 - 1 / worst`` puts the worst asset on its edge; in
+    floating point the move can leave it at ratio 1 + 1e-15, outside, and the
+    policy would fire again on unchanged prices. So the move is checked with the
+    band rule itself, on the weights exactly as the kernel computes them
+    (``w + f (t - w)``), and the remaining distance is shrunk by a few ulps
+    (doubling) until every asset is inside: inside by construction.
+    """
+    if not np.isfinite(worst):
+        return 1.0
+    remain = 1.0 / worst  # share of the drift left after the move
+    shrink = 2.220446049250313e-16
+    for _ in range(60):
+        f = 1.0 - remain
+        inside = True
+        for i in range(w.shape[0]):
+            new = w[i] + f * (targets[row, i] - w[i])
+            if _ratio(abs(targets[row, i] - new), _scale(band, relative, targets[row, i])) > 1.0:
+                inside = False
+                break
+        if inside:
+            return f
+        remain *= 1.0 - shrink
+        shrink *= 2.0
+    return 1.0
+
+
+@njit(cache=True)
+def policy_step(params, k, budgets, w, targets, row, covs, c, ppy):
+    """Does the policy encoded in ``params[k]`` fire, holding ``w`` against the
+    target ``targets[row]``, and how far does it trade? The one rule, asked by
+    :func:`riskkit.rebalancing.decision`; the backtest kernel makes the same
+    choice between the two compiled rules (:func:`band_fraction`,
+    :func:`risk_fraction`) once per configuration, outside its loop over dates.
+
+    Parameters: ``params[k]`` the policy's row (riskkit.policies layout),
+    ``budgets[k]`` (N,) its risk budgets (NaN: the target's own risk shares under
+    the covariance), ``covs[c]`` (N, N) the per-period covariance in force
+    (``c < 0``: no estimate yet, risk triggers do not fire), ``ppy`` periods a
+    year (volatility triggers with a fixed annualised target).
+
+    Returns the fraction of the way from ``w`` to the target to trade (0.0: no trade).
+    """
+    if is_risk(params, k):
+        return risk_fraction(params, k, budgets, w, targets, row, covs, c, ppy)
+    return band_fraction(params, k, w, targets, row)
+
+
+@njit(cache=True, inline="always")
+def is_risk(params, k):
+    return params[k, KIND] >= RISK_BUDGET
+
+
+@njit(cache=True, inline="always")
+def band_fraction(params, k, w, targets, row):
+    """A band around each target weight (a calendar date is a band of 0: any drift
+    fires): the fraction of the way to trade, 0.0 when every asset is inside."""
+    band = params[k, BAND]
+    relative = params[k, RELATIVE] > 0.0
+    worst = 0.0
+    for i in range(w.shape[0]):
+        r = _ratio(abs(targets[row, i] - w[i]), _scale(band, relative, targets[row, i]))
+        if r > worst:
+            worst = r
+    if not worst > 1.0:
+        return 0.0
+    if params[k, TO] > 0.0:
+        return params[k, TO]
+    return _edge_fraction(band, relative, w, targets, row, worst)
+
+
+@njit(cache=True)
+def risk_fraction(params, k, budgets, w, targets, row, covs, c, ppy):
+    """Risk triggers (out of line: they allocate, and the kernel's band loop stays
+    tight): no estimate yet, or nothing drifted, is no trade."""
+    N = w.shape[0]
+    if c < 0:
+        return 0.0
+    drifted = False
+    for i in range(N):
+        drifted = drifted or targets[row, i] != w[i]
+    if not drifted:
+        return 0.0
+    f, _, _ = _risk_step(
+        int(params[k, KIND]), params[k, BAND], params[k, VOL_TARGET], budgets[k], w, targets[row], covs[c],
+        ppy, np.empty(N), np.empty(N), np.empty(N, dtype=np.bool_),
+    )  # fmt: skip
+    return f
+
+
+@njit(cache=True)
+def policy_detail(params, k, budgets, w, targets, row, covs, c, ppy, level, limit, outside):
+    """What :func:`policy_step` looked at, per asset, for :func:`riskkit.rebalancing.decision`
+    to show: fills ``level`` (|drift|, or the risk share), ``limit`` (the band in
+    weight, or the risk budget) and ``outside``; returns the annualised forecast and
+    reference volatilities of a volatility trigger (NaN otherwise). Uses the same
+    band and risk rules (``_ratio``, ``_scale``, ``_risk_step``)."""
+    N = w.shape[0]
+    kind = int(params[k, KIND])
+    band = params[k, BAND]
+    for i in range(N):
+        level[i] = abs(targets[row, i] - w[i])
+        limit[i] = 0.0
+        outside[i] = False
+    if kind == THRESHOLD:
+        relative = params[k, RELATIVE] > 0.0
+        for i in range(N):
+            limit[i] = _scale(band, relative, targets[row, i])
+            outside[i] = _ratio(level[i], limit[i]) > 1.0
+    elif (kind == RISK_BUDGET or kind == VOLATILITY) and c >= 0:
+        _, forecast, reference = _risk_step(
+            kind, band, params[k, VOL_TARGET], budgets[k], w, targets[row], covs[c], ppy,
+            level, limit, outside,
+        )  # fmt: skip
+        return forecast, reference
+    return np.nan, np.nan
+
+
+@njit(cache=True)
+def _risk_step(kind, band, vol_target, budget, w, tgt, cov, ppy, level, limit, outside):
+    """The risk triggers' rule (kept out of line: it allocates): returns (fraction,
+    annualised forecast, reference) and fills the risk shares, budgets and flags."""
+    N = w.shape[0]
+    sw = cov @ w
+    var = 0.0
+    for i in range(N):
+        var += w[i] * sw[i]
+    if not var > 0.0:
+        return 0.0, np.nan, np.nan
+    fire = False
+    if kind == RISK_BUDGET:
+        st = cov @ tgt
+        tvar = 0.0
+        for i in range(N):
+            tvar += tgt[i] * st[i]
+        for i in range(N):
+            level[i] = w[i] * sw[i] / var
+            limit[i] = tgt[i] * st[i] / tvar if np.isnan(budget[i]) else budget[i]
+            outside[i] = abs(level[i] - limit[i]) > band
+            fire = fire or outside[i]
+        return (1.0 if fire else 0.0), np.nan, np.nan
+    forecast = np.sqrt(var * ppy)
+    reference = vol_target
+    if reference <= 0.0:  # the target portfolio's own volatility
+        st = cov @ tgt
+        tvar = 0.0
+        for i in range(N):
+            tvar += tgt[i] * st[i]
+        reference = np.sqrt(tvar * ppy)
+    fire = abs(forecast / reference - 1.0) > band
+    return (1.0 if fire else 0.0), forecast, reference
+
 
 def _simulate(
-    R, targets, tgt_row, due, band, relative, mode, edge, is_threshold,
-    prop, fixed, min_trade, imp_a, imp_b, V0, record,
-    risk_kind, risk_band, budgets, vol_target, covs, cov_row,
+    R, targets, tgt_row, due, params, budgets, covs, cov_row, ppy,
+    prop, cost_params, V0, record,
     values, turnover, costs, rebalanced, tracking, wpath,
 ):  # fmt: skip
     """Fill the output arrays for every configuration k (see backtest for the rules).
 
     R (T-1, N) simple returns; targets (n_rows, N) with tgt_row (T,) the row in force
-    at each date; due (T, K) dates the policy looks at; per-k parameters as arrays.
-    Risk triggers (risk_kind 1: risk contributions vs budgets, 2: volatility vs a
-    target) use the covariance covs[cov_row[t]] (per period; no check where cov_row < 0).
+    at each date; due (T, K) dates each policy looks at; params (K, 5) and budgets
+    (K, N) the policies' encodings (riskkit.policies); covs[cov_row[t]] the
+    per-period covariance in force at t (cov_row < 0: none yet); prop (K, N)
+    proportional rates and cost_params (K, 4) fixed, min_trade, impact a, b.
     """
     T = R.shape[0] + 1
     N = R.shape[1]
-    K = band.shape[0]
+    K = params.shape[0]
     for k in prange(K):
         w = targets[tgt_row[0]].copy()
+        fixed, min_trade = cost_params[k, 0], cost_params[k, 1]
+        imp_a, imp_b = cost_params[k, 2], cost_params[k, 3]
+        risk = is_risk(params, k)
         V = V0
         values[0, k] = V
         if record:
@@ -43,64 +241,21 @@ def _simulate(
             V *= g
             row = tgt_row[t]
             if due[t, k]:
-                max_ratio = 0.0
-                max_dev = 0.0
-                for i in range(N):
-                    d = abs(targets[row, i] - w[i])
-                    if d > max_dev:
-                        max_dev = d
-                    scale = band[k] * abs(targets[row, i]) if relative[k] else band[k]
-                    if scale > 0.0:
-                        ratio = d / scale
-                    elif d > 0.0:
-                        ratio = np.inf
-                    else:
-                        ratio = 0.0
-                    if ratio > max_ratio:
-                        max_ratio = ratio
-                fire = max_ratio > 1.0 if is_threshold[k] else max_dev > 0.0
-                if risk_kind[k] > 0:
-                    fire = False
-                    c = cov_row[t]
-                    if c >= 0 and max_dev > 0.0:
-                        sw = covs[c] @ w
-                        var = 0.0
-                        for i in range(N):
-                            var += w[i] * sw[i]
-                        if var > 0.0:
-                            if risk_kind[k] == 1:
-                                for i in range(N):
-                                    if abs(w[i] * sw[i] / var - budgets[k, i]) > risk_band[k]:
-                                        fire = True
-                            else:
-                                ref = vol_target[k]
-                                if ref <= 0.0:  # the target portfolio's own volatility
-                                    tw = targets[row]
-                                    st = covs[c] @ tw
-                                    ref = 0.0
-                                    for i in range(N):
-                                        ref += tw[i] * st[i]
-                                    ref = np.sqrt(ref)
-                                if abs(np.sqrt(var) / ref - 1.0) > risk_band[k]:
-                                    fire = True
-                if fire:
-                    f = mode[k]
-                    if edge[k]:
-                        f = 1.0 - 1.0 / max_ratio
+                if risk:  # policy_step's choice, made once per configuration
+                    f = risk_fraction(params, k, budgets, w, targets, row, covs, cov_row[t], ppy)
+                else:
+                    f = band_fraction(params, k, w, targets, row)
+                if f > 0.0:
                     traded = 0.0
                     cost = 0.0
-                    n_trades = 0
                     for i in range(N):
                         step = f * (targets[row, i] - w[i])
                         x = abs(step * V)
-                        if x < min_trade[k] or x == 0.0:
+                        if not executes(x, min_trade):
                             continue
-                        n_trades += 1
                         traded += x
-                        u = x / V
-                        cost += prop[k, i] * x + V * (imp_a[k] * u + imp_b[k] * u**1.5)
+                        cost += trade_cost(x, V, prop[k, i], fixed, imp_a, imp_b)
                         w[i] += step
-                    cost += fixed[k] * n_trades
                     if traded > 0.0:
                         costs[t, k] = cost
                         turnover[t, k] = traded / 2.0 / V
@@ -122,5 +277,5 @@ simulate_parallel = njit(cache=True, parallel=True)(_simulate)
 
 def simulate(*args) -> None:
     """Run the kernel; in parallel over configurations when there are enough of them."""
-    K = args[5].shape[0]  # band
+    K = args[4].shape[0]  # params
     (simulate_parallel if K >= 8 else simulate_serial)(*args)

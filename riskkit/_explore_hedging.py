@@ -48,8 +48,8 @@ class DeltaHedge:
 
 
 def delta_hedge(
-    prices: pd.DataFrame | pd.Series,
     book: pd.DataFrame,
+    prices: pd.DataFrame | pd.Series,
     /,
     *,
     band: float = 0.0,
@@ -77,8 +77,8 @@ def delta_hedge(
     realised volatility equals the implied one.
     """
     from riskkit.calendar import resolve_periods_per_year
+    from riskkit.costs import Costs
     from riskkit.hedging import _bs, _rehedge, book_greeks
-    from riskkit.rebalancing import Costs
 
     costs = costs or Costs()
     frame = prices.to_frame() if isinstance(prices, pd.Series) else prices
@@ -181,7 +181,7 @@ def delta_hedge_paths(
         mean residual risk (daily, currency) and the standard deviation of the
         final hedged P&L across paths.
     """
-    from riskkit.rebalancing import Costs
+    from riskkit.costs import Costs
     from riskkit.simulation import simulate_market
 
     rv = check_real("realised_vol", realised_vol, low=0.0, low_open=True)
@@ -217,7 +217,7 @@ def delta_hedge_paths(
     rows = {}
     result = None
     for b in sorted({*map(float, compare_bands), float(band)}):
-        res = delta_hedge(prices, book, band=b, costs=costs)
+        res = delta_hedge(book, prices, band=b, costs=costs)
         rows[b] = {
             "rehedges": res.components["rehedges"].mean(),
             "hedging_cost": -res.components["costs"].mean(),

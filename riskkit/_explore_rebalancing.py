@@ -127,7 +127,8 @@ def rebalancing_paths(
     "Stochastic portfolio theory and stock market equilibrium", Journal of
     Finance 37(2).
     """
-    from riskkit.rebalancing import Config, Costs, Never, Threshold, backtest
+    from riskkit.costs import Costs
+    from riskkit.rebalancing import Config, Never, Threshold, backtest
     from riskkit.simulation import simulate_market
 
     n = check_int("n_assets", n_assets, minimum=2)

@@ -45,20 +45,37 @@ def _short(value) -> str:
 
 
 class Result:
-    """Mixin: short repr and HTML from the dataclass fields and :meth:`summary`."""
+    """Mixin: short repr and HTML from the dataclass fields and :meth:`summary`.
+
+    A result may say more in a line of its own with ``_headline()`` (what it is
+    and its size: "3 configurations x 900 dates"), and show another table than
+    its summary in Jupyter with ``_display_table()``.
+    """
+
+    __slots__ = ()
 
     def summary(self) -> pd.DataFrame:  # pragma: no cover - every result overrides it
         raise NotImplementedError
 
+    def _headline(self) -> str | None:
+        return None
+
+    def _display_table(self) -> pd.DataFrame:
+        return self.summary()
+
     def __repr__(self) -> str:
-        parts = [
-            f"{f.name}={_short(getattr(self, f.name))}"
-            for f in dataclasses.fields(self)
-            if not f.name.startswith("_")
-        ]
-        text = f"{type(self).__name__}({', '.join(parts)})"
+        headline = self._headline()
+        if headline is None:
+            headline = ", ".join(
+                f"{f.name}={_short(getattr(self, f.name))}"
+                for f in dataclasses.fields(self)
+                if not f.name.startswith("_")
+            )
+        text = f"{type(self).__name__}({headline})"
         return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 4] + "...)"
 
     def _repr_html_(self) -> str:
-        table = self.summary().to_html(float_format=lambda x: f"{x:.4g}", border=0)
-        return f"<p><strong>{html.escape(type(self).__name__)}</strong></p>{table}"
+        table = self._display_table().to_html(float_format=lambda x: f"{x:.4g}", border=0)
+        head = html.escape(type(self).__name__)
+        headline = self._headline()
+        return f"<p><strong>{head}</strong>{': ' + html.escape(headline) if headline else ''}</p>{table}"

@@ -479,31 +479,34 @@ _METHODS = {
 
 def target_weights(
     covariance: pd.DataFrame,
-    rule: str | Mapping | pd.Series,
+    method: str | Mapping | pd.Series,
     /,
     *,
     budgets: Mapping | pd.Series | None = None,
 ) -> pd.Series:
-    """Target weights by rule name (equal_weight, inverse_volatility, min_variance,
+    """Target weights by ``method`` name (equal_weight, inverse_volatility, min_variance,
     max_diversification, risk_budgeting with optional ``budgets``,
     hierarchical_risk_parity), or the given weights (a mapping asset -> weight,
-    summing to 1, on exactly the covariance's assets) checked and aligned."""
+    summing to 1, on exactly the covariance's assets) checked and aligned.
+
+    ``method`` is the word used for the choice of target rule throughout the
+    package (as in :func:`rolling_targets`)."""
     from riskkit._validation import check_choice, check_same_assets, check_weights
 
-    if isinstance(rule, str):
-        check_choice("rule", rule, tuple(_METHODS))
-        if budgets is not None and rule != "risk_budgeting":
-            raise InvalidParameterError(f"budgets apply to rule='risk_budgeting' only, not {rule!r}.")
+    if isinstance(method, str):
+        check_choice("method", method, tuple(_METHODS))
+        if budgets is not None and method != "risk_budgeting":
+            raise InvalidParameterError(f"budgets apply to method='risk_budgeting' only, not {method!r}.")
         return (
             risk_budgeting(covariance, budgets=budgets)
-            if rule == "risk_budgeting"
-            else _METHODS[rule](covariance)
+            if method == "risk_budgeting"
+            else _METHODS[method](covariance)
         )
     cov = check_covariance("covariance", covariance)
-    w = check_weights("rule", dict(rule) if isinstance(rule, Mapping) else rule)
-    check_same_assets("rule", w.index, "covariance", cov.index)
+    w = check_weights("method", dict(method) if isinstance(method, Mapping) else method)
+    check_same_assets("method", w.index, "covariance", cov.index)
     if abs(w.sum() - 1.0) > 1e-9:
-        raise InvalidParameterError(f"target weights (rule) sum to {w.sum():.6g}, not 1.")
+        raise InvalidParameterError(f"target weights (method) sum to {w.sum():.6g}, not 1.")
     return w.reindex(cov.index).rename("weight")
 
 

@@ -28,7 +28,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import check_int, check_real, format_items
+from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
@@ -44,22 +46,32 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class HedgeRatio:
-    """OLS hedge ratio: ``ratio`` with ``std_error`` and the ``ci`` at ``level``;
-    ``effectiveness`` is the in-sample variance reduction (R^2)."""
+@dataclass(frozen=True, repr=False)
+class HedgeRatio(Result):
+    """OLS hedge ratio: ``ratio`` with ``std_error`` and the confidence interval
+    ``ci_low`` to ``ci_high`` at ``level``; ``effectiveness`` is the in-sample
+    variance reduction (R^2). ``summary()`` is one row; the repr is one line."""
 
     ratio: float
     std_error: float
-    ci: tuple[float, float]
+    ci_low: float
+    ci_high: float
     level: float
     effectiveness: float
     n_observations: int
 
+    def _headline(self) -> str:
+        return (
+            f"ratio {self.ratio:.4f} ({self.level:.0%} CI {self.ci_low:.4f} to {self.ci_high:.4f}), "
+            f"effectiveness {self.effectiveness:.1%}, {self.n_observations} observations"
+        )
+
     def summary(self) -> pd.DataFrame:
+        """One row: ratio, standard error, interval, effectiveness, observations."""
         return pd.DataFrame(
-            [{"ratio": self.ratio, "std_error": self.std_error, "ci_low": self.ci[0], "ci_high": self.ci[1],
-              "effectiveness": self.effectiveness, "observations": self.n_observations}],
+            [{"ratio": self.ratio, "std_error": self.std_error, "ci_low": self.ci_low,
+              "ci_high": self.ci_high, "effectiveness": self.effectiveness,
+              "observations": self.n_observations}],
             index=["hedge"],
         )  # fmt: skip
 
@@ -101,7 +113,7 @@ def hedge_ratio(spot: pd.Series, hedge: pd.Series, /, *, level: float = 0.95) ->
     fit = sm.OLS(y - y.mean(), sm.add_constant(x - x.mean(), has_constant="add")).fit()
     lo, hi = fit.conf_int(alpha=1.0 - level)[1]
     return HedgeRatio(
-        float(fit.params[1]), float(fit.bse[1]), (float(lo), float(hi)), level, float(fit.rsquared), len(y)
+        float(fit.params[1]), float(fit.bse[1]), float(lo), float(hi), level, float(fit.rsquared), len(y)
     )
 
 
@@ -262,12 +274,12 @@ def hedge_status(
 
 
 def banded_rehedging(
-    prices: pd.Series,
     book: pd.DataFrame,
+    prices: pd.Series,
     /,
     *,
     bands: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
-    costs=None,
+    costs: Costs | None = None,
     periods_per_year: float | None = None,
     rate: float = 0.0,
 ) -> pd.DataFrame:
@@ -277,9 +289,13 @@ def banded_rehedging(
     At each date the book's delta is recomputed (expiries shrink with time); the
     hedge in the underlying is reset to ``-delta`` only when ``|book delta +
     hedge|`` exceeds ``band`` times the book's absolute delta at the start (0 =
-    re-hedge every period). Trades pay ``costs`` (a
-    :class:`riskkit.rebalancing.Costs`: bps, fixed per trade, impact relative to
-    the notional of the book's initial hedge).
+    re-hedge every period). Trades pay ``costs`` (a :class:`riskkit.costs.Costs`:
+    bps, fixed per trade, impact relative to the notional of the book's initial
+    hedge); a re-hedge whose traded notional is below ``costs.min_trade`` is not
+    executed (the hedge held stays, nothing is paid).
+
+    Arguments follow the module's order: the book analysed first, then the
+    market data (as :func:`book_greeks` and :func:`hedge_status`).
 
     Returns
     -------
@@ -289,7 +305,6 @@ def banded_rehedging(
         gain) — both in currency.
     """
     from riskkit.calendar import resolve_periods_per_year
-    from riskkit.rebalancing import Costs
 
     costs = costs or Costs()
     if not isinstance(prices, pd.Series) or len(prices) < 3:
@@ -344,8 +359,8 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     ``S``, ``value``, ``delta``: (dates, paths) underlying price, book value and
     book delta. The hedge starts at ``-delta[0]`` and is reset to ``-delta[t]``
     after the close of ``t`` when ``|delta[t] + hedge| > band * |delta[0]|`` and the
-    traded notional reaches ``costs.min_trade``; the trade pays
-    ``costs.of(notional, value=|delta[0]| S[0])``.
+    trade is executed (``costs.executed``: its notional is at least ``costs.min_trade``);
+    the trade pays ``costs.of(notional, value=|delta[0]| S[0])``.
 
     Returns
     -------
@@ -371,7 +386,7 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     for t in range(1, n_dates):
         pnl[t - 1] = (value[t] - value[t - 1]) + held * (S[t] - S[t - 1])
         x = np.abs(-delta[t] - held) * S[t]
-        fire = (np.abs(delta[t] + held) > limit) & (x >= costs.min_trade)
+        fire = (np.abs(delta[t] + held) > limit) & costs.executed(x)
         if fire.any():
             cost[t - 1, fire] = costs.of(x[fire], value=scale[fire])
             held = np.where(fire, -delta[t], held)
@@ -387,7 +402,7 @@ def banded_ratio_rehedging(
     *,
     halflife: float = 30.0,
     bands: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
-    costs=None,
+    costs: Costs | None = None,
     warmup: int = 30,
 ) -> pd.DataFrame:
     """Hold one unit of value in ``spot`` hedged with ``hedge``, re-hedging only
@@ -397,9 +412,10 @@ def banded_ratio_rehedging(
     (``-ratio`` per unit of spot value) earns ``-ratio * hedge return``; after the
     close the ratio is re-estimated (EWMA with ``halflife``, from data up to that
     day) and the position is reset when ``|estimate - held| > band``, paying
-    ``costs`` (:class:`riskkit.rebalancing.Costs`, see ``Costs.of``) on the traded
-    notional; trades below ``min_trade`` are free and still executed (the hedge
-    is reset), the fee applies from ``min_trade`` up.
+    ``costs`` (:class:`riskkit.costs.Costs`, see ``Costs.of``) on the traded
+    notional (per unit of spot value); a reset whose traded notional is below
+    ``costs.min_trade`` is not executed (the ratio held stays, nothing is paid,
+    no re-hedge is counted), the one minimum-trade rule of :class:`riskkit.costs.Costs`.
 
     Returns
     -------
@@ -408,8 +424,6 @@ def banded_ratio_rehedging(
         (standard deviation of the daily hedged return) and the variance reduction
         against the unhedged position.
     """
-    from riskkit.rebalancing import Costs
-
     costs = costs or Costs()
     y, x, index = _pair(spot, hedge)
     warmup = check_int("warmup", warmup, minimum=2)
@@ -424,9 +438,9 @@ def banded_ratio_rehedging(
         paid, trades = 0.0, 0
         for t in range(warmup, len(y)):
             r = y[t] - held * x[t]
-            if abs(est[t] - held) > band:
-                traded = abs(est[t] - held)
-                c = float(costs.of(traded, value=1.0)) if traded >= costs.min_trade else 0.0
+            traded = abs(est[t] - held)
+            if traded > band and costs.executed(traded):
+                c = float(costs.of(traded, value=1.0))
                 r -= c
                 paid += c
                 held = est[t]

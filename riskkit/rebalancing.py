@@ -1,26 +1,29 @@
-"""Rebalancing: policies, costs, and a backtest of many configurations in one pass.
+"""Rebalancing: backtests of many configurations in one pass, and today's decision.
 
 Contents
 --------
-Never, Calendar, Threshold     rebalancing policies (small frozen value objects)
-RiskBudgetTrigger              trade when an asset's share of risk leaves its budget by more than a band
-VolatilityTrigger              trade when portfolio volatility leaves a band around a target
-Costs                          proportional (bps), fixed per trade, minimum trade, market impact
 Config                         a named (policy, costs) pair
 backtest                       simulate K configurations at once -> BacktestResult
 sweep                          the configurations of a grid (band x cost x trade-to rule)
 drift                          weights after holding through returns, without trading
 decision, Decision             today's decision under one policy: is it due, does it trade, and why
 decision_table                 the decisions of several policies side by side
-make_policy                    a policy from plain parameters (name, band, frequency), for reports
+
+The policies (:class:`Never`, :class:`Calendar`, :class:`Threshold`,
+:class:`RiskBudgetTrigger`, :class:`VolatilityTrigger`, :func:`make_policy`) live in
+:mod:`riskkit.policies` and the cost model (:class:`Costs`) in :mod:`riskkit.costs`;
+both are re-exported here. The backtest kernel and :func:`decision` ask the same
+compiled function whether a policy fires and how far it trades
+(:func:`riskkit._engine.policy_step`).
 
 Mechanics, per period t (prices at the close):
 
 1. holdings drift with the period's returns: :math:`w_i \\leftarrow w_i (1 + r_i) / (1 + w^\\top r)`;
    a cash weight (target ``1 - sum(target)``) earns nothing;
-2. the policy decides whether to trade, and how far: to the target, to the band edge
-   (the smallest move that brings every asset inside its band), or a fraction of the way;
-3. trades smaller than ``Costs.min_trade`` are skipped (their weight stays, cash absorbs it);
+2. on a date the policy looks at, it decides whether to trade, and how far: to the
+   target, to the band edge (the smallest move that brings every asset inside its
+   band), or a fraction of the way;
+3. trades smaller than ``Costs.min_trade`` are not executed (their weight stays, cash absorbs it);
 4. costs are paid from the portfolio: value before trading = value after trading + costs.
 
 On day 0 the portfolio starts at the target, without costs. Calendar dates follow
@@ -38,8 +41,21 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._validation import check_choice, check_int, check_real, format_items
+from riskkit._result import Result
+from riskkit._validation import check_real, format_items
+from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
+from riskkit.policies import (
+    RISK_TRIGGERS,
+    Calendar,
+    Never,
+    RiskBudgetTrigger,
+    Threshold,
+    VolatilityTrigger,
+    check_policy,
+    looks_today,
+    make_policy,
+)
 
 __all__ = [
     "BacktestResult",
@@ -59,182 +75,6 @@ __all__ = [
     "sweep",
 ]
 
-_PERIOD = {"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
-
-
-@dataclass(frozen=True)
-class Never:
-    """Buy and hold: never trade after day 0."""
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """Rebalance on calendar dates.
-
-    ``freq``: ``"D"`` every period, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``; or ``every=n``
-    periods. ``anchor="start"`` trades on the first observation of each new period
-    (bt's convention), ``"end"`` on the last observation of each period.
-    """
-
-    freq: Literal["D", "W", "M", "Q", "Y"] | None = "M"
-    every: int | None = None
-    anchor: Literal["start", "end"] = "start"
-
-    def __post_init__(self):
-        if self.every is not None and self.freq == "M":
-            object.__setattr__(self, "freq", None)  # Calendar(every=n): the default freq does not apply
-        if (self.freq is None) == (self.every is None):
-            raise InvalidParameterError("Calendar needs exactly one of freq= or every=.")
-        if self.freq is not None:
-            check_choice("freq", self.freq, ("D", "W", "M", "Q", "Y"))
-        else:
-            check_int("every", self.every, minimum=1)
-        check_choice("anchor", self.anchor, ("start", "end"))
-
-    def dates(self, index: pd.DatetimeIndex) -> np.ndarray:
-        """Boolean mask of the trading dates over ``index`` (day 0 excluded)."""
-        T = len(index)
-        mask = np.zeros(T, dtype=bool)
-        if self.every is not None:
-            mask[self.every :: self.every] = True
-            return mask
-        if self.freq == "D":
-            mask[1:] = True
-            return mask
-        keys = np.asarray(index.to_period(_PERIOD[self.freq]).asi8)
-        change = keys[1:] != keys[:-1]
-        if self.anchor == "start":
-            mask[1:] = change  # first observation of a new period
-        else:
-            mask[:-1] = change  # last observation of a period
-            mask[0] = False
-        return mask
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """Rebalance when a weight drifts outside its band.
-
-    ``kind="absolute"``: :math:`|w_i - w^*_i| > b`; ``"relative"``:
-    :math:`|w_i / w^*_i - 1| > b`. Checked every period, or only on the dates of
-    ``monitor`` (a :class:`Calendar`: "monitor monthly, trade when 5% off").
-    ``to``: ``"target"`` (all the way), ``"edge"`` (the smallest uniform move
-    that brings every asset inside its band, so the worst one lands on its
-    edge), or a fraction in (0, 1] of the way.
-    """
-
-    band: float
-    kind: Literal["absolute", "relative"] = "absolute"
-    monitor: Calendar | None = None
-    to: Literal["target", "edge"] | float = "target"
-
-    def __post_init__(self):
-        check_real("band", self.band, low=0.0, high=1.0, low_open=True, high_open=True)
-        check_choice("kind", self.kind, ("absolute", "relative"))
-        if isinstance(self.to, str):
-            check_choice("to", self.to, ("target", "edge"))
-        else:
-            check_real("to", self.to, low=0.0, high=1.0, low_open=True)
-
-
-@dataclass(frozen=True)
-class RiskBudgetTrigger:
-    """Trade to target when an asset's share of risk drifts from its budget by more than ``band``.
-
-    ``budgets``: asset -> share of risk (summing to 1); default: the target
-    portfolio's own risk shares at each check. Needs ``covariance=`` in
-    :func:`backtest` (the latest estimate on each date is used).
-    """
-
-    band: float
-    budgets: Mapping | None = None
-    monitor: Calendar | None = None
-
-    def __post_init__(self):
-        check_real("band", self.band, low=0.0, high=1.0, low_open=True, high_open=True)
-
-
-@dataclass(frozen=True)
-class VolatilityTrigger:
-    """Trade to target when the drifted portfolio's forecast volatility leaves
-    ``reference * (1 ± band)``.
-
-    The reference is the target portfolio's volatility under the same
-    covariance (``target=None``: risk drift, which a rebalance corrects), or a
-    fixed annualised level ``target`` (for targets that are themselves scaled
-    to a volatility). Needs ``covariance=`` in :func:`backtest`.
-    """
-
-    band: float
-    target: float | None = None
-    monitor: Calendar | None = None
-
-    def __post_init__(self):
-        check_real("band", self.band, low=0.0, high=1.0, low_open=True, high_open=True)
-        if self.target is not None:
-            check_real("target", self.target, low=0.0, low_open=True)
-
-
-@dataclass(frozen=True)
-class Costs:
-    """Trading costs, charged against portfolio value.
-
-    proportional : float or mapping asset -> float
-        Basis points of traded notional.
-    fixed : float
-        Currency per executed trade (per asset traded).
-    min_trade : float
-        Trades below this notional (currency) are not executed.
-    impact : (a, b)
-        Market impact per trade as a fraction of portfolio value traded,
-        :math:`u = |x| / V`: cost :math:`V (a u + b u^{1.5})`.
-    """
-
-    proportional: float | Mapping = 0.0
-    fixed: float = 0.0
-    min_trade: float = 0.0
-    impact: tuple[float, float] = (0.0, 0.0)
-
-    def __post_init__(self):
-        values = self.proportional.values() if isinstance(self.proportional, Mapping) else [self.proportional]
-        for v in values:
-            check_real("proportional", v, low=0.0)
-        check_real("fixed", self.fixed, low=0.0)
-        check_real("min_trade", self.min_trade, low=0.0)
-        for v in self.impact:
-            check_real("impact", v, low=0.0)
-
-    def rates(self, assets: Sequence | None = None) -> np.ndarray | float:
-        """Proportional cost as a fraction of notional, per asset of ``assets``
-        (a mapping must name only those assets; unnamed ones cost nothing)."""
-        if not isinstance(self.proportional, Mapping):
-            rate = float(self.proportional) * 1e-4
-            return rate if assets is None else np.full(len(assets), rate)
-        if assets is None:
-            raise InvalidParameterError(
-                "proportional costs are given per asset: say which assets are traded."
-            )
-        unknown = set(self.proportional) - set(assets)
-        if unknown:
-            raise InvalidParameterError(
-                "costs.proportional names assets that are not traded: "
-                f"{format_items(sorted(map(str, unknown)))}."
-            )
-        return np.array([self.proportional.get(a, 0.0) for a in assets], dtype=float) * 1e-4
-
-    def of(
-        self, notional: np.ndarray | float, /, *, value: float, assets: Sequence | None = None
-    ) -> np.ndarray:
-        """Cost of each executed trade of ``notional`` (currency, sign ignored) out of a
-        portfolio worth ``value``: proportional + fixed + impact :math:`V(a u + b u^{1.5})`,
-        :math:`u = |x| / V`. Zero trades cost nothing; the minimum trade size is the
-        caller's rule (trades below it are not executed). The backtest kernel applies
-        the same formula."""
-        x = np.abs(np.asarray(notional, dtype=float))
-        u = x / value
-        c = self.rates(assets) * x + self.fixed + value * (self.impact[0] * u + self.impact[1] * u**1.5)
-        return np.where(x > 0, c, 0.0)
-
 
 @dataclass(frozen=True)
 class Config:
@@ -245,9 +85,11 @@ class Config:
     costs: Costs = field(default_factory=Costs)
 
 
-@dataclass(frozen=True, eq=False)
-class BacktestResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class BacktestResult(Result):
     """Paths and records of every configuration (columns are configuration names).
+
+    Picklable; ``summary()`` is one row per configuration; the repr is one line.
 
     values : DataFrame (dates x configs), portfolio value after costs
     turnover : DataFrame, one-way turnover per period (``sum |trades| / 2 / value``)
@@ -260,15 +102,31 @@ class BacktestResult:
     """
 
     values: pd.DataFrame
-    turnover: pd.DataFrame = field(repr=False)
-    costs: pd.DataFrame = field(repr=False)
-    rebalanced: pd.DataFrame = field(repr=False)
-    tracking: pd.DataFrame = field(repr=False)
-    weights: dict = field(default_factory=dict, repr=False)
-    target_values: pd.Series | None = field(default=None, repr=False)
-    buy_and_hold: pd.Series | None = field(default=None, repr=False)
+    turnover: pd.DataFrame
+    costs: pd.DataFrame
+    rebalanced: pd.DataFrame
+    tracking: pd.DataFrame
+    weights: dict = field(default_factory=dict)
+    target_values: pd.Series | None = None
+    buy_and_hold: pd.Series | None = None
     periods_per_year: float | None = None
-    returns: pd.DataFrame | None = field(default=None, repr=False)
+    returns: pd.DataFrame | None = None
+
+    def _headline(self) -> str:
+        idx = self.values.index
+        k = self.values.shape[1]
+        return (
+            f"{k} configuration{'s' if k != 1 else ''} over {len(idx)} dates "
+            f"({idx[0]:%Y-%m-%d} to {idx[-1]:%Y-%m-%d}), {int(self.rebalanced.to_numpy().sum())} rebalances"
+        )
+
+    def _display_table(self) -> pd.DataFrame:
+        if self.periods_per_year is None:  # no annualised metrics without a calendar
+            return pd.DataFrame(
+                {"final_value": self.values.iloc[-1], "rebalances": self.rebalanced.sum(),
+                 "costs_paid": self.costs.sum()}
+            )  # fmt: skip
+        return self.summary()
 
     def trades(self, name: str) -> pd.DataFrame:
         """Trades of one configuration on its rebalance dates, as fractions of
@@ -329,8 +187,20 @@ def backtest(
         Keep each configuration's weight path (default: when there are at most 50).
     covariance : RollingShrinkage, optional
         Dated covariance estimates (:func:`riskkit.shrinkage.rolling_shrink`) for
-        the risk-based triggers; on each date the latest estimate dated on or
-        before it is used, so nothing is looked up ahead.
+        the risk-based triggers. At each check a risk trigger uses the latest
+        estimate dated on or before that date and that date's target row: the
+        default risk budgets (the target's own risk shares) and the reference
+        volatility are recomputed from them at every check, so nothing is looked
+        up ahead. Before the first estimate risk triggers do not fire.
+
+    Notes
+    -----
+    Each policy encodes itself (``_kernel_row``) and the kernel asks the compiled
+    :func:`riskkit._engine.policy_step` on every date the policy looks at, the
+    same function :func:`decision` asks, so a backtest's trades and today's
+    decisions follow one rule. Volatility triggers annualise with the periods a
+    year inferred from the prices' index (:class:`riskkit.exceptions.CalendarError`
+    when it has no regular spacing).
     """
     from riskkit.data import check_prices
 
@@ -348,66 +218,29 @@ def backtest(
     T, N, K = len(P), len(assets), len(configs)
     record = K <= 50 if record_weights is None else record_weights
 
-    # per-configuration parameters as arrays over K
+    # every configuration encodes itself: its policy's dates and parameter row, its costs
+    from riskkit.policies import N_PARAMS
+
     due = np.zeros((T, K), dtype=bool)
-    band = np.full(K, np.inf)
-    relative = np.zeros(K, dtype=bool)
-    mode = np.zeros(K)  # fraction of the way to trade (1: to target); edge computed in the kernel
-    edge = np.zeros(K, dtype=bool)
-    is_threshold = np.zeros(K, dtype=bool)
-    prop = np.zeros((K, N))
-    fixed = np.zeros(K)
-    min_trade = np.zeros(K)
-    imp_a = np.zeros(K)
-    imp_b = np.zeros(K)
-    risk_kind = np.zeros(K, dtype=np.int64)
-    risk_band = np.zeros(K)
+    params = np.zeros((K, N_PARAMS))
     budgets = np.zeros((K, N))
-    vol_target = np.ones(K)
+    prop = np.zeros((K, N))
+    cost_params = np.zeros((K, 4))
     cache: dict = {}
     for k, c in enumerate(configs):
-        pol = c.policy
-        if isinstance(pol, RiskBudgetTrigger | VolatilityTrigger):
-            if covariance is None:
-                raise InvalidParameterError(
-                    f"configs[{k}] ({c.name!r}) uses a risk trigger: "
-                    "pass covariance= (rolling_shrink estimates)."
-                )
-            due[:, k] = (
-                _cached_dates(cache, pol.monitor, P.index)
-                if pol.monitor
-                else np.r_[False, np.ones(T - 1, bool)]
-            )
-            mode[k] = 1.0
-            risk_band[k] = pol.band
-            if isinstance(pol, RiskBudgetTrigger):
-                risk_kind[k] = 1
-                budgets[k] = np.nan if pol.budgets is None else [pol.budgets.get(a, 0.0) for a in assets]
-            else:
-                risk_kind[k] = 2
-                vol_target[k] = 0.0 if pol.target is None else pol.target
-        elif isinstance(pol, Calendar):
-            due[:, k] = _cached_dates(cache, pol, P.index)
-            mode[k] = 1.0
-        elif isinstance(pol, Threshold):
-            is_threshold[k] = True
-            due[:, k] = (
-                _cached_dates(cache, pol.monitor, P.index)
-                if pol.monitor
-                else np.r_[False, np.ones(T - 1, bool)]
-            )
-            band[k] = pol.band
-            relative[k] = pol.kind == "relative"
-            edge[k] = pol.to == "edge"
-            mode[k] = 1.0 if pol.to in ("target", "edge") else float(pol.to)
-        elif not isinstance(pol, Never):
+        check_policy(f"configs[{k}].policy", c.policy)
+        if covariance is None and isinstance(c.policy, RISK_TRIGGERS):
             raise InvalidParameterError(
-                f"configs[{k}].policy must be Never, Calendar or Threshold, got {pol!r}."
+                f"configs[{k}] ({c.name!r}) uses a risk trigger: pass covariance= (rolling_shrink estimates)."
             )
-        cs = c.costs
-        prop[k] = cs.rates(assets)
-        fixed[k], min_trade[k] = cs.fixed, cs.min_trade
-        imp_a[k], imp_b[k] = cs.impact
+        due[:, k], params[k], budgets[k] = c.policy._kernel_row(P.index, assets, cache)
+        prop[k], cost_params[k] = c.costs._kernel_row(assets)
+    needs_cov = any(isinstance(c.policy, RISK_TRIGGERS) for c in configs)
+    ppy_vol = 1.0  # only volatility triggers annualise
+    if any(isinstance(c.policy, VolatilityTrigger) for c in configs):
+        from riskkit.calendar import resolve_periods_per_year
+
+        ppy_vol = resolve_periods_per_year(P.index, None)
 
     from riskkit._engine import simulate
 
@@ -419,19 +252,10 @@ def backtest(
     wpath = np.zeros((T, K, N)) if record else np.zeros((1, 1, 1))
     tgt_row = np.searchsorted(targets.index.asi8, P.index.asi8, side="right") - 1
     tgt = np.ascontiguousarray(targets.to_numpy())
-    covs, cov_row = _covariance_rows(covariance, P.index, assets, risk_kind.any())
-    if risk_kind.any():
-        ppy_risk = _ppy(P.index)
-        if ppy_risk is None and (risk_kind == 2).any():
-            raise InvalidParameterError("volatility triggers need a regular calendar to annualise.")
-        vol_target = vol_target / np.sqrt(ppy_risk or 1.0)  # per period, as the covariances
-        for k in np.flatnonzero(risk_kind == 1):
-            if np.isnan(budgets[k]).any():  # default budgets: the target's own risk shares, latest estimate
-                budgets[k] = _risk_shares(tgt[tgt_row[-1]], covs[cov_row[cov_row >= 0][0]])
+    covs, cov_row = _covariance_rows(covariance, P.index, assets, needs_cov)
     simulate(
-        np.ascontiguousarray(R), tgt, tgt_row, np.ascontiguousarray(due), band, relative, mode, edge,
-        is_threshold, np.ascontiguousarray(prop), fixed, min_trade, imp_a, imp_b, V0, record,
-        risk_kind, risk_band, budgets, vol_target, covs, cov_row,
+        np.ascontiguousarray(R), tgt, tgt_row, due, params, budgets, covs, cov_row, ppy_vol,
+        prop, cost_params, V0, record,
         values, turnover, costs, rebal, tracking, wpath,
     )  # fmt: skip
     # the references: constant mix (rebalanced every period, no costs) and buy-and-hold
@@ -464,7 +288,7 @@ def backtest(
 def sweep(
     *,
     bands: Sequence[float],
-    costs_bps: Sequence[float] = (0.0,),
+    cost_bps: Sequence[float] = (0.0,),
     to: Sequence[str | float] = ("target",),
     kind: Literal["absolute", "relative"] = "absolute",
     monitor: Calendar | None = None,
@@ -472,7 +296,17 @@ def sweep(
 ) -> list[Config]:
     """Threshold configurations for every (band, cost, trade-to) combination.
 
+    ``cost_bps``: proportional costs in basis points (one configuration each).
     Names read ``band=0.05|cost=10bp|to=edge``.
+
+    Examples
+    --------
+    >>> for c in sweep(bands=[0.05], cost_bps=[0, 10], to=["target", "edge"]):
+    ...     print(c.name)
+    band=0.05|cost=0bp|to=target
+    band=0.05|cost=0bp|to=edge
+    band=0.05|cost=10bp|to=target
+    band=0.05|cost=10bp|to=edge
     """
     return [
         Config(
@@ -480,37 +314,56 @@ def sweep(
             Threshold(band=b, kind=kind, monitor=monitor, to=tt),
             Costs(proportional=c, fixed=fixed),
         )
-        for b, c, tt in product(bands, costs_bps, to)
+        for b, c, tt in product(bands, cost_bps, to)
     ]
 
 
-@dataclass(frozen=True, eq=False)
-class Decision:
+@dataclass(frozen=True, eq=False, repr=False)
+class Decision(Result):
     """Today's rebalancing decision under one policy.
 
     Attributes
     ----------
+    date : Timestamp
+        Today (the last of ``dates``).
     due : bool
-        Today is a date the policy looks at (a calendar date, or a
-        monitoring date; every date for unmonitored triggers).
+        Today is a date the policy looks at (a calendar date, or a monitoring
+        date; every date after the first for unmonitored triggers).
     trade : bool
         The policy trades today.
+    fraction : float
+        How far it trades: the fraction of the way from the weights to the
+        target (1: all the way; 0: no trade).
     reason : str
         In words.
     assets : DataFrame
-        Per asset: weight, target, drift (weight - target), and
-        for band rules the limit and whether the asset is outside it; for the
-        risk-budget trigger the risk share, its budget and the gap.
-    volatility : tuple
-        (forecast, reference) annualised, for the volatility trigger.
+        Per asset: weight, target, drift (weight - target), and for band rules
+        the limit and whether the asset is outside it; for the risk-budget
+        trigger the risk share, its budget and the gap.
+    forecast_volatility, reference_volatility : float or None
+        Annualised, for the volatility trigger.
     """
 
     date: pd.Timestamp
     due: bool
     trade: bool
     reason: str
-    assets: pd.DataFrame = field(repr=False)
-    volatility: tuple[float, float] | None = None
+    assets: pd.DataFrame
+    fraction: float = 0.0
+    forecast_volatility: float | None = None
+    reference_volatility: float | None = None
+
+    def _headline(self) -> str:
+        return f"{self.date:%Y-%m-%d}, {'trade' if self.trade else 'no trade'} — {self.reason}"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: date, due, trade, fraction, the volatilities (volatility trigger) and the reason."""
+        return pd.DataFrame(
+            [{"due": self.due, "trade": self.trade, "fraction": self.fraction,
+              "forecast_volatility": self.forecast_volatility,
+              "reference_volatility": self.reference_volatility, "reason": self.reason}],
+            index=pd.DatetimeIndex([self.date], name="date"),
+        )  # fmt: skip
 
 
 def decision(
@@ -525,14 +378,53 @@ def decision(
 ) -> Decision:
     """Would ``policy`` rebalance today, holding ``weights`` against ``target``?
 
-    ``dates`` is the history up to today (its last date): calendar and
-    monitoring dates are found on it exactly as :func:`backtest` finds them
-    (``Calendar(every=n)`` counts from its first date). Risk triggers need the
-    per-period ``covariance`` of today's estimate. The rules are those of the
-    backtest engine.
+    Parameters
+    ----------
+    policy : Never, Calendar, Threshold, RiskBudgetTrigger or VolatilityTrigger
+    weights : Series
+        Today's weights by asset, after the day's drift (the rest is cash).
+    target : Series
+        Today's target weights (the row of a target table in force today).
+    dates : DatetimeIndex
+        The history up to today (its last date): calendar and monitoring dates
+        are found on it exactly as :func:`backtest` finds them
+        (``Calendar(every=n)`` counts from its first date; its first date is day 0,
+        on which nothing is due). Whether today is the last observation of a
+        period (``anchor="end"``) depends on the next date: the calendar's next
+        date is taken (the next day on a 7-day calendar, the next weekday on a
+        business-day calendar, else today plus the last spacing; see
+        ``periods_per_year``).
+    covariance : DataFrame, optional
+        Risk triggers: the per-period covariance of the latest estimate dated on
+        or before today (as :func:`backtest` uses). Default risk budgets are the
+        target's own risk shares under it.
+    periods_per_year : float, optional
+        Volatility triggers annualise with it, and ``anchor="end"`` calendars find
+        the next date with it; ``None`` infers it from ``dates``
+        (:func:`riskkit.calendar.resolve_periods_per_year`;
+        :class:`riskkit.exceptions.CalendarError` when the dates have no regular spacing).
+
+    Notes
+    -----
+    The decision is the backtest engine's: the policy encodes itself and the
+    same compiled function (:func:`riskkit._engine.policy_step`) says whether it
+    fires and how far it trades, so on every date of a backtest ``decision``
+    agrees with the kernel.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskkit.rebalancing import Threshold, decision
+    >>> dates = pd.date_range("2024-01-01", periods=3, freq="D")
+    >>> d = decision(Threshold(0.05), pd.Series({"A": 0.57, "B": 0.43}),
+    ...              pd.Series({"A": 0.5, "B": 0.5}), dates=dates)
+    >>> d.trade, d.fraction
+    (True, 1.0)
     """
+    from riskkit._engine import policy_detail, policy_step
     from riskkit._validation import check_covariance, check_same_assets, check_weights
 
+    check_policy("policy", policy)
     w = check_weights("weights", weights, allow_zero_sum=True)
     tgt = check_weights("target", target)
     check_same_assets("weights", w.index, "target", tgt.index)
@@ -540,74 +432,70 @@ def decision(
     if not isinstance(dates, pd.DatetimeIndex) or len(dates) == 0:
         raise InvalidParameterError("dates must be a non-empty DatetimeIndex ending today.")
     today = dates[-1]
+    assets = tgt.index
+    _, params, budgets = policy._kernel_row(dates[-1:], assets)
+    due = looks_today(policy, dates, periods_per_year)
+    N = len(assets)
+    S, has_cov = np.zeros((N, N)), False
+    if isinstance(policy, RISK_TRIGGERS):
+        if covariance is None:
+            raise InvalidParameterError(
+                f"{type(policy).__name__} needs covariance= (the per-period estimate in force today)."
+            )
+        cov = check_covariance("covariance", covariance)
+        check_same_assets("target", assets, "covariance", cov.index)
+        S, has_cov = np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float)), True
+    ppy = 1.0  # only volatility triggers annualise
+    if isinstance(policy, VolatilityTrigger) or periods_per_year is not None:
+        from riskkit.calendar import resolve_periods_per_year
+
+        ppy = resolve_periods_per_year(dates, periods_per_year)
+    wv, tv = w.to_numpy(dtype=float), tgt.to_numpy(dtype=float)
+    level, limit, outside = np.empty(N), np.empty(N), np.empty(N, dtype=bool)
+    args = (params[None], 0, budgets[None], wv, tv[None], 0, S[None], 0 if has_cov else -1, ppy)
+    fraction = policy_step(*args)  # the kernel's rule
+    forecast, reference = policy_detail(*args, level, limit, outside)  # what it looked at
+    fires = fraction > 0.0
+    trade = due and fires
     table = pd.DataFrame({"weight": w, "target": tgt, "drift": w - tgt}).rename_axis("asset")
     largest = table["drift"].abs().idxmax()
     biggest = f"largest drift {largest} {table.loc[largest, 'drift']:+.2%}"
-    if isinstance(policy, Never):
-        return Decision(today, False, False, f"buy and hold: never trades ({biggest}).", table)
-    if not isinstance(policy, Calendar | Threshold | RiskBudgetTrigger | VolatilityTrigger):
-        raise InvalidParameterError(
-            "policy must be Never, Calendar, Threshold, RiskBudgetTrigger or VolatilityTrigger, "
-            f"got {policy!r}."
-        )
-    cal = policy if isinstance(policy, Calendar) else policy.monitor
-    due = bool(cal.dates(dates)[-1]) if cal is not None else True
+    cal = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
     when = (
         "" if cal is None else (" today is a monitoring date;" if due else " today is not a monitoring date;")
     )
-    if isinstance(policy, Calendar):
-        moved = bool((table["drift"].abs() > 0).any())
-        trade = due and moved
+    out = assets[outside]
+    if isinstance(policy, Never):
+        reason = f"buy and hold: never trades ({biggest})."
+    elif isinstance(policy, Calendar):
         word = "a rebalancing date" if due else "not a rebalancing date"
-        return Decision(
-            today, due, trade, f"calendar ({_describe(policy)}): today is {word}; {biggest}.", table
-        )
-    if isinstance(policy, Threshold):
-        limit = (
-            policy.band * tgt.abs() if policy.kind == "relative" else pd.Series(policy.band, index=tgt.index)
-        )
-        table["limit"] = limit
-        table["outside"] = table["drift"].abs() > limit
-        out = table.index[table["outside"].to_numpy()]
-        trade = due and len(out) > 0
+        reason = f"calendar ({policy.describe()}): today is {word}; {biggest}."
+    elif isinstance(policy, Threshold):
+        table["limit"], table["outside"] = limit, outside
         what = (
             f"{len(out)} asset(s) outside the band: {format_items(out)}" if len(out) else "every asset inside"
         )
         reason = f"threshold {policy.band:g} ({policy.kind}):{when} {what}; {biggest}."
-        return Decision(today, due, trade, reason, table)
-    if covariance is None:
-        raise InvalidParameterError(
-            f"{type(policy).__name__} needs covariance= (today's per-period estimate)."
-        )
-    cov = check_covariance("covariance", covariance)
-    check_same_assets("target", tgt.index, "covariance", cov.index)
-    S = cov.loc[tgt.index, tgt.index].to_numpy()
-    wv, tv = w.to_numpy(), tgt.to_numpy()
-    if isinstance(policy, RiskBudgetTrigger):
-        shares = pd.Series(_risk_shares(wv, S), index=tgt.index)
-        if policy.budgets is None:
-            budgets = pd.Series(_risk_shares(tv, S), index=tgt.index)
-        else:
-            budgets = pd.Series(policy.budgets, dtype=float).reindex(tgt.index, fill_value=0.0)
-        table["risk_share"], table["budget"] = shares, budgets
-        table["gap"] = shares - budgets
-        table["outside"] = table["gap"].abs() > policy.band
-        out = table.index[table["outside"].to_numpy()]
-        trade = due and len(out) > 0
+    elif isinstance(policy, RiskBudgetTrigger):
+        table["risk_share"], table["budget"] = level, limit
+        table["gap"] = table["risk_share"] - table["budget"]
+        table["outside"] = outside
         what = (
             f"risk share off budget by more than {policy.band:g} for {format_items(out)}"
             if len(out)
             else "every risk share within its band"
         )
-        return Decision(today, due, trade, f"risk budget:{when} {what}.", table)
-    ppy = periods_per_year or _ppy(dates) or 1.0
-    sigma = float(np.sqrt(wv @ S @ wv * ppy))
-    ref = policy.target if policy.target is not None else float(np.sqrt(tv @ S @ tv * ppy))
-    trade = due and abs(sigma / ref - 1.0) > policy.band
-    word = "outside" if abs(sigma / ref - 1.0) > policy.band else "inside"
-    reason = (f"volatility:{when} forecast {sigma:.2%} vs reference {ref:.2%}, {word} the "
-              f"±{policy.band:.0%} band.")  # fmt: skip
-    return Decision(today, due, trade, reason, table, volatility=(sigma, ref))
+        reason = f"risk budget:{when} {what}."
+    else:
+        word = "outside" if fires else "inside"
+        reason = (f"volatility:{when} forecast {forecast:.2%} vs reference {reference:.2%}, {word} the "
+                  f"±{policy.band:.0%} band.")  # fmt: skip
+    vol = isinstance(policy, VolatilityTrigger) and np.isfinite(forecast)
+    return Decision(
+        today, due, trade, reason, table, fraction=float(fraction) if trade else 0.0,
+        forecast_volatility=float(forecast) if vol else None,
+        reference_volatility=float(reference) if vol else None,
+    )  # fmt: skip
 
 
 def decision_table(
@@ -630,33 +518,6 @@ def decision_table(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("policy")
 
 
-_POLICY_NAMES = ("never", "calendar", "threshold", "relative_threshold", "risk_budget", "volatility")
-
-
-def make_policy(kind: str, /, *, band: float = 0.05, frequency: str = "M"):
-    """A policy from plain values: ``kind`` one of never, calendar (at
-    ``frequency``), threshold / relative_threshold / risk_budget / volatility
-    (at ``band``, monitored at ``frequency``, or every period when it is ``""``)."""
-    check_choice("kind", kind, _POLICY_NAMES)
-    if kind == "never":
-        return Never()
-    if kind == "calendar":
-        return Calendar(frequency or "D")
-    monitor = Calendar(frequency) if frequency else None
-    if kind in ("threshold", "relative_threshold"):
-        return Threshold(
-            band, kind="relative" if kind == "relative_threshold" else "absolute", monitor=monitor
-        )
-    if kind == "risk_budget":
-        return RiskBudgetTrigger(band, monitor=monitor)
-    return VolatilityTrigger(band, monitor=monitor)
-
-
-def _describe(cal: Calendar) -> str:
-    names = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
-    return f"every {cal.every} periods" if cal.every else names[cal.freq]
-
-
 def _ppy(index: pd.DatetimeIndex) -> float | None:
     from riskkit.calendar import infer_periods_per_year
     from riskkit.exceptions import CalendarError
@@ -665,11 +526,6 @@ def _ppy(index: pd.DatetimeIndex) -> float | None:
         return float(infer_periods_per_year(index))
     except CalendarError:
         return None
-
-
-def _risk_shares(w: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    sw = cov @ w
-    return w * sw / float(w @ sw)
 
 
 def _covariance_rows(covariance, index: pd.DatetimeIndex, assets: pd.Index, needed: bool):
@@ -683,12 +539,6 @@ def _covariance_rows(covariance, index: pd.DatetimeIndex, assets: pd.Index, need
         )
     rows = np.searchsorted(covariance.dates.asi8, index.asi8, side="right") - 1
     return np.ascontiguousarray(covariance.covariances), rows.astype(np.int64)
-
-
-def _cached_dates(cache: dict, cal: Calendar, index: pd.DatetimeIndex) -> np.ndarray:
-    if cal not in cache:
-        cache[cal] = cal.dates(index)
-    return cache[cal]
 
 
 def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_leverage: bool) -> pd.DataFrame:

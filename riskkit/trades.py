@@ -11,32 +11,47 @@ TradeList    the result, with the reason for each trade
 Rules: the portfolio value is holdings at today's prices plus cash. Target values
 are set on the value left after estimated costs (so the costs are paid from cash
 and the portfolio ends fully invested at the target, up to rounding). Orders are
-rounded toward zero to whole lots, never up, and orders below ``min_notional`` are
-dropped; if rounding leaves cash negative, buys are cut lot by lot, largest first.
+rounded toward zero to whole lots, never up, and orders below ``Costs.min_trade`` are
+not placed (the one minimum-trade rule, :class:`riskkit.costs.Costs`); if rounding
+leaves cash negative, buys are cut lot by lot, largest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from riskkit._result import Result
 from riskkit._validation import check_real, check_weights, format_items
+from riskkit.costs import Costs
 from riskkit.exceptions import DataError, InvalidParameterError
-from riskkit.rebalancing import Costs
 
 __all__ = ["Position", "TradeList", "position", "trade_list"]
 
 
-@dataclass(frozen=True, eq=False)
-class Position:
-    """A portfolio today: ``units`` held and ``prices`` per asset, and ``cash``."""
+@dataclass(frozen=True, eq=False, repr=False)
+class Position(Result):
+    """A portfolio today: ``units`` held and ``prices`` per asset, and ``cash``.
+
+    ``table()`` is one row per asset, ``summary()`` one row for the portfolio."""
 
     units: pd.Series
     prices: pd.Series
     cash: float
+
+    def _headline(self) -> str:
+        return f"{len(self.units)} assets, value {self.value:,.2f}, cash {self.cash_weight:.2%}"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: value, cash, cash weight, number of assets held."""
+        return pd.DataFrame(
+            [{"value": self.value, "cash": self.cash, "cash_weight": self.cash_weight,
+              "assets_held": int((self.units != 0).sum())}],
+            index=["position"],
+        )  # fmt: skip
 
     @property
     def value(self) -> float:
@@ -115,8 +130,8 @@ def position(
     return pos
 
 
-@dataclass(frozen=True, eq=False)
-class TradeList:
+@dataclass(frozen=True, eq=False, repr=False)
+class TradeList(Result):
     """Orders for today.
 
     Attributes
@@ -130,6 +145,8 @@ class TradeList:
     cash_after : float
     value_after : float
         value_before - costs.
+
+    ``summary()`` is one row; the repr is one line.
     """
 
     trades: pd.DataFrame
@@ -137,7 +154,10 @@ class TradeList:
     costs: float
     cash_after: float
     value_after: float
-    info: dict = field(default_factory=dict, repr=False)
+
+    def _headline(self) -> str:
+        n = int((self.trades["side"] != "hold").sum())
+        return f"{n} order{'s' if n != 1 else ''} on {len(self.trades)} assets, costs {self.costs:,.2f}"
 
     @property
     def orders(self) -> pd.DataFrame:
@@ -145,6 +165,7 @@ class TradeList:
         return self.trades[self.trades["side"] != "hold"]
 
     def summary(self) -> pd.DataFrame:
+        """One row: value before, buys, sells, orders, costs, cash after and the largest drift left."""
         t = self.trades
         return pd.DataFrame(
             [
@@ -171,7 +192,6 @@ def trade_list(
     *,
     cash: float = 0.0,
     lot_sizes: pd.Series | float | None = None,
-    min_notional: float = 0.0,
     costs: Costs | None = None,
     allow_leverage: bool = False,
 ) -> TradeList:
@@ -189,11 +209,28 @@ def trade_list(
         Cash held (currency).
     lot_sizes : Series or float, optional
         Trade units in multiples of this (e.g. 1 share, 0.001 BTC).
-    min_notional : float
-        Orders smaller than this (currency) are not placed.
     costs : Costs, optional
-        Cost model (proportional bps, fixed per order, impact); minimum trade
-        size is taken from ``min_notional``.
+        Cost model (proportional bps, fixed per order, impact) and the minimum
+        trade: an order whose notional (after lot rounding) is below
+        ``costs.min_trade`` is not placed and costs nothing.
+
+    Examples
+    --------
+    Holding 1 BTC at 60,000 and 10 ETH at 3,000 with 10,000 cash (value 100,000),
+    target 48/31/21 with SOL at 150; orders below 5,000 are not placed: BTC is
+    sold for 12,000 and SOL bought for 21,000, the ETH buy of 1,000 is not placed
+    (its 1,000 stays in cash):
+
+    >>> import pandas as pd
+    >>> from riskkit.costs import Costs
+    >>> tl = trade_list(pd.Series({"BTC": 1.0, "ETH": 10.0}),
+    ...                 pd.Series({"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0}),
+    ...                 pd.Series({"BTC": 0.48, "ETH": 0.31, "SOL": 0.21}),
+    ...                 cash=10_000.0, costs=Costs(min_trade=5_000.0))
+    >>> tl.trades["notional"].round(2).tolist()
+    [-12000.0, 0.0, 21000.0]
+    >>> round(tl.cash_after, 2)
+    1000.0
     """
     costs = costs or Costs()
     tgt = check_weights("target", target)
@@ -209,7 +246,6 @@ def trade_list(
         raise InvalidParameterError(f"prices are missing for {format_items(missing)}.")
     _check_positive_prices(px.reindex(assets))
     cash = check_real("cash", cash)
-    min_notional = check_real("min_notional", min_notional, low=0.0)
     p = px.reindex(assets).to_numpy()
     u0 = held.reindex(assets, fill_value=0.0).to_numpy()
     w_t = tgt.reindex(assets, fill_value=0.0).to_numpy()
@@ -223,9 +259,8 @@ def trade_list(
         has_lot = lots > 0
         units[has_lot] = np.trunc(units[has_lot] / lots[has_lot]) * lots[has_lot]  # toward zero
         notional = units * p
-        notional[np.abs(notional) < min_notional] = 0.0
-        units = np.where(notional == 0.0, 0.0, units)
-        return units, notional
+        placed = costs.executed(notional)
+        return np.where(placed, units, 0.0), np.where(placed, notional, 0.0)
 
     def cost_of(notional: np.ndarray) -> np.ndarray:
         return costs.of(notional, value=value, assets=assets)
@@ -246,7 +281,7 @@ def trade_list(
             while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
                 units[i] -= lots[i]
                 new_notional = units[i] * p[i]
-                if abs(new_notional) < min_notional:
+                if not costs.executed(new_notional):
                     units[i], new_notional = 0.0, 0.0
                 delta = notional[i] - new_notional
                 notional[i] = new_notional

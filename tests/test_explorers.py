@@ -11,6 +11,7 @@ import pytest
 
 import riskkit as rk
 from riskkit._explore_rebalancing import _mean_revert
+from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers import (
     delta_hedge,
@@ -19,7 +20,6 @@ from riskkit.explorers import (
     risk_shares,
     shrinkage_trials,
 )
-from riskkit.rebalancing import Costs
 
 SPLIT = ["diversification_return", "dispersion", "timing", "costs"]
 
@@ -190,7 +190,7 @@ def _paths(seed, n_paths=5, days=60, vol=0.5):
 @pytest.mark.parametrize("band", [0.0, 0.1, 0.3])
 def test_hedged_pnl_identities(seed, band):
     prices = _paths(seed)
-    res = delta_hedge(prices, _book(), band=band, costs=Costs(proportional=10.0))
+    res = delta_hedge(_book(), prices, band=band, costs=Costs(proportional=10.0))
     d = res.daily
     # a naive rewrite: book value change + hedge gain, Black-Scholes per date
     tau = 0.5 - np.arange(len(prices)) / 365
@@ -221,16 +221,16 @@ def test_hedged_pnl_identities(seed, band):
 def test_delta_hedge_agrees_with_banded_rehedging(seed):
     prices = _paths(seed, n_paths=1)
     costs = Costs(proportional=15.0, fixed=2.0)
-    table = rk.hedging.banded_rehedging(prices[0], _book(), bands=(0.0, 0.05, 0.2), costs=costs)
+    table = rk.hedging.banded_rehedging(_book(), prices[0], bands=(0.0, 0.05, 0.2), costs=costs)
     for band, row in table.iterrows():
-        res = delta_hedge(prices, _book(), band=band, costs=costs)
+        res = delta_hedge(_book(), prices, band=band, costs=costs)
         assert res.components.loc[0, "rehedges"] == row["rehedges"]
         assert -res.components.loc[0, "costs"] == pytest.approx(row["hedging_cost"], rel=1e-12)
         assert res.residual_risk.iloc[0] == pytest.approx(row["residual_risk"], rel=1e-12)
 
 
 def test_gamma_term_is_half_gamma_times_squared_move():
-    res = delta_hedge(_paths(1, n_paths=20, days=90, vol=0.3), _book(vol=0.3), band=0.0)
+    res = delta_hedge(_book(vol=0.3), _paths(1, n_paths=20, days=90, vol=0.3), band=0.0)
     g, approx = res.daily["gamma"].to_numpy().sum(), res.daily["gamma_approx"].to_numpy().sum()
     assert g == pytest.approx(approx, rel=0.03)
 
@@ -264,8 +264,8 @@ def test_tradeoff_wider_bands_trade_less_and_leave_more_risk():
 
 def test_delta_hedge_errors():
     with pytest.raises(InvalidParameterError, match="expire"):
-        delta_hedge(_paths(0), _book(expiry=0.1))
+        delta_hedge(_book(expiry=0.1), _paths(0))
     bad = _paths(0)
     bad.iloc[3, 2] = -1.0
     with pytest.raises(InvalidParameterError, match="positive"):
-        delta_hedge(bad, _book())
+        delta_hedge(_book(), bad)

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from riskkit import hedging as H
+from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
-from riskkit.rebalancing import Costs
 
 
 def pair(seed=0, n=500, beta=0.8):
@@ -21,7 +21,7 @@ def test_hedge_ratio_is_cov_over_var_and_effectiveness_is_r2():
     s, f = pair()
     h = H.hedge_ratio(s, f)
     assert h.ratio == pytest.approx(np.cov(s, f)[0, 1] / np.var(f, ddof=1), rel=1e-12)
-    assert h.ci[0] < 0.8 < h.ci[1]
+    assert h.ci_low < 0.8 < h.ci_high
     assert h.effectiveness == pytest.approx(H.hedge_effectiveness(s, f, h.ratio), rel=1e-10)
     roll = H.rolling_hedge_ratio(s, f, window=60)
     last = roll.index[-1]
@@ -75,7 +75,7 @@ def test_banded_rehedging_trade_off():
     book = pd.DataFrame(
         {"kind": ["call"], "strike": [30000.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
     )
-    table = H.banded_rehedging(prices, book, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=10))
+    table = H.banded_rehedging(book, prices, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=10))
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert list(table["hedging_cost"]) == sorted(table["hedging_cost"], reverse=True)
     assert table.loc[0.0, "residual_risk"] < table.loc[1.0, "residual_risk"]
@@ -109,3 +109,61 @@ def test_constant_and_nearly_constant_hedges():
     x, y = hedge.to_numpy(), spot.to_numpy()
     slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
     assert hedge_ratio(spot, hedge).ratio == pytest.approx(slope, rel=1e-9)
+
+
+def test_min_trade_means_not_executed_in_both_hedging_simulations():
+    """Issue 13.2: one meaning of Costs.min_trade. A re-hedge below it is not executed:
+    the hedge held stays, nothing is paid, no re-hedge is counted."""
+    s, f = pair(seed=3, n=400)
+    est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
+    y, x = s.to_numpy(), f.to_numpy()
+    costs = Costs(proportional=10, fixed=0.001, min_trade=0.01)
+    got = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0, 0.005), costs=costs, warmup=30)
+    for band in (0.0, 0.005):  # a naive loop of the rule
+        held, paid, n, r = est[29], 0.0, 0, []
+        for t in range(30, len(y)):
+            day = y[t] - held * x[t]
+            move = abs(est[t] - held)
+            if move > band and move >= 0.01:
+                c = 1e-3 * move + 0.001
+                day, paid, n, held = day - c, paid + c, n + 1, est[t]
+            r.append(day)
+        assert got.loc[band, "rehedges"] == n > 0
+        assert got.loc[band, "hedging_cost"] == pytest.approx(paid, rel=1e-12)
+        assert got.loc[band, "residual_risk"] == pytest.approx(np.std(r, ddof=1), rel=1e-12)
+    # the option book: a minimum above every trade leaves the initial hedge in place, for free
+    g = np.random.default_rng(1)
+    idx = pd.date_range("2024-01-01", periods=60, freq="D")
+    prices = pd.Series(100 * np.exp(np.cumsum(g.normal(0, 0.03, 60))), index=idx)
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
+    )
+    free = H.banded_rehedging(book, prices, bands=(0.0,), costs=Costs(fixed=1.0))
+    never = H.banded_rehedging(book, prices, bands=(0.0,), costs=Costs(fixed=1.0, min_trade=1e9))
+    assert free.loc[0.0, "rehedges"] == 59 and free.loc[0.0, "hedging_cost"] == pytest.approx(59.0)
+    assert never.loc[0.0, "rehedges"] == 0 and never.loc[0.0, "hedging_cost"] == 0.0
+    greeks = H.black_scholes(prices.to_numpy(), 100.0, 0.5 - np.arange(60) / 365, 0.6)
+    value = -10 * greeks["price"].to_numpy()
+    static = np.diff(value) + 10 * greeks["delta"].iloc[0] * np.diff(prices.to_numpy())
+    assert never.loc[0.0, "residual_risk"] == pytest.approx(np.std(static, ddof=1), rel=1e-10)
+
+
+def test_hedge_ratio_result_contract():
+    import pickle
+
+    s, f = pair(seed=2)
+    h = H.hedge_ratio(s, f)
+    assert (
+        h.ci_low < h.ratio < h.ci_high and "\n" not in repr(h) and repr(h).startswith("HedgeRatio(ratio ")
+    )
+    assert "<table" in h._repr_html_()
+    back = pickle.loads(pickle.dumps(h))
+    assert back == h
+    assert list(h.summary().columns) == [
+        "ratio",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "effectiveness",
+        "observations",
+    ]

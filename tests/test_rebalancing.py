@@ -15,6 +15,7 @@ from riskkit.rebalancing import (
     Threshold,
     VolatilityTrigger,
     backtest,
+    decision,
     drift,
     sweep,
 )
@@ -122,7 +123,7 @@ def test_no_drift_means_no_trade_and_never_is_buy_and_hold():
 def test_a_configuration_is_the_same_alone_or_among_others():
     m = simulate_market(n_assets=6, n_periods=500, seed=2)
     w = pd.Series(1 / 6, index=m.prices.columns)
-    cfgs = sweep(bands=[0.02, 0.05, 0.1], costs_bps=[0, 20], to=["target", "edge", 0.5])
+    cfgs = sweep(bands=[0.02, 0.05, 0.1], cost_bps=[0, 20], to=["target", "edge", 0.5])
     together = backtest(m.prices, w, cfgs)
     for c in cfgs[::5]:
         alone = backtest(m.prices, w, [c])
@@ -279,8 +280,7 @@ def test_trade_list_by_hand():
         target,
         cash=10_000.0,
         lot_sizes=pd.Series({"BTC": 0.01, "ETH": 1, "SOL": 1}),
-        costs=Costs(proportional=10, fixed=1.0),
-        min_notional=100.0,
+        costs=Costs(proportional=10, fixed=1.0, min_trade=100.0),
     )
     lt = lots.trades
     assert lt.loc["BTC", "units_trade"] == pytest.approx(-0.16)
@@ -297,3 +297,196 @@ def test_trade_list_bad_input():
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
     with pytest.raises(InvalidParameterError, match=r"sum to 0\.9"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.9}))
+
+
+# ----------------------------------------------------------------------------- one rule, two callers
+
+
+def _agreement_policies(assets):
+    budgets = dict(zip(assets, [0.4, 0.3, 0.2, 0.1], strict=True))
+    return {
+        "never": Never(),
+        "monthly": Calendar("M"),
+        "weekly end": Calendar("W", anchor="end"),
+        "every 7": Calendar(every=7),
+        "abs": Threshold(0.03),
+        "rel": Threshold(0.2, kind="relative"),
+        "abs edge": Threshold(0.03, to="edge"),
+        "rel edge": Threshold(0.15, kind="relative", to="edge"),
+        "half way": Threshold(0.03, to=0.5),
+        "abs weekly": Threshold(0.02, monitor=Calendar("W")),
+        "risk budget": RiskBudgetTrigger(0.03),
+        "risk budget given": RiskBudgetTrigger(0.05, budgets=budgets),
+        "risk budget monthly": RiskBudgetTrigger(0.02, monitor=Calendar("M")),
+        "volatility": VolatilityTrigger(0.05),
+        "volatility 40%": VolatilityTrigger(0.1, target=0.4),
+    }
+
+
+def test_decision_agrees_with_the_backtest_on_every_date():
+    """Issue 13.1: for every policy type, decision() on each date of a backtest (the
+    drifted weights before trading, that date's target row, the latest estimate dated
+    on or before it) says trade exactly where the engine traded, and how far."""
+    from riskkit.shrinkage import rolling_shrink
+
+    m = simulate_market(n_assets=4, n_periods=900, seed=4)
+    prices, assets = m.prices, m.prices.columns
+    roll = rolling_shrink(m.returns.pipe(np.expm1), window=100, step=20)
+    table = pd.DataFrame(
+        [[0.25] * 4, [0.4, 0.3, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4]],
+        index=prices.index[[0, 300, 610]],
+        columns=assets,
+    )
+    policies = _agreement_policies(assets)
+    res = backtest(prices, table, [Config(n, p) for n, p in policies.items()], covariance=roll)
+    R = prices.pct_change().to_numpy()
+    tgt_row = np.searchsorted(table.index, prices.index, side="right") - 1
+    cov_row = np.searchsorted(roll.dates, prices.index, side="right") - 1
+    for name, policy in policies.items():
+        W = res.weights[name].to_numpy()
+        traded = res.rebalanced[name].to_numpy()
+        agree = []
+        for t in range(1, len(prices)):
+            before = pd.Series(drift(W[t - 1], R[t]), index=assets)
+            target = table.iloc[tgt_row[t]]
+            cov = None if cov_row[t] < 0 else pd.DataFrame(roll.covariances[cov_row[t]], assets, assets)
+            if cov is None and isinstance(policy, RiskBudgetTrigger | VolatilityTrigger):
+                agree.append(not traded[t])  # no estimate yet: risk triggers cannot fire
+                continue
+            d = decision(
+                policy, before, target, dates=prices.index[: t + 1], covariance=cov,
+                periods_per_year=res.periods_per_year,
+            )  # fmt: skip
+            agree.append(d.trade == traded[t])
+            if d.trade:  # and it trades as far as the engine did (no costs, no minimum trade)
+                expected = before.to_numpy() + d.fraction * (target.to_numpy() - before.to_numpy())
+                np.testing.assert_allclose(W[t], expected, rtol=0, atol=1e-12)
+        assert all(agree), f"{name}: {len(agree) - sum(agree)} dates disagree"
+        if not isinstance(policy, Never):
+            assert traded.any(), name  # every policy trades somewhere, so agreement is not vacuous
+    # the issue's case: a risk-budget trigger with default budgets, its budgets taken at each check
+    assert res.rebalanced["risk budget"].sum() < 300
+
+
+def test_default_risk_budgets_come_from_each_checks_target_and_estimate():
+    """No look-ahead: changing the target table or the estimates after a date leaves
+    every decision up to that date unchanged."""
+    from riskkit.shrinkage import rolling_shrink
+
+    m = simulate_market(n_assets=4, n_periods=600, seed=4)
+    prices, assets = m.prices, m.prices.columns
+    roll = rolling_shrink(m.returns.pipe(np.expm1), window=100, step=20)
+    early = pd.DataFrame([[0.25] * 4], index=prices.index[:1], columns=assets)
+    later = pd.concat(
+        [early, pd.DataFrame([[0.7, 0.1, 0.1, 0.1]], index=prices.index[[400]], columns=assets)]
+    )
+    cfg = [Config("rb", RiskBudgetTrigger(0.03))]
+    a = backtest(prices, early, cfg, covariance=roll)
+    b = backtest(prices, later, cfg, covariance=roll)
+    cut = prices.index[399]
+    pd.testing.assert_series_equal(a.rebalanced["rb"].loc[:cut], b.rebalanced["rb"].loc[:cut])
+    assert not a.rebalanced["rb"].loc[cut:].equals(b.rebalanced["rb"].loc[cut:])
+
+
+def test_edge_rebalancing_makes_no_phantom_trades_on_flat_prices():
+    """Issue 13.1: after a move to the band edge, unchanged prices never trade again.
+    A 24/7 calendar: two assets rally for a week and then every price is flat for
+    three weeks (a stablecoin, stale quotes); with a fixed fee, the edge policy
+    trades once per breach and pays the fee once per trade."""
+    up = 1.03 ** np.minimum(np.arange(30), 7)
+    prices = pd.DataFrame(
+        {"BTC": 100 * up, "ETH": 50 * up**0.5, "USDC": np.ones(30), "SOL": np.full(30, 20.0)},
+        index=pd.date_range("2024-01-01", periods=30, freq="D"),
+    )
+    target = pd.Series(0.25, index=prices.columns)
+    fee = Costs(fixed=10.0)
+    for policy in (Threshold(0.02, to="edge"), Threshold(0.05, kind="relative", to="edge")):
+        res = backtest(prices, target, [Config("edge", policy, fee)])
+        trades = res.rebalanced["edge"]
+        assert trades.any()
+        assert not trades.iloc[8:].any()  # flat from day 7 on: nothing after the last move is absorbed
+        assert res.costs["edge"].sum() == pytest.approx(10.0 * 4 * trades.sum())  # 4 assets each time
+        # and every asset lies inside its band after each trade, by the band rule itself
+        W = res.weights["edge"][trades]
+        scale = policy.band * (target.abs() if policy.kind == "relative" else 1.0)
+        assert ((W - target).abs() / scale <= 1.0).all().all()
+
+
+def test_min_trade_by_hand_in_the_backtest_and_the_trade_list():
+    """Issue 13.2: a trade below Costs.min_trade is not executed, in the engine and the trade list.
+    Engine: 1000 in A/B/C at 50/30/20; A gains 20% -> 600/300/200 of 1100; to target
+    550/330/220 the trades are -50, +30, +20; with min_trade 25 the C trade is skipped
+    (its 20 stays in cash) and the two others pay the fixed fee of 1 each."""
+    idx = pd.date_range("2024-01-01", periods=2, freq="D")
+    prices = pd.DataFrame({"A": [100.0, 120.0], "B": [10.0, 10.0], "C": [5.0, 5.0]}, index=idx)
+    target = pd.Series({"A": 0.5, "B": 0.3, "C": 0.2})
+    res = backtest(prices, target, [Config("d", Calendar("D"), Costs(fixed=1.0, min_trade=25.0))],
+                   initial_value=1000.0)  # fmt: skip
+    assert bool(res.rebalanced["d"].iloc[1])
+    assert res.costs["d"].iloc[1] == pytest.approx(2.0)
+    assert res.values["d"].iloc[1] == pytest.approx(1098.0)
+    assert res.turnover["d"].iloc[1] == pytest.approx(80 / 2 / 1100)
+    np.testing.assert_allclose(res.weights["d"].iloc[1], [0.5, 0.3, 200 / 1100], rtol=1e-12)
+    # with a minimum above every trade nothing is executed, nothing paid
+    none = backtest(prices, target, [Config("d", Calendar("D"), Costs(fixed=1.0, min_trade=60.0))],
+                    initial_value=1000.0)  # fmt: skip
+    assert not none.rebalanced["d"].any() and none.costs["d"].sum() == 0.0
+    # trade list: value 100,000; fixed fee 5 per order -> investable 99,990; ETH's buy of
+    # 0.31 * 99,990 - 30,000 = 996.9 is below 5,000 and not placed (stays in cash)
+    tl = trade_list(
+        pd.Series({"BTC": 1.0, "ETH": 10.0}),
+        pd.Series({"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0}),
+        pd.Series({"BTC": 0.48, "ETH": 0.31, "SOL": 0.21}),
+        cash=10_000.0,
+        costs=Costs(fixed=5.0, min_trade=5_000.0),
+    )
+    t = tl.trades
+    assert t["notional"].tolist() == pytest.approx([0.48 * 99_990 - 60_000, 0.0, 0.21 * 99_990])
+    assert list(t["side"]) == ["sell", "hold", "buy"] and tl.costs == pytest.approx(10.0)
+    assert tl.cash_after == pytest.approx(10_000 + 60_000 - 0.48 * 99_990 - 0.21 * 99_990 - 10)
+
+
+# ----------------------------------------------------------------------------- result contract
+
+
+def _check_result_contract(obj):
+    import pickle
+
+    table = obj.summary()
+    assert isinstance(table, pd.DataFrame) and len(table) >= 1
+    text = repr(obj)
+    assert "\n" not in text and len(text) < 300 and text.startswith(f"{type(obj).__name__}(")
+    html = obj._repr_html_()
+    assert html.startswith(f"<p><strong>{type(obj).__name__}</strong>") and "<table" in html
+    back = pickle.loads(pickle.dumps(obj))
+    assert type(back) is type(obj)
+    pd.testing.assert_frame_equal(back.summary(), table)
+    return back
+
+
+def test_results_summary_repr_html_and_pickle():
+    """Issue 13.5: rebalancing results have summary() -> DataFrame, a one-line repr,
+    _repr_html_, named fields, and survive a pickle round trip."""
+    from riskkit.rebalancing import Decision
+    from riskkit.trades import position
+
+    m = simulate_market(n_assets=4, n_periods=200, seed=5)
+    w = pd.Series(0.25, index=m.prices.columns)
+    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=10)), Config("n", Never())])
+    back = _check_result_contract(res)
+    pd.testing.assert_frame_equal(back.values, res.values)
+    pd.testing.assert_frame_equal(back.weights["m"], res.weights["m"])
+    assert repr(res) == (
+        "BacktestResult(2 configurations over 201 dates (2019-01-01 to 2019-07-20), 6 rebalances)"
+    )
+    d = decision(VolatilityTrigger(0.05), w * [1.3, 0.9, 0.9, 0.9], w, dates=m.prices.index,
+                 covariance=m.returns.cov())  # fmt: skip
+    assert isinstance(d, Decision) and d.forecast_volatility > 0 and d.reference_volatility > 0
+    row = _check_result_contract(d).summary().iloc[0]
+    assert row["forecast_volatility"] == d.forecast_volatility and bool(row["trade"]) == d.trade
+    tl = trade_list(pd.Series({"A": 2.0}), pd.Series({"A": 10.0, "B": 5.0}), pd.Series({"A": 0.5, "B": 0.5}))
+    _check_result_contract(tl)
+    assert repr(tl) == "TradeList(2 orders on 2 assets, costs 0.00)"
+    pos = position(pd.Series({"A": 10.0, "B": 5.0}), holdings={"A": 2.0}, cash=20.0)
+    _check_result_contract(pos)
+    assert pos.summary().loc["position", "value"] == 40.0

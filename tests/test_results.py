@@ -62,7 +62,41 @@ def _rolling():
     return riskkit.shrinkage.rolling_shrink(m.returns, window=100, step=50)
 
 
+def _backtest():
+    from riskkit.rebalancing import Calendar, Config, Never, backtest
+
+    m, w = _market()
+    return backtest(m.prices, w, [Config("monthly", Calendar("M")), Config("hold", Never())])
+
+
+def _decision():
+    from riskkit.policies import Threshold
+
+    m, w = _market()
+    return riskkit.rebalancing.decision(Threshold(0.05), w * [1.3, 0.9, 0.9, 0.5], w, dates=m.prices.index)
+
+
+def _position():
+    m, _ = _market()
+    return riskkit.trades.position(m.prices, holdings={"A01": 2.0, "A02": 1.0}, cash=100.0)
+
+
+def _trade_list():
+    p = _position()
+    return riskkit.trades.trade_list(p.units, p.prices, pd.Series(0.25, index=p.units.index), cash=p.cash)
+
+
+def _hedge_ratio():
+    m, _ = _market()
+    return riskkit.hedging.hedge_ratio(m.returns["A01"], m.returns["A02"])
+
+
 FACTORIES = {
+    "BacktestResult": _backtest,
+    "Decision": _decision,
+    "Position": _position,
+    "TradeList": _trade_list,
+    "HedgeRatio": _hedge_ratio,
     "PriceData": lambda: riskkit.data.load("crypto_sim"),
     "ShrinkageResult": _shrinkage,
     "RollingShrinkage": _rolling,

@@ -75,7 +75,7 @@ def test_quality_notes_name_each_problem():
 # ---------------------------------------------------------------- targets and positions
 
 
-def test_target_weights_by_rule_or_given(market):
+def test_target_weights_by_method_or_given(market):
     cov = rk.shrinkage.shrink(rk.data.to_returns(market)).covariance
     pd.testing.assert_series_equal(
         rk.allocation.target_weights(cov, "min_variance"), rk.allocation.min_variance(cov)
@@ -88,9 +88,9 @@ def test_target_weights_by_rule_or_given(market):
     given = dict(zip(cov.index[::-1], [0.2] * 5, strict=True))
     got = rk.allocation.target_weights(cov, given)
     assert list(got.index) == list(cov.index) and np.allclose(got, 0.2)
-    with pytest.raises(InvalidParameterError, match="rule="):
+    with pytest.raises(InvalidParameterError, match="method="):
         rk.allocation.target_weights(cov, "risk_parity")
-    with pytest.raises(InvalidParameterError, match="budgets apply to rule='risk_budgeting' only"):
+    with pytest.raises(InvalidParameterError, match="budgets apply to method='risk_budgeting' only"):
         rk.allocation.target_weights(cov, "min_variance", budgets=budgets)
     with pytest.raises(InvalidParameterError, match=r"sum to 0\.8, not 1"):
         rk.allocation.target_weights(cov, dict(list(given.items())[:4]) | {cov.index[0]: 0.0})
@@ -152,9 +152,9 @@ def test_calendar_decision_due_on_the_engines_dates(market):
         mask = cal.dates(market.index)
         for t in (30, 31, 59, 60, 61, 200, 399):
             d = decision(cal, w, target, dates=market.index[: t + 1])
-            assert d.due == bool(cal.dates(market.index[: t + 1])[-1]) and d.trade == d.due
-            if cal.anchor == "start":  # the first observation of a period is known on the day
-                assert d.due == bool(mask[t])
+            # the engine's dates on the whole history; a period's last observation is
+            # known from the calendar's next date (issue 13.1: decision and backtest agree)
+            assert d.due == bool(mask[t]) and d.trade == d.due
     assert not decision(Calendar("M"), target, target, dates=market.index[:32]).trade  # due, nothing to do
 
 
@@ -193,10 +193,11 @@ def test_risk_triggers_match_hand_calculation():
     sigma = np.sqrt(w.to_numpy() @ S @ w.to_numpy() * 365)
     ref = np.sqrt(target.to_numpy() @ S @ target.to_numpy() * 365)
     d = decision(VolatilityTrigger(0.05), w, target, dates=idx, covariance=cov)
-    assert d.volatility == pytest.approx((sigma, ref), rel=1e-14)
+    assert d.forecast_volatility == pytest.approx(sigma, rel=1e-14)
+    assert d.reference_volatility == pytest.approx(ref, rel=1e-14)
     assert d.trade == (abs(sigma / ref - 1) > 0.05)
     d = decision(VolatilityTrigger(0.1, target=0.4), w, target, dates=idx, covariance=cov)
-    assert d.volatility[1] == 0.4 and d.trade == (abs(sigma / 0.4 - 1) > 0.1)
+    assert d.reference_volatility == 0.4 and d.trade == (abs(sigma / 0.4 - 1) > 0.1)
     with pytest.raises(InvalidParameterError, match="VolatilityTrigger needs covariance="):
         decision(VolatilityTrigger(0.1), w, target, dates=idx)
 
