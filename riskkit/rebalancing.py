@@ -450,7 +450,7 @@ def decision(
         from riskkit.calendar import resolve_periods_per_year
 
         ppy = resolve_periods_per_year(dates, periods_per_year)
-    wv, tv = w.to_numpy(dtype=float), tgt.to_numpy(dtype=float)
+    wv, tv = np.ascontiguousarray(w.to_numpy(dtype=float)), np.ascontiguousarray(tgt.to_numpy(dtype=float))
     level, limit, outside = np.empty(N), np.empty(N), np.empty(N, dtype=bool)
     args = (params[None], 0, budgets[None], wv, tv[None], 0, S[None], 0 if has_cov else -1, ppy)
     fraction = policy_step(*args)  # the kernel's rule
