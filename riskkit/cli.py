@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import riskkit
 
@@ -194,6 +195,7 @@ def _report(args: argparse.Namespace) -> int:
     if missing:
         print(_extra_error(missing), file=sys.stderr)
         return 2
+    declared: dict = {}
     try:
         args.notebook, shipped = _shipped(args.notebook, ".ipynb") if args.notebook else (None, False)
         args.parameters_file = _shipped(args.parameters_file, ".yaml")[0] if args.parameters_file else None
@@ -236,12 +238,47 @@ def _report(args: argparse.Namespace) -> int:
         path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
     except reports.ReportError as exc:
         print(f"riskkit: report failed: {exc}", file=sys.stderr)
-        return 1
+        if not exc.input_error:
+            return 1
+        hints = fix_hints(exc.fixes, declared)
+        if hints:
+            print("riskkit: the data or a parameter is the problem; " + hints, file=sys.stderr)
+        return 2
     except (RiskkitError, FileNotFoundError, ImportError) as exc:
         print(f"riskkit: error: {exc}", file=sys.stderr)
         return 2
     print(f"report written: {path}")
     return 0
+
+
+def fix_hints(fixes: Sequence[Mapping[str, Any]], declared: Mapping[str, Any]) -> str:
+    """Suggested fixes as command-line options: ``-p NAME VALUE`` for each keyword
+    that is a parameter of the notebook, the alternatives joined by "or".
+
+    >>> declared = {"missing": 0, "ffill_limit": 0}
+    >>> fix_hints([{"missing": "ffill", "ffill_limit": 3}, {"missing": "drop"}], declared)
+    'try: -p missing ffill -p ffill_limit 3  or: -p missing drop'
+    >>> fix_hints([{"assets": ["AAPL", "IBM"]}, {"start": "2013-03-01"}], {"assets": 0})
+    "try: -p assets '[AAPL, IBM]'"
+    """
+    import shlex
+
+    import yaml
+
+    options = []
+    for fix in fixes:
+        if fix and all(name in declared for name in fix):
+            parts = []
+            for name, value in fix.items():
+                text = (
+                    value
+                    if isinstance(value, str)
+                    else yaml.safe_dump(value, default_flow_style=True).strip()
+                )
+                text = text.removesuffix("\n...").strip()
+                parts.append(f"-p {name} {shlex.quote(text)}")
+            options.append(" ".join(parts))
+    return ("try: " + "  or: ".join(options)) if options else ""
 
 
 def _missing_extra() -> str | None:

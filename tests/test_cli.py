@@ -145,3 +145,35 @@ def test_missing_notebooks_extra_is_one_line_naming_the_install(argv, status):
     )
     if "--help" in argv:
         assert "usage: riskkit report" in run.stdout
+
+
+@pytest.mark.slow
+def test_a_data_error_in_a_notebook_names_the_p_options_that_fix_it(tmp_path, capsys):
+    """Issue 14: an error raised in a notebook because of the data exits 2 and says
+    which -p fixes it (the error's .fixes, read from the kernel)."""
+    import numpy as np
+    import pandas as pd
+
+    from tests.test_reports import _notebook
+
+    idx = pd.date_range("2024-01-01", periods=30, name="date")
+    frame = pd.DataFrame({"A": np.linspace(10, 12, 30), "B": np.linspace(20, 25, 30)}, index=idx)
+    frame.iloc[10:12, 0] = np.nan
+    frame.to_csv(tmp_path / "gaps.csv")
+    nb = _notebook(
+        tmp_path / "t.ipynb",
+        "import riskkit as rk\n"
+        "data = rk.data.load(file, missing=missing, ffill_limit=ffill_limit or None)\n"
+        "print(len(data.prices))",
+        'file: str = ""  # a price file\nmissing: str = "raise"  # gaps\nffill_limit: int = 0  # longest fill',
+    )
+    args = ["report", str(nb), "-p", "file", str(tmp_path / "gaps.csv"), "--out", str(tmp_path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "MissingDataError" in err and "'A' on 2 date(s): 2024-01-11, 2024-01-12" in err
+    assert "try: -p missing ffill -p ffill_limit 2  or: -p missing drop" in err
+    assert main([*args, "-p", "missing", "ffill", "-p", "ffill_limit", "2"]) == 0
+    # a notebook's own bug stays exit 1, with no hint
+    bug = _notebook(tmp_path / "b.ipynb", "1 / 0")
+    assert main(["report", str(bug), "--out", str(tmp_path)]) == 1
+    assert "try:" not in capsys.readouterr().err

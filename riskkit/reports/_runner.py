@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -27,6 +28,11 @@ class ReportError(RuntimeError):
     ``cell`` (execution count), ``ename`` and ``evalue`` describe the failing
     cell's exception when the notebook itself raised; ``lost`` is true when the
     kernel died (killed, out of memory) rather than the notebook raising.
+    When the exception was a riskkit error, ``input_error`` says whether it is
+    about the input (a :class:`~riskkit.exceptions.DataError`, or a parameter
+    value: an ``InvalidParameterError`` or ``InvalidTypeError``) and ``fixes``
+    holds its suggested keyword arguments (``err.fixes``), best first, as read
+    from the kernel before it was shut down.
     """
 
     def __init__(
@@ -38,9 +44,13 @@ class ReportError(RuntimeError):
         ename: str | None = None,
         evalue: str | None = None,
         lost: bool = False,
+        fixes: tuple[dict[str, Any], ...] = (),
+        input_error: bool = False,
     ):
         super().__init__(message)
         self.lost = lost
+        self.fixes = tuple(fixes)
+        self.input_error = input_error
         self.failed_path = failed_path
         self.cell = cell
         self.ename = ename
@@ -124,6 +134,8 @@ def _run(
                 tb = _ANSI.sub("", "\n".join(exc.traceback[-6:]))
                 what = f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}\n{tb}"
                 detail = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+                if k is not None and k.alive:
+                    detail |= _error_fixes(k)
             elif lost:
                 log = k.log_tail() if k is not None else ""
                 what = f"the kernel died ({type(exc).__name__}: {exc})" + (
@@ -152,6 +164,27 @@ def _run(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+_FIXES = (
+    "__import__('json').dumps((lambda e, x: {"
+    "'fixes': [dict(f) for f in getattr(e, 'fixes', ())], "
+    "'input_error': isinstance(e, (x.DataError, x.InvalidParameterError, x.InvalidTypeError))"
+    "})(getattr(__import__('sys'), 'last_value', None), __import__('riskkit.exceptions').exceptions), "
+    "default=str)"
+)
+
+
+def _error_fixes(kernel: Kernel) -> dict[str, Any]:
+    """The suggested fixes of the exception the notebook raised, asked of its kernel
+    (IPython keeps it as ``sys.last_value``); nothing when the kernel cannot say."""
+    try:
+        reply = kernel._silent("", 10, {"x": _FIXES})
+        text = reply["user_expressions"]["x"]["data"]["text/plain"]
+        found = json.loads(ast.literal_eval(text))
+        return {"fixes": tuple(found["fixes"]), "input_error": bool(found["input_error"])}
+    except Exception:  # an old riskkit in the kernel, a dead kernel: no fixes to offer
+        return {}
 
 
 def _prepare(nb_path: Path, declared, params, out_dir: Path) -> dict[str, Any]:
