@@ -165,7 +165,7 @@ def test_a_data_error_in_a_notebook_names_the_p_options_that_fix_it(tmp_path, ca
         "import riskkit as rk\n"
         "data = rk.data.load(file, missing=missing, ffill_limit=ffill_limit or None)\n"
         "print(len(data.prices))",
-        'file: str = ""  # a price file\nmissing: str = "raise"  # gaps\nffill_limit: int = 0  # longest fill',
+        'file: str = ""  # a price file\nmissing: str = "raise"  # gaps\nffill_limit: int = 0  # longest',
     )
     args = ["report", str(nb), "-p", "file", str(tmp_path / "gaps.csv"), "--out", str(tmp_path)]
     assert main(args) == 2
