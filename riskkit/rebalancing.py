@@ -185,13 +185,15 @@ def backtest(
         Targets must sum to 1 (within 1e-9) unless this is True.
     record_weights : bool, optional
         Keep each configuration's weight path (default: when there are at most 50).
-    covariance : RollingShrinkage, optional
+    covariance : RollingShrinkage or DataFrame, optional
         Dated covariance estimates (:func:`riskkit.shrinkage.rolling_shrink`) for
         the risk-based triggers. At each check a risk trigger uses the latest
         estimate dated on or before that date and that date's target row: the
         default risk budgets (the target's own risk shares) and the reference
         volatility are recomputed from them at every check, so nothing is looked
-        up ahead. Before the first estimate risk triggers do not fire.
+        up ahead. Before the first estimate risk triggers do not fire. A single
+        covariance DataFrame is used on every date (it looks ahead when it was
+        estimated from these prices: for teaching and what-ifs).
 
     Notes
     -----
@@ -532,6 +534,22 @@ def _covariance_rows(covariance, index: pd.DatetimeIndex, assets: pd.Index, need
     """Covariance stack and, per date, the row of the latest estimate on or before it (-1: none)."""
     if covariance is None or not needed:
         return np.zeros((1, len(assets), len(assets))), np.full(len(index), -1, dtype=np.int64)
+    if isinstance(covariance, pd.DataFrame):  # one estimate, in force on every date
+        from riskkit._validation import check_covariance, check_same_assets
+
+        cov = check_covariance("covariance", covariance)
+        check_same_assets("covariance", cov.index, "prices", assets)
+        S = np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float))[None]
+        return S, np.zeros(len(index), dtype=np.int64)
+    from riskkit.shrinkage import RollingShrinkage
+
+    if not isinstance(covariance, RollingShrinkage):
+        from riskkit.exceptions import InvalidTypeError
+
+        raise InvalidTypeError(
+            "covariance must be dated estimates (riskkit.shrinkage.rolling_shrink) or one per-period "
+            f"covariance DataFrame used on every date; got {type(covariance).__name__}."
+        )
     if list(covariance.assets) != list(assets):
         raise InvalidParameterError(
             "covariance estimates must cover the prices' assets in the same order; "
@@ -584,3 +602,22 @@ def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_lever
         aligned[:, assets.get_indexer(columns)] = values
         values = aligned
     return pd.DataFrame(values, index=dates, columns=assets, copy=False)
+
+
+def _load_compiled() -> None:
+    """Load the compiled rebalancing kernels (numba, cached on disk) by running each
+    entry point once on a tiny market: what the first backtest or decision of a
+    process would otherwise pay (about half a second). The grid's kernel fork
+    server calls it once, so that no member pays it; results are discarded."""
+    from riskkit.shrinkage import rolling_shrink
+    from riskkit.simulation import simulate_market
+
+    m = simulate_market(n_assets=3, n_periods=60, seed=0)
+    w = pd.Series(1 / 3, index=m.prices.columns)
+    cov = m.returns.cov()
+    policies = [Never(), Calendar("M"), Threshold(0.05), Threshold(0.05, to="edge"), RiskBudgetTrigger(0.05),
+                VolatilityTrigger(0.1)]  # fmt: skip
+    backtest(m.prices, w, [Config(f"p{i}", p, Costs(proportional=10)) for i, p in enumerate(policies)],
+             covariance=rolling_shrink(m.returns, window=20, step=10))  # fmt: skip
+    for p in policies:
+        decision(p, w * [1.2, 0.9, 0.9], w, dates=m.prices.index, covariance=cov)

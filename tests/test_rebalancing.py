@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from riskkit import metrics
-from riskkit.exceptions import InvalidParameterError, MissingDataError
+from riskkit.exceptions import InvalidParameterError, InvalidTypeError, MissingDataError
 from riskkit.rebalancing import (
     Calendar,
     Config,
@@ -490,3 +490,21 @@ def test_results_summary_repr_html_and_pickle():
     pos = position(pd.Series({"A": 10.0, "B": 5.0}), holdings={"A": 2.0}, cash=20.0)
     _check_result_contract(pos)
     assert pos.summary().loc["position", "value"] == 40.0
+
+
+def test_backtest_takes_one_covariance_for_every_date_or_refuses_other_types():
+    m = simulate_market(n_assets=3, n_periods=120, seed=2)
+    w = pd.Series(1 / 3, index=m.prices.columns)
+    cov = m.returns.cov()
+    cfg = [Config("risk", RiskBudgetTrigger(0.02))]
+    one = backtest(m.prices, w, cfg, covariance=cov)
+    # the same estimate dated before the first price: in force on every date, as the DataFrame is
+    from riskkit.shrinkage import RollingShrinkage
+
+    dated = RollingShrinkage(
+        covariances=cov.to_numpy()[None], dates=pd.DatetimeIndex([m.prices.index[0]]), assets=cov.index,
+        intensity=pd.Series([0.0]), method="sample", target=None, window=len(m.returns), step=1,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(one.values, backtest(m.prices, w, cfg, covariance=dated).values)
+    with pytest.raises(InvalidTypeError, match=r"covariance must be dated estimates .* got ndarray"):
+        backtest(m.prices, w, cfg, covariance=cov.to_numpy())

@@ -45,6 +45,8 @@ PRELOAD = (
     "del builtins.get_ipython\n"
     + WARM_UP
     + "import ipykernel.kernelapp, ipykernel.ipkernel, jupyter_client.session\n"
+    # numba and the rebalancing kernels from its disk cache: half a second of each member's first backtest
+    + "import riskkit.rebalancing\nriskkit.rebalancing._load_compiled()\n"
 )
 """What the zygote imports once for all its kernels."""
 
