@@ -561,10 +561,10 @@ def decompose(
         None if returns is None else index, periods_per_year, source="a covariance without returns="
     )
     if covariance is None:
-        from riskkit.shrinkage import shrink
+        from riskkit.shrinkage import _shrink
 
         opts = dict(shrinkage or {"method": "ledoit_wolf"})
-        cov = shrink(returns, periods_per_year=ppy, **opts).covariance
+        cov = _shrink(X, index, columns, periods_per_year=ppy, **opts).covariance
         if enb_method == "minimum_torsion":  # an estimate from T <= N returns may be singular
             cov = check_covariance(
                 "covariance", cov, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"

@@ -256,8 +256,33 @@ def shrink(
     >>> round(res.intensity, 4)
     0.3739
     """
-    opts = _options(method, target, intensity, halflife, lam, ddof, detone, assume_centered)
     X, index, columns = returns_matrix("returns", returns, check_finite=False)
+    return _shrink(
+        X, index, columns, method=method, target=target, intensity=intensity, market=market, halflife=halflife,
+        lam=lam, ddof=ddof, detone=detone, assume_centered=assume_centered, periods_per_year=periods_per_year,
+    )  # fmt: skip
+
+
+def _shrink(
+    X: np.ndarray,
+    index: pd.Index,
+    columns: pd.Index,
+    /,
+    *,
+    method: str = "ledoit_wolf",
+    target: str = "identity",
+    intensity: float | None = None,
+    market: pd.Series | np.ndarray | None = None,
+    halflife: float | None = None,
+    lam: float | None = None,
+    ddof: int | None = None,
+    detone: bool = False,
+    assume_centered: bool = False,
+    periods_per_year: float | None = None,
+) -> ShrinkageResult:
+    """:func:`shrink` on returns already read by ``returns_matrix`` (the estimator's own
+    checks, finite values and constant columns, are made here, where they are cheap)."""
+    opts = _options(method, target, intensity, halflife, lam, ddof, detone, assume_centered)
     if market is not None and not (method == "ledoit_wolf" and target == "single_index"):
         raise InvalidParameterError("market applies to method='ledoit_wolf', target='single_index' only.")
     mkt = _market(market, index, X.shape[0]) if market is not None else None

@@ -413,6 +413,12 @@ def test_rolling_decompose_matches_pointwise():
     )
 
 
+def riskkit_shrink(r):
+    from riskkit.shrinkage import shrink
+
+    return shrink(r, method="ledoit_wolf")
+
+
 def _count_calls(monkeypatch, names):
     """Wrap riskkit._validation functions wherever a riskkit module imported them; count the calls."""
     import sys
@@ -456,6 +462,14 @@ def test_decompose_validates_each_input_once(monkeypatch):
     # returns twice: the returns, and the factor returns (a second input)
     assert counts == {"returns_matrix": 2, "check_weights": 1, "check_covariance": 1}
     assert got.volatility == expected.volatility
+    # estimating the covariance (shrinkage) reads the returns no second time
+    counts.update(dict.fromkeys(counts, 0))
+    est = D.decompose(w, returns=r, **kwargs)
+    assert counts == {"returns_matrix": 2, "check_weights": 1, "check_covariance": 0}
+    assert (
+        est.volatility
+        == D.decompose(w, covariance=riskkit_shrink(r).covariance, periods_per_year=365).volatility
+    )
     # the cores give what the public functions give
     pd.testing.assert_frame_equal(got.stress["worst_5"], ST.worst_windows(w, r, window=5))
     pd.testing.assert_frame_equal(
