@@ -258,8 +258,9 @@ def shrink(
     """
     X, index, columns = returns_matrix("returns", returns, check_finite=False)
     return _shrink(
-        X, index, columns, method=method, target=target, intensity=intensity, market=market, halflife=halflife,
-        lam=lam, ddof=ddof, detone=detone, assume_centered=assume_centered, periods_per_year=periods_per_year,
+        X, index, columns, method=method, target=target, intensity=intensity, market=market,
+        halflife=halflife, lam=lam, ddof=ddof, detone=detone, assume_centered=assume_centered,
+        periods_per_year=periods_per_year,
     )  # fmt: skip
 
 
