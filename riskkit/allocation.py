@@ -66,8 +66,8 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
     Long-only: the quadratic programme :math:`\\min w^\\top\\Sigma w` subject to
     :math:`\\mathbf{1}^\\top w = 1, w \\ge 0`, solved on the correlation scale
     (:math:`x = \\sigma \\odot w / t`) by an active-set method that ends on the exact
-    KKT point (:mod:`riskkit._qp`); its KKT residuals are checked and reported in
-    the result's ``attrs["solver"]``.
+    KKT point (:mod:`riskkit._qp`); its KKT residuals are checked (ConvergenceError
+    above 1e-8 relative).
 
     Parameters
     ----------
@@ -93,10 +93,8 @@ def min_variance(covariance: pd.DataFrame, /, *, long_only: bool = True) -> pd.S
     if not long_only:
         return pd.Series(_min_variance_free(S), index=cov.index, name="weight")
     sd = np.sqrt(np.diag(S))
-    w, info = _long_only_qp(S, 1.0 / sd, sd)
-    out = pd.Series(w, index=cov.index, name="weight")
-    out.attrs["solver"] = info
-    return out
+    w, _ = _long_only_qp(S, 1.0 / sd, sd)
+    return pd.Series(w, index=cov.index, name="weight")
 
 
 def _min_variance_free(S: np.ndarray) -> np.ndarray:
@@ -118,7 +116,7 @@ def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:
     :math:`\\mathbf{1}^\\top x / \\sqrt{x^\\top C x}`, maximised by the solution of
     :math:`\\min x^\\top C x` subject to :math:`\\mathbf{1}^\\top x = 1, x \\ge 0`
     (Choueifaty & Coignard 2008), then :math:`w \\propto x / \\sigma`. Solved by the
-    active-set method of :mod:`riskkit._qp`; KKT residuals in ``attrs["solver"]``.
+    active-set method of :mod:`riskkit._qp`, its KKT residuals checked.
 
     Raises
     ------
@@ -130,10 +128,8 @@ def max_diversification(covariance: pd.DataFrame, /) -> pd.Series:
     cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="max_diversification")
     S = cov.to_numpy()
     sd = np.sqrt(np.diag(S))
-    w, info = _long_only_qp(S, np.ones(len(S)), sd)
-    out = pd.Series(w, index=cov.index, name="weight")
-    out.attrs["solver"] = info
-    return out
+    w, _ = _long_only_qp(S, np.ones(len(S)), sd)
+    return pd.Series(w, index=cov.index, name="weight")
 
 
 _KKT_TOL = 1e-8
