@@ -564,7 +564,7 @@ def decompose(
         from riskkit.shrinkage import _shrink
 
         opts = dict(shrinkage or {"method": "ledoit_wolf"})
-        cov = _shrink(X, index, columns, periods_per_year=ppy, **opts).covariance
+        cov = _shrink(X, index, columns, opts | {"periods_per_year": ppy}).covariance
         if enb_method == "minimum_torsion":  # an estimate from T <= N returns may be singular
             cov = check_covariance(
                 "covariance", cov, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"

@@ -39,8 +39,10 @@ covariance is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +57,7 @@ from riskkit._shrink_dispatch import market_series as _market
 from riskkit._shrink_dispatch import options as _options
 from riskkit._shrink_dispatch import periods as _periods
 from riskkit._shrink_dispatch import resolve as _resolve
-from riskkit._validation import check_finite_values, returns_matrix
+from riskkit._validation import check_finite_values, format_items, returns_matrix
 from riskkit.exceptions import CalendarError, InvalidParameterError
 
 __all__ = [
@@ -256,34 +258,29 @@ def shrink(
     >>> round(res.intensity, 4)
     0.3739
     """
+    options = {k: v for k, v in locals().items() if k != "returns"}  # the keywords, as given
     X, index, columns = returns_matrix("returns", returns, check_finite=False)
-    return _shrink(
-        X, index, columns, method=method, target=target, intensity=intensity, market=market,
-        halflife=halflife, lam=lam, ddof=ddof, detone=detone, assume_centered=assume_centered,
-        periods_per_year=periods_per_year,
-    )  # fmt: skip
+    return _shrink(X, index, columns, options)
 
 
 def _shrink(
-    X: np.ndarray,
-    index: pd.Index,
-    columns: pd.Index,
-    /,
-    *,
-    method: str = "ledoit_wolf",
-    target: str = "identity",
-    intensity: float | None = None,
-    market: pd.Series | np.ndarray | None = None,
-    halflife: float | None = None,
-    lam: float | None = None,
-    ddof: int | None = None,
-    detone: bool = False,
-    assume_centered: bool = False,
-    periods_per_year: float | None = None,
+    X: np.ndarray, index: pd.Index, columns: pd.Index, options: Mapping[str, Any], /
 ) -> ShrinkageResult:
-    """:func:`shrink` on returns already read by ``returns_matrix`` (the estimator's own
-    checks, finite values and constant columns, are made here, where they are cheap)."""
-    opts = _options(method, target, intensity, halflife, lam, ddof, detone, assume_centered)
+    """:func:`shrink` on returns already read by ``returns_matrix``; ``options``: some
+    of its keywords (its defaults fill the rest). The estimator's own checks (finite
+    values, constant columns) are made here, where they are cheap."""
+    defaults = shrink.__kwdefaults__
+    unknown = [k for k in options if k not in defaults]
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown shrinkage option {format_items(unknown)}; the options are {format_items(defaults)}."
+        )
+    o = defaults | dict(options)
+    method, target, market, assume_centered = o["method"], o["target"], o["market"], o["assume_centered"]
+    periods_per_year = o["periods_per_year"]
+    opts = _options(
+        method, target, o["intensity"], o["halflife"], o["lam"], o["ddof"], o["detone"], assume_centered
+    )
     if market is not None and not (method == "ledoit_wolf" and target == "single_index"):
         raise InvalidParameterError("market applies to method='ledoit_wolf', target='single_index' only.")
     mkt = _market(market, index, X.shape[0]) if market is not None else None

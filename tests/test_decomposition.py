@@ -544,3 +544,19 @@ def test_decompose_marks_an_unreliable_cornish_fisher_row_instead_of_warning():
         d = D.decompose(pd.Series({"a": 0.5, "b": 0.5}), returns=r, alpha=0.99)
     assert d.tail.loc["cornish_fisher", "note"].startswith("unreliable: expansion not monotone")
     assert d.tail.loc["historical", "note"] == ""
+
+
+def test_decompose_shrinkage_options_are_shrinks_and_misspellings_are_named():
+    m = simulate_market(n_assets=4, n_periods=300, seed=3)
+    w = pd.Series(0.25, index=m.returns.columns)
+    from riskkit.shrinkage import shrink
+
+    got = D.decompose(
+        w, returns=m.returns, shrinkage={"method": "ledoit_wolf", "target": "constant_correlation"}
+    )
+    want = shrink(m.returns, method="ledoit_wolf", target="constant_correlation").covariance
+    pd.testing.assert_frame_equal(got.covariance, want)
+    with pytest.raises(
+        InvalidParameterError, match=r"unknown shrinkage option 'metod'; the options are 'method'"
+    ):
+        D.decompose(w, returns=m.returns, shrinkage={"metod": "oas"})
