@@ -174,6 +174,7 @@ def _cells(log: pd.DataFrame) -> str:
 
 
 def options(
+    *,
     layout,
     date_column,
     asset_column,

@@ -195,19 +195,7 @@ def read(
     >>> rk.data.read(raw, adjust_splits=True).prices["B"].round(2).tolist()
     [10.0, 10.1, 10.2, 10.3, 10.4]
     """
-    chosen = options(
-        layout,
-        date_column,
-        asset_column,
-        price_column,
-        assets,
-        start,
-        end,
-        missing,
-        ffill_limit,
-        align,
-        adjust_splits,
-    )
+    chosen = options(**{k: v for k, v in locals().items() if k != "source"})  # the keywords, checked
     return build(source, source_name(source), chosen)
 
 
