@@ -23,11 +23,16 @@ the notebook's widget-state metadata) varies between runs.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from riskkit._explorer_figures import plot_delta_hedge, plot_rebalancing_paths, plot_shrinkage_trials
+from riskkit.exceptions import InvalidParameterError
+from riskkit.explorers import delta_hedge_paths, rebalancing_paths, shrinkage_trials
 
 __all__ = [
     "Explorer",
@@ -40,6 +45,30 @@ __all__ = [
     "risk_explorer",
     "shrinkage_explorer",
 ]
+
+
+def _explores(compute: Callable[..., Any]) -> Callable[[Callable[[dict], Explorer]], Callable[..., Explorer]]:
+    """An explorer of ``compute`` takes ``compute``'s keywords, with its defaults
+    (written once, on ``compute``): they start the sliders and fix the rest. The
+    decorated function receives them all as one mapping."""
+
+    def wrap(make: Callable[[dict], Explorer]) -> Callable[..., Explorer]:
+        defaults = compute.__kwdefaults__
+
+        @functools.wraps(make)
+        def explorer(**start: Any) -> Explorer:
+            unknown = [k for k in start if k not in defaults]
+            if unknown:
+                raise InvalidParameterError(
+                    f"{make.__name__} has no option {', '.join(map(repr, unknown))}; "
+                    f"its options are {', '.join(defaults)}."
+                )
+            return make(defaults | start)
+
+        explorer.__signature__ = inspect.signature(compute).replace(return_annotation="Explorer")
+        return explorer
+
+    return wrap
 
 
 def _pct(table: pd.DataFrame | pd.Series, digits: int = 2) -> pd.DataFrame | pd.Series:
@@ -203,37 +232,25 @@ def _slider(description: str, value: float, low: float, high: float, step: float
 # --------------------------------------------------------------------------- the explorers
 
 
-def rebalancing_explorer(
-    *,
-    volatility: float = 0.8,
-    correlation: float = 0.3,
-    dispersion: float = 0.0,
-    reversion: float = 0.0,
-    band: float = 0.05,
-    cost_bps: float = 20.0,
-    n_assets: int = 4,
-    years: int = 5,
-    n_paths: int = 100,
-    seed: int = 0,
-) -> Explorer:
+@_explores(rebalancing_paths)
+def rebalancing_explorer(v: dict) -> Explorer:
     """Sliders for :func:`riskkit.explorers.rebalancing_paths`: the weight drift of one
     path, the premium's distribution over paths and its split, and a summary table."""
     from IPython.display import Markdown
 
-    from riskkit.explorers import rebalancing_paths
     from riskkit.plotting import plot_weights
 
     controls = {
-        "volatility": _slider("volatility", volatility, 0.1, 1.5, 0.05, ".0%"),
-        "correlation": _slider("correlation", correlation, 0.0, 0.95, 0.05),
-        "dispersion": _slider("drift dispersion", dispersion, 0.0, 1.0, 0.05, ".0%"),
-        "reversion": _slider("reversion /yr", reversion, 0.0, 4.0, 0.25),
-        "band": _slider("band", band, 0.01, 0.25, 0.01, ".0%"),
-        "cost_bps": _slider("cost (bps)", cost_bps, 0.0, 100.0, 5.0, ".0f"),
+        "volatility": _slider("volatility", v["volatility"], 0.1, 1.5, 0.05, ".0%"),
+        "correlation": _slider("correlation", v["correlation"], 0.0, 0.95, 0.05),
+        "dispersion": _slider("drift dispersion", v["dispersion"], 0.0, 1.0, 0.05, ".0%"),
+        "reversion": _slider("reversion /yr", v["reversion"], 0.0, 4.0, 0.25),
+        "band": _slider("band", v["band"], 0.01, 0.25, 0.01, ".0%"),
+        "cost_bps": _slider("cost (bps)", v["cost_bps"], 0.0, 100.0, 5.0, ".0f"),
     }
 
-    def compute(**v):
-        return rebalancing_paths(n_assets=n_assets, years=years, n_paths=n_paths, seed=seed, **v)
+    def compute(**sliders):
+        return rebalancing_paths(**(v | sliders))
 
     def render(res):
         s = res.summary()
@@ -267,12 +284,12 @@ def rebalancing_explorer(
                     "+ dispersion",
                     "+ timing",
                     "+ costs",
-                    "trades (rebalances, 5 years)" if years == 5 else f"trades ({years} years)",
+                    "trades (rebalances, 5 years)" if v["years"] == 5 else f"trades ({v['years']} years)",
                     "drift from target, buy-and-hold",
                     "drift from target, policy",
                     "paths where the policy won",
                 ],
-                name=f"{n_paths} paths",
+                name=f"{v['n_paths']} paths",
             ),
         )
         note = Markdown(
@@ -290,27 +307,17 @@ def rebalancing_explorer(
     return Explorer(compute, render, controls, title="Rebalancing explorer")
 
 
-def shrinkage_explorer(
-    *,
-    ratio: float = 2.0,
-    market_loading: float = 0.6,
-    group_loading: float = 0.3,
-    n_assets: int = 20,
-    target: str = "identity",
-    n_trials: int = 20,
-    seed: int = 0,
-) -> Explorer:
+@_explores(shrinkage_trials)
+def shrinkage_explorer(v: dict) -> Explorer:
     """Sliders for :func:`riskkit.explorers.shrinkage_trials`."""
-    from riskkit.explorers import shrinkage_trials
-
     controls = {
-        "ratio": _slider("T/N", ratio, 0.5, 20.0, 0.5, ".1f"),
-        "market_loading": _slider("market loading", market_loading, 0.0, 0.9, 0.05),
-        "group_loading": _slider("sector loading", group_loading, 0.0, 0.4, 0.05),
+        "ratio": _slider("T/N", v["ratio"], 0.5, 20.0, 0.5, ".1f"),
+        "market_loading": _slider("market loading", v["market_loading"], 0.0, 0.9, 0.05),
+        "group_loading": _slider("sector loading", v["group_loading"], 0.0, 0.4, 0.05),
     }
 
-    def compute(**v):
-        return shrinkage_trials(n_assets=n_assets, target=target, n_trials=n_trials, seed=seed, **v)
+    def compute(**sliders):
+        return shrinkage_trials(**(v | sliders))
 
     def render(res):
         s = res.summary()
@@ -331,7 +338,7 @@ def shrinkage_explorer(
                     "loss reduction",
                     "trials where shrinkage won",
                 ],
-                name=f"{n_assets} assets, T = {res.parameters['observations']}, {n_trials} trials",
+                name=f"{v['n_assets']} assets, T = {res.parameters['observations']}, {v['n_trials']} trials",
             ),
         )
         return [plot_shrinkage_trials(res), table]
@@ -409,41 +416,19 @@ def risk_explorer(
     return explorer
 
 
-def hedging_explorer(
-    *,
-    band: float = 0.05,
-    cost_bps: float = 10.0,
-    realised_vol: float = 0.6,
-    implied_vol: float = 0.6,
-    days: int = 120,
-    expiry: float = 0.5,
-    quantity: float = -10.0,
-    spot: float = 30000.0,
-    n_paths: int = 200,
-    seed: int = 0,
-) -> Explorer:
+@_explores(delta_hedge_paths)
+def hedging_explorer(v: dict) -> Explorer:
     """Sliders for :func:`riskkit.explorers.delta_hedge_paths`."""
-    from riskkit.explorers import delta_hedge_paths
-
     controls = {
-        "band": _slider("band (share of Δ₀)", band, 0.0, 0.5, 0.01),
-        "cost_bps": _slider("cost (bps)", cost_bps, 0.0, 50.0, 1.0, ".0f"),
-        "realised_vol": _slider("realised volatility", realised_vol, 0.1, 1.5, 0.05, ".0%"),
-        "implied_vol": _slider("implied volatility", implied_vol, 0.1, 1.5, 0.05, ".0%"),
+        "band": _slider("band (share of Δ₀)", v["band"], 0.0, 0.5, 0.01),
+        "cost_bps": _slider("cost (bps)", v["cost_bps"], 0.0, 50.0, 1.0, ".0f"),
+        "realised_vol": _slider("realised volatility", v["realised_vol"], 0.1, 1.5, 0.05, ".0%"),
+        "implied_vol": _slider("implied volatility", v["implied_vol"], 0.1, 1.5, 0.05, ".0%"),
     }
-    bands = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)
+    n_paths = v["n_paths"]
 
-    def compute(**v):
-        return delta_hedge_paths(
-            days=days,
-            expiry=expiry,
-            quantity=quantity,
-            spot=spot,
-            n_paths=n_paths,
-            compare_bands=bands,
-            seed=seed,
-            **v,
-        )
+    def compute(**sliders):
+        return delta_hedge_paths(**(v | sliders))
 
     def render(res):
         hedge, tradeoff = res

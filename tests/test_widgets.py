@@ -89,3 +89,20 @@ def test_answer_is_collapsed_html_with_tables_and_text():
     assert html.startswith("<details><summary>Answer</summary>") and html.endswith("</details>")
     assert "<table" in html and "<p>a &lt; b</p>" in html
     assert html == rk.widgets.answer(pd.DataFrame({"x": [1.5]}), "a < b", summary="Answer").data
+
+
+def test_explorers_take_their_computations_keywords_and_defaults():
+    """One place for each default (issue 13): the explorer's signature is its computation's."""
+    import inspect
+
+    from riskkit import explorers, widgets
+    from riskkit.exceptions import InvalidParameterError
+
+    for widget, compute in (
+        (widgets.rebalancing_explorer, explorers.rebalancing_paths),
+        (widgets.shrinkage_explorer, explorers.shrinkage_trials),
+        (widgets.hedging_explorer, explorers.delta_hedge_paths),
+    ):
+        assert list(inspect.signature(widget).parameters) == list(inspect.signature(compute).parameters)
+        with pytest.raises(InvalidParameterError, match=r"has no option 'bnad'; its options are"):
+            widget(bnad=0.1)
