@@ -34,7 +34,7 @@ refused (an error naming assets and dates)     zero or negative prices; one date
                                                staggered histories unless ``align=
                                                "common"``, ``start=``/``end=`` or
                                                ``assets=`` chooses a window
-flagged (``PriceData.flags``; kept as is)       split-like moves, bad ticks, outliers,
+flagged (``PriceData.flags``; kept as is)      split-like moves, bad ticks, outliers,
                                                stale runs, calendar gaps, one date twice
                                                with the same prices (kept once)
 =============================================  ========================================
