@@ -188,3 +188,23 @@ def test_warm_and_forked_kernels_give_exactly_a_cold_kernels_outputs(tmp_path, n
         )
         assert outputs > 10 and diffs == [], kind
         assert json.loads((made[kind] / "manifest.json").read_text())["key_figures"] == cold["key_figures"]
+
+
+@pytest.mark.slow
+def test_a_long_grid_does_not_leak_descriptors(tmp_path):
+    """A grid of 100 members ran out of descriptors (select() refuses fds >= 1024):
+    each member's notebook client kept its zmq context open. Now the count stays flat."""
+    import gc
+    import os
+
+    nb = _notebook(tmp_path / "t.ipynb", "print(x)", PARAMS)
+
+    def open_fds() -> int:
+        gc.collect()
+        return len(os.listdir("/proc/self/fd"))
+
+    reports.run_grid(nb, [{"x": i} for i in range(2)], out=tmp_path, name="warm", progress=False)
+    before = open_fds()
+    result = reports.run_grid(nb, [{"x": i} for i in range(16)], out=tmp_path, name="g", progress=False)
+    assert list(result.summary()["status"].unique()) == ["ok"]
+    assert open_fds() - before <= 4

@@ -111,6 +111,11 @@ class Kernel:
         except Exception:
             pass
         finally:
+            for client in self.manager.__dict__.pop("riskkit_clients", []):
+                try:
+                    client.stop_channels()  # destroys the context it made
+                except Exception:
+                    pass
             self._log.close()
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -135,6 +140,13 @@ def _manager_class() -> type:
         class ForkingKernelManager(KernelManager):
             zygote: Any = None
             log_path: str = os.devnull
+
+            def client(self, **kwargs: Any) -> Any:
+                # nbclient leaves the channels of a client it made for a manager it was given
+                # open (its zmq context then holds ~14 descriptors): they are closed at shutdown
+                made = super().client(**kwargs)
+                self.__dict__.setdefault("riskkit_clients", []).append(made)
+                return made
 
             async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
                 argv = kernel_argv(kernel_cmd)

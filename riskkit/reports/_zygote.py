@@ -56,6 +56,15 @@ def supported() -> bool:
     return hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
 
 
+def _readable(fd: int, timeout: float | None) -> bool:
+    """Whether ``fd`` is readable within ``timeout`` seconds (None: wait). poll(), not
+    select(): a process running a grid holds many descriptors, and select() refuses
+    any numbered 1024 or above."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
+
+
 class ForkedProcess:
     """What jupyter_client needs of a kernel process (``poll``, ``wait``, signals),
     for a kernel forked by the zygote: it is not our child, so it is watched and
@@ -69,13 +78,13 @@ class ForkedProcess:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None and select.select([self._fd], [], [], 0)[0]:
+        if self.returncode is None and _readable(self._fd, 0):
             self._exited()
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            if not select.select([self._fd], [], [], timeout)[0]:
+            if not _readable(self._fd, timeout):
                 raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
             self._exited()
         return self.returncode  # type: ignore[return-value]
@@ -121,7 +130,7 @@ class Zygote:
         if request is not None:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
-        if not select.select([self.proc.stdout], [], [], timeout)[0]:
+        if not _readable(self.proc.stdout.fileno(), timeout):
             raise RuntimeError(f"the kernel fork server did not answer within {timeout:.0f} s")
         line = self.proc.stdout.readline()
         if not line:
