@@ -208,3 +208,24 @@ def test_a_long_grid_does_not_leak_descriptors(tmp_path):
     result = reports.run_grid(nb, [{"x": i} for i in range(16)], out=tmp_path, name="g", progress=False)
     assert list(result.summary()["status"].unique()) == ["ok"]
     assert open_fds() - before <= 4
+
+
+@pytest.mark.slow
+def test_a_dead_fork_server_falls_back_to_usual_kernels(tmp_path):
+    from riskkit.reports import _zygote
+    from riskkit.reports._kernels import KernelPool
+
+    if not _zygote.supported():
+        pytest.skip("no fork server on this platform")
+    pool = KernelPool(1, 3, cwd=str(tmp_path), fork=True)
+    try:
+        first = pool.take()
+        assert isinstance(first.manager.provisioner.process, _zygote.ForkedProcess)
+        pool._zygote.result().proc.kill()  # the server dies (out of memory, say)
+        pool.release(first)
+        for _ in range(2):
+            kernel = pool.take()
+            assert kernel._silent("x = 1", 30)["status"] == "ok"
+            pool.release(kernel)
+    finally:
+        pool.close()

@@ -231,13 +231,13 @@ class KernelPool:
         self._ready.put(self._starter.submit(self._new_kernel))
 
     def _new_kernel(self) -> Kernel:
-        zygote = None
-        if self._zygote is not None:
+        server = self._zygote
+        if server is not None:
             try:
-                zygote = self._zygote.result()
-            except Exception:  # no fork server: the usual start still works
+                return Kernel(self._kernel_name, cwd=self._cwd, zygote=server.result())
+            except Exception:  # the fork server failed or died: kernels start the usual way from now on
                 self._zygote = None
-        return Kernel(self._kernel_name, cwd=self._cwd, zygote=zygote)
+        return Kernel(self._kernel_name, cwd=self._cwd)
 
     def expect(self, more: int = 1) -> None:
         """``more`` reports will need a kernel beyond those announced (retries);

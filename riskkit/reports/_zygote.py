@@ -16,6 +16,11 @@ outputs with a fresh one's.
 
 The zygote never starts a thread of its own or an event loop before forking;
 BLAS thread pools restart in the child through their fork handlers.
+
+Failures: a kernel exits when the zygote does (ipykernel watches its parent), so
+a zygote killed mid-grid loses the members in flight (reported ``lost``, run
+again with ``--retries``); the pool then starts kernels the usual way (tested).
+When the runner dies, the zygote's stdin closes, it exits, and its kernels follow.
 """
 
 from __future__ import annotations
