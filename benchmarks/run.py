@@ -715,7 +715,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats, for development")
     parser.add_argument("--only", default="", help="run only cases whose name contains this text")
-    parser.add_argument("--out", default=str(ROOT / "reports" / "benchmarks.md"))
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="file for the table (default reports/benchmarks.md; with --only, printed only unless --out)",
+    )
     parser.add_argument(
         "--repeats", type=int, default=None, help="timed repeats per contender (default 7, quick 3)"
     )
@@ -763,8 +767,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = render(rows, header)
     print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
+    out = args.out or (None if args.only else str(ROOT / "reports" / "benchmarks.md"))
+    if out:  # a partial run never replaces the committed table by itself
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text)
     return 0
 
 
