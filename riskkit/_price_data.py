@@ -174,14 +174,28 @@ def _cells(log: pd.DataFrame) -> str:
 
 
 def options(
-    layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits
+    layout,
+    date_column,
+    asset_column,
+    price_column,
+    assets,
+    start,
+    end,
+    missing,
+    ffill_limit,
+    align,
+    adjust_splits,
 ) -> dict:
     """The read options checked, with "" meaning "not given" (as report parameters write it)."""
     check_choice("layout", layout, LAYOUTS)
     check_choice("missing", missing, ("raise", "ffill", "drop"))
     align = align or None
     check_choice("align", align, (None, "common"))
-    for arg, value in (("date", date), ("asset", asset), ("price", price)):
+    for arg, value in (
+        ("date_column", date_column),
+        ("asset_column", asset_column),
+        ("price_column", price_column),
+    ):
         if value is not None and not isinstance(value, str):
             raise InvalidTypeError(f"{arg} must be a column name (str), got {value!r}.")
     if assets is not None and not isinstance(assets, str | list | tuple):
@@ -195,9 +209,9 @@ def options(
         raise InvalidTypeError(f"adjust_splits must be True or False, got {adjust_splits!r}.")
     return {
         "layout": layout,
-        "date": date or None,
-        "asset": asset or None,
-        "price": price or None,
+        "date": date_column or None,
+        "asset": asset_column or None,
+        "price": price_column or None,
         "assets": assets or None,
         "start": start,
         "end": end,
@@ -212,7 +226,11 @@ def resolve(source, options: dict) -> tuple:
     """A dataset name or a path -> (path, how the result names it). ``options``: the
     keyword arguments given (unchecked)."""
     if isinstance(source, str) and source in names():
-        given = [k for k in ("layout", "date", "asset", "price") if options.get(k) not in (None, "", "auto")]
+        given = [
+            k
+            for k in ("layout", "date_column", "asset_column", "price_column")
+            if options.get(k) not in (None, "", "auto")
+        ]
         if given:
             raise InvalidParameterError(
                 f"source={source!r} is a bundled dataset; the format options {format_items(given)} "

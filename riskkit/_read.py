@@ -232,7 +232,7 @@ def _is_text(values: pd.Series) -> bool:
 def _price_column(frame: pd.DataFrame, price, exclude, notes: list):
     cols = [c for c in frame.columns if c not in exclude]
     if price is not None:
-        return _find(frame[cols], price, (), "price", "price")
+        return _find(frame[cols], price, (), "price", "price_column")
     adjusted = [c for c in cols if _key(c) in ADJUSTED_KEYS]
     plain = [c for k in PRICE_KEYS for c in cols if _key(c) == k]
     if adjusted and plain:
@@ -240,7 +240,7 @@ def _price_column(frame: pd.DataFrame, price, exclude, notes: list):
             (
                 "columns",
                 f"both {adjusted[0]!r} and {plain[0]!r}: using {adjusted[0]!r} (adjusted for splits "
-                f"and dividends); pass price={plain[0]!r} for the unadjusted close",
+                f"and dividends); pass price_column={plain[0]!r} for the unadjusted close",
             )
         )
     return (adjusted or plain or [None])[0]
@@ -258,9 +258,9 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
         )
     if layout == "wide" and (asset is not None or price is not None):
         raise InvalidParameterError(
-            "asset= and price= name columns of the long or exchange layouts, not of layout='wide'."
+            "asset_column= and price_column= name columns of the long or exchange layouts, not of layout='wide'."
         )
-    date_col = _find(frame, date, DATE_KEYS, "date", "date")
+    date_col = _find(frame, date, DATE_KEYS, "date", "date_column")
     if date_col is None and not isinstance(frame.index, pd.DatetimeIndex):
         date_col = frame.columns[0]
         if layout in ("auto", "wide"):
@@ -272,7 +272,9 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
                 )
             )
     rest = frame.drop(columns=[date_col]) if date_col is not None else frame
-    asset_col = None if layout in ("wide", "exchange") else _find(rest, asset, ASSET_KEYS, "asset", "asset")
+    asset_col = (
+        None if layout in ("wide", "exchange") else _find(rest, asset, ASSET_KEYS, "asset", "asset_column")
+    )
     price_col = None
     if layout != "wide":
         price_col = _price_column(rest, price, {asset_col}, notes)
@@ -285,7 +287,7 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
         elif asset_col is not None:
             raise LayoutError(
                 f"{name} looks long (asset column {asset_col!r}) but no column is named Close, Adj Close or "
-                f"Price; saw {seen}. Name the price column with price=, or pass layout='wide'.",
+                f"Price; saw {seen}. Name the price column with price_column=, or pass layout='wide'.",
                 fixes=[{"layout": "wide"}],
             )
         elif price_col is not None and export_like:
@@ -295,14 +297,14 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
                 f"{name} is ambiguous: {price_col!r} names a price field of one asset's export, but "
                 f"{format_items([c for c in others if _key(c) not in EXPORT_KEYS])} are not export fields "
                 f"(open, high, low, volume, ...); saw {seen}. Pass layout='wide' if every column is an "
-                f"asset, or layout='exchange' (with price=) if the file is one asset's export.",
+                f"asset, or layout='exchange' (with price_column=) if the file is one asset's export.",
                 fixes=[{"layout": "wide"}, {"layout": "exchange"}],
             )
         elif others and all(_key(c) in EXPORT_KEYS for c in others):
             raise LayoutError(
                 f"{name} has export fields ({format_items(others)}) but no close or price column; "
                 f"saw {seen}. "
-                "Name the price column with price= (and layout='exchange').",
+                "Name the price column with price_column= (and layout='exchange').",
             )
         else:
             layout = "wide"
@@ -322,7 +324,7 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
         raise LayoutError(
             f"layout={layout!r} needs a price column (Close, Adj Close or Price, any case) "
             f"and {name} has none; "
-            f"saw {seen}. Name it with price=."
+            f"saw {seen}. Name it with price_column=."
         )
     if layout == "exchange":
         if stem is None:
@@ -339,7 +341,7 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
             raise LayoutError(
                 "layout='long' needs an asset column (Ticker, Symbol, Asset, Coin or Pair, any case) "
                 f"and {name} "
-                f"has none; saw {seen}. Name it with asset=."
+                f"has none; saw {seen}. Name it with asset_column=."
             )
         labels = frame[asset_col].to_numpy()
         notes.append(

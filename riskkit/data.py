@@ -101,9 +101,9 @@ def read(
     /,
     *,
     layout: Layout = "auto",
-    date: str | None = None,
-    asset: str | None = None,
-    price: str | None = None,
+    date_column: str | None = None,
+    asset_column: str | None = None,
+    price_column: str | None = None,
     assets: list[str] | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
@@ -138,7 +138,7 @@ def read(
         :class:`~riskkit.exceptions.LayoutError` saying what it saw and which
         argument settles it. Numeric dates are Unix epoch times in s, ms, us
         or ns, the unit read from their magnitude (and logged).
-    date, asset, price : str, optional
+    date_column, asset_column, price_column : str, optional
         Column names (any case) when they are not recognised.
     assets : list of str, optional
         Assets to keep, in this order; names not in the data are an error
@@ -196,7 +196,17 @@ def read(
     [10.0, 10.1, 10.2, 10.3, 10.4]
     """
     chosen = options(
-        layout, date, asset, price, assets, start, end, missing, ffill_limit, align, adjust_splits
+        layout,
+        date_column,
+        asset_column,
+        price_column,
+        assets,
+        start,
+        end,
+        missing,
+        ffill_limit,
+        align,
+        adjust_splits,
     )
     return build(source, source_name(source), chosen)
 

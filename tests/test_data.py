@@ -57,7 +57,7 @@ def test_read_long_layout_auto_detected_and_named_columns(tmp_path):
             "close": [1.0, 10.0, 2.0, 20.0],
         }
     )
-    p = rkd.read_prices(long, date="ts", asset="symbol", price="close")
+    p = rkd.read_prices(long, date_column="ts", asset_column="symbol", price_column="close")
     assert list(p.columns) == ["BTC", "ETH"]
     np.testing.assert_array_equal(p.to_numpy(), [[1, 10], [2, 20]])
     auto = rkd.read_prices(long.rename(columns={"symbol": "asset", "close": "price", "ts": "date"}))
@@ -268,8 +268,8 @@ def test_bad_options_name_the_valid_choices():
         rkd.read_prices(frame, missing="zero")
     with pytest.raises(InvalidParameterError, match="layout='tall'"):
         rkd.read_prices(frame, layout="tall")
-    with pytest.raises(InvalidParameterError, match="date='when' is not a column"):
-        rkd.read_prices(frame, date="when")
+    with pytest.raises(InvalidParameterError, match="date_column='when' is not a column"):
+        rkd.read_prices(frame, date_column="when")
 
 
 def test_errors_are_riskkit_and_builtin_types():

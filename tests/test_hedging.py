@@ -153,9 +153,7 @@ def test_hedge_ratio_result_contract():
 
     s, f = pair(seed=2)
     h = H.hedge_ratio(s, f)
-    assert (
-        h.ci_low < h.ratio < h.ci_high and "\n" not in repr(h) and repr(h).startswith("HedgeRatio(ratio ")
-    )
+    assert h.ci_low < h.ratio < h.ci_high and "\n" not in repr(h) and repr(h).startswith("HedgeRatio(ratio ")
     assert "<table" in h._repr_html_()
     back = pickle.loads(pickle.dumps(h))
     assert back == h

@@ -68,9 +68,9 @@ def test_adjusted_close_preferred_and_logged(tmp_path):
     assert data.prices["A"].tolist() == [9.0, 10.0, 11.0]
     assert (
         "both 'Adj Close' and 'Close': using 'Adj Close' (adjusted for splits and dividends); "
-        "pass price='Close' for the unadjusted close"
+        "pass price_column='Close' for the unadjusted close"
     ) in list(data.log["action"])
-    assert rk.data.read(path, price="close").prices["A"].tolist() == [10.0, 11.0, 12.0]  # any case
+    assert rk.data.read(path, price_column="close").prices["A"].tolist() == [10.0, 11.0, 12.0]  # any case
 
 
 def test_a_wide_asset_named_like_an_asset_column_stays_wide():
@@ -181,15 +181,15 @@ def test_long_without_price_column_says_which_argument():
     raw = pd.DataFrame({"Date": ["2024-01-01", "2024-01-02"], "Ticker": ["A", "A"], "Last": [1.0, 2.0]})
     with pytest.raises(
         LayoutError,
-        match=r"looks long \(asset column 'Ticker'\) but no column .* Name the price column with price=",
+        match=r"looks long \(asset column 'Ticker'\) but no column .* Name the price column with price_column=",
     ):
         rk.data.read(raw)
-    assert rk.data.read(raw, price="LAST").prices["A"].tolist() == [1.0, 2.0]
+    assert rk.data.read(raw, price_column="LAST").prices["A"].tolist() == [1.0, 2.0]
 
 
 def test_wide_layout_refuses_long_options():
-    with pytest.raises(InvalidParameterError, match="asset= and price= name columns"):
-        rk.data.read(pd.DataFrame({"date": ["2024-01-01"], "A": [1.0]}), layout="wide", price="A")
+    with pytest.raises(InvalidParameterError, match="asset_column= and price_column= name columns"):
+        rk.data.read(pd.DataFrame({"date": ["2024-01-01"], "A": [1.0]}), layout="wide", price_column="A")
 
 
 # ----------------------------------------------------------------------------- choosing

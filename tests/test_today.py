@@ -40,8 +40,10 @@ def test_load_prices_by_dataset_name_or_file(tmp_path):
         InvalidParameterError, match=r"neither a bundled dataset \('crypto_sim'.*nor an existing"
     ):
         rk.data.load_prices("crypto_simm")
-    with pytest.raises(InvalidParameterError, match=r"format options 'layout', 'price' apply to files only"):
-        rk.data.load_prices("crypto_sim", layout="long", price="Close")
+    with pytest.raises(
+        InvalidParameterError, match=r"format options 'layout', 'price_column' apply to files only"
+    ):
+        rk.data.load_prices("crypto_sim", layout="long", price_column="Close")
     with pytest.raises(
         InvalidParameterError, match=r"unknown read option\(s\) 'misssing'; the options are 'layout'"
     ):
