@@ -258,7 +258,8 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
         )
     if layout == "wide" and (asset is not None or price is not None):
         raise InvalidParameterError(
-            "asset_column= and price_column= name columns of the long or exchange layouts, not of layout='wide'."
+            "asset_column= and price_column= name columns of the long or exchange layouts, "
+            "not of layout='wide'."
         )
     date_col = _find(frame, date, DATE_KEYS, "date", "date_column")
     if date_col is None and not isinstance(frame.index, pd.DatetimeIndex):

@@ -181,7 +181,8 @@ def test_long_without_price_column_says_which_argument():
     raw = pd.DataFrame({"Date": ["2024-01-01", "2024-01-02"], "Ticker": ["A", "A"], "Last": [1.0, 2.0]})
     with pytest.raises(
         LayoutError,
-        match=r"looks long \(asset column 'Ticker'\) but no column .* Name the price column with price_column=",
+        match=r"looks long \(asset column 'Ticker'\) but no column .* Name the price column with "
+        r"price_column=",
     ):
         rk.data.read(raw)
     assert rk.data.read(raw, price_column="LAST").prices["A"].tolist() == [1.0, 2.0]
