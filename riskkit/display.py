@@ -1,7 +1,6 @@
 """Numbers as people read them, at a precision that rounding cannot move.
 
-setup        pandas display options every notebook starts with: fixed decimals, thousands
-             separators, never scientific notation
+setup        pandas display options: fixed decimals, thousands separators, never scientific notation
 table        a table as text columns: percentages, money, counts, each at its precision
 percent      0.1234 -> "12.3%"
 money        1234567.891 -> "1,234,568"
