@@ -5,6 +5,7 @@ table        a table as text columns: percentages, money, counts, each at its pr
 percent      0.1234 -> "12.3%"
 money        1234567.891 -> "1,234,568"
 difference   a difference, error or residual as text: "below 1e-12" at rounding level
+bullets      sentences as a Markdown list, the ones past a limit folded away (a report's data notes)
 
 The policy, one for every notebook: returns, volatilities, weights, shares and
 drawdowns are percentages; money has thousands separators and fixed decimals;
@@ -28,7 +29,7 @@ import pandas as pd
 
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["ROUNDING_FLOOR", "difference", "money", "percent", "setup", "table"]
+__all__ = ["ROUNDING_FLOOR", "bullets", "difference", "money", "percent", "setup", "table"]
 
 DECIMALS = 4
 """Decimals of plain numbers in tables (``setup``)."""
@@ -66,6 +67,35 @@ def difference(value: float, /, *, floor: float = ROUNDING_FLOOR, digits: int = 
     if abs(value) < floor:
         return f"below {floor:g}"
     return f"{value:.{digits}e}"
+
+
+def bullets(lines: Iterable[str], /, *, limit: int = 10, more: str = "more") -> str:
+    """``lines`` as a Markdown list; past ``limit`` lines the rest are folded into a
+    ``<details>`` block headed "N more" (a report shows them on a click).
+
+    Examples
+    --------
+    >>> print(bullets(["a.", "b.", "c."], limit=2))
+    - a.
+    - b.
+    <BLANKLINE>
+    <details><summary>1 more</summary>
+    <BLANKLINE>
+    - c.
+    <BLANKLINE>
+    </details>
+    >>> bullets([])
+    ''
+    """
+    items = [str(line) for line in lines]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise InvalidParameterError(f"limit must be a whole number >= 0; got {limit!r}.")
+    shown = "\n".join(f"- {line}" for line in items[:limit])
+    rest = items[limit:]
+    if not rest:
+        return shown
+    folded = "\n".join(f"- {line}" for line in rest)
+    return f"{shown}\n\n<details><summary>{len(rest)} {more}</summary>\n\n{folded}\n\n</details>".lstrip()
 
 
 def setup(*, width: int = 140) -> None:

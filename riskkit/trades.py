@@ -194,8 +194,10 @@ def trade_list(
     lot_sizes: pd.Series | float | None = None,
     costs: Costs | None = None,
     allow_leverage: bool = False,
+    fraction: float = 1.0,
 ) -> TradeList:
-    """Orders that bring ``holdings`` (units) to ``target`` weights at ``prices``.
+    """Orders that bring ``holdings`` (units) to ``target`` weights at ``prices``,
+    or ``fraction`` of the way there.
 
     Parameters
     ----------
@@ -213,6 +215,14 @@ def trade_list(
         Cost model (proportional bps, fixed per order, impact) and the minimum
         trade: an order whose notional (after lot rounding) is below
         ``costs.min_trade`` is not placed and costs nothing.
+    allow_leverage : bool, default=False
+        Allow target weights that do not sum to 1.
+    fraction : float, default=1.0
+        How far to trade, from 0 (no order) to 1 (all the way): each order is
+        this fraction of the order that reaches the target, before lot rounding
+        and the minimum trade, as the backtest engine trades. Pass a policy's
+        :attr:`riskkit.rebalancing.Decision.fraction` to trade where it goes
+        (a band's edge move goes less than all the way).
 
     Examples
     --------
@@ -231,8 +241,15 @@ def trade_list(
     [-12000.0, 0.0, 21000.0]
     >>> round(tl.cash_after, 2)
     1000.0
+
+    Half of the way: each order is halved.
+
+    >>> trade_list(pd.Series({"A": 6.0, "B": 2.0}), pd.Series({"A": 10.0, "B": 10.0}),
+    ...            pd.Series({"A": 0.5, "B": 0.5}), fraction=0.5).trades["units_trade"].tolist()
+    [-1.0, 1.0]
     """
     costs = costs or Costs()
+    fraction = check_real("fraction", fraction, low=0.0, high=1.0)
     tgt = check_weights("target", target)
     if not allow_leverage and abs(tgt.sum() - 1.0) > 1e-9:
         raise InvalidParameterError(
@@ -255,7 +272,7 @@ def trade_list(
         raise DataError(f"the portfolio value (holdings + cash) is {value:.6g}; nothing to allocate.")
 
     def plan(investable: float):
-        units = (w_t * investable - u0 * p) / p
+        units = fraction * (w_t * investable - u0 * p) / p
         has_lot = lots > 0
         units[has_lot] = np.trunc(units[has_lot] / lots[has_lot]) * lots[has_lot]  # toward zero
         notional = units * p

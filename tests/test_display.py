@@ -48,3 +48,14 @@ def test_setup_never_prints_scientific_notation():
         display.setup()
         text = pd.DataFrame({"x": [8.4169e6, 8.4803e-03, 1e-9]}).to_string()
     assert text.split() == ["x", "0", "8,416,900.0000", "1", "0.0085", "2", "0.0000"]
+
+
+def test_bullets_fold_the_lines_past_the_limit():
+    lines = [f"note {i}." for i in range(5)]
+    assert display.bullets(lines[:2], limit=2) == "- note 0.\n- note 1."
+    text = display.bullets(lines, limit=2)
+    assert text.startswith("- note 0.\n- note 1.\n\n<details><summary>3 more</summary>")
+    assert text.count("- note") == 5 and text.endswith("</details>")
+    assert display.bullets(lines, limit=0).startswith("<details><summary>5 more</summary>")
+    with pytest.raises(InvalidParameterError, match="limit must be a whole number"):
+        display.bullets(lines, limit=-1)

@@ -292,6 +292,32 @@ def test_trade_list_by_hand():
     )
 
 
+def test_trade_list_fraction_by_hand():
+    """A 6:2 split at equal prices, target 50/50: the full trade sells 2 A and buys 2 B;
+    a quarter of the way sells 0.5 A and buys 0.5 B (A then holds 55 of 80); 0 places nothing."""
+    holdings, prices = pd.Series({"A": 6.0, "B": 2.0}), pd.Series({"A": 10.0, "B": 10.0})
+    full = trade_list(holdings, prices, W5050)
+    quarter = trade_list(holdings, prices, W5050, fraction=0.25)
+    assert full.trades["units_trade"].tolist() == pytest.approx([-2.0, 2.0])
+    assert quarter.trades["units_trade"].tolist() == pytest.approx([-0.5, 0.5])
+    assert quarter.trades.loc["A", "weight_after"] == pytest.approx(55 / 80)
+    assert len(trade_list(holdings, prices, W5050, fraction=0.0).orders) == 0
+    with pytest.raises(InvalidParameterError, match=r"fraction"):
+        trade_list(holdings, prices, W5050, fraction=1.5)
+
+
+def test_trade_list_goes_where_an_edge_decision_goes():
+    """Threshold(0.05, to="edge") on A at 62%: the decision trades 7/12 of the way (the worst
+    drift 0.12 comes back to the 0.05 edge); the trade list at that fraction leaves A at the edge."""
+    dates = pd.date_range("2024-01-01", periods=3, freq="D")
+    prices = pd.Series({"A": 10.0, "B": 10.0})
+    holdings = pd.Series({"A": 62.0, "B": 38.0})  # weights 0.62 / 0.38
+    d = decision(Threshold(0.05, to="edge"), holdings * prices / 1000.0, W5050, dates=dates)
+    assert d.trade and d.fraction == pytest.approx(7 / 12, abs=1e-12)
+    w_after = trade_list(holdings, prices, W5050, fraction=d.fraction).trades["weight_after"]
+    assert w_after["A"] == pytest.approx(0.55, abs=1e-12)
+
+
 def test_trade_list_bad_input():
     with pytest.raises(InvalidParameterError, match="prices are missing for 'SOL'"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
