@@ -281,9 +281,21 @@ def _simulate(
                 wpath[t, k, :] = w
 
 
+def _named(fn, name: str):
+    """``fn`` under another name. numba keys its disk cache by a function's name and
+    first line, not by its compile options: two dispatchers of one function (serial
+    and parallel) load each other's machine code, and the "serial" one started the
+    OpenMP thread pool (which a forked process then cannot use)."""
+    import types
+
+    copy = types.FunctionType(fn.__code__.replace(co_name=name, co_qualname=name), fn.__globals__, name)
+    copy.__qualname__ = copy.__name__ = name
+    return copy
+
+
 # one compiled version for a few configurations (no thread start-up), one parallel over configurations
-simulate_serial = njit(cache=True)(_simulate)
-simulate_parallel = njit(cache=True, parallel=True)(_simulate)
+simulate_serial = njit(cache=True)(_named(_simulate, "_simulate_serial"))
+simulate_parallel = njit(cache=True, parallel=True)(_named(_simulate, "_simulate_parallel"))
 
 
 def simulate(*args) -> None:

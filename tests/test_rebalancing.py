@@ -534,3 +534,24 @@ def test_backtest_takes_one_covariance_for_every_date_or_refuses_other_types():
     pd.testing.assert_frame_equal(one.values, backtest(m.prices, w, cfg, covariance=dated).values)
     with pytest.raises(InvalidTypeError, match=r"covariance must be dated estimates .* got ndarray"):
         backtest(m.prices, w, cfg, covariance=cov.to_numpy())
+
+
+def test_a_few_configurations_run_serially_without_a_thread_pool():
+    """numba's cache is keyed by a function's name, not its options: the serial and the
+    parallel kernel must be two names, or the serial one loads the parallel code and
+    starts the OpenMP pool (a forked report kernel then dies: 'fork() called from a
+    process already using GNU OpenMP')."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numba, pandas as pd, riskkit.rebalancing as r\n"
+        "from riskkit.simulation import simulate_market\n"
+        "m = simulate_market(n_assets=3, n_periods=60, seed=0)\n"
+        "r.backtest(m.prices, pd.Series(1 / 3, index=m.prices.columns), [r.Config('a', r.Threshold(0.05))])\n"
+        "try:\n    print(numba.threading_layer())\nexcept ValueError:\n    print('no pool')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "no pool"
