@@ -23,7 +23,7 @@ estimators   scikit-learn estimator wrapping riskkit.shrinkage
 simulation   a seeded market simulator with a known true covariance
 datasets     bundled simulated crypto and real stock data
 exceptions   the errors and warnings riskkit raises
-plotting     seaborn figures, one function per figure
+plotting     figures in seaborn's look, one function per figure
 display      numbers as people read them: rounding noise shown as such
 reports      run notebooks into reproducible reports (papermill)
 

@@ -1,7 +1,5 @@
 """``python -m riskkit ...`` is the ``riskkit`` command."""
 
-import sys
+from riskkit.cli import command
 
-from riskkit.cli import main
-
-sys.exit(main())
+command()

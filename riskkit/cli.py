@@ -343,5 +343,20 @@ def _print_summary(summary) -> None:
         print(summary.drop(columns="error") if not (summary["error"] != "").any() else summary)
 
 
+def command() -> None:
+    """The ``riskkit`` command (and ``python -m riskkit``): :func:`main`, then exit.
+
+    Before the interpreter exits, every object is moved out of the garbage
+    collector's view (``gc.freeze``): its final collections would otherwise walk
+    all that the imports made, 0.2 s of every report. The process ends there; its
+    memory goes back to the system whole. Callers of :func:`main` are left alone.
+    """
+    import gc
+
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    command()

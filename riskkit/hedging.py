@@ -189,7 +189,7 @@ def black_scholes(
 
 def _bs(S, K, T, v, call, rate: float, dividend: float):
     """Black-Scholes price, delta, gamma on broadcast arrays (validated by the caller)."""
-    from scipy.stats import norm
+    from riskkit import _normal as norm
 
     sq = v * np.sqrt(T)
     d1 = (np.log(S / K) + (rate - dividend + 0.5 * v * v) * T) / sq

@@ -89,7 +89,7 @@ def _correlation_stress(
     wv: np.ndarray, cov: pd.DataFrame, blends: Sequence[float], alpha: float
 ) -> pd.DataFrame:
     """:func:`correlation_stress` on a checked covariance and aligned weights."""
-    from scipy.stats import norm
+    from riskkit import _normal as norm
 
     a = cov.to_numpy()
     sd = positive_volatilities(

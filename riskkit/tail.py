@@ -118,7 +118,7 @@ def _tail_risk(
     wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, alpha: float, method: str
 ) -> TailRisk:
     """:func:`tail_risk` on checked arrays: weights aligned to the columns of ``X``."""
-    from scipy.stats import norm
+    from riskkit import _normal as norm
 
     port = X @ wv
     if method == "historical":
@@ -195,7 +195,7 @@ def _cf_monotone(skew: float, kurt: float, bound: float = _CF_RANGE) -> bool:
 
 def _cf_tail_mean(p: float, skew: float, kurt: float) -> float:
     """:math:`\\frac1p\\int_0^p q_{CF}(u)\\,du` in closed form (see the module docstring)."""
-    from scipy.stats import norm
+    from riskkit import _normal as norm
 
     z = float(norm.ppf(p))
     bracket = 1.0 + z * skew / 6.0 + (z * z - 1.0) * kurt / 24.0 + (1.0 - 2.0 * z * z) * skew**2 / 36.0
@@ -204,7 +204,7 @@ def _cf_tail_mean(p: float, skew: float, kurt: float) -> float:
 
 def _cf_quantile(p, skew: float, kurt: float):
     """Cornish-Fisher expansion of the standard quantile at probability ``p``."""
-    from scipy.stats import norm
+    from riskkit import _normal as norm
 
     z = norm.ppf(p)
     return z + (z**2 - 1) * skew / 6 + (z**3 - 3 * z) * kurt / 24 - (2 * z**3 - 5 * z) * skew**2 / 36

@@ -60,3 +60,15 @@ def test_shares_and_rolling_risk_plots():
     roll = D.rolling_decompose(w, m.returns, window=100, step=50)
     fig = plotting.plot_rolling_risk(roll, top=2)
     assert len(fig.axes[1].get_lines()) == 2
+
+
+def test_every_line_of_a_wide_universe_has_its_own_colour():
+    prices = pd.DataFrame(
+        np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, (50, 12)), axis=0)),
+        index=pd.date_range("2024-01-01", periods=50),
+        columns=[f"A{i}" for i in range(12)],
+    )
+    lines = plotting.plot_prices(prices).axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == list(prices.columns)
+    assert len({matplotlib.colors.to_hex(ln.get_color()) for ln in lines}) == 12
+    np.testing.assert_allclose(lines[3].get_ydata(), prices["A3"] / prices["A3"].iloc[0])

@@ -55,6 +55,24 @@ def test_failed_run_leaves_existing_report_untouched(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_kernel_that_dies_leaves_the_cells_it_ran_in_the_failed_copy(tmp_path):
+    """The notebook is written once, at its end; when the kernel dies first, the
+    failed copy still holds what ran until then."""
+    path = _notebook(tmp_path / "t.ipynb", "print('before the crash', x)")
+    nb = nbformat.read(path, 4)
+    nb.cells.append(new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    nb.cells.append(new_code_cell("print('never')"))
+    nbformat.write(nb, path)
+    with pytest.raises(reports.ReportError, match="kernel died") as info:
+        reports.run(path, out=tmp_path / "r")
+    assert info.value.lost
+    ran = nbformat.read(info.value.failed_path / "t.ipynb", 4)
+    outputs = [c.get("outputs", []) for c in ran.cells if c.cell_type == "code"]
+    assert outputs[1][0]["text"] == "before the crash 2\n" and outputs[-1] == []
+    assert not list((tmp_path / "r").glob(".tmp-*"))
+
+
+@pytest.mark.slow
 def test_same_inputs_give_identical_outputs_and_manifest(tmp_path):
     nb = _notebook(
         tmp_path / "t.ipynb",

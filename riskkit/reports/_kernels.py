@@ -46,14 +46,7 @@ class Kernel:
     ):
         self.folder = Path(tempfile.mkdtemp(prefix="riskkit-kernel-"))
         self._log = open(self.folder / "kernel.log", "w")
-        # the runner (nbclient) drives the kernel with an asynchronous client: a blocking one
-        # would wait forever on a kernel that died
-        self.manager = _manager_class()(
-            kernel_name=kernel_name,
-            transport="ipc",
-            ip=str(self.folder / "ipc"),
-            client_class="jupyter_client.asynchronous.AsyncKernelClient",
-        )
+        self.manager = _manager_class()(kernel_name=kernel_name, transport="ipc", ip=str(self.folder / "ipc"))
         self.manager.zygote, self.manager.log_path = zygote, str(self.folder / "kernel.log")
         env = kernel_env()
         try:
@@ -75,15 +68,31 @@ class Kernel:
         return client
 
     def _silent(self, code: str, timeout: float, expressions: dict[str, str] | None = None) -> dict:
-        """Run ``code`` without output, history or execution count; the reply's content."""
+        """Run ``code`` without output, history or execution count; the reply's content.
+
+        The request is sent at once: zmq holds it until the kernel's shell socket is
+        up, and the kernel answers it when it has started. (jupyter_client's
+        ``wait_for_ready`` would add a kernel_info round trip and then wait for 0.2 s
+        of silence on IOPub, which a silent request never reads.)
+        """
+        import time
+        from queue import Empty
+
         client = self._client()
+        deadline = time.monotonic() + timeout
         try:
-            client.wait_for_ready(timeout=timeout)
             msg_id = client.execute(
                 code, silent=True, store_history=False, user_expressions=expressions or {}
             )
             while True:
-                reply = client.get_shell_msg(timeout=timeout)
+                try:
+                    reply = client.get_shell_msg(timeout=0.5)
+                except Empty:
+                    if not self.alive:
+                        raise RuntimeError(f"the kernel died while starting:\n{self.log_tail()}") from None
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the kernel did not answer in {timeout:g} s") from None
+                    continue
                 if reply["parent_header"].get("msg_id") == msg_id:
                     return reply["content"]
         finally:
@@ -137,9 +146,49 @@ def _manager_class() -> type:
     if _MANAGER is None:
         from jupyter_client.manager import KernelManager
 
+        from jupyter_client.asynchronous import AsyncKernelClient
+        from traitlets import default
+
+        class ReadyClient(AsyncKernelClient):
+            async def wait_for_ready(self, timeout: float | None = None) -> None:
+                """jupyter_client's wait, ending when the kernel reports itself idle after
+                our kernel_info request, which proves IOPub connected and drained, instead
+                of after 0.2 s of silence on IOPub (0.2 s of every report)."""
+                import time
+                from queue import Empty
+
+                deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+                while True:
+                    asked = self.kernel_info()
+                    try:
+                        reply = await self.shell_channel.get_msg(timeout=1)
+                        while reply["parent_header"].get("msg_id") != asked:  # an earlier request's
+                            reply = await self.shell_channel.get_msg(timeout=1)
+                        while True:  # IOPub: until the idle status of that request (0.2 s: not connected yet)
+                            msg = await self.iopub_channel.get_msg(timeout=0.2)
+                            if (
+                                msg["msg_type"] == "status"
+                                and msg["content"].get("execution_state") == "idle"
+                                and msg["parent_header"].get("msg_id") == asked
+                            ):
+                                self._handle_kernel_info_reply(reply)
+                                return
+                    except Empty:
+                        pass
+                    if not await self._async_is_alive():
+                        raise RuntimeError("Kernel died before replying to kernel_info")
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
         class ForkingKernelManager(KernelManager):
             zygote: Any = None
             log_path: str = os.devnull
+
+            @default("client_factory")
+            def _ready_client(self) -> type:
+                # the runner (nbclient) drives the kernel with an asynchronous client: a
+                # blocking one would wait forever on a kernel that died
+                return ReadyClient
 
             def client(self, **kwargs: Any) -> Any:
                 # nbclient leaves the channels of a client it made for a manager it was given

@@ -1,7 +1,7 @@
 """A fork server for the kernels of a grid (private; POSIX with pidfd, i.e. Linux).
 
 Starting a kernel costs a new interpreter, ipykernel's imports and then the
-imports every report makes (numpy, pandas, scipy, matplotlib, seaborn, riskkit):
+imports every report makes (numpy, pandas, scipy, matplotlib, riskkit):
 more than a second of CPU per report, paid again by each member of a grid. A
 *zygote* pays it once: a process that imports all that, then waits. Each kernel
 is a ``fork()`` of it that goes on exactly as ``python -m ipykernel_launcher -f
@@ -35,7 +35,7 @@ import threading
 from typing import Any
 
 WARM_UP = (
-    "import numpy, pandas, scipy.linalg, scipy.stats, matplotlib.pyplot, seaborn\n"
+    "import numpy, pandas, scipy.linalg, scipy.special, matplotlib.pyplot\n"
     "import riskkit, riskkit.data, riskkit.datasets, riskkit.plotting, riskkit.reports\n"
 )
 """Imports run silently in a new kernel before the notebook (and by the zygote once):
