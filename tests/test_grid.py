@@ -118,7 +118,10 @@ def test_ctrl_c_cancels_what_is_in_flight_and_writes_the_summary(tmp_path):
     grid.write_text("grid:\n  x: [1, 2, 3, 4]\n")
     cmd = [sys.executable, "-m", "riskkit", "report", str(nb), "--grid", str(grid), "--out", str(tmp_path),
            "--workers", "2", "--quiet"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # as typed at a terminal: a suite started in the background (`make test &`) ignores SIGINT, and
+    # a Python started from it would inherit that and never see the Ctrl-C
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     folder = tmp_path / "t-grid"
     deadline = time.monotonic() + 120
     while not (folder / "t-001" / "manifest.json").exists() and time.monotonic() < deadline:
