@@ -1,6 +1,7 @@
 """riskkit.reports: atomic, reproducible report runs."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -215,3 +216,30 @@ def test_grid_on_a_local_dask_cluster(tmp_path):
     s = result.summary()
     assert list(s["status"]) == ["ok", "failed", "ok"]
     assert list(s["double"].fillna(-1)) == [2, -1, 8] and s.loc["t-003", "label (result)"] == "b"
+
+
+def test_the_kernel_folders_of_killed_processes_are_removed_by_the_next_run(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    from riskkit.reports import _kernels
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f"riskkit-kernel-{gone}-abc"
+    alive = tmp_path / f"riskkit-kernel-{os.getppid()}-def"
+    other = tmp_path / "riskkit-kernel-xyz"  # not ours to judge
+    for folder in (stale, alive, other):
+        folder.mkdir()
+        (folder / "kernel.log").write_text("x")
+    monkeypatch.setattr(_kernels, "_SWEPT", False)
+    kernel = _kernels.Kernel(warm=False)
+    try:
+        assert kernel.folder.parent == tmp_path
+        assert kernel.folder.name.startswith(f"riskkit-kernel-{os.getpid()}-")
+        assert not stale.exists() and alive.exists() and other.exists()
+    finally:
+        kernel.shutdown()
+    assert not kernel.folder.exists()

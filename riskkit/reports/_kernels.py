@@ -44,7 +44,8 @@ class Kernel:
         timeout: float = 60,
         zygote: Any = None,
     ):
-        self.folder = Path(tempfile.mkdtemp(prefix="riskkit-kernel-"))
+        _sweep_stale_folders()
+        self.folder = Path(tempfile.mkdtemp(prefix=f"riskkit-kernel-{os.getpid()}-"))
         self._log = open(self.folder / "kernel.log", "w")
         self.manager = _manager_class()(kernel_name=kernel_name, transport="ipc", ip=str(self.folder / "ipc"))
         self.manager.zygote, self.manager.log_path = zygote, str(self.folder / "kernel.log")
@@ -129,6 +130,33 @@ class Kernel:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_SWEPT = False
+
+
+def _sweep_stale_folders() -> None:
+    """Remove the kernel folders of processes that no longer exist (once per process).
+
+    A kernel's folder (its sockets and log) is removed when it is shut down; a
+    process killed meanwhile (an out-of-memory kill, a Dask worker lost) cannot.
+    Folders are named after the process that made them, and the next one to start
+    a kernel removes those whose process is gone.
+    """
+    global _SWEPT
+    if _SWEPT:
+        return
+    _SWEPT = True
+    for folder in Path(tempfile.gettempdir()).glob("riskkit-kernel-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's
+            pass
+
+
 def kernel_env() -> dict[str, str]:
     """The environment of a report's kernel: the caller's, with figures rendered
     inline whatever backend the caller runs with (MPLBACKEND=Agg would leave only
@@ -144,9 +172,8 @@ def _manager_class() -> type:
     (:mod:`riskkit.reports._zygote`; its documented override point)."""
     global _MANAGER
     if _MANAGER is None:
-        from jupyter_client.manager import KernelManager
-
         from jupyter_client.asynchronous import AsyncKernelClient
+        from jupyter_client.manager import KernelManager
         from traitlets import default
 
         class ReadyClient(AsyncKernelClient):
