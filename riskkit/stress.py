@@ -149,7 +149,8 @@ def _worst_windows(
             break
     ends = [index[i + window - 1] for i in picked]
     starts = [index[i] for i in picked]
-    out = pd.DataFrame(losses[picked], index=pd.Index(ends, name="window_end"), columns=columns)
+    # the columns are fields and assets: the asset axis's name would label both
+    out = pd.DataFrame(losses[picked], index=pd.Index(ends, name="window_end"), columns=list(columns))
     out.insert(0, "loss", total[picked])
     out.insert(0, "window_start", starts)
     return out

@@ -4,7 +4,7 @@ Contents
 --------
 position     today's portfolio from holdings in units plus cash, or from weights and a value
 Position     units, prices, cash; value and weights
-trade_list   buys and sells in units and notional, lot sizes and minimum notional,
+trade_list   buys and sells in units and notional, lot sizes and a minimum trade,
              estimated costs, post-trade weights and residual cash
 TradeList    the result, with the reason for each trade
 

@@ -279,6 +279,9 @@ def test_worst_windows_buy_and_hold():
     assert first[["A", "B"]].sum() == pytest.approx(first["loss"])
     starts = list(out.index)
     assert abs((starts[0] - starts[1]).days) >= 2  # windows do not overlap
+    # fields and assets side by side: no axis name that would call "loss" an asset
+    assert list(out.columns) == ["window_start", "loss", "A", "B"] and out.columns.name is None
+    assert ST.worst_windows(w, r.rename_axis(columns="asset"), window=2, n=2).columns.name is None
 
 
 # ----------------------------------------------------------------------------- factors
