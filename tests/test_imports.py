@@ -138,3 +138,41 @@ def test_no_import_cycles_in_riskkit():
 
 def test_no_import_cycles_in_riskkit_reports():
     assert cycles(import_graph()) == []
+
+
+# the libraries the report runner imports lazily from several threads at once (see riskkit.reports._imports)
+THREADED = {"jupyter_client", "papermill", "nbclient", "nbconvert", "latex2mathml", "scipy", "threadpoolctl",
+            "llvmlite"}  # fmt: skip
+
+
+def _unguarded_imports(tree: ast.AST) -> list[str]:
+    """Function-level imports of THREADED libraries outside a ``with IMPORTS:`` block."""
+    bad = []
+
+    def visit(node, in_function: bool, guarded: bool):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            in_function = True
+        if isinstance(node, ast.With):
+            guarded = guarded or any(getattr(i.context_expr, "id", None) == "IMPORTS" for i in node.items)
+        if in_function and not guarded and isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            bad.extend(f"line {node.lineno}: {n}" for n in names if n.split(".")[0] in THREADED)
+        for child in ast.iter_child_nodes(node):
+            visit(child, in_function, guarded)
+
+    visit(tree, False, False)
+    return bad
+
+
+def test_the_runners_threaded_imports_hold_the_import_lock():
+    found = {}
+    for path in sorted((ROOT / "reports").glob("*.py")):
+        if path.name == "_zygote.py":  # imports in its own process, before any thread starts
+            continue
+        bad = _unguarded_imports(ast.parse(path.read_text()))
+        if bad:
+            found[path.name] = bad
+    assert found == {}
+    # and the check sees an unguarded one
+    assert _unguarded_imports(ast.parse("def f():\n    import papermill\n")) == ["line 2: papermill"]
+    assert _unguarded_imports(ast.parse("def f():\n    with IMPORTS:\n        import papermill\n")) == []

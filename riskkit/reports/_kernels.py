@@ -27,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from riskkit.reports._imports import LOCK as IMPORTS
 from riskkit.reports._zygote import WARM_UP, kernel_argv
 
 _INLINE = "module://matplotlib_inline.backend_inline"
@@ -59,10 +60,11 @@ class Kernel:
             raise
 
     def _client(self):
-        from jupyter_client.blocking import BlockingKernelClient
-
+        """A blocking client of the kernel (for silent requests). Its class was imported
+        with the manager's: importing here would wait for the import lock, held while
+        the runner imports papermill, and hold the warm-up back."""
         info = self.manager.get_connection_info(session=True)
-        client = BlockingKernelClient(
+        client = self.manager.blocking_client_class(
             **info, connection_file=self.manager.connection_file, parent=self.manager
         )
         client.start_channels()
@@ -171,73 +173,81 @@ def _manager_class() -> type:
     """jupyter_client's KernelManager, launching through a zygote when it has one
     (:mod:`riskkit.reports._zygote`; its documented override point)."""
     global _MANAGER
-    if _MANAGER is None:
+    with IMPORTS:  # also: two threads asking at once make one class
+        if _MANAGER is None:
+            _MANAGER = _make_manager_class()
+    return _MANAGER
+
+
+def _make_manager_class() -> type:
+    with IMPORTS:  # held by the caller; said here for the reader (and the test that checks)
         from jupyter_client.asynchronous import AsyncKernelClient
+        from jupyter_client.blocking import BlockingKernelClient
         from jupyter_client.manager import KernelManager
         from traitlets import default
 
-        class ReadyClient(AsyncKernelClient):
-            async def wait_for_ready(self, timeout: float | None = None) -> None:
-                """jupyter_client's wait, ending when the kernel reports itself idle after
-                our kernel_info request, which proves IOPub connected and drained, instead
-                of after 0.2 s of silence on IOPub (0.2 s of every report)."""
-                import time
-                from queue import Empty
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            """jupyter_client's wait, ending when the kernel reports itself idle after
+            our kernel_info request, which proves IOPub connected and drained, instead
+            of after 0.2 s of silence on IOPub (0.2 s of every report)."""
+            import time
+            from queue import Empty
 
-                deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-                while True:
-                    asked = self.kernel_info()
-                    try:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                asked = self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                    while reply["parent_header"].get("msg_id") != asked:  # an earlier request's
                         reply = await self.shell_channel.get_msg(timeout=1)
-                        while reply["parent_header"].get("msg_id") != asked:  # an earlier request's
-                            reply = await self.shell_channel.get_msg(timeout=1)
-                        while True:  # IOPub: until the idle status of that request (0.2 s: not connected yet)
-                            msg = await self.iopub_channel.get_msg(timeout=0.2)
-                            if (
-                                msg["msg_type"] == "status"
-                                and msg["content"].get("execution_state") == "idle"
-                                and msg["parent_header"].get("msg_id") == asked
-                            ):
-                                self._handle_kernel_info_reply(reply)
-                                return
-                    except Empty:
-                        pass
-                    if not await self._async_is_alive():
-                        raise RuntimeError("Kernel died before replying to kernel_info")
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+                    while True:  # IOPub: until the idle status of that request (0.2 s: not connected yet)
+                        msg = await self.iopub_channel.get_msg(timeout=0.2)
+                        if (
+                            msg["msg_type"] == "status"
+                            and msg["content"].get("execution_state") == "idle"
+                            and msg["parent_header"].get("msg_id") == asked
+                        ):
+                            self._handle_kernel_info_reply(reply)
+                            return
+                except Empty:
+                    pass
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
-        class ForkingKernelManager(KernelManager):
-            zygote: Any = None
-            log_path: str = os.devnull
+    class ForkingKernelManager(KernelManager):
+        zygote: Any = None
+        log_path: str = os.devnull
+        blocking_client_class = BlockingKernelClient
 
-            @default("client_factory")
-            def _ready_client(self) -> type:
-                # the runner (nbclient) drives the kernel with an asynchronous client: a
-                # blocking one would wait forever on a kernel that died
-                return ReadyClient
+        @default("client_factory")
+        def _ready_client(self) -> type:
+            # the runner (nbclient) drives the kernel with an asynchronous client: a
+            # blocking one would wait forever on a kernel that died
+            return ReadyClient
 
-            def client(self, **kwargs: Any) -> Any:
-                # nbclient leaves the channels of a client it made for a manager it was given
-                # open (its zmq context then holds ~14 descriptors): they are closed at shutdown
-                made = super().client(**kwargs)
-                self.__dict__.setdefault("riskkit_clients", []).append(made)
-                return made
+        def client(self, **kwargs: Any) -> Any:
+            # nbclient leaves the channels of a client it made for a manager it was given
+            # open (its zmq context then holds ~14 descriptors): they are closed at shutdown
+            made = super().client(**kwargs)
+            self.__dict__.setdefault("riskkit_clients", []).append(made)
+            return made
 
-            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-                argv = kernel_argv(kernel_cmd)
-                if self.zygote is None or argv is None:
-                    return await super()._async_launch_kernel(kernel_cmd, **kw)
-                prov = self.provisioner
-                cwd = str(kw.get("cwd") or os.getcwd())
-                # as jupyter_client's launcher: the kernel exits if this process dies
-                env = dict(kw.get("env") or kernel_env()) | {"JPY_PARENT_PID": str(os.getpid())}
-                proc = self.zygote.spawn(argv, cwd=cwd, env=env, log=self.log_path)
-                prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd
-                self._reconcile_connection_info(prov.connection_info)
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            argv = kernel_argv(kernel_cmd)
+            if self.zygote is None or argv is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            prov = self.provisioner
+            cwd = str(kw.get("cwd") or os.getcwd())
+            # as jupyter_client's launcher: the kernel exits if this process dies
+            env = dict(kw.get("env") or kernel_env()) | {"JPY_PARENT_PID": str(os.getpid())}
+            proc = self.zygote.spawn(argv, cwd=cwd, env=env, log=self.log_path)
+            prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd
+            self._reconcile_connection_info(prov.connection_info)
 
-        _MANAGER = ForkingKernelManager
-    return _MANAGER
+    return ForkingKernelManager
 
 
 def start_in_background(kernel_name: str = "python3", *, cwd: str | None = None) -> Future:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from riskkit.exceptions import InvalidParameterError
+from riskkit.reports._imports import LOCK as IMPORTS
 from riskkit.reports._parameters import Parameter, effective_parameters
 
 _VERSIONS_OF = (
@@ -135,14 +136,15 @@ def machine() -> dict[str, Any]:
     """What decides the last bits of a report's numbers on this machine: the CPU,
     the SIMD extensions numpy dispatches to, the BLAS libraries loaded (name,
     version, kernel, threads) and numba's compilation target."""
-    import numpy as np
-    import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, which riskkit uses too)
-    from threadpoolctl import threadpool_info
+    with IMPORTS:
+        import numpy as np
+        import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, which riskkit uses too)
+        from threadpoolctl import threadpool_info
 
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:  # pragma: no cover  (numpy < 2)
-        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+        try:
+            from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+        except ImportError:  # pragma: no cover  (numpy < 2)
+            from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
     blas = sorted(
         (
             {k: lib.get(k) for k in ("internal_api", "prefix", "version", "architecture", "num_threads")}
@@ -180,7 +182,8 @@ def _numba_target() -> dict[str, Any]:
     target = os.environ.get("NUMBA_CPU_NAME")
     if not target:
         try:
-            import llvmlite.binding as llvm
+            with IMPORTS:
+                import llvmlite.binding as llvm
 
             target = f"host ({llvm.get_host_cpu_name()})"
         except Exception:  # pragma: no cover  (llvmlite unusable: say so, do not fail a report)

@@ -9,12 +9,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from riskkit.reports._imports import LOCK as IMPORTS
+
 
 def _write_html(executed, target: Path) -> None:
     """The HTML of an executed notebook (a NotebookNode, left unchanged) without code."""
     import copy
 
-    from nbconvert import HTMLExporter
+    with IMPORTS:
+        from nbconvert import HTMLExporter
 
     nb = copy.deepcopy(executed)
     nb.metadata.pop("widgets", None)  # no widget state, so no widget-manager script from a CDN
@@ -40,7 +43,8 @@ def _tex_to_mathml(markdown: str) -> str:
     """``$...$`` and ``$$...$$`` of a markdown cell as MathML, which browsers render
     without scripts: the HTML's MathJax comes from a CDN that offline readers
     cannot reach, leaving raw TeX. Code spans are left alone."""
-    from latex2mathml.converter import convert
+    with IMPORTS:
+        from latex2mathml.converter import convert
 
     def math(m: re.Match, display: str) -> str:
         return convert(m.group(1).strip(), display=display).replace("\n", "")

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from riskkit.reports._imports import LOCK as IMPORTS
 from riskkit.reports._kernels import Kernel, in_background, shutdown_when_started, start_in_background
 from riskkit.reports._manifest import _collect_key_figures, _manifest, finish
 from riskkit.reports._parameters import Parameter, _checked, notebook_parameters
@@ -102,15 +103,17 @@ def _run(
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
     executed = tmp / f"{name}.ipynb"
     k: Kernel | None = kernel if isinstance(kernel, Kernel) else None
-    # what does not depend on the outputs is prepared while the kernel works (it mostly waits there)
-    prepared = in_background(_prepare, nb_path, declared, params, out_dir)
     running: list = []  # the notebook as nbclient executes it
     stopping: Future | None = None
     try:
         try:
-            import nbformat
-            import papermill as pm
+            with IMPORTS:
+                import nbformat
+                import papermill as pm
 
+            # what does not depend on the outputs is prepared while the kernel works (it mostly
+            # waits there); started after papermill's import, with which its own would contend
+            prepared = in_background(_prepare, nb_path, declared, params, out_dir)
             k = kernel.result() if isinstance(kernel, Future) else kernel
             extra = {"on_cell_executed": on_cell} if on_cell is not None else {}
             with _papermill_quiet():
@@ -200,14 +203,16 @@ def _error_fixes(kernel: Kernel) -> dict[str, Any]:
 
 
 def _prepare(nb_path: Path, declared, params, out_dir: Path) -> dict[str, Any]:
-    import latex2mathml.converter  # noqa: F401  (imported here, used by the HTML export)
-    import nbconvert  # noqa: F401
+    with IMPORTS:
+        import latex2mathml.converter  # noqa: F401  (imported here, used by the HTML export)
+        import nbconvert  # noqa: F401
 
     return _manifest(nb_path, declared, params, out_dir)
 
 
 def _execution_error() -> type:
-    from papermill.exceptions import PapermillExecutionError
+    with IMPORTS:
+        from papermill.exceptions import PapermillExecutionError
 
     return PapermillExecutionError
 
