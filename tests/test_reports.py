@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import nbformat
 import pytest
@@ -39,6 +40,8 @@ def test_report_written_with_html_and_manifest(tmp_path):
     assert manifest["versions"]["riskkit"] and manifest["python"]
     html = (out / "t.html").read_text()
     assert "42" in html and "print(x" not in html  # code cells are hidden
+    # self-contained: no script fetched from a CDN (require.js, MathJax, mermaid) when it is opened
+    assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
 
 
 @pytest.mark.slow

@@ -28,9 +28,32 @@ def _write_html(executed, target: Path) -> None:
             # live controls need a kernel; the explorers' default figures and tables are outputs of
             # their own, which stay
             cell.outputs = [o for o in cell.outputs if _WIDGET not in o.get("data", {})]
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_loaders=[_offline_template()],
+        template_file="riskkit-report.html.j2",
+    )
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
+
+
+def _offline_template():
+    """JupyterLab's page without the scripts it fetches from a CDN when opened:
+    require.js (no output here needs it), MathJax (formulas are MathML already)
+    and mermaid (no diagrams). A report opens offline and loads nothing from
+    elsewhere; its styles and images are inline."""
+    from jinja2 import DictLoader
+
+    return DictLoader(
+        {
+            "riskkit-report.html.j2": "{%- extends 'index.html.j2' -%}\n"
+            "{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}\n"
+            "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+            "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
+        }
+    )
 
 
 _WIDGET = "application/vnd.jupyter.widget-view+json"
