@@ -20,7 +20,15 @@ from riskkit._quality import FLAGS
 from riskkit._read import LAYOUTS, source_name
 from riskkit._read import read as read_table
 from riskkit._result import Result
-from riskkit._validation import _fmt, check_choice, check_int, check_min_rows, check_no_inf, format_items
+from riskkit._validation import (
+    _fmt,
+    check_choice,
+    check_int,
+    check_min_rows,
+    check_no_inf,
+    count,
+    format_items,
+)
 from riskkit.exceptions import (
     DataQualityWarning,
     DataRepairWarning,
@@ -158,7 +166,8 @@ class PriceData(Result):
     def __repr__(self) -> str:
         p = self.prices
         return (
-            f"PriceData({p.shape[1]} assets x {p.shape[0]} dates, {_fmt(p.index[0])} to {_fmt(p.index[-1])}, "
+            f"PriceData({count(p.shape[1], 'asset')} x {p.shape[0]} dates, "
+            f"{_fmt(p.index[0])} to {_fmt(p.index[-1])}, "
             f"layout={self.layout!r}, {len(self.flags)} flag(s), {len(self.repairs())} repair(s))"
         )
 
@@ -179,6 +188,7 @@ def options(
     date_column,
     asset_column,
     price_column,
+    date_format,
     assets,
     start,
     end,
@@ -199,6 +209,11 @@ def options(
     ):
         if value is not None and not isinstance(value, str):
             raise InvalidTypeError(f"{arg} must be a column name (str), got {value!r}.")
+    if date_format and not (isinstance(date_format, str) and "%" in date_format):
+        raise InvalidParameterError(
+            "date_format must be a strftime format such as '%d/%m/%Y' or '%m/%d/%Y %H:%M'; "
+            f"got {date_format!r}."
+        )
     if assets is not None and not isinstance(assets, str | list | tuple):
         raise InvalidTypeError(f"assets must be a list of asset names, got {type(assets).__name__}.")
     ffill_limit = check_int("ffill_limit", ffill_limit, minimum=1, allow_none=True)
@@ -213,6 +228,7 @@ def options(
         "date": date_column or None,
         "asset": asset_column or None,
         "price": price_column or None,
+        "date_format": date_format or None,
         "assets": assets or None,
         "start": start,
         "end": end,
@@ -229,7 +245,7 @@ def resolve(source, options: dict) -> tuple:
     if isinstance(source, str) and source in names():
         given = [
             k
-            for k in ("layout", "date_column", "asset_column", "price_column")
+            for k in ("layout", "date_column", "asset_column", "price_column", "date_format")
             if options.get(k) not in (None, "", "auto")
         ]
         if given:
@@ -248,8 +264,9 @@ def resolve(source, options: dict) -> tuple:
 
 def build(source, name: str, o: dict) -> PriceData:
     table = read_table(
-        source, layout=o["layout"], date=o["date"], asset=o["asset"], price=o["price"], assets=o["assets"]
-    )
+        source, layout=o["layout"], date=o["date"], asset=o["asset"], price=o["price"], assets=o["assets"],
+        date_format=o["date_format"],
+    )  # fmt: skip
     wide, notes, dup_flags = narrow(name, table, assets=o["assets"], start=o["start"], end=o["end"])
     log = [(step, pd.NaT, None, text, np.nan) for step, text in table.notes + notes]
     log += [

@@ -109,7 +109,7 @@ def source_name(source) -> str:
     return f"prices in {Path(source).name!r}" if isinstance(source, str | PathLike) else "prices"
 
 
-def read(source, *, layout: str, date, asset, price, assets) -> Table:
+def read(source, *, layout: str, date, asset, price, assets, date_format=None) -> Table:
     """The table in ``source`` with its layout recognised (or as given)."""
     name = source_name(source)
     if isinstance(source, str | PathLike) and Path(source).is_dir():
@@ -119,14 +119,17 @@ def read(source, *, layout: str, date, asset, price, assets) -> Table:
                 f"(one file per asset), not layout={layout!r}.",
                 fixes=[{"layout": "folder"}],
             )
-        return _read_folder(Path(source), date=date, price=price, assets=assets)
+        return _read_folder(Path(source), date=date, price=price, assets=assets, date_format=date_format)
     if layout == "folder":
         raise LayoutError(
             f"layout='folder' needs a folder of price files; source {_describe(source)} is not one."
         )
     frame, notes = read_table(source)
     stem = _stem(Path(source)) if isinstance(source, str | PathLike) else None
-    return _recognise(name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem)
+    return _recognise(
+        name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem,
+        date_format=date_format,
+    )  # fmt: skip
 
 
 def _describe(source) -> str:
@@ -251,7 +254,7 @@ def _shape(frame: pd.DataFrame) -> str:
     return "; ".join(", ".join(map(str, r)) for r in rows)
 
 
-def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table:
+def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_format=None) -> Table:
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise EmptyDataError(
             f"{name} is empty (shape {frame.shape}); it needs at least one row and one column."
@@ -316,7 +319,8 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
                 f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}",
             ),
         )
-    dates, note = parse_dates(name, frame.index if date_col is None else frame[date_col], date_col)
+    column = frame.index if date_col is None else frame[date_col]
+    dates, note = parse_dates(name, column, date_col, date_format)
     if note:
         notes.append(("dates", note))
     if layout == "wide":
@@ -355,7 +359,7 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem) -> Table
     return Table(layout, long, notes)
 
 
-def _read_folder(folder: Path, *, date, price, assets) -> Table:
+def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Table:
     suffixes = CSV_SUFFIXES + PARQUET_SUFFIXES
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
     if not files:
@@ -383,6 +387,7 @@ def _read_folder(folder: Path, *, date, price, assets) -> Table:
             asset=None,
             price=price,
             stem=a,
+            date_format=date_format,
         )
         if not parts:  # what was recognised, told once (the files of a folder come from one export)
             notes += [(step, f"{path.name}: {text}") for step, text in table.notes]

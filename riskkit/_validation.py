@@ -26,6 +26,15 @@ from riskkit.exceptions import (
 _SHOW = 8  # how many offending items an error message lists
 
 
+def count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1.
+
+    >>> count(1, "asset"), count(12, "asset")
+    ('1 asset', '12 assets')
+    """
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def format_items(items: Iterable[Any], *, limit: int = _SHOW) -> str:
     """``'a', 'b', 'c'`` with ``... (N more)`` past ``limit`` items."""
     items = list(items)

@@ -222,13 +222,13 @@ def _report(args: argparse.Namespace) -> int:
                     progress=not (args.no_progress or args.quiet),
                 )  # fmt: skip
             except reports.GridInterrupted as exc:
-                print(
-                    f"riskkit: interrupted; {exc.result!r}; summary in {exc.result.folder}", file=sys.stderr
-                )
+                done = exc.result
+                print(f"riskkit: interrupted; {done.counts()}; summary: {done.folder / 'summary.html'}",
+                      file=sys.stderr)  # fmt: skip
                 return 130
             if not args.quiet:
-                _print_summary(result.summary())
-                print(f"grid written: {result.folder} (summary.csv, summary.html)")
+                _print_grid(result)
+                print(f"grid written: {result.folder / 'summary.html'} (and summary.csv); {result.counts()}")
             if result.failed:
                 missing = f"{len(result.failed)} of {len(result.table)} reports did not complete"
                 print(f"riskkit: {missing}: {', '.join(result.failed)} (see {result.folder}/summary.csv)",
@@ -247,6 +247,9 @@ def _report(args: argparse.Namespace) -> int:
     except (RiskkitError, FileNotFoundError, ImportError) as exc:
         print(f"riskkit: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the kernel and the unfinished folder are gone with it
+        print("riskkit: interrupted; no report written", file=sys.stderr)
+        return 130
     print(f"report written: {path}")
     return 0
 
@@ -335,12 +338,26 @@ def _verify(args: argparse.Namespace) -> int:
     return status
 
 
-def _print_summary(summary) -> None:
-    import pandas as pd
+def _print_grid(result) -> None:
+    """A line per member: status, time, the figure that alerts, the error. The
+    whole table is in summary.html and summary.csv."""
+    from riskkit.reports._manifest import _show
 
-    summary = summary.drop(columns="report")
-    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 4):
-        print(summary.drop(columns="error") if not (summary["error"] != "").any() else summary)
+    table = result.summary()
+    alert = result.layout.get("alert")
+    alert = alert if alert in table.columns else None
+    spec = (result.layout.get("formats") or {}).get(alert)
+    rows = [("member", "status", "seconds", *([alert] if alert else []), "error")]
+    for member, r in table.iterrows():
+        seconds = "" if r["seconds"] != r["seconds"] or r["seconds"] is None else f"{r['seconds']:.1f}"
+        error = r["error"] if isinstance(r["error"], str) else ""
+        error = error if len(error) <= 70 else error[:69] + "…"
+        rows.append((str(member), r["status"], seconds, *([_show(r[alert], spec)] if alert else []), error))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [c.rjust(w) if i == 2 or (alert and i == 3) else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=False))]  # fmt: skip
+        print("  ".join([*cells, row[-1]]).rstrip())
 
 
 def command() -> None:

@@ -104,6 +104,7 @@ def read(
     date_column: str | None = None,
     asset_column: str | None = None,
     price_column: str | None = None,
+    date_format: str | None = None,
     assets: list[str] | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
@@ -140,6 +141,13 @@ def read(
         or ns, the unit read from their magnitude (and logged).
     date_column, asset_column, price_column : str, optional
         Column names (any case) when they are not recognised.
+    date_format : str, optional
+        The dates' format (``"%d/%m/%Y"``, ``"%m/%d/%Y %H:%M"``), for dates
+        the file does not settle: ``02/01/2024`` is read day first only when
+        some date has a first number above 12 (and month first when some has a
+        second one above 12); a file where no date settles it, or that mixes
+        both orders or several formats, raises
+        :class:`~riskkit.exceptions.CalendarError` asking for this.
     assets : list of str, optional
         Assets to keep, in this order; names not in the data are an error
         listing them.
@@ -235,7 +243,8 @@ def load(source: str | PathLike, /, **options) -> PriceData:
 
     The choosing options (``assets``, ``start``, ``end``, ``missing``,
     ``ffill_limit``, ``align``, ``adjust_splits``) apply to datasets too; the
-    format options (``layout``, ``date``, ``asset``, ``price``) to files only.
+    format options (``layout``, ``date_column``, ``asset_column``, ``price_column``,
+    ``date_format``) to files only.
     """
     path, name = resolve(source, _known(options))
     return replace(read(path, **options), source=name)

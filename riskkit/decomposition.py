@@ -37,6 +37,7 @@ from riskkit._validation import (
     check_real,
     check_same_assets,
     check_weights,
+    count,
     format_items,
     returns_matrix,
 )
@@ -495,6 +496,7 @@ def decompose(
     factors: pd.DataFrame | None = None,
     factor_model=None,
     alert_threshold: float = 0.25,
+    group_alert_threshold: float = 0.5,
     enb_method: Literal["pca", "minimum_torsion"] = "pca",
     alpha: float = 0.95,
     stress_windows: Sequence[int] = (),
@@ -526,7 +528,12 @@ def decompose(
     factor_model : FactorModel, optional
         Exposures given directly (instead of ``factors``).
     alert_threshold : float, default=0.25
-        Assets and groups whose share of risk exceeds this are listed in ``alerts``.
+        Assets whose share of risk exceeds this (by more than rounding, 1e-9)
+        are listed in ``alerts``.
+    group_alert_threshold : float, default=0.5
+        Groups of two or more assets whose share of risk exceeds this are
+        listed in ``alerts`` (a group holds several assets' risk, so it has a
+        limit of its own; a group of one is its asset, alerted as such).
     enb_method : {"pca", "minimum_torsion"}
     alpha : float, default=0.95
         Confidence level of VaR and ES.
@@ -551,6 +558,9 @@ def decompose(
     if returns is None and covariance is None:
         raise InvalidParameterError("decompose needs returns= or covariance= (or both).")
     alert_threshold = check_real("alert_threshold", alert_threshold, low=0.0, high=1.0, low_open=True)
+    group_alert_threshold = check_real(
+        "group_alert_threshold", group_alert_threshold, low=0.0, high=1.0, low_open=True
+    )
     alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
     w = check_weights("weights", weights)
@@ -595,11 +605,11 @@ def decompose(
     alerts = [
         {"kind": "asset", "name": a, "risk_share": float(s), "threshold": alert_threshold}
         for a, s in rc["percent"].items()
-        if s > alert_threshold
+        if s > alert_threshold + _SHARE_ROUNDING
     ] + [
-        {"kind": "group", "name": g, "risk_share": float(s), "threshold": alert_threshold}
-        for g, s in grp["percent"].items()
-        if s > alert_threshold
+        {"kind": "group", "name": g, "risk_share": float(s), "threshold": group_alert_threshold}
+        for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
+        if s > group_alert_threshold + _SHARE_ROUNDING and n > 1
     ]
     alerts_df = pd.DataFrame(alerts, columns=["kind", "name", "risk_share", "threshold"])
     tail = tail_c = None
@@ -701,35 +711,74 @@ def rolling_decompose(
     return out
 
 
+_SHARE_ROUNDING = 1e-9
+"""A share of risk exceeds a threshold when it is above it by more than rounding:
+four equal risk contributions are 25% each, not 25.000000000000004%."""
+
+
+_CLEAR_GAP = 2.0  # a first eigenvalue twice the second: a common factor, not a rotation of two
+
+
+def _eigengap(covariance: pd.DataFrame) -> float:
+    """How far the assets' correlation has one common factor: its largest
+    eigenvalue over the next (``inf`` for one asset). Near 1, the leading
+    principal components are ill-determined (any rotation of them fits).
+
+    >>> _eigengap(pd.DataFrame([[1.0, 0.5], [0.5, 1.0]]))
+    3.0
+    """
+    from riskkit._covariance import cov_to_corr
+
+    ev = np.linalg.eigvalsh(cov_to_corr(covariance.to_numpy()))
+    return float(ev[-1] / ev[-2]) if len(ev) > 1 and ev[-2] > 0 else float("inf")
+
+
 def verdict(result: RiskDecomposition, /) -> str:
     """A plain-language reading of a :class:`RiskDecomposition`, for reports."""
     c = result.concentration
     a = result.assets
     top = c["largest_risk_asset"]
     unit = "per period" if result.periods_per_year == 1 else "a year"
+    held = int((a["weight"] != 0).sum())
     lines = [
         f"Portfolio volatility is {result.volatility:.1%} {unit}.",
         f"The largest single source of risk is {top}: {c['largest_risk_share']:.1%} of the risk "
         f"for {a.loc[top, 'weight']:.1%} of the weight.",
-        "By risk contributions the portfolio behaves like "
-        f"{c['effective_risk_assets']:.1f} equally risky assets "
-        f"(it holds {len(a)}); by independent bets ({c['enb_method']}) like {c['effective_bets']:.1f}.",
     ]
-    if c["enb_method"] == "pca" and c["effective_bets"] < 1.5:
+    if held > 1:
         lines.append(
-            "Almost all the risk is one common factor: the assets move together, so holding more of them "
-            "diversifies little."
+            "By risk contributions the portfolio behaves like "
+            f"{c['effective_risk_assets']:.1f} equally risky assets "
+            f"(it holds {held}); by independent bets ({c['enb_method']}) like {c['effective_bets']:.1f}."
         )
+    if held > 1 and c["enb_method"] == "pca" and c["effective_bets"] < 1.5 and result.covariance is not None:
+        gap = _eigengap(result.covariance)
+        if gap >= _CLEAR_GAP:
+            lines.append(
+                "Almost all the risk is one common factor: the assets move together (the first principal "
+                f"component of their correlation is {gap:.1f} times the second), so holding more of them "
+                "diversifies little."
+            )
+        else:
+            lines.append(
+                "The first two principal components of the assets' correlation are close "
+                f"({gap:.1f} to 1): principal components are ill-determined here, and so is their count "
+                "of bets; enb_method='minimum_torsion' reads such a portfolio better."
+            )
     g = result.groups.iloc[0]
     kind = "group" if result.group_source == "groups" else "correlated cluster"
     lines.append(
-        f"The largest {kind}, {result.groups.index[0]} ({int(g['n_assets'])} assets), "
+        f"The largest {kind}, {result.groups.index[0]} ({count(int(g['n_assets']), 'asset')}), "
         f"carries {g['percent']:.1%} "
         f"of the risk for {g['weight']:.1%} of the weight."
     )
     if len(result.alerts):
         names = ", ".join(f"{r.name} ({r.risk_share:.0%})" for r in result.alerts.itertuples())
-        lines.append(f"Above the {result.alerts['threshold'].iloc[0]:.0%} alert threshold: {names}.")
+        limits = " and ".join(
+            f"{t:.0%} for {kind_}s"
+            for kind_, t in result.alerts.groupby("kind", sort=False)["threshold"].first().items()
+        )
+        lines.append(f"Above the alert thresholds ({limits}): {names}.")
     else:
         lines.append("No asset or group exceeds the alert threshold: no single position dominates the risk.")
     return " ".join(lines)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._result import Result
-from riskkit._validation import check_real, check_weights, format_items
+from riskkit._validation import check_real, check_weights, count, format_items
 from riskkit.costs import Costs
 from riskkit.exceptions import DataError, InvalidParameterError
 
@@ -43,7 +43,7 @@ class Position(Result):
     cash: float
 
     def _headline(self) -> str:
-        return f"{len(self.units)} assets, value {self.value:,.2f}, cash {self.cash_weight:.2%}"
+        return f"{count(len(self.units), 'asset')}, value {self.value:,.2f}, cash {self.cash_weight:.2%}"
 
     def summary(self) -> pd.DataFrame:
         """One row: value, cash, cash weight, number of assets held."""
@@ -157,7 +157,9 @@ class TradeList(Result):
 
     def _headline(self) -> str:
         n = int((self.trades["side"] != "hold").sum())
-        return f"{n} order{'s' if n != 1 else ''} on {len(self.trades)} assets, costs {self.costs:,.2f}"
+        return (
+            f"{n} order{'s' if n != 1 else ''} on {count(len(self.trades), 'asset')}, costs {self.costs:,.2f}"
+        )
 
     @property
     def orders(self) -> pd.DataFrame:

@@ -504,7 +504,9 @@ def test_verdict_reads_the_numbers():
     assert "A: 70.4% of the risk for 50.0% of the weight" in text
     assert "g1 (2 assets), carries 86.4%" in text
     assert "A (70%)" in text and "g1 (86%)" in text
-    quiet = D.verdict(D.decompose(w, covariance=cov, alert_threshold=0.99, periods_per_year=1))
+    quiet = D.verdict(
+        D.decompose(w, covariance=cov, alert_threshold=0.99, group_alert_threshold=0.99, periods_per_year=1)
+    )
     assert "a year" in D.verdict(D.decompose(w, covariance=cov, periods_per_year=252))
     with pytest.raises(CalendarError, match="a covariance without returns= carries no dates"):
         D.decompose(w, covariance=cov)
@@ -563,3 +565,67 @@ def test_decompose_shrinkage_options_are_shrinks_and_misspellings_are_named():
         InvalidParameterError, match=r"unknown shrinkage option 'metod'; the options are 'method'"
     ):
         D.decompose(w, returns=m.returns, shrinkage={"metod": "oas"})
+
+
+def test_groups_have_their_own_alert_threshold_and_a_group_of_one_is_its_asset():
+    # published(): A carries 70.4% of the risk, A + B 86.4% (the shares by hand below)
+    w, cov = published()
+    S = cov.to_numpy()
+    share = w.to_numpy() * (S @ w.to_numpy()) / (w.to_numpy() @ S @ w.to_numpy())
+    groups = {"A": "g1", "B": "g1", "C": "solo"}
+    d = D.decompose(w, covariance=cov, groups=groups, alert_threshold=0.1, group_alert_threshold=0.9,
+                    periods_per_year=1)  # fmt: skip
+    # every asset is above 10%; g1 (A + B) is below 90%; "solo" is C alone: alerted once, as C
+    assert list(zip(d.alerts["kind"], d.alerts["name"], strict=True)) == [("asset", "A"), ("asset", "B"),
+                                                                          ("asset", "C")]  # fmt: skip
+    assert d.alerts["risk_share"].to_numpy() == pytest.approx(share, rel=1e-12)
+    d = D.decompose(w, covariance=cov, groups=groups, alert_threshold=0.99, group_alert_threshold=0.8,
+                    periods_per_year=1)  # fmt: skip
+    assert d.alerts.to_dict("records") == [
+        {"kind": "group", "name": "g1", "risk_share": pytest.approx(share[0] + share[1], rel=1e-12),
+         "threshold": 0.8}
+    ]  # fmt: skip
+    assert "Above the alert thresholds (80% for groups): g1 (86%)" in D.verdict(d)
+    with pytest.raises(InvalidParameterError, match="group_alert_threshold"):
+        D.decompose(w, covariance=cov, group_alert_threshold=0.0, periods_per_year=1)
+
+
+def test_equal_risk_shares_at_the_threshold_do_not_alert():
+    """Four equal risk contributions are 25% each; rounding made them 25.000000000000004%
+    and every asset of a balanced portfolio alerted at the 25% default."""
+    cov = pd.DataFrame(np.diag([0.04, 0.09, 0.01, 0.16]), index=list("ABCD"), columns=list("ABCD"))
+    vol = np.sqrt(np.diag(cov))
+    w = pd.Series((1 / vol) / (1 / vol).sum(), index=cov.index)  # inverse volatility: equal risk
+    d = D.decompose(w, covariance=cov, groups={"A": "x", "B": "x", "C": "y", "D": "y"}, periods_per_year=1)
+    assert d.assets["percent"].to_numpy() == pytest.approx([0.25] * 4, rel=1e-12)
+    assert d.groups["percent"].to_numpy() == pytest.approx([0.5, 0.5], rel=1e-12)  # at the 50% default
+    assert d.alerts.empty
+    assert len(D.decompose(w, covariance=cov, alert_threshold=0.2499, periods_per_year=1).alerts) == 4
+
+
+def test_verdict_counts_held_assets_and_reads_principal_components_only_when_they_are_determined():
+    idx = list("ABCD")
+    # one common factor: every pair correlated 0.8, eigenvalues 3.4, 0.2, 0.2, 0.2 (gap 17)
+    corr = np.full((4, 4), 0.8) + 0.2 * np.eye(4)
+    vol = np.array([0.2, 0.25, 0.3, 0.35])
+    common = pd.DataFrame(corr * np.outer(vol, vol), index=idx, columns=idx)
+    w = pd.Series([0.4, 0.3, 0.3, 0.0], index=idx)
+    d = D.decompose(w, covariance=common, periods_per_year=1)
+    text = D.verdict(d)
+    assert d.concentration["effective_bets"] < 1.5
+    assert "(it holds 3)" in text  # D has no weight
+    assert "one common factor" in text and "17.0 times the second" in text
+    assert D._eigengap(common) == pytest.approx(3.4 / 0.2, rel=1e-12)
+    # no common factor: correlations near zero, eigenvalues close; PCA aligns by chance
+    near = pd.DataFrame(np.diag(vol**2), index=idx, columns=idx)
+    near.loc["A", "B"] = near.loc["B", "A"] = 0.01 * vol[0] * vol[1]  # eigenvalues 1.01, 1, 1, 0.99
+    assert D._eigengap(near) == pytest.approx(1.01, rel=1e-9)
+    d = D.decompose(pd.Series([1, 1, 1, 1.0], index=idx) / 4, covariance=near, periods_per_year=1)
+    text = D.verdict(d)
+    assert "move together" not in text
+    if d.concentration["effective_bets"] < 1.5:  # (numpy's choice of eigenvectors in a near-tie decides)
+        assert "ill-determined" in text
+    # one asset: no count of bets to read
+    solo = D.verdict(D.decompose(pd.Series([1.0], index=["A"]), covariance=common.iloc[:1, :1],
+                                 periods_per_year=1))  # fmt: skip
+    assert "behaves like" not in solo and "(1 asset)" in solo

@@ -49,8 +49,9 @@ def test_a_killed_kernel_is_retried_then_lost_and_every_member_is_a_row(tmp_path
     assert "<tr class=alert>" in page and page.count("<tr class=alert>") == 1  # x = 4 alerts
     assert page.count("data:image/png;base64,") == 2 and "<script>" in page and "http" not in page
     progress = capsys.readouterr().err
-    # 3 cells a member (parameters, injected parameters, body); member 13 runs twice and dies in its third
-    assert "grid" in progress and "10/12 " in progress
+    # 3 cells a member (parameters, injected parameters, body); member 13 runs twice and dies in its
+    # third: 10 cells run, and the bar counts the 2 it will never run, ending full
+    assert "grid" in progress and "12/12 " in progress and "13/12" not in progress
 
 
 @pytest.mark.slow
@@ -130,9 +131,10 @@ def test_ctrl_c_cancels_what_is_in_flight_and_writes_the_summary(tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    assert err == f"riskkit: interrupted; 4 members: 1 ok, 3 cancelled; summary: {folder / 'summary.html'}\n"
     summary = pd.read_csv(folder / "summary.csv", index_col=0)
     assert list(summary["status"]) == ["ok", "cancelled", "cancelled", "cancelled"]
+    assert list(summary["attempts"]) == [1, 1, 1, 0]  # 2 and 3 had started; 4 never did
     assert _leftovers(folder) == [] and sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["t-001"]
 
 
@@ -232,3 +234,88 @@ def test_a_dead_fork_server_falls_back_to_usual_kernels(tmp_path):
             pool.release(kernel)
     finally:
         pool.close()
+
+
+FORMATTED = (
+    "import riskkit.reports as r\n"
+    "assert x != 13, 'x is unlucky ' + 'and says so at length ' * 5\n"
+    "r.key_figures({'portfolio_value': 1e6 + 1e-10, 'share': x / 8, 'big_alerts': int(x > 3)},\n"
+    "              alert='big_alerts', compare=[('share', 'portfolio_value')],\n"
+    "              formats={'portfolio_value': ',.0f', 'share': '.1%'})"
+)
+
+
+@pytest.mark.slow
+def test_named_members_and_a_summary_people_can_read(tmp_path, capsys):
+    nb = _notebook(tmp_path / "t.ipynb", FORMATTED, PARAMS)
+    grid = tmp_path / "g.yaml"
+    grid.write_text(
+        "base: {rate: 0.25}\nruns:\n  - {member: fund-a, x: 1}\n  - {member: fund-b, x: 5}\n  - {x: 13}\n"
+    )
+    code = cli(["report", str(nb), "--grid", str(grid), "--out", str(tmp_path), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "1 of 3 reports did not complete: t-003" in err
+    folder = tmp_path / "t-grid"
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["fund-a", "fund-b", "t-003.failed"]
+    lines = out.splitlines()
+    # a line per member (status, seconds, the alert figure, the error cut short), not the whole table
+    assert lines[0].split() == ["member", "status", "seconds", "big_alerts", "error"]
+    assert lines[1].split()[:2] == ["fund-a", "ok"] and lines[1].split()[3] == "0"
+    assert lines[2].split()[3] == "1" and lines[3].startswith("t-003") and lines[3].endswith("…")
+    assert (
+        lines[-1] == f"grid written: {folder / 'summary.html'} (and summary.csv); 3 members: 2 ok, 1 failed"
+    )
+    # the CSV: status, parameters, key figures in the notebook's order, then how each member ran;
+    # 12 significant digits (the 1e-10 is float noise)
+    csv = (folder / "summary.csv").read_text().splitlines()
+    assert csv[0] == "member,status,x,rate,portfolio_value,share,big_alerts,attempts,seconds,error,report"
+    assert csv[1].startswith("fund-a,ok,1,0.25,1000000,0.125,0,1,")
+    page = (folder / "summary.html").read_text()
+    # rate is shared: said once above the table, not a column; figures formatted as declared
+    assert "Every member has <code>rate</code> = 0.25." in page and ">rate</th>" not in page
+    assert ">portfolio value</th>" in page and ">1,000,000</td>" in page and ">62.5%</td>" in page
+    assert "data-value='0.625'" in page  # sorted by the number, shown as a percentage
+    assert page.count("<tr class=alert>") == 1 and "Highlighted: members whose <b>big alerts</b>" in page
+    assert "class='text long'" in page and "title='AssertionError: x is unlucky and says" in page
+    assert (
+        page.index(">status</th>")
+        < page.index(">x</th>")
+        < page.index(">share</th>")
+        < page.index(">error</th>")
+    )
+    # folders are made as any folder is (not mkdtemp's private 0700)
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (folder / "fund-a").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_member_names_must_be_folder_names_and_unique(tmp_path):
+    nb = _notebook(tmp_path / "t.ipynb", "pass", PARAMS)
+    for bad, rule in (("../x", "cannot name a report folder"), ("", "cannot name"), (7, "cannot name"),
+                      ("summary.csv", "cannot name"), ("a.failed", "cannot name")):  # fmt: skip
+        with pytest.raises(InvalidParameterError, match=rf"member: .*\(set 1\) {rule}"):
+            reports.run_grid(nb, [{"member": bad, "x": 1}], out=tmp_path, progress=False)
+    with pytest.raises(InvalidParameterError, match="each member needs its own name; repeated: a"):
+        reports.run_grid(
+            nb, {"runs": [{"member": "a"}, {"member": "a", "x": 2}]}, out=tmp_path, progress=False
+        )
+    assert not (tmp_path / "t-grid").exists()  # refused before anything ran
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_one_report_is_one_line_and_exit_130(tmp_path):
+    nb = _notebook(tmp_path / "t.ipynb", "import time\nprint('started', flush=True)\ntime.sleep(60)", PARAMS)
+    cmd = [sys.executable, "-m", "riskkit", "report", str(nb), "--out", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob(".tmp-t-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)  # the notebook is running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err == "riskkit: interrupted; no report written\n" and out == ""
+    assert list((tmp_path / "out").iterdir()) == []  # no report, no temporary folder

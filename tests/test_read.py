@@ -269,7 +269,7 @@ def test_missing_values_error_offers_both_repairs():
     data = rk.data.read(raw, missing="ffill")
     assert data.prices["A"].tolist() == [1.0, 1.0, 1.0, 1.0, 2.0]
     assert data.summary().loc[["A", "B"], "filled"].tolist() == [3, 0]
-    assert "Prices forward-filled (missing='ffill'), by asset: A 3." in data.notes()
+    assert "Prices forward-filled (missing='ffill'), by asset: A 3." in " ".join(data.notes())
 
 
 def test_default_ffill_limit_is_five():
@@ -391,3 +391,57 @@ def test_a_messy_long_file_end_to_end_notes_say_everything(tmp_path):
     np.testing.assert_allclose(data.prices["AAPL"].iloc[-1] * 2, aapl[-1] * 2, rtol=1e-12)
     np.testing.assert_allclose(data.prices["AAPL"].iloc[0], aapl[5] / 2, rtol=1e-12)
     assert data.flags.empty  # the duplicate was cut away by align='common' (2005-02-04 < 2005-02-08)
+
+
+def _day_first_csv(path, days, fmt="%d/%m/%Y"):
+    """A broker's export, dates written day first, as many European ones are."""
+    closes = 100 + np.arange(len(days), dtype=float)
+    lines = ["Date,Close"] + [f"{d.strftime(fmt)},{c:.2f}" for d, c in zip(days, closes, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return closes
+
+
+def test_day_first_dates_are_read_day_first_when_the_file_settles_it(tmp_path):
+    """02/01/2024 followed by 13/01/2024 was read month first, then (the inferred format
+    failing on 13/01) element by element: 2 February before 13 January, silently re-sorted."""
+    days = pd.date_range("2024-01-02", "2024-01-20")
+    closes = _day_first_csv(tmp_path / "ABC.csv", days)
+    data = rk.data.read(tmp_path / "ABC.csv", layout="exchange")
+    assert list(data.prices.index) == list(days)  # 2 January first, in the file's order
+    np.testing.assert_array_equal(data.prices["ABC"].to_numpy(), closes)
+    assert "read day first (%d/%m/%Y), as '13/01/2024' can only be read so" in " ".join(data.notes())
+    # the same dates month first, with times
+    _day_first_csv(tmp_path / "US.csv", days, fmt="%m/%d/%Y %H:%M")
+    us = rk.data.read(tmp_path / "US.csv", layout="exchange")
+    assert list(us.prices.index) == list(days) and "read month first (%m/%d/%Y %H:%M)" in " ".join(us.notes())
+
+
+def test_dates_no_day_settles_are_an_error_offering_both_formats(tmp_path):
+    days = pd.date_range("2024-01-02", "2024-01-12")  # no day above 12: 02/01 is 2 January or 1 February
+    closes = _day_first_csv(tmp_path / "ABC.csv", days)
+    with pytest.raises(
+        CalendarError, match=r"could be read day first or month first \(e.g. '02/01/2024'"
+    ) as err:
+        rk.data.read(tmp_path / "ABC.csv", layout="exchange")
+    assert err.value.fixes == ({"date_format": "%d/%m/%Y"}, {"date_format": "%m/%d/%Y"})
+    data = rk.data.read(tmp_path / "ABC.csv", layout="exchange", **err.value.fixes[0])
+    assert list(data.prices.index) == list(days) and data.prices["ABC"].tolist() == closes.tolist()
+    assert "read with date_format='%d/%m/%Y'" in " ".join(data.notes())
+    month_first = rk.data.read(tmp_path / "ABC.csv", layout="exchange", date_format="%m/%d/%Y")
+    assert month_first.prices.index[0] == pd.Timestamp("2024-02-01")  # what was asked for
+
+
+def test_dates_in_two_orders_or_formats_are_named_not_guessed(tmp_path):
+    (tmp_path / "mixed.csv").write_text("Date,Close\n02/01/2024,1\n13/01/2024,2\n01/14/2024,3\n")
+    with pytest.raises(CalendarError, match=r"mixes day-first dates \('13/01/2024'\) and month-first dates "
+                       r"\('01/14/2024'\)"):  # fmt: skip
+        rk.data.read(tmp_path / "mixed.csv", layout="exchange")
+    (tmp_path / "two.csv").write_text("Date,Close\n2024-01-01,1\n02/01/2024,2\n13/01/2024,3\n")
+    with pytest.raises(CalendarError, match=r"more than one format, such as '02/01/2024', '2024-01-01'"):
+        rk.data.read(tmp_path / "two.csv", layout="exchange")
+    with pytest.raises(CalendarError, match=r"do not match date_format='%d/%m/%Y': '2024-01-01'"):
+        rk.data.read(tmp_path / "two.csv", layout="exchange", date_format="%d/%m/%Y")
+    with pytest.raises(InvalidParameterError, match="date_format must be a strftime format"):
+        rk.data.read(tmp_path / "two.csv", date_format="dd/mm/yyyy")
+    with pytest.raises(InvalidParameterError, match="format options 'date_format' apply to files only"):
+        rk.data.load("crypto_sim", date_format="%d/%m/%Y")

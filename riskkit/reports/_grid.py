@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -33,6 +34,7 @@ def expand_grid(spec: Any, /, *, where: str = "grid") -> list[dict[str, Any]]:
 
     - ``{"grid": {name: [values...], ...}}``: the cartesian product, first name slowest;
     - ``{"runs": [{name: value, ...}, ...]}`` or a bare list of mappings: explicit sets;
+      a set's ``member: <name>`` names its report (else ``<notebook>-NNN``);
     - either may add ``"base": {name: value}``, parameters shared by every set.
     """
     if isinstance(spec, list):
@@ -95,6 +97,7 @@ class GridResult:
     folder: Path
     table: Any = field(repr=False)  # pandas DataFrame, index: member
     failed: tuple[str, ...] = ()
+    layout: Mapping[str, Any] = field(default_factory=dict, repr=False)  # as key_figures() declared it
 
     @property
     def ok(self) -> bool:
@@ -104,10 +107,14 @@ class GridResult:
         """One row per member (a copy)."""
         return self.table.copy()
 
-    def __repr__(self) -> str:
+    def counts(self) -> str:
+        """What became of the members, e.g. ``"25 members: 20 ok, 3 reused, 2 failed"``."""
         counts = self.table["status"].value_counts()
         said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
-        return f"GridResult({len(self.table)} members: {said}; {self.folder})"
+        return f"{len(self.table)} member{'s' if len(self.table) != 1 else ''}: {said}"
+
+    def __repr__(self) -> str:
+        return f"GridResult({self.counts()}; {self.folder})"
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.table.head(20).to_html(na_rep="")
@@ -157,15 +164,15 @@ def run_grid(
     if not sets:
         raise InvalidParameterError("the grid has no parameter sets.")
     declared = notebook_parameters(nb_path)
+    names = _member_names(sets, nb_path, declared)
     checked = [_checked(nb_path.name, declared, s) for s in sets]
     name = name or f"{nb_path.stem}-grid"
     folder = Path(out).resolve() / name
     folder.mkdir(parents=True, exist_ok=True)
-    width = max(3, len(str(len(checked))))
     jobs = [
-        {"notebook": str(nb_path), "parameters": p, "out": str(folder),
-         "name": f"{nb_path.stem}-{i:0{width}d}", "timeout": timeout, "cwd": os.getcwd()}
-        for i, p in enumerate(checked, start=1)
+        {"notebook": str(nb_path), "parameters": p, "out": str(folder), "name": n, "timeout": timeout,
+         "cwd": os.getcwd()}
+        for n, p in zip(names, checked, strict=True)
     ]  # fmt: skip
     records: dict[str, dict[str, Any] | None] = {j["name"]: None for j in jobs}
     todo = []
@@ -182,6 +189,7 @@ def run_grid(
         if todo:
             client = _connect(scheduler) if scheduler else None  # before the bar: a failure is one line
             with _progress(sum(cells + bool(j["parameters"]) for j in todo), progress) as bar:
+                bar = _Bar(bar, cells)
                 if client is not None:
                     _run_dask(todo, records, bar=bar, retries=retries, client=client)
                 else:
@@ -193,22 +201,59 @@ def run_grid(
         raise
     finally:
         for job in jobs:
-            if records[job["name"]] is None:
-                records[job["name"]] = _record(job, "cancelled", reason)
+            if records[job["name"]] is None:  # attempts made so far, from the log _tidy removes
+                records[job["name"]] = _record(job, "cancelled", reason) | _attempts(job)
                 shutil.rmtree(folder / f"{job['name']}.failed", ignore_errors=True)
         _tidy(folder)
-        table = _table(jobs, records, folder)
-        write_summary(
-            table, folder, title=f"{nb_path.name}: grid of {len(jobs)} reports", layout=_layout(folder)
-        )
+        layout = _layout(folder)
+        table = _table(jobs, records, folder, declared, layout.get("order", ()))
+        write_summary(table, folder, title=f"{nb_path.name}: grid of {len(jobs)} reports", layout=layout)
     result = GridResult(
         folder=folder,
         table=table,
         failed=tuple(m for m, s in table["status"].items() if s not in ("ok", "reused")),
+        layout=layout,
     )
     if interrupted:
         raise GridInterrupted(result)
     return result
+
+
+_MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _member_names(sets: list[dict[str, Any]], nb_path: Path, declared) -> list[str]:
+    """Each member's name, and its folder's: the set's ``member`` entry (taken out
+    of it), else ``<notebook>-NNN`` by position."""
+    width = max(3, len(str(len(sets))))
+    names = []
+    for i, s in enumerate(sets, start=1):
+        given = s.pop("member", None) if "member" not in declared else None
+        if given is None:
+            names.append(f"{nb_path.stem}-{i:0{width}d}")
+        elif _usable_name(given):
+            names.append(given)
+        else:
+            raise InvalidParameterError(
+                f"member: {given!r} (set {i}) cannot name a report folder; use letters, digits, '.', '-' "
+                "and '_', starting with a letter or digit."
+            )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InvalidParameterError(
+            f"member: each member needs its own name; repeated: {', '.join(repeated)}."
+        )
+    return names
+
+
+def _usable_name(given: Any) -> bool:
+    """A member name that is a folder of its own in the grid's folder."""
+    return (
+        isinstance(given, str)
+        and _MEMBER_NAME.fullmatch(given) is not None
+        and not given.endswith(".failed")
+        and given not in ("summary.csv", "summary.html")
+    )
 
 
 def _layout(folder: Path) -> dict[str, Any]:
@@ -307,22 +352,20 @@ def _run_local(todo: list[dict], records: dict, *, bar, retries: int, workers: i
     each member's kernel process; the threads here only drive them."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    from riskkit.reports._kernels import KernelPool
+    from riskkit.reports._kernels import KernelPool, close_thread_loop
 
     workers = min(workers or os.cpu_count() or 1, len(todo))
     pool = KernelPool(workers, len(todo), cwd=os.getcwd())
-    lock = threading.Lock()
-
-    def on_cell(**_: Any) -> None:
-        with lock:
-            bar.update(1)
 
     def member(job: dict) -> dict:
-        kernel = pool.take()
         try:
-            return _run_member(job, kernel, on_cell)
+            kernel = pool.take()
+            try:
+                return _run_member(job, kernel, lambda **_: bar.cell(job["name"]))
+            finally:
+                pool.release(kernel)
         finally:
-            pool.release(kernel)
+            close_thread_loop()
 
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="riskkit-grid")
     pending = {executor.submit(member, job): job for job in todo}
@@ -332,10 +375,10 @@ def _run_local(todo: list[dict], records: dict, *, bar, retries: int, workers: i
             for fut in done:
                 job = pending.pop(fut)
                 record = fut.result()
+                bar.done(job)
                 if record["status"] == "lost" and record["attempts"] <= retries:
                     pool.expect(1)
-                    bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
-                    bar.refresh()
+                    bar.again(job)
                     pending[executor.submit(member, job)] = job
                 else:
                     records[job["name"]] = record
@@ -355,8 +398,13 @@ def _run_member_remote(job: Mapping[str, Any], topic: str) -> dict[str, Any]:
     """A member on a Dask worker; its cells are reported to the client as events."""
     from distributed import get_worker
 
+    from riskkit.reports._kernels import close_thread_loop
+
     worker = get_worker()
-    return _run_member(job, on_cell=lambda **_: worker.log_event(topic, 1))
+    try:
+        return _run_member(job, on_cell=lambda **_: worker.log_event(topic, job["name"]))
+    finally:
+        close_thread_loop()
 
 
 def _connect(scheduler: str):
@@ -378,7 +426,7 @@ def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, client) -> 
 
     topic = f"riskkit-grid-{time.time_ns()}"
     with client:
-        client.subscribe_topic(topic, lambda event: bar.update(1))
+        client.subscribe_topic(topic, lambda event: bar.cell(event[1]))
 
         def submit(job: dict):
             key = f"riskkit-report-{job['name']}-{time.time_ns()}"
@@ -396,9 +444,9 @@ def _run_dask(todo: list[dict], records: dict, *, bar, retries: int, client) -> 
                 # let go of the result at once: a worker that dies later while holding it would
                 # make the scheduler run the member again, writing into the grid behind our back
                 fut.release()
+                bar.done(job)
                 if record["status"] == "lost" and record["attempts"] <= retries:
-                    bar.total += _code_cells(Path(job["notebook"])) + bool(job["parameters"])
-                    bar.refresh()
+                    bar.again(job)
                     new = submit(job)
                     futures[new] = job
                     queue.add(new)
@@ -420,30 +468,71 @@ def _tidy(folder: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _table(jobs: list[dict], records: Mapping[str, dict], folder: Path):
+def _table(jobs: list[dict], records: Mapping[str, dict], folder: Path, declared, order: Sequence[str] = ()):
+    """One row per member: status, the parameters any member sets (with the
+    notebook's default where a member does not), key figures (in the notebook's
+    ``order``), attempts, seconds, error and the report's relative path."""
     import pandas as pd
 
-    rows = []
+    params = [k for k in declared if any(k in job["parameters"] for job in jobs)]  # the notebook's order
+    rows, figures = [], []
     for job in jobs:
         r = records[job["name"]]
         report = folder / job["name"] / f"{job['name']}.html"
         linked = report.is_file() and r["status"] in ("ok", "reused")
-        row = {
-            "member": job["name"],
-            "status": r["status"],
+        row = {"member": job["name"], "status": r["status"]}
+        used = effective_parameters(declared, job["parameters"])
+        row |= {k: _cell(used[k]) for k in params}
+        named = {(f"{k} (result)" if k in row else k): v for k, v in r["key_figures"].items()}
+        figures += [k for k in named if k not in figures]
+        row |= named | {
             "attempts": r["attempts"],
             "seconds": round(r["seconds"], 2) if r["seconds"] == r["seconds"] else None,
             "error": r["error"],
             "report": f"{job['name']}/{job['name']}.html" if linked else "",
         }
-        row |= {k: _cell(v) for k, v in job["parameters"].items()}
-        row |= {(f"{k} (result)" if k in row else k): v for k, v in r["key_figures"].items()}
         rows.append(row)
-    return pd.DataFrame(rows).set_index("member")
+    rank = {k: i for i, k in enumerate(order)}
+    figures.sort(key=lambda k: rank.get(k.removesuffix(" (result)"), len(rank)))
+    columns = ["status", *params, *figures, "attempts", "seconds", "error", "report"]
+    return pd.DataFrame(rows).set_index("member").reindex(columns=columns)
 
 
 def _cell(v: Any) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, list | dict) else v
+
+
+class _Bar:
+    """The grid's progress in cells: a step per cell a member runs (from any
+    thread), and the rest of a member's cells when it ends early (failed, lost),
+    so that the bar ends full; a retried member's cells are added again."""
+
+    def __init__(self, bar, cells: int):
+        self._bar, self._cells, self._lock = bar, cells, threading.Lock()
+        self._ran: dict[str, int] = {}
+        self._ended: set[str] = set()  # a Dask event can arrive after its member's result
+
+    def _of(self, job: Mapping[str, Any]) -> int:
+        return self._cells + bool(job["parameters"])
+
+    def cell(self, member: str) -> None:
+        with self._lock:
+            if member not in self._ended:
+                self._ran[member] = self._ran.get(member, 0) + 1
+                self._bar.update(1)
+
+    def done(self, job: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._ended.add(job["name"])
+            left = self._of(job) - self._ran.pop(job["name"], 0)
+            if left > 0:
+                self._bar.update(left)
+
+    def again(self, job: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._ended.discard(job["name"])
+            self._bar.total += self._of(job)
+            self._bar.refresh()
 
 
 def _progress(total: int, enabled: bool):

@@ -22,6 +22,7 @@ import queue
 import shutil
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -264,9 +265,28 @@ def in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
             fut.set_result(fn(*args, **kwargs))
         except BaseException as exc:  # handed to whoever waits for the result
             fut.set_exception(exc)
+        finally:
+            close_thread_loop()
 
     threading.Thread(target=work, name=f"riskkit-{getattr(fn, '__name__', 'task')}", daemon=True).start()
     return fut
+
+
+def close_thread_loop() -> None:
+    """Close the event loop jupyter_client's blocking calls gave this thread, if
+    any: the thread is ending, and a loop left open keeps its selector and its
+    wake-up pipe until the collector finds it (a ResourceWarning then)."""
+    import asyncio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # none was set in this thread
+            return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+    asyncio.set_event_loop(None)
 
 
 def shutdown_when_started(fut: Future) -> None:
@@ -318,12 +338,15 @@ class KernelPool:
 
     def _new_kernel(self) -> Kernel:
         server = self._zygote
-        if server is not None:
-            try:
-                return Kernel(self._kernel_name, cwd=self._cwd, zygote=server.result())
-            except Exception:  # the fork server failed or died: kernels start the usual way from now on
-                self._zygote = None
-        return Kernel(self._kernel_name, cwd=self._cwd)
+        try:
+            if server is not None:
+                try:
+                    return Kernel(self._kernel_name, cwd=self._cwd, zygote=server.result())
+                except Exception:  # the fork server failed or died: kernels start the usual way from now on
+                    self._zygote = None
+            return Kernel(self._kernel_name, cwd=self._cwd)
+        finally:
+            close_thread_loop()
 
     def expect(self, more: int = 1) -> None:
         """``more`` reports will need a kernel beyond those announced (retries);

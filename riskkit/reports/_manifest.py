@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import platform
 import subprocess
@@ -34,17 +35,29 @@ _LAYOUT = "riskkit_summary_layout"  # and how a grid summary shows them
 
 
 def key_figures(
-    figures: Mapping[str, Any], /, *, alert: str | None = None, compare: Sequence[str | Sequence[str]] = ()
+    figures: Mapping[str, Any],
+    /,
+    *,
+    alert: str | None = None,
+    compare: Sequence[str | Sequence[str]] = (),
+    formats: Mapping[str, str] | None = None,
 ) -> None:
     """Show ``figures`` (name -> number, text or bool) in the notebook and mark
     them as its key figures: the runner saves them in ``manifest.json`` and
-    :func:`run_grid` tabulates them across a grid. Numbers are shown to 4
-    significant digits (whole units from 10,000) and stored in full.
+    :func:`run_grid` tabulates them across a grid, in this order.
+
+    ``formats`` gives a figure's format as people read it, a Python format
+    specification: ``".1%"`` (a fraction shown as a percentage), ``",.0f"``
+    (whole currency units), ``".2f"``. Other numbers are shown to 4 significant
+    digits (whole units from 10,000). Figures are stored in full.
 
     For a grid's ``summary.html``: ``alert`` names the figure that, when set
     (non-zero, true), highlights the member; ``compare`` lists the figures
     charted across members, a name (bars) or a pair of names (a scatter, x
     then y).
+
+    >>> _show(0.61951, ".1%"), _show(1000000.0000000001, ",.0f"), _show(0.61951)
+    ('62.0%', '1,000,000', '0.6195')
     """
     from IPython.display import display
 
@@ -58,17 +71,37 @@ def key_figures(
             f"compare: each entry is a key figure or a pair of them; {unknown or pairs} is not "
             f"(the key figures are {sorted(figures)})."
         )
+    formats = dict(formats or {})
+    for k, spec in formats.items():
+        if k not in figures:
+            raise InvalidParameterError(f"formats: {k!r} is not one of the key figures {sorted(figures)}.")
+        try:
+            format(0.5, spec)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"formats: {spec!r} (for {k!r}) is not a number format; e.g. '.1%', ',.0f', '.2f'."
+            ) from None
     clean = {str(k): _plain(v) for k, v in figures.items()}
-    width = max((len(k) for k in clean), default=0)
-    text = "\n".join(f"{k:<{width}}  {_show(v)}" for k, v in clean.items())
+    width = max((len(label(k)) for k in clean), default=0)
+    text = "\n".join(f"{label(k):<{width}}  {_show(v, formats.get(k))}" for k, v in clean.items())
     rows = "".join(
-        f"<tr><th style='text-align:left'>{k}</th><td>{_show(v)}</td></tr>" for k, v in clean.items()
+        f"<tr><th style='text-align:left'>{html.escape(label(k))}</th>"
+        f"<td style='text-align:right'>{html.escape(_show(v, formats.get(k)))}</td></tr>"
+        for k, v in clean.items()
     )
     display(
         {"text/plain": text, "text/html": f"<table class='riskkit-key-figures'>{rows}</table>"},
         raw=True,
-        metadata={_KEY_FIGURES: clean, _LAYOUT: {"alert": alert, "compare": pairs}},
+        metadata={
+            _KEY_FIGURES: clean,
+            _LAYOUT: {"alert": alert, "compare": pairs, "formats": formats, "order": list(clean)},
+        },
     )
+
+
+def label(name: str) -> str:
+    """A key figure's name as a heading: ``"backtest_cagr"`` reads "backtest cagr"."""
+    return name.replace("_", " ")
 
 
 def _plain(v: Any) -> Any:
@@ -79,21 +112,28 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
-def _show(v: Any) -> str:
+def _show(v: Any, spec: str | None = None) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
+    if spec and isinstance(v, int | float) and not isinstance(v, bool):
+        return format(v, spec)
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
     return str(v)
 
 
 def _collect_key_figures(nb) -> dict[str, Any]:
-    """The key figures an executed notebook (a NotebookNode or its JSON) showed, in its order."""
+    """The key figures an executed notebook (a NotebookNode or its JSON) showed, in
+    its order (a notebook file stores metadata sorted by name; the layout keeps
+    the order)."""
     found: dict[str, Any] = {}
+    order: list[str] = []
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
-            found.update(output.get("metadata", {}).get(_KEY_FIGURES, {}))
-    return found
+            meta = output.get("metadata", {})
+            found.update(meta.get(_KEY_FIGURES, {}))
+            order += [k for k in meta.get(_LAYOUT, {}).get("order", []) if k not in order]
+    return {k: found[k] for k in order if k in found} | found
 
 
 def _manifest(

@@ -6,8 +6,8 @@ import ast
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -100,7 +100,9 @@ def _run(
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / name
     failed = out_dir / f"{name}.failed"
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=out_dir))
+    # made as any folder is (mkdtemp's would be private, 0700, and stay so once moved into place)
+    tmp = out_dir / f".tmp-{name}-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()
     executed = tmp / f"{name}.ipynb"
     k: Kernel | None = kernel if isinstance(kernel, Kernel) else None
     running: list = []  # the notebook as nbclient executes it
@@ -233,9 +235,13 @@ def _drop_timings(nb) -> None:
 class _papermill_quiet:
     """Drop the client's "Kernel died while waiting for execute reply" warning: the
     report says so itself. (papermill reads riskkit's parameters cells as riskkit
-    does, so its own parameter warnings are left to show.)"""
+    does, so its own parameter warnings are left to show.) The filter stays while
+    any report runs: a grid's reports run side by side in threads, and the first
+    one to end must not take it from the others."""
 
     _names = ("papermill", "papermill.translators")
+    _lock = threading.Lock()
+    _running = 0
 
     @staticmethod
     def filter(record) -> bool:
@@ -244,14 +250,20 @@ class _papermill_quiet:
     def __enter__(self):
         import logging
 
-        for name in self._names:
-            logging.getLogger(name).addFilter(self.filter)
+        with self._lock:
+            if type(self)._running == 0:
+                for name in self._names:
+                    logging.getLogger(name).addFilter(self.filter)
+            type(self)._running += 1
 
     def __exit__(self, *exc):
         import logging
 
-        for name in self._names:
-            logging.getLogger(name).removeFilter(self.filter)
+        with self._lock:
+            type(self)._running -= 1
+            if type(self)._running == 0:
+                for name in self._names:
+                    logging.getLogger(name).removeFilter(self.filter)
 
 
 def run_all(folder: str | os.PathLike, /, *, out: str | os.PathLike = "reports") -> list[Path]:
