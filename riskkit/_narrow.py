@@ -24,6 +24,7 @@ def narrow(name: str, table: Table, *, assets, start, end) -> tuple[pd.DataFrame
         check_unique_columns(name, body)
         keep = _pick_assets(name, list(body.columns), assets, notes)
         body = _window(name, body[keep], body.index, start, end, notes)
+        body = body.apply(lambda col: _thousands(col, notes))
         values = check_numeric(name, body)
         wide, flags = _dedupe_wide(name, values)
     else:
@@ -32,7 +33,7 @@ def narrow(name: str, table: Table, *, assets, start, end) -> tuple[pd.DataFrame
         keep = _pick_assets(name, table.available or order, assets, notes)
         long = long[long["asset"].isin(keep)]
         long = _window(name, long, pd.DatetimeIndex(long["date"]), start, end, notes)
-        long = long.assign(price=_long_numbers(name, long))
+        long = long.assign(price=_long_numbers(name, long.assign(price=_thousands(long["price"], notes))))
         long, flags = _dedupe_long(name, long)
         wide = long.set_index(["date", "asset"])["price"].unstack("asset")
         wide = wide.reindex(columns=[a for a in keep if a in wide.columns])
@@ -99,6 +100,28 @@ def _window(name: str, frame: pd.DataFrame, dates: pd.DatetimeIndex, start, end,
         )
     )
     return frame.iloc[mask.to_numpy()]
+
+
+_THOUSANDS = r"\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*"  # 42,437.70 (a comma every 3 digits)
+_PLAIN = r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*"
+
+
+def _thousands(values: pd.Series, notes: list) -> pd.Series:
+    """Prices written with thousands separators (``"42,437.70"``) as numbers, when
+    every value of the column is such a number or a plain one (logged);
+    anything else is left for the numeric check to name."""
+    if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+        return values
+    text = values.dropna().astype(str)
+    grouped = text.str.fullmatch(_THOUSANDS)
+    if not grouped.any() or not (grouped | text.str.fullmatch(_PLAIN)).all():
+        return values
+    example = text[grouped].iloc[0]
+    notes.append(
+        ("numbers", f"{values.name!r}: {int(grouped.sum())} price(s) written with thousands separators "
+         f"(e.g. {example.strip()!r}) read as numbers")
+    )  # fmt: skip
+    return values.where(values.isna(), values.astype(str).str.replace(",", "", regex=False))
 
 
 def _long_numbers(name: str, long: pd.DataFrame) -> pd.Series:

@@ -124,8 +124,23 @@ class PriceData(Result):
             lines.append(f"{text[0].upper()}{text[1:]}: {counts}.")
         for r in self.flags.itertuples():
             when = _fmt(r.date) if r.end == r.date else f"{_fmt(r.date)} to {_fmt(r.end)}"
-            lines.append(f"{r.asset} {when}: {r.flag} ({r.severity}): {r.detail}.")
+            lines.append(f"{r.asset} {when}: {r.flag} ({r.severity}): {_sentence(r.detail)}")
         return lines
+
+    def cautions(self) -> list[str]:
+        """What a reader must check before trusting any figure made from these
+        prices, in sentences (empty when nothing): split-like moves kept as they
+        are, which every return, risk and backtest figure then carries. The
+        same findings :meth:`warn` warns about."""
+        kept = self.flags[self.flags["flag"].isin(WARNED_FLAGS)]
+        if not len(kept):
+            return []
+        return [
+            *(f"{r.asset} on {_fmt(r.date)}: {_sentence(r.detail)}" for r in kept.itertuples()),
+            f"{'This move is' if len(kept) == 1 else 'These moves are'} in every return, risk and backtest "
+            "figure made from these prices. If it is a split, read the prices again with adjust_splits=True "
+            "(which divides the prices before it by its factor, logged), or cut it away with start= or end=.",
+        ]
 
     def warn(self, *, flags: bool = True, stacklevel: int = 2) -> None:
         """Issue the warnings :func:`riskkit.data.read_prices` issues: a
@@ -157,7 +172,7 @@ class PriceData(Result):
                 DataQualityWarning(
                     f"{self.source}: {len(kept)} split-like move(s) kept as they are: {shown}{more}. "
                     "Pass adjust_splits=True to divide the prices before a split by its factor, or cut the "
-                    "dates away with start=/end=. The flags are in this warning's .flags.",
+                    "dates away with start=/end=. The flags are in this warning's .flags.",  # (cautions())
                     flags=kept.reset_index(drop=True),
                 ),
                 stacklevel=stacklevel + 1,
@@ -170,6 +185,11 @@ class PriceData(Result):
             f"{_fmt(p.index[0])} to {_fmt(p.index[-1])}, "
             f"layout={self.layout!r}, {len(self.flags)} flag(s), {len(self.repairs())} repair(s))"
         )
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence does (a question keeps its question mark)."""
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def _cells(log: pd.DataFrame) -> str:

@@ -359,9 +359,14 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_for
     return Table(layout, long, notes)
 
 
+_DOC_NAME = re.compile(r"(?i)(readme|license|licence|notice|changelog|notes)([._-].*)?\.txt$")
+
+
 def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Table:
     suffixes = CSV_SUFFIXES + PARQUET_SUFFIXES
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
+    docs = [p for p in found if _DOC_NAME.match(p.name)]  # an export's README.txt, LICENSE.txt ...
+    files = [p for p in found if p not in docs]
     if not files:
         raise LayoutError(f"folder {str(folder)!r} holds no price files ({format_items(suffixes)}).")
     by_asset: dict[str, list[Path]] = {}
@@ -374,6 +379,8 @@ def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Tabl
         list(by_asset) if not assets else [a for a in assets if a in by_asset]
     )  # _narrow names the others
     notes = [("layout", f"folder of {len(files)} price files, one per asset (asset = file name)")]
+    if docs:
+        notes.append(("layout", f"not read, as documents: {format_items([p.name for p in docs])}"))
     parts = []
     for a in wanted:
         path = by_asset[a][0]

@@ -108,10 +108,17 @@ def check_real(
     return value
 
 
+def _hint(obj: Any) -> str:
+    """What to pass instead of a riskkit object that holds the table asked for."""
+    if type(obj).__name__ == "PriceData":
+        return "; pass its table, data.prices (e.g. rk.data.to_returns(data.prices))"
+    return ""
+
+
 def check_frame(name: str, obj: Any) -> pd.DataFrame:
     """A pandas DataFrame with at least one row and one column."""
     if not isinstance(obj, pd.DataFrame):
-        raise InvalidTypeError(f"{name} must be a pandas DataFrame, got {type(obj).__name__}.")
+        raise InvalidTypeError(f"{name} must be a pandas DataFrame, got {type(obj).__name__}{_hint(obj)}.")
     if obj.shape[0] == 0 or obj.shape[1] == 0:
         raise EmptyDataError(
             f"{name} is empty (shape {obj.shape}); it needs at least one row and one column."
@@ -186,6 +193,10 @@ def check_min_rows(name: str, frame: pd.DataFrame, minimum: int, *, what: str = 
         raise EmptyDataError(f"{name} needs at least {minimum} {what}, got {frame.shape[0]}.")
 
 
+_PRICE_ROWS = 50  # rows of returns looked at for prices passed instead (a cheap test)
+_PRICE_LEVEL = 0.5  # a mean return above 50% a period, never negative: those are prices
+
+
 def returns_matrix(
     name: str, returns: Any, *, check_finite: bool = True
 ) -> tuple[np.ndarray, pd.Index, pd.Index]:
@@ -206,7 +217,8 @@ def returns_matrix(
         returns = pd.DataFrame(returns)
     if not isinstance(returns, pd.DataFrame):
         raise InvalidTypeError(
-            f"{name} must be a pandas DataFrame of dates x assets, got {type(returns).__name__}."
+            f"{name} must be a pandas DataFrame of dates x assets, "
+            f"got {type(returns).__name__}{_hint(returns)}."
         )
     check_frame(name, returns)
     if not returns.columns.is_unique:
@@ -225,6 +237,13 @@ def returns_matrix(
     X = X.astype(np.float64, copy=False)
     if returns.shape[0] < 2:
         raise EmptyDataError(f"{name} needs at least 2 observations, got {returns.shape[0]}.")
+    head = X[:_PRICE_ROWS]
+    if head.shape[0] >= 2 and bool(np.all(head > 0)) and float(np.mean(head)) > _PRICE_LEVEL:
+        raise InvalidParameterError(
+            f"{name} look like prices, not returns: the first {head.shape[0]} rows are all positive, "
+            f"averaging {float(np.mean(head)):,.4g} a period (returns are fractions: 0.01 for 1%). "
+            "Pass rk.data.to_returns(prices)."
+        )
     if check_finite:
         check_finite_values(name, X, returns.index, returns.columns, bool(np.isfinite(X.sum(axis=0)).all()))
     return X, returns.index, returns.columns
@@ -269,6 +288,11 @@ def check_weights(name: str, weights: Any, *, allow_zero_sum: bool = False) -> p
     bad = w.index[~np.isfinite(w.to_numpy())]
     if len(bad):
         raise NonFiniteError(f"{name} has missing or infinite weights for {format_items(bad)}.")
+    if 99.0 <= w.sum() <= 101.0 and (w >= 0).all():
+        raise InvalidParameterError(
+            f"{name} sum to {w.sum():.4g}: they look like percentages; weights are fractions "
+            "(0.25 for 25%). Divide them by 100."
+        )
     if not allow_zero_sum and abs(w.sum()) <= 1e-12 * max(w.abs().sum(), 1e-300):
         raise InvalidParameterError(
             f"{name} sum to zero ({w.sum():.3g}); percentage contributions are undefined for a "

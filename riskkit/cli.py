@@ -237,9 +237,12 @@ def _report(args: argparse.Namespace) -> int:
             return 0
         path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
     except reports.ReportError as exc:
-        print(f"riskkit: report failed: {exc}", file=sys.stderr)
-        if not exc.input_error:
+        if not exc.input_error:  # a fault of the notebook or of riskkit: the traceback helps
+            print(f"riskkit: report failed: {exc}", file=sys.stderr)
             return 1
+        # the data or a parameter: what is wrong and how to settle it, not riskkit's insides
+        print(f"riskkit: report failed: {exc.ename}: {exc.evalue}", file=sys.stderr)
+        print(f"riskkit: the notebook as run, with the error: {exc.failed_path}", file=sys.stderr)
         hints = fix_hints(exc.fixes, declared)
         if hints:
             print("riskkit: the data or a parameter is the problem; " + hints, file=sys.stderr)

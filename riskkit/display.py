@@ -6,6 +6,8 @@ percent      0.1234 -> "12.3%"
 money        1234567.891 -> "1,234,568"
 difference   a difference, error or residual as text: "below 1e-12" at rounding level
 bullets      sentences as a Markdown list, the ones past a limit folded away (a report's data notes)
+caution      sentences in a call-out a reader cannot miss (an unadjusted split before the figures)
+count        3 -> "3 assets", 1 -> "1 asset"
 
 The policy, one for every notebook: returns, volatilities, weights, shares and
 drawdowns are percentages; money has thousands separators and fixed decimals;
@@ -27,9 +29,20 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from riskkit._validation import count
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["ROUNDING_FLOOR", "bullets", "difference", "money", "percent", "setup", "table"]
+__all__ = [
+    "ROUNDING_FLOOR",
+    "bullets",
+    "caution",
+    "count",
+    "difference",
+    "money",
+    "percent",
+    "setup",
+    "table",
+]
 
 DECIMALS = 4
 """Decimals of plain numbers in tables (``setup``)."""
@@ -96,6 +109,28 @@ def bullets(lines: Iterable[str], /, *, limit: int = 10, more: str = "more") -> 
         return shown
     folded = "\n".join(f"- {line}" for line in rest)
     return f"{shown}\n\n<details><summary>{len(rest)} {more}</summary>\n\n{folded}\n\n</details>".lstrip()
+
+
+def caution(lines: Iterable[str], /, *, title: str = "Check the data before reading on.") -> str:
+    """``lines`` as a Markdown call-out a reader cannot miss (a quoted block under
+    a bold ``title``), to put before the figures they concern; ``""`` for none.
+
+    Examples
+    --------
+    >>> print(caution(["X on 2024-01-03: a 2-for-1 split?", "It is in every figure."]))
+    > **⚠ Check the data before reading on.**
+    >
+    > - X on 2024-01-03: a 2-for-1 split?
+    > - It is in every figure.
+    <BLANKLINE>
+    >>> caution([])
+    ''
+    """
+    items = [str(line) for line in lines]
+    if not items:
+        return ""
+    body = "\n".join(f"> - {line}" for line in items)
+    return f"> **⚠ {title}**\n>\n{body}\n\n"
 
 
 def setup(*, width: int = 140) -> None:

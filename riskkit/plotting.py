@@ -64,6 +64,18 @@ def _colors(n: int) -> list:
     return [mpl.colormaps["hsv"](i / n) for i in range(n)]
 
 
+def _plain_log() -> type:
+    """matplotlib's log-axis labeller (it decides which ticks get a label), writing
+    the labels as plain numbers: 0.5, 2, 100."""
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLog(LogFormatter):
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    return PlainLog
+
+
 def plot_prices(
     prices: pd.DataFrame,
     /,
@@ -109,6 +121,15 @@ def plot_prices(
             )
         if log_scale:
             ax.set_yscale("log")
+            # plain numbers (0.5, 2, 10), not 2 x 10^0; minor ticks labelled only where the range is short
+            ax.yaxis.set_major_formatter(_plain_log()(labelOnlyBase=False))
+            ax.yaxis.set_minor_formatter(_plain_log()(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+        if isinstance(data.index, pd.DatetimeIndex):  # 2024, Feb, Mar ... not overlapping full dates
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            locator = AutoDateLocator()
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         ax.set_ylabel(ylabel or ("growth of 1" if rebase else "price"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
         if title:

@@ -172,8 +172,14 @@ def test_a_data_error_in_a_notebook_names_the_p_options_that_fix_it(tmp_path, ca
     err = capsys.readouterr().err
     assert "MissingDataError" in err and "'A' on 2 date(s): 2024-01-11, 2024-01-12" in err
     assert "try: -p missing ffill -p ffill_limit 2  or: -p missing drop" in err
+    # three lines: the error once, where the failed notebook is, the fix; no traceback of riskkit's insides
+    lines = err.splitlines()
+    assert len(lines) == 3 and err.count("MissingDataError") == 1 and "File " not in err
+    assert lines[0].startswith("riskkit: report failed: MissingDataError: ")
+    assert lines[1] == f"riskkit: the notebook as run, with the error: {tmp_path / 't.failed'}"
     assert main([*args, "-p", "missing", "ffill", "-p", "ffill_limit", "2"]) == 0
-    # a notebook's own bug stays exit 1, with no hint
+    # a notebook's own bug stays exit 1, with no hint, and with its traceback
     bug = _notebook(tmp_path / "b.ipynb", "1 / 0")
     assert main(["report", str(bug), "--out", str(tmp_path)]) == 1
-    assert "try:" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "try:" not in err and "ZeroDivisionError" in err and "1 / 0" in err

@@ -370,3 +370,27 @@ def test_public_calls_never_mutate_inputs(seed):
     rkd.to_prices(r)
     pd.testing.assert_frame_equal(clean, snap)
     pd.testing.assert_frame_equal(r, rsnap)
+
+
+def test_prices_for_returns_percent_weights_and_a_price_data_object_are_named():
+    """Each was accepted, and gave nonsense: prices passed as returns, weights in percent."""
+    import riskkit as rk
+
+    data = rk.data.load("crypto_sim")
+    prices = data.prices
+    prices_as_returns = (
+        r"returns look like prices, not returns: the first 50 rows are all positive, "
+        r"averaging [\d,.]+ a period.*rk.data.to_returns\(prices\)"
+    )
+    with pytest.raises(InvalidParameterError, match=prices_as_returns):
+        rk.shrinkage.shrink(prices)
+    returns = rk.data.to_returns(prices)
+    with pytest.raises(InvalidParameterError, match=r"weights sum to 100: they look like percentages"):
+        rk.decomposition.decompose(pd.Series(100 / 12, index=prices.columns), returns=returns)
+    with pytest.raises(InvalidTypeError, match=r"got PriceData; pass its table, data.prices"):
+        rk.data.to_returns(data)
+    with pytest.raises(InvalidTypeError, match=r"got PriceData; pass its table, data.prices"):
+        rk.shrinkage.shrink(data)
+    # real returns, and weights that merely sum to 1 or are leveraged, pass
+    assert rk.shrinkage.shrink(returns).covariance.shape == (12, 12)
+    assert rk.decomposition.decompose(pd.Series(2 / 12, index=prices.columns), returns=returns).volatility > 0

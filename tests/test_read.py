@@ -137,11 +137,14 @@ def test_folder_of_ohlcv_files_one_per_asset(tmp_path):
         {"date": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"]), "close": [5.0, 6, 7]}
     ).to_parquet(folder / "CCC.parquet")
     (folder / "README.md").write_text("not a price file")
+    (folder / "README.txt").write_text("Binance klines, downloaded 2024-01-05\n")  # .txt: an export's note
+    (folder / "LICENSE-data.txt").write_text("CC-BY 4.0\n")
     data = rk.data.read(folder)
     assert data.layout == "folder"
     assert list(data.prices.columns) == ["AAA", "BBB", "CCC"]
     np.testing.assert_array_equal(data.prices.to_numpy(), [[10, 20, 5], [11, 21, 6], [12, 22, 7]])
     assert data.log["action"].iloc[0] == "folder of 3 price files, one per asset (asset = file name)"
+    assert data.log["action"].iloc[1] == "not read, as documents: 'LICENSE-data.txt', 'README.txt'"
     only = rk.data.read(folder, assets=["CCC", "AAA"])
     assert list(only.prices.columns) == ["CCC", "AAA"]
     with pytest.raises(
@@ -391,6 +394,12 @@ def test_a_messy_long_file_end_to_end_notes_say_everything(tmp_path):
     np.testing.assert_allclose(data.prices["AAPL"].iloc[-1] * 2, aapl[-1] * 2, rtol=1e-12)
     np.testing.assert_allclose(data.prices["AAPL"].iloc[0], aapl[5] / 2, rtol=1e-12)
     assert data.flags.empty  # the duplicate was cut away by align='common' (2005-02-04 < 2005-02-08)
+    assert data.cautions() == []  # adjusted: nothing left to check
+    kept = rk.data.read(tmp_path / "closes.csv", align="common")
+    assert kept.cautions()[0] == "AAPL on 2005-03-01: price ratio 0.499 ≈ 1/2, not reversed: a 2-for-1 split?"
+    assert kept.cautions()[1].startswith("This move is in every return, risk and backtest figure")
+    assert "adjust_splits=True" in kept.cautions()[1]
+    assert kept.notes()[-1].endswith("a 2-for-1 split?")  # a question, not "split?."
 
 
 def _day_first_csv(path, days, fmt="%d/%m/%Y"):
@@ -445,3 +454,26 @@ def test_dates_in_two_orders_or_formats_are_named_not_guessed(tmp_path):
         rk.data.read(tmp_path / "two.csv", date_format="dd/mm/yyyy")
     with pytest.raises(InvalidParameterError, match="format options 'date_format' apply to files only"):
         rk.data.load("crypto_sim", date_format="%d/%m/%Y")
+
+
+def test_prices_with_thousands_separators_are_read_and_logged_and_decimal_commas_named(tmp_path):
+    _write(
+        tmp_path / "wide.csv",
+        'Date,BTC,ETH\n2024-01-01,"42,437.70","2,300.5"\n2024-01-02,"43,001.00",2301\n'
+        '2024-01-03,"1,043,001.00",2302\n',
+    )
+    data = rk.data.read(tmp_path / "wide.csv")
+    np.testing.assert_array_equal(
+        data.prices.to_numpy(), [[42437.7, 2300.5], [43001.0, 2301.0], [1043001.0, 2302.0]]
+    )
+    assert (
+        "'BTC': 3 price(s) written with thousands separators (e.g. '42,437.70') read as numbers."
+        in data.notes()
+    )
+    _write(tmp_path / "long.csv", 'Date,Ticker,Close\n2024-01-01,BTC,"42,437.70"\n2024-01-02,BTC,"43,001"\n')
+    assert rk.data.read(tmp_path / "long.csv").prices["BTC"].tolist() == [42437.7, 43001.0]
+    # a decimal comma (4,2) is not a thousands separator: the values are named, not guessed
+    _write(tmp_path / "eu.csv", 'Date,BTC\n2024-01-01,"42,437.70"\n2024-01-02,"4,2"\n')
+    named = r"'BTC' has 2 non-numeric value\(s\) \(2024-01-01: '42,437.70', 2024-01-02: '4,2'\)"
+    with pytest.raises(NonNumericError, match=named):
+        rk.data.read(tmp_path / "eu.csv")

@@ -74,7 +74,7 @@ def summary_html(table, *, title: str, layout: Mapping[str, Any]) -> str:
     sortable row per member (status, the parameters that differ, key figures as
     the notebook formats them, how it ran) linking to its report."""
     alert = layout.get("alert")
-    formats = dict(layout.get("formats") or {})
+    formats = {"seconds": ".1f"} | dict(layout.get("formats") or {})
     counts = table["status"].value_counts()
     said = ", ".join(f"{n} {s}" for s, n in counts.items())
     charts = "".join(_chart(table, spec, formats) for spec in layout.get("compare", []))
