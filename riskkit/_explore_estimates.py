@@ -188,7 +188,7 @@ def risk_shares(
     from riskkit.allocation import risk_budgeting
     from riskkit.decomposition import effective_number_of_bets, risk_contributions
 
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     vol = check_weights("volatilities", volatilities)
     check_same_assets("weights", w.index, "volatilities", vol.index)
     bad = vol.index[~(vol.to_numpy(dtype=float) > 0)]

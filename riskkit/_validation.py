@@ -268,8 +268,13 @@ def check_finite_values(name: str, X: np.ndarray, index: pd.Index, columns: pd.I
     raise NonFiniteError(f"{name} has values so large that their sums overflow; rescale the data.")
 
 
-def check_weights(name: str, weights: Any, *, allow_zero_sum: bool = False) -> pd.Series:
-    """A float Series of finite weights with unique labels and a non-zero sum."""
+def check_weights(
+    name: str, weights: Any, *, allow_zero_sum: bool = False, shares: bool = False
+) -> pd.Series:
+    """A float Series of finite weights with unique labels and a non-zero sum.
+
+    ``shares``: the values are a portfolio's weights (fractions), and a
+    long-only set summing to 100 is refused as percentages."""
     if isinstance(weights, dict):
         weights = pd.Series(weights, dtype=float)
     if not isinstance(weights, pd.Series):
@@ -288,7 +293,7 @@ def check_weights(name: str, weights: Any, *, allow_zero_sum: bool = False) -> p
     bad = w.index[~np.isfinite(w.to_numpy())]
     if len(bad):
         raise NonFiniteError(f"{name} has missing or infinite weights for {format_items(bad)}.")
-    if 99.0 <= w.sum() <= 101.0 and (w >= 0).all():
+    if shares and 99.0 <= w.sum() <= 101.0 and (w >= 0).all():
         raise InvalidParameterError(
             f"{name} sum to {w.sum():.4g}: they look like percentages; weights are fractions "
             "(0.25 for 25%). Divide them by 100."

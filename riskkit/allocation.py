@@ -434,7 +434,7 @@ def volatility_target(
     """
     from riskkit._validation import check_same_assets, check_weights
 
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
     target = check_real("target", target, low=0.0, low_open=True)
@@ -563,7 +563,7 @@ def volatility_target_table(
     from riskkit.calendar import resolve_periods_per_year
     from riskkit.shrinkage import rolling_shrink
 
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     check_same_assets("weights", w.index, "returns", returns.columns)
     target = check_real("target", target, low=0.0, low_open=True)
     band = check_real("band", band, low=0.0, high=1.0, low_open=True, high_open=True)

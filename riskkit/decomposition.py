@@ -131,7 +131,7 @@ def risk_contributions(
     >>> rc.assets["percent"].round(2).tolist(), round(rc.volatility, 4)
     ([0.8, 0.2], 0.1118)
     """
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance, repair=repair)
     check_same_assets("weights", w.index, "covariance", cov.index)
     ppy = resolve_periods_per_year(None, periods_per_year, source="a covariance")
@@ -302,7 +302,7 @@ def effective_number_of_bets(
     (2.0, [0.5, 0.5])
     """
     check_choice("method", method, ("pca", "minimum_torsion"))
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     # minimum torsion inverts the correlation's square root: it needs a non-singular covariance
     cov = check_covariance(
         "covariance",
@@ -373,7 +373,7 @@ def concentration(
     ``largest_risk_share`` and ``largest_risk_asset``.
     """
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     cov = check_covariance(
         "covariance",
         covariance,  # minimum torsion inverts the correlation's square root
@@ -463,6 +463,25 @@ class RiskDecomposition(Result):
 
         c = self.covariance
         return pd.DataFrame(cov_to_corr(c.to_numpy()), index=c.index, columns=c.columns)
+
+    def worst_windows(self, *, contributions: bool = False) -> pd.DataFrame:
+        """The worst windows of every length asked for (``stress_windows``), as a
+        reader reads them: one row per window, indexed by its length
+        (``"7-period"``) and rank, with its first and last dates (``from``,
+        ``to``) and the portfolio's ``loss``, a share of its value; with
+        ``contributions``, each asset's part of that loss. Empty when none were
+        asked for."""
+        parts = {}
+        for key, table in self.stress.items():
+            if not key.startswith("worst_"):
+                continue
+            rows = table.reset_index().rename(columns={"window_start": "from", "window_end": "to"})
+            rows.index = pd.RangeIndex(1, len(rows) + 1, name="rank")
+            keep = ["from", "to", "loss", *(table.columns[2:] if contributions else [])]
+            parts[f"{key.removeprefix('worst_')}-period"] = rows[keep]
+        if not parts:
+            return pd.DataFrame(columns=["from", "to", "loss"])
+        return pd.concat(parts, names=["window", "rank"])
 
     def summary(self) -> pd.DataFrame:
         """One row: volatility, largest asset and group shares, effective bets, alerts, tail risk."""
@@ -563,7 +582,7 @@ def decompose(
     )
     alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     if returns is not None:
         X, index, columns = returns_matrix("returns", returns)
         check_same_assets("weights", w.index, "returns", columns)
@@ -696,7 +715,7 @@ def rolling_decompose(
     """
     from riskkit.shrinkage import rolling_shrink
 
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     check_same_assets("weights", w.index, "returns", returns.columns)
     ppy = resolve_periods_per_year(returns, periods_per_year)
     opts = dict(shrinkage or {"method": "ledoit_wolf"})

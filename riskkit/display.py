@@ -4,6 +4,7 @@ setup        pandas options for reports: fixed decimals, thousands separators, n
 table        a table as text columns: percentages, money, counts, each at its precision
 percent      0.1234 -> "12.3%"
 money        1234567.891 -> "1,234,568"
+price        20558.54811 -> "20,558.55", 0.0000213452 -> "0.0000213452"
 difference   a difference, error or residual as text: "below 1e-12" at rounding level
 bullets      sentences as a Markdown list, the ones past a limit folded away (a report's data notes)
 caution      sentences in a call-out a reader cannot miss (an unadjusted split before the figures)
@@ -40,6 +41,7 @@ __all__ = [
     "difference",
     "money",
     "percent",
+    "price",
     "setup",
     "table",
 ]
@@ -139,7 +141,7 @@ def setup(*, width: int = 140) -> None:
     shows as 0.0000, a huge one in full), tables up to ``width`` characters."""
     pd.set_option("display.float_format", _plain)
     pd.set_option("display.width", width)
-    pd.set_option("display.max_colwidth", 120)
+    pd.set_option("display.max_colwidth", None)  # a reason or a note is never cut mid-word
 
 
 def _plain(x: float) -> str:
@@ -176,6 +178,20 @@ def money(value: float, /, decimals: int = 0) -> str:
     return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
+def price(value: float, /) -> str:
+    """A price as a trader reads it: six significant digits, at least two
+    decimals, thousands separators; ``"–"`` for a missing one.
+
+    >>> price(20558.54811), price(232.392882), price(0.5), price(0.0000213452)
+    ('20,558.55', '232.393', '0.500000', '0.0000213452')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return "–"
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    return f"{value:,.{max(2, 5 - magnitude)}f}"
+
+
 def table(
     frame: pd.DataFrame | pd.Series,
     /,
@@ -183,6 +199,7 @@ def table(
     percent: Iterable[str] = (),
     money: Iterable[str] = (),
     integer: Iterable[str] = (),
+    prices: Iterable[str] = (),
     decimals: Mapping[str, int] | int = DECIMALS,
     percent_decimals: int = 1,
     money_decimals: int = 0,
@@ -190,7 +207,9 @@ def table(
     """``frame`` with its numeric columns as text, each at its precision.
 
     Columns named in ``percent`` become percentages, in ``money`` amounts with
-    thousands separators, in ``integer`` whole numbers; other numeric columns
+    thousands separators, in ``integer`` whole numbers, in ``prices`` prices
+    (:func:`price`: six significant digits, at least two decimals, so that
+    BTC and SHIB in one column are both read right); other numeric columns
     get ``decimals`` fixed decimals (a number, or one per column). Text, dates
     and booleans are left as they are. The labels are kept; the frame given is
     not modified. A Series is treated as a one-column frame.
@@ -207,7 +226,12 @@ def table(
     from riskkit._validation import format_items
 
     data = frame.to_frame() if isinstance(frame, pd.Series) else frame
-    groups = {"percent": list(percent), "money": list(money), "integer": list(integer)}
+    groups = {
+        "percent": list(percent),
+        "money": list(money),
+        "integer": list(integer),
+        "prices": list(prices),
+    }
     missing = [c for cols in groups.values() for c in cols if c not in data.columns]
     if missing:
         raise InvalidParameterError(
@@ -222,6 +246,8 @@ def table(
             text = [_percent(v, percent_decimals) for v in values]
         elif col in groups["money"]:
             text = [_money(v, money_decimals) for v in values]
+        elif col in groups["prices"]:
+            text = [price(v) for v in values]
         elif col in groups["integer"]:
             text = ["–" if np.isnan(v) else f"{round(float(v)):,d}" for v in values]
         else:

@@ -187,7 +187,7 @@ def factor_decomposition(
     from riskkit.calendar import resolve_periods_per_year
 
     check_choice("residuals", residuals, ("full", "diagonal"))
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     assets = model.betas.index
     check_same_assets("weights", w.index, "model betas", assets)
     if covariance is not None:

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._result import Result
-from riskkit._validation import check_real, format_items
+from riskkit._validation import check_real, count, format_items
 from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
 from riskkit.policies import (
@@ -427,8 +427,8 @@ def decision(
     from riskkit._validation import check_covariance, check_same_assets, check_weights
 
     check_policy("policy", policy)
-    w = check_weights("weights", weights, allow_zero_sum=True)
-    tgt = check_weights("target", target)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
+    tgt = check_weights("target", target, shares=True)
     check_same_assets("weights", w.index, "target", tgt.index)
     w = w.reindex(tgt.index)
     if not isinstance(dates, pd.DatetimeIndex) or len(dates) == 0:
@@ -475,15 +475,18 @@ def decision(
     elif isinstance(policy, Threshold):
         table["limit"], table["outside"] = limit, outside
         what = (
-            f"{len(out)} asset(s) outside the band: {format_items(out)}" if len(out) else "every asset inside"
+            f"{count(len(out), 'asset')} outside the band: {format_items(out)}"
+            if len(out)
+            else "every asset inside"
         )
-        reason = f"threshold {policy.band:g} ({policy.kind}):{when} {what}; {biggest}."
+        unit = "of weight" if policy.kind == "absolute" else "of its target, relative"
+        reason = f"threshold {policy.band * 100:g}% {unit}:{when} {what}; {biggest}."
     elif isinstance(policy, RiskBudgetTrigger):
         table["risk_share"], table["budget"] = level, limit
         table["gap"] = table["risk_share"] - table["budget"]
         table["outside"] = outside
         what = (
-            f"risk share off budget by more than {policy.band:g} for {format_items(out)}"
+            f"risk share off budget by more than {policy.band * 100:g} points for {format_items(out)}"
             if len(out)
             else "every risk share within its band"
         )

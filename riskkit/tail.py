@@ -48,9 +48,11 @@ import pandas as pd
 from riskkit._result import Result
 from riskkit._validation import check_choice, check_real, check_same_assets, check_weights, returns_matrix
 
-__all__ = ["TailRisk", "tail_risk"]
+__all__ = ["METHOD_NAMES", "TailRisk", "tail_risk"]
 
 Method = Literal["historical", "gaussian", "cornish_fisher"]
+METHOD_NAMES = {"historical": "historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher"}
+"""The methods as a report names them (a table's row labels)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -108,7 +110,7 @@ def tail_risk(
     """
     check_choice("method", method, ("historical", "gaussian", "cornish_fisher"))
     alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
-    w = check_weights("weights", weights)
+    w = check_weights("weights", weights, shares=True)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
     return _tail_risk(w.reindex(columns).to_numpy(), X, index, columns, alpha, method)

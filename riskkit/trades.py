@@ -103,8 +103,9 @@ def position(
         raise InvalidParameterError("give either holdings= (units, with cash=) or weights= (with value=).")
     given_name, given = ("holdings", holdings) if holdings is not None else ("weights", weights)
     given = check_weights(
-        given_name, dict(given) if isinstance(given, Mapping) else given, allow_zero_sum=True
-    )
+        given_name, dict(given) if isinstance(given, Mapping) else given, allow_zero_sum=True,
+        shares=given_name == "weights",
+    )  # fmt: skip
     unknown = given.index.difference(px.index, sort=False)
     if len(unknown):
         raise InvalidParameterError(f"{given_name} name assets without a price: {format_items(unknown)}.")
@@ -252,7 +253,7 @@ def trade_list(
     """
     costs = costs or Costs()
     fraction = check_real("fraction", fraction, low=0.0, high=1.0)
-    tgt = check_weights("target", target)
+    tgt = check_weights("target", target, shares=True)
     if not allow_leverage and abs(tgt.sum() - 1.0) > 1e-9:
         raise InvalidParameterError(
             f"target weights sum to {tgt.sum():.6g}, not 1; pass allow_leverage=True for other totals."

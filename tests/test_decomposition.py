@@ -629,3 +629,26 @@ def test_verdict_counts_held_assets_and_reads_principal_components_only_when_the
     solo = D.verdict(D.decompose(pd.Series([1.0], index=["A"]), covariance=common.iloc[:1, :1],
                                  periods_per_year=1))  # fmt: skip
     assert "behaves like" not in solo and "(1 asset)" in solo
+
+
+def test_worst_windows_read_from_first_to_last_date_by_rank():
+    idx = pd.date_range("2024-01-01", periods=8, freq="D")
+    # A loses 10% on day 3 and 20% on day 6; B nothing
+    r = pd.DataFrame({"A": [0, 0, -0.1, 0, 0, -0.2, 0, 0.0], "B": [0.0] * 8}, index=idx)
+    w = pd.Series({"A": 0.5, "B": 0.5})
+    d = D.decompose(
+        w, returns=r, covariance=r.cov() + np.eye(2) * 1e-4, stress_windows=(1, 2), periods_per_year=365
+    )
+    t = d.worst_windows()
+    assert list(t.columns) == ["from", "to", "loss"] and t.index.names == ["window", "rank"]
+    one = t.loc["1-period"]
+    assert list(one.index[:2]) == [1, 2] and one["loss"].iloc[:2].tolist() == pytest.approx([0.1, 0.05])
+    assert one["from"].iloc[0] == one["to"].iloc[0] == idx[5]
+    two = t.loc["2-period"].iloc[0]
+    assert two["to"] - two["from"] == pd.Timedelta(days=1) and two["loss"] == pytest.approx(0.1)
+    assert list(d.worst_windows(contributions=True).columns) == ["from", "to", "loss", "A", "B"]
+    assert (
+        D.decompose(w, returns=r, covariance=r.cov() + np.eye(2) * 1e-4, periods_per_year=365)
+        .worst_windows()
+        .empty
+    )

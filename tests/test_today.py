@@ -166,10 +166,11 @@ def test_threshold_table_limits_and_reason():
     w = pd.Series({"A": 0.56, "B": 0.26, "C": 0.185})
     d = decision(Threshold(0.05), w, target, dates=idx)
     assert d.trade and list(d.assets["outside"]) == [True, False, False]
-    assert "'A'" in d.reason and "largest drift A +6.00%" in d.reason
+    assert d.reason == "threshold 5% of weight: 1 asset outside the band: 'A'; largest drift A +6.00%."
     d = decision(Threshold(0.1, kind="relative"), w, target, dates=idx)
     np.testing.assert_allclose(d.assets["limit"], [0.05, 0.03, 0.02])
     assert list(d.assets["outside"]) == [True, True, False]
+    assert d.reason.startswith("threshold 10% of its target, relative: 2 assets outside the band: 'A', 'B'")
     assert not decision(Never(), w, target, dates=idx).trade
     with pytest.raises(InvalidParameterError, match="in target only: 'C'"):
         decision(Threshold(0.05), w.drop("C"), target, dates=idx)
