@@ -119,6 +119,11 @@ class PriceData(Result):
             if step == "adjust_splits":
                 lines += [f"{r.asset}: {r.action}." for r in g.itertuples()]
                 continue
+            if step == "duplicate":  # few, and each worth finding in the file: by date
+                by_asset = g.groupby("asset", sort=False)["date"]
+                said = "; ".join(f"{a} on {_dates(dates)}" for a, dates in by_asset)
+                lines.append(f"Same date and price twice, kept once: {said}.")
+                continue
             counts = ", ".join(f"{a} {n}" for a, n in g.groupby("asset", sort=False).size().items())
             text = _CELL_NOTES.get(action, action)
             lines.append(f"{text[0].upper()}{text[1:]}: {counts}.")
@@ -185,6 +190,13 @@ class PriceData(Result):
             f"{_fmt(p.index[0])} to {_fmt(p.index[-1])}, "
             f"layout={self.layout!r}, {len(self.flags)} flag(s), {len(self.repairs())} repair(s))"
         )
+
+
+def _dates(dates: pd.Series, limit: int = 5) -> str:
+    """``2024-01-02, 2024-01-05 and 3 more``."""
+    shown = [_fmt(d) for d in dates]
+    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
 
 
 def _sentence(text: str) -> str:

@@ -388,7 +388,7 @@ def test_a_messy_long_file_end_to_end_notes_say_everything(tmp_path):
         "Long table: dates from 'Date', assets from 'Symbol', prices from 'Close'.",
         "Align='common': the window every asset covers, 2005-02-08 to 2005-03-14; 5 of 30 dates left out.",
         "Histories as read: 'AAPL' from 2005-02-01 to 2005-03-14; 'IBM' from 2005-02-08 to 2005-03-14.",
-        "Same date and price twice: kept once: AAPL 1.",
+        "Same date and price twice, kept once: AAPL on 2005-02-04.",
         "AAPL: 15 prices before 2005-03-01 divided by 2 (2-for-1 split).",
     ]
     np.testing.assert_allclose(data.prices["AAPL"].iloc[-1] * 2, aapl[-1] * 2, rtol=1e-12)
