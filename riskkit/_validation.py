@@ -238,11 +238,20 @@ def returns_matrix(
     if returns.shape[0] < 2:
         raise EmptyDataError(f"{name} needs at least 2 observations, got {returns.shape[0]}.")
     head = X[:_PRICE_ROWS]
-    if head.shape[0] >= 2 and bool(np.all(head > 0)) and float(np.mean(head)) > _PRICE_LEVEL:
-        raise InvalidParameterError(
-            f"{name} look like prices, not returns: the first {head.shape[0]} rows are all positive, "
-            f"averaging {float(np.mean(head)):,.4g} a period (returns are fractions: 0.01 for 1%). "
-            "Pass rk.data.to_returns(prices)."
+    dated = isinstance(returns.index, pd.DatetimeIndex)  # dated returns; an array is any data
+    if dated and head.shape[0] >= 2 and bool(np.all(head > 0)) and float(np.mean(head)) > _PRICE_LEVEL:
+        import warnings
+
+        from riskkit.exceptions import DataQualityWarning
+
+        # a warning, not an error: levels (yields, spreads) may be meant; prices almost never are
+        warnings.warn(
+            DataQualityWarning(
+                f"{name} look like prices, not returns: the first {head.shape[0]} rows are all positive, "
+                f"averaging {float(np.mean(head)):,.4g} a period (returns are fractions: 0.01 for 1%). "
+                "Pass rk.data.to_returns(prices)."
+            ),
+            stacklevel=3,
         )
     if check_finite:
         check_finite_values(name, X, returns.index, returns.columns, bool(np.isfinite(X.sum(axis=0)).all()))
