@@ -76,18 +76,49 @@ def looks_today(policy, dates: pd.DatetimeIndex, periods_per_year: float | None)
     calendar = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
     if calendar is None or calendar.anchor != "end" or calendar.freq in (None, "D"):
         return bool(policy._kernel_row(dates, pd.Index([]))[0][-1])
+    extended = dates.append(_following(dates, periods_per_year, 1))
+    return bool(policy._kernel_row(extended, pd.Index([]))[0][-2])
+
+
+def next_look(policy, dates: pd.DatetimeIndex, periods_per_year: float | None) -> pd.Timestamp | None:
+    """The first date after today on which a calendar policy, or a monitored
+    trigger, looks again, on the data's own calendar continued (see
+    :func:`looks_today`); None for a policy that looks every period or never,
+    and when ``dates`` are too few or too irregular to continue.
+
+    >>> import pandas as pd
+    >>> days = pd.date_range("2024-12-01", "2024-12-20", freq="D")  # to a Friday; a period starts trading
+    >>> next_look(Calendar("M"), days, 365), next_look(Threshold(0.05, monitor=Calendar("W")), days, 365)
+    (Timestamp('2025-01-01 00:00:00'), Timestamp('2024-12-23 00:00:00'))
+    """
+    calendar = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
+    if calendar is None or calendar.freq == "D" or calendar.every == 1:
+        return None
+    from riskkit.exceptions import CalendarError
+
+    try:
+        ahead = _following(dates, periods_per_year, 800)  # over two years of the data's periods
+    except CalendarError:  # too few dates, or irregular ones, to continue their calendar
+        return None
+    extended = dates.append(ahead).append(_following(dates.append(ahead), periods_per_year, 1))
+    looks = policy._kernel_row(extended, pd.Index([]))[0][len(dates) : len(dates) + len(ahead)]
+    hits = np.flatnonzero(looks)
+    return ahead[hits[0]] if len(hits) else None
+
+
+def _following(dates: pd.DatetimeIndex, periods_per_year: float | None, n: int) -> pd.DatetimeIndex:
+    """The ``n`` dates after ``dates`` on its calendar: days (365 a year),
+    weekdays (252), else the last spacing repeated."""
     from riskkit.calendar import resolve_periods_per_year
 
     ppy = resolve_periods_per_year(dates, periods_per_year)
     today = dates[-1]
     if ppy == 252:
-        following = today + pd.offsets.BDay(1)
-    elif ppy == 365 or len(dates) < 2:
-        following = today + pd.Timedelta(days=1)
-    else:
-        following = today + (today - dates[-2])
-    extended = dates.append(pd.DatetimeIndex([following]))
-    return bool(policy._kernel_row(extended, pd.Index([]))[0][-2])
+        return pd.bdate_range(today + pd.offsets.BDay(1), periods=n)
+    if ppy == 365 or len(dates) < 2:
+        return pd.date_range(today + pd.Timedelta(days=1), periods=n, freq="D")
+    step = today - dates[-2]
+    return pd.DatetimeIndex([today + step * (k + 1) for k in range(n)])
 
 
 def _no_budgets(assets) -> np.ndarray:

@@ -55,6 +55,7 @@ from riskkit.policies import (
     check_policy,
     looks_today,
     make_policy,
+    next_look,
 )
 
 __all__ = [
@@ -344,6 +345,10 @@ class Decision(Result):
         trigger the risk share, its budget and the gap.
     forecast_volatility, reference_volatility : float or None
         Annualised, for the volatility trigger.
+    next_check : Timestamp or None
+        For a calendar, or a trigger checked on a calendar (``monitor=``): the
+        next date it looks, on the data's calendar continued; None when it
+        looks every period.
     """
 
     date: pd.Timestamp
@@ -354,6 +359,7 @@ class Decision(Result):
     fraction: float = 0.0
     forecast_volatility: float | None = None
     reference_volatility: float | None = None
+    next_check: pd.Timestamp | None = None
 
     def _headline(self) -> str:
         return f"{self.date:%Y-%m-%d}, {'trade' if self.trade else 'no trade'} — {self.reason}"
@@ -363,7 +369,8 @@ class Decision(Result):
         return pd.DataFrame(
             [{"due": self.due, "trade": self.trade, "fraction": self.fraction,
               "forecast_volatility": self.forecast_volatility,
-              "reference_volatility": self.reference_volatility, "reason": self.reason}],
+              "reference_volatility": self.reference_volatility, "next_check": self.next_check,
+              "reason": self.reason}],
             index=pd.DatetimeIndex([self.date], name="date"),
         )  # fmt: skip
 
@@ -463,14 +470,18 @@ def decision(
     largest = table["drift"].abs().idxmax()
     biggest = f"largest drift {largest} {table.loc[largest, 'drift']:+.2%}"
     cal = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
+    following = next_look(policy, dates, periods_per_year) if cal is not None else None
+    after = f" (next: {following:%Y-%m-%d})" if following is not None else ""
     when = (
-        "" if cal is None else (" today is a monitoring date;" if due else " today is not a monitoring date;")
+        ""
+        if cal is None
+        else (" today is a monitoring date;" if due else f" today is not a monitoring date{after};")
     )
     out = assets[outside]
     if isinstance(policy, Never):
         reason = f"buy and hold: never trades ({biggest})."
     elif isinstance(policy, Calendar):
-        word = "a rebalancing date" if due else "not a rebalancing date"
+        word = "a rebalancing date" if due else f"not a rebalancing date{after}"
         reason = f"calendar ({policy.describe()}): today is {word}; {biggest}."
     elif isinstance(policy, Threshold):
         table["limit"], table["outside"] = limit, outside
@@ -499,7 +510,7 @@ def decision(
     return Decision(
         today, due, trade, reason, table, fraction=float(fraction) if trade else 0.0,
         forecast_volatility=float(forecast) if vol else None,
-        reference_volatility=float(reference) if vol else None,
+        reference_volatility=float(reference) if vol else None, next_check=following,
     )  # fmt: skip
 
 

@@ -261,3 +261,29 @@ def test_hedge_status_against_book_greeks():
         rk.hedging.hedge_status(book, spots, hedges={"Z": 1.0})
     with pytest.raises(InvalidParameterError, match="'underlying' column"):
         rk.hedging.hedge_status(book.drop(columns="underlying"), spots)
+
+
+@pytest.mark.parametrize(
+    ("dates", "policy"),
+    [
+        (pd.date_range("2024-11-01", "2024-12-30", freq="D"), Calendar("M")),  # 24/7
+        (pd.bdate_range("2024-11-01", "2024-12-27"), Calendar("M")),  # weekdays
+        (pd.bdate_range("2024-11-01", "2024-12-27"), Calendar("Q", anchor="end")),
+        (pd.date_range("2024-11-01", "2024-12-30", freq="D"), Threshold(0.05, monitor=Calendar("W"))),
+        (pd.date_range("2024-11-01", "2024-12-30", freq="D"), Calendar(every=10)),
+    ],
+)
+def test_next_check_is_the_next_date_the_policy_looks(dates, policy):
+    """The decision names the next date its calendar looks; continuing the data's own
+    calendar to that date, the policy looks there and on no date before it."""
+    w, target = pd.Series({"A": 0.6, "B": 0.4}), pd.Series({"A": 0.5, "B": 0.5})
+    today = decision(policy, w, target, dates=dates)
+    step = pd.offsets.BDay(1) if dates.freqstr == "B" else pd.Timedelta(days=1)
+    nxt = today.next_check
+    assert nxt is not None and nxt > dates[-1]
+    assert f"(next: {nxt:%Y-%m-%d})" in today.reason or today.due
+    later = dates
+    while later[-1] < nxt:
+        later = later.append(pd.DatetimeIndex([later[-1] + step]))
+        assert decision(policy, w, target, dates=later).due == (later[-1] == nxt), later[-1]
+    assert decision(Threshold(0.05), w, target, dates=dates).next_check is None  # looks every period
