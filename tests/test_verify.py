@@ -118,9 +118,9 @@ def test_a_tampered_committed_report_fails_the_comparison():
     )
     html = original.cells[key[0]].outputs[key[1]].data["text/html"]
     vol = original.cells[key[0]].outputs[key[1]].metadata["riskkit_key_figures"]["volatility"]
-    shown = f"{vol:.4g}"
-    assert shown in html
-    for old, new in ((shown, f"{vol * 1.001:.4g}"), ("volatility", "volatilities")):
+    shown = f"{vol:.1%}"  # as the report formats it (key_figures formats=)
+    assert f">{shown}<" in html
+    for old, new in ((shown, f"{vol * 1.01:.1%}"), ("volatility", "volatilities")):
         tampered = copy.deepcopy(original)
         out = tampered.cells[key[0]].outputs[key[1]]
         out.data["text/html"] = out.data["text/html"].replace(old, new, 1)
