@@ -127,9 +127,18 @@ class PriceData(Result):
             counts = ", ".join(f"{a} {n}" for a, n in g.groupby("asset", sort=False).size().items())
             text = _CELL_NOTES.get(action, action)
             lines.append(f"{text[0].upper()}{text[1:]}: {counts}.")
-        for r in self.flags.itertuples():
-            when = _fmt(r.date) if r.end == r.date else f"{_fmt(r.date)} to {_fmt(r.end)}"
-            lines.append(f"{r.asset} {when}: {r.flag} ({r.severity}): {_sentence(r.detail)}")
+        # one line per finding; the same finding on several assets (a market holiday's gap) once
+        same = ["date", "end", "flag", "severity", "detail"]
+        for key, g in self.flags.groupby(same, sort=False, dropna=False):
+            date, end, flag, severity, detail = key
+            when = _fmt(date) if end == date else f"{_fmt(date)} to {_fmt(end)}"
+            n, held = g["asset"].nunique(), self.prices.shape[1]
+            who = (
+                g["asset"].iloc[0] if n == 1
+                else f"every asset ({n})" if n == held and held > 2
+                else f"{n} assets ({format_items(g['asset'].unique(), limit=4)})"
+            )  # fmt: skip
+            lines.append(f"{who} {when}: {flag} ({severity}): {_sentence(detail)}")
         return lines
 
     def cautions(self) -> list[str]:

@@ -477,3 +477,17 @@ def test_prices_with_thousands_separators_are_read_and_logged_and_decimal_commas
     named = r"'BTC' has 2 non-numeric value\(s\) \(2024-01-01: '42,437.70', 2024-01-02: '4,2'\)"
     with pytest.raises(NonNumericError, match=named):
         rk.data.read(tmp_path / "eu.csv")
+
+
+def test_a_finding_on_every_asset_is_one_note():
+    """A market holiday's gap on 20 stocks was 20 identical lines in the report's data notes."""
+    days = pd.bdate_range("2001-09-03", "2001-09-28").delete(slice(6, 10))  # 11 to 14 September closed
+    p = pd.DataFrame({t: np.linspace(10 + i, 11 + i, len(days)) for i, t in enumerate("ABC")}, index=days)
+    notes = rk.data.read(p).notes()
+    gaps = [n for n in notes if ": gap (warning)" in n]
+    assert gaps == ["every asset (3) 2001-09-11 to 2001-09-14: gap (warning): 4 missing weekday(s) on a "
+                    "business-day calendar."]  # fmt: skip
+    two = rk.data.read(p.assign(D=np.linspace(5, 6, len(days))).drop(columns="C")).notes()
+    assert next(n for n in two if ": gap" in n).startswith("every asset (3)")
+    one = rk.data.read(p[["A", "B"]]).notes()
+    assert next(n for n in one if ": gap" in n).startswith("2 assets ('A', 'B') 2001-09-11")
