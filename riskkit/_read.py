@@ -125,7 +125,12 @@ def read(source, *, layout: str, date, asset, price, assets, date_format=None) -
             f"layout='folder' needs a folder of price files; source {_describe(source)} is not one."
         )
     frame, notes = read_table(source)
-    stem = _stem(Path(source)) if isinstance(source, str | PathLike) else None
+    stem = _asset_of(Path(source)) if isinstance(source, str | PathLike) else None
+    if stem is not None and stem != _stem(Path(source)):
+        notes = [
+            *notes,
+            ("columns", f"asset {stem!r} from the file name {Path(source).name!r} (symbol-interval-period)"),
+        ]
     return _recognise(
         name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem,
         date_format=date_format,
@@ -142,6 +147,17 @@ def _stem(path: Path) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return path.stem
+
+
+# Binance's public data files: SYMBOL-INTERVAL-YYYY-MM or SYMBOL-INTERVAL-YYYY-MM-DD (one month or day each)
+_PERIOD_FILE = re.compile(r"([A-Za-z0-9]+)-(\d+(?:s|m|h|d|w|mo))-(\d{4}-\d{2}(?:-\d{2})?)")
+
+
+def _asset_of(path: Path) -> str:
+    """The asset a file holds, from its name: the symbol of a period file
+    (``BTCUSDT-1d-2024-01.csv`` holds BTCUSDT), else the name without suffix."""
+    m = _PERIOD_FILE.fullmatch(_stem(path))
+    return m.group(1) if m else _stem(path)
 
 
 def read_table(source) -> tuple[pd.DataFrame, list]:
@@ -371,33 +387,45 @@ def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Tabl
         raise LayoutError(f"folder {str(folder)!r} holds no price files ({format_items(suffixes)}).")
     by_asset: dict[str, list[Path]] = {}
     for p in files:
-        by_asset.setdefault(_stem(p), []).append(p)
-    twice = {a: [p.name for p in ps] for a, ps in by_asset.items() if len(ps) > 1}
+        by_asset.setdefault(_asset_of(p), []).append(p)
+    # an asset's period files (a month or a day each) are its history in parts; other repeats are doubt
+    periods = {a for a, ps in by_asset.items() if all(_PERIOD_FILE.fullmatch(_stem(p)) for p in ps)}
+    twice = {a: [p.name for p in ps] for a, ps in by_asset.items() if len(ps) > 1 and a not in periods}
     if twice:
         raise DuplicateError(f"folder {str(folder)!r} holds several files for one asset: {twice}.")
     wanted = (
         list(by_asset) if not assets else [a for a in assets if a in by_asset]
     )  # _narrow names the others
-    notes = [("layout", f"folder of {len(files)} price files, one per asset (asset = file name)")]
+    joined = {a: ps for a, ps in by_asset.items() if len(ps) > 1}
+    if joined:
+        notes = [
+            ("layout", f"folder of {len(files)} price files for {len(by_asset)} assets (asset = file name)")
+        ]
+        notes += [
+            ("layout", f"{a}: {len(ps)} period files joined, {ps[0].name} to {ps[-1].name}")
+            for a, ps in joined.items()
+        ]
+    else:
+        notes = [("layout", f"folder of {len(files)} price files, one per asset (asset = file name)")]
     if docs:
         notes.append(("layout", f"not read, as documents: {format_items([p.name for p in docs])}"))
     parts = []
     for a in wanted:
-        path = by_asset[a][0]
-        frame, found = read_table(path)
-        table = _recognise(
-            f"prices in {path.name!r}",
-            frame,
-            found,
-            layout="exchange",
-            date=date,
-            asset=None,
-            price=price,
-            stem=a,
-            date_format=date_format,
-        )
-        if not parts:  # what was recognised, told once (the files of a folder come from one export)
-            notes += [(step, f"{path.name}: {text}") for step, text in table.notes]
-        parts.append(table.frame)
+        for path in by_asset[a]:
+            frame, found = read_table(path)
+            table = _recognise(
+                f"prices in {path.name!r}",
+                frame,
+                found,
+                layout="exchange",
+                date=date,
+                asset=None,
+                price=price,
+                stem=a,
+                date_format=date_format,
+            )
+            if not parts:  # what was recognised, told once (the files of a folder come from one export)
+                notes += [(step, f"{path.name}: {text}") for step, text in table.notes]
+            parts.append(table.frame)
     long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "asset", "price"])
     return Table("folder", long, notes, available=list(by_asset))

@@ -491,3 +491,41 @@ def test_a_finding_on_every_asset_is_one_note():
     assert next(n for n in two if ": gap" in n).startswith("every asset (3)")
     one = rk.data.read(p[["A", "B"]]).notes()
     assert next(n for n in one if ": gap" in n).startswith("2 assets ('A', 'B') 2001-09-11")
+
+
+def _klines(path, days, closes):
+    """Binance's public kline file: no header, open time in ms, OHLCV and seven more fields."""
+    rows = []
+    for d, c in zip(days, closes, strict=True):
+        ms = int(d.value // 10**6)
+        rows.append(f"{ms},{c},{c},{c},{c},1.0,{ms + 86_399_999},{c},10,0.5,{c / 2},0")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_a_folder_of_monthly_binance_files_is_one_asset_each(tmp_path):
+    """BTCUSDT-1d-2024-01.csv, -02, -03 were three assets (named after the whole file name)."""
+    folder = tmp_path / "klines"
+    folder.mkdir()
+    days = pd.date_range("2024-01-01", "2024-03-31", freq="D")
+    btc = 40000 + np.arange(len(days), dtype=float)
+    eth = 2000 + np.arange(len(days), dtype=float)
+    for month in (1, 2, 3):
+        mask = days.month == month
+        _klines(folder / f"BTCUSDT-1d-2024-{month:02d}.csv", days[mask], btc[mask])
+        _klines(folder / f"ETHUSDT-1d-2024-{month:02d}.csv", days[mask], eth[mask])
+    (folder / "README.txt").write_text("downloaded from data.binance.vision\n")
+    data = rk.data.read(folder)
+    assert list(data.prices.columns) == ["BTCUSDT", "ETHUSDT"]
+    assert list(data.prices.index) == list(days)  # the months joined, in order, no gap
+    np.testing.assert_array_equal(data.prices.to_numpy(), np.column_stack([btc, eth]))
+    notes = " ".join(data.notes())
+    assert "Folder of 6 price files for 2 assets" in notes
+    assert "BTCUSDT: 3 period files joined, BTCUSDT-1d-2024-01.csv to BTCUSDT-1d-2024-03.csv" in notes
+    # one such file alone is its symbol, and says where the name came from
+    one = rk.data.read(folder / "BTCUSDT-1d-2024-02.csv")
+    assert list(one.prices.columns) == ["BTCUSDT"] and len(one.prices) == 29
+    assert "Asset 'BTCUSDT' from the file name 'BTCUSDT-1d-2024-02.csv'" in " ".join(one.notes())
+    # two files of one asset that are not period files are still refused, named
+    (folder / "BTCUSDT.csv").write_text("Date,Close\n2024-04-01,1\n")
+    with pytest.raises(DuplicateError, match=r"several files for one asset: \{'BTCUSDT': \["):
+        rk.data.read(folder)
