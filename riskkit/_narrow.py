@@ -112,6 +112,8 @@ def _thousands(values: pd.Series, notes: list) -> pd.Series:
     anything else is left for the numeric check to name."""
     if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
         return values
+    if not any(isinstance(x, str) and "," in x for x in values.to_numpy()):  # the usual case, cheaply
+        return values
     text = values.dropna().astype(str)
     grouped = text.str.fullmatch(_THOUSANDS)
     if not grouped.any() or not (grouped | text.str.fullmatch(_PLAIN)).all():
