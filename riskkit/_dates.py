@@ -81,8 +81,9 @@ def _day_month_order(name: str, label: str, raw: pd.Index) -> tuple[str, str] | 
     reads them, and a note saying why; None for other dates. Raises when the
     order of day and month cannot be told or is not the same throughout."""
     text = pd.Series(raw.astype(str))
-    parts = text.str.fullmatch(_NUMERIC_DMY.pattern)
-    if not len(text) or not parts.all():
+    if not len(text) or not _NUMERIC_DMY.fullmatch(text.iloc[0]):  # ISO and others: at a glance
+        return None
+    if not text.str.fullmatch(_NUMERIC_DMY.pattern).all():
         return None
     found = text.str.extract(_NUMERIC_DMY)
     first, sep, second = found[0].astype(int), found[1].iloc[0], found[2].astype(int)

@@ -186,7 +186,7 @@ class PriceData(Result):
                 DataQualityWarning(
                     f"{self.source}: {len(kept)} split-like move(s) kept as they are: {shown}{more}. "
                     "Pass adjust_splits=True to divide the prices before a split by its factor, or cut the "
-                    "dates away with start=/end=. The flags are in this warning's .flags.",  # (cautions())
+                    "dates away with start=/end=. The flags are in this warning's .flags.",
                     flags=kept.reset_index(drop=True),
                 ),
                 stacklevel=stacklevel + 1,

@@ -64,16 +64,16 @@ def _colors(n: int) -> list:
     return [mpl.colormaps["hsv"](i / n) for i in range(n)]
 
 
-def _plain_log() -> type:
-    """matplotlib's log-axis labeller (it decides which ticks get a label), writing
-    the labels as plain numbers: 0.5, 2, 100."""
+def _plain_log(**options):
+    """matplotlib's log-axis labeller with ``options`` (it decides which ticks get
+    a label), writing the labels as plain numbers: 0.5, 2, 100."""
     from matplotlib.ticker import LogFormatter
 
     class PlainLog(LogFormatter):
         def __call__(self, x, pos=None):
             return f"{x:g}" if super().__call__(x, pos) else ""
 
-    return PlainLog
+    return PlainLog(**options)
 
 
 def plot_prices(
@@ -122,8 +122,8 @@ def plot_prices(
         if log_scale:
             ax.set_yscale("log")
             # plain numbers (0.5, 2, 10), not 2 x 10^0; minor ticks labelled only where the range is short
-            ax.yaxis.set_major_formatter(_plain_log()(labelOnlyBase=False))
-            ax.yaxis.set_minor_formatter(_plain_log()(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+            ax.yaxis.set_major_formatter(_plain_log(labelOnlyBase=False))
+            ax.yaxis.set_minor_formatter(_plain_log(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
         if isinstance(data.index, pd.DatetimeIndex):  # 2024, Feb, Mar ... not overlapping full dates
             from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 

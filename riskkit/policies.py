@@ -87,7 +87,7 @@ def next_look(policy, dates: pd.DatetimeIndex, periods_per_year: float | None) -
     and when ``dates`` are too few or too irregular to continue.
 
     >>> import pandas as pd
-    >>> days = pd.date_range("2024-12-01", "2024-12-20", freq="D")  # to a Friday; a period starts trading
+    >>> days = pd.date_range("2024-12-01", "2024-12-20", freq="D")  # calendars look on a period's first date
     >>> next_look(Calendar("M"), days, 365), next_look(Threshold(0.05, monitor=Calendar("W")), days, 365)
     (Timestamp('2025-01-01 00:00:00'), Timestamp('2024-12-23 00:00:00'))
     """

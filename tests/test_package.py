@@ -17,6 +17,19 @@ def test_import_riskkit_loads_no_heavy_module():
     assert out.stdout.strip() == ""
 
 
+def test_the_reports_package_and_the_cli_load_neither_numpy_nor_pandas():
+    """The runner starts kernels while it imports; a grid's fork server imports pandas in the
+    kernel's own start-up. riskkit.reports importing pandas at once (a module-level import of
+    riskkit._validation in the grid) gave forked kernels pandas' terminal display defaults:
+    their tables differed from a cold kernel's."""
+    code = (
+        "import sys, riskkit.reports, riskkit.cli; "
+        "print(','.join(m for m in ('numpy', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
 def test_the_main_reports_work_needs_neither_seaborn_nor_scipy_stats():
     """The risk report's figures, tail risk, stress and option greeks load neither
     (with its scipy.stats, seaborn is half a second of a report's start)."""

@@ -72,3 +72,23 @@ def test_every_line_of_a_wide_universe_has_its_own_colour():
     assert [ln.get_label() for ln in lines] == list(prices.columns)
     assert len({matplotlib.colors.to_hex(ln.get_color()) for ln in lines}) == 12
     np.testing.assert_allclose(lines[3].get_ydata(), prices["A3"] / prices["A3"].iloc[0])
+
+
+def test_price_axes_read_as_plain_numbers_and_short_dates():
+    """A log axis read 2×10⁰ and 10⁰, and 20 daily dates overlapped in full."""
+    idx = pd.date_range("2024-12-12", periods=20, freq="D")
+    prices = pd.DataFrame({"A": np.linspace(100, 90, 20), "B": np.linspace(100, 112, 20)}, index=idx)
+    fig = plotting.plot_prices(prices)
+    fig = fig if hasattr(fig, "canvas") else fig.figure
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    shown = [
+        t.get_text()
+        for t in [*ax.get_yticklabels(), *ax.get_yticklabels(minor=True)]
+        if t.get_text() and lo <= t.get_position()[1] <= hi
+    ]
+    assert "1" in shown and "0.9" in shown and all("10^" not in s and "×" not in s for s in shown)
+    dates = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert all(len(d) <= 2 for d in dates)  # day numbers; the month and year once, in the offset
+    assert ax.xaxis.get_major_formatter().get_offset() == "2024-Dec"

@@ -109,9 +109,11 @@ class GridResult:
 
     def counts(self) -> str:
         """What became of the members, e.g. ``"25 members: 20 ok, 3 reused, 2 failed"``."""
+        from riskkit._validation import count  # (it imports pandas: not at the CLI's start)
+
         counts = self.table["status"].value_counts()
         said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
-        return f"{len(self.table)} member{'s' if len(self.table) != 1 else ''}: {said}"
+        return f"{count(len(self.table), 'member')}: {said}"
 
     def __repr__(self) -> str:
         return f"GridResult({self.counts()}; {self.folder})"

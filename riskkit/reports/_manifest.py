@@ -123,17 +123,14 @@ def _show(v: Any, spec: str | None = None) -> str:
 
 
 def _collect_key_figures(nb) -> dict[str, Any]:
-    """The key figures an executed notebook (a NotebookNode or its JSON) showed, in
-    its order (a notebook file stores metadata sorted by name; the layout keeps
-    the order)."""
+    """The key figures an executed notebook (a NotebookNode or its JSON) showed.
+    (Their order is the layout's ``order``: a notebook file stores metadata
+    sorted by name.)"""
     found: dict[str, Any] = {}
-    order: list[str] = []
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
-            meta = output.get("metadata", {})
-            found.update(meta.get(_KEY_FIGURES, {}))
-            order += [k for k in meta.get(_LAYOUT, {}).get("order", []) if k not in order]
-    return {k: found[k] for k in order if k in found} | found
+            found.update(output.get("metadata", {}).get(_KEY_FIGURES, {}))
+    return found
 
 
 def _manifest(
