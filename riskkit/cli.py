@@ -1,6 +1,9 @@
 """The ``riskkit`` command line: ``riskkit --version``, ``riskkit datasets``, ``riskkit report``,
 ``riskkit verify``.
 
+May import: riskkit (its version), riskkit._core, riskkit.exceptions, riskkit.datasets,
+riskkit.reports.
+
 ``riskkit report NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR]`` runs one
 report; NOTEBOOK is a path, or the bare name of a notebook shipped with riskkit
 (``riskkit report risk_report``: run into the current folder unless ``--out``);
@@ -299,7 +302,7 @@ def _extra_error(module: str) -> str:
 
 def _shipped(name: str, suffix: str) -> tuple[str, bool]:
     """``name`` as given when it is a file, else the shipped file of that name: (path, shipped?)."""
-    from riskkit._packaged import notebooks_dir
+    from riskkit._core.packaged import notebooks_dir
     from riskkit.exceptions import InvalidParameterError
 
     if Path(name).is_file() or Path(name).parent != Path("."):  # (a report folder of that name is not it)

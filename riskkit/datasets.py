@@ -1,5 +1,7 @@
 """Bundled datasets: a simulated crypto universe and real US stock data.
 
+May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.simulation.
+
 Contents
 --------
 list_datasets   a table of the bundled datasets
@@ -20,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskkit._catalog import _CRYPTO, _REGISTRY, DatasetInfo, data_dir, info, names
-from riskkit._validation import format_items
+from riskkit._core.validation import format_items
 from riskkit.data import read
+from riskkit.data._catalog import _CRYPTO, _REGISTRY, DatasetInfo, data_dir, info, names
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = [

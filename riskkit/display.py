@@ -1,5 +1,7 @@
 """Numbers as people read them, at a precision that rounding cannot move.
 
+May import: riskkit._core, riskkit.exceptions.
+
 setup        pandas options for reports: fixed decimals, thousands separators, no 1e+06
 table        a table as text columns: percentages, money, counts, each at its precision
 percent      0.1234 -> "12.3%"
@@ -30,7 +32,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from riskkit._validation import count
+from riskkit._core.validation import count
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
@@ -223,7 +225,7 @@ def table(
     0  25.0%       1,234      3
     1  75.0%  10,000,000     12
     """
-    from riskkit._validation import format_items
+    from riskkit._core.validation import format_items
 
     data = frame.to_frame() if isinstance(frame, pd.Series) else frame
     groups = {

@@ -1,5 +1,8 @@
 """How good is a covariance estimate? Against a known truth, and out of sample.
 
+May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.shrinkage,
+riskkit.allocation, riskkit.rebalancing, riskkit.simulation.
+
 Contents
 --------
 frobenius_loss          ||estimate - truth||_F, absolute and relative to ||truth||_F
@@ -22,7 +25,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from riskkit._validation import check_int, format_items
+from riskkit._core.validation import check_int, format_items
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["estimation_experiment", "frobenius_loss", "min_variance_backtest", "rebalancing_experiment"]
@@ -141,7 +144,7 @@ def min_variance_backtest(
         number of rebalances.
     """
     from riskkit.allocation import _min_variance_free
-    from riskkit.calendar import resolve_periods_per_year
+    from riskkit.data.calendar import resolve_periods_per_year
     from riskkit.shrinkage import rolling_shrink
 
     specs = {m: {"method": m} for m in methods} if not isinstance(methods, Mapping) else dict(methods)

@@ -1,5 +1,7 @@
 """Exceptions and warnings raised by riskkit.
 
+May import: nothing of riskkit.
+
 Every error riskkit raises on bad input is a subclass of :class:`RiskkitError`
 and of the built-in :class:`ValueError` or :class:`TypeError`, so
 ``except ValueError`` keeps working for callers who do not know riskkit.

@@ -1,5 +1,7 @@
 """Performance and risk statistics of value paths and backtests.
 
+May import: riskkit._core, riskkit.exceptions, riskkit.data.
+
 Contents
 --------
 performance        CAGR, volatility, Sharpe, Sortino, drawdowns, Calmar, VaR/ES of a value path
@@ -28,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskkit._result import Result
-from riskkit._validation import check_real
+from riskkit._core.result import Result
+from riskkit._core.validation import check_real
 
 __all__ = ["Drawdowns", "backtest_summary", "drawdowns", "performance"]
 
@@ -116,7 +118,7 @@ def _drawdowns(v: np.ndarray, index: pd.Index) -> Drawdowns:
 
 def _check_values(name: str, values) -> np.ndarray:
     """A value path: a Series of finite positive numbers."""
-    from riskkit._validation import format_items
+    from riskkit._core.validation import format_items
     from riskkit.exceptions import DataError, EmptyDataError, InvalidTypeError
 
     if not isinstance(values, pd.Series):
@@ -145,10 +147,10 @@ def performance(
     """Statistics of one value path (Series) or several (DataFrame columns).
 
     ``periods_per_year`` is inferred from the dates when not given
-    (:func:`riskkit.calendar.resolve_periods_per_year`). ``risk_free`` is an
+    (:func:`riskkit.data.calendar.resolve_periods_per_year`). ``risk_free`` is an
     annual rate (simple, converted per period by division).
     """
-    from riskkit.calendar import resolve_periods_per_year
+    from riskkit.data.calendar import resolve_periods_per_year
 
     frame = values.to_frame() if isinstance(values, pd.Series) else values
     paths = {col: _check_values(f"values[{col!r}]", frame[col]) for col in frame.columns}  # checked once

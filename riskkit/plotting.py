@@ -1,5 +1,7 @@
 """Figures: one function per figure, each returning a matplotlib Figure.
 
+May import: riskkit._core, riskkit.exceptions.
+
 Contents
 --------
 plot_prices              price paths rebased to 1 on a log scale, optional shaded periods
@@ -25,7 +27,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from riskkit._validation import check_frame
+from riskkit._core.validation import check_frame
 
 __all__ = [
     "plot_correlation_heatmaps",

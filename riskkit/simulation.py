@@ -1,5 +1,7 @@
 """A seeded market simulator whose true covariance is known.
 
+May import: riskkit._core, riskkit.exceptions.
+
 Contents
 --------
 simulate_market   prices of many assets from a regime-switching, fat-tailed,
@@ -53,8 +55,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._result import Result
-from riskkit._validation import check_choice, check_int, check_real
+from riskkit._core.result import Result
+from riskkit._core.validation import check_choice, check_int, check_real
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["SimulatedMarket", "simulate_market"]

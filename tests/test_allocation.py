@@ -373,7 +373,7 @@ def test_target_tables_feed_the_backtest():
 @pytest.mark.parametrize("seed", range(6))
 def test_primal_active_set_fallback_reaches_the_same_kkt_point(seed):
     """The fallback that finishes should the primal-dual iteration cycle, started from 1/N."""
-    from riskkit._qp import _primal_active_set, simplex_qp
+    from riskkit.allocation._qp import _primal_active_set, simplex_qp
 
     cov = hostile_covariance(seed, 80, vols=(0.01, 1.0))
     S = cov.to_numpy()

@@ -85,7 +85,7 @@ def test_report_runs_with_values_and_file_and_prints_failures(tmp_path, capsys):
 
 
 def test_report_help_on_a_shipped_notebook_by_its_bare_name(capsys):
-    from riskkit._packaged import notebooks_dir
+    from riskkit._core.packaged import notebooks_dir
 
     assert main(["report", "risk_report", "--help"]) == 0
     out = capsys.readouterr().out
@@ -100,7 +100,7 @@ def test_report_help_on_a_shipped_notebook_by_its_bare_name(capsys):
 
 @pytest.mark.slow
 def test_report_by_bare_name_runs_the_shipped_notebook_into_the_current_folder(tmp_path, monkeypatch, capsys):
-    import riskkit._packaged
+    import riskkit._core.packaged
 
     shipped = tmp_path / "shipped"
     shipped.mkdir()
@@ -108,7 +108,7 @@ def test_report_by_bare_name_runs_the_shipped_notebook_into_the_current_folder(t
     (shipped / "seven.yaml").write_text("x: 7\n")
     here = tmp_path / "here"
     here.mkdir()
-    monkeypatch.setattr(riskkit._packaged, "notebooks_dir", lambda: shipped)
+    monkeypatch.setattr(riskkit._core.packaged, "notebooks_dir", lambda: shipped)
     monkeypatch.chdir(here)
     assert main(["report", "t", "-f", "seven", "-p", "label", "b"]) == 0
     assert f"report written: {here / 't'}" in capsys.readouterr().out

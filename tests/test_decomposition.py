@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from riskkit.tail import tail_risk
 from scipy.stats import norm
 
 from riskkit import decomposition as D
@@ -12,7 +13,6 @@ from riskkit import factors as F
 from riskkit import stress as ST
 from riskkit.exceptions import CalendarError, InvalidParameterError, NonFiniteError
 from riskkit.simulation import simulate_market
-from riskkit.tail import tail_risk
 
 
 def published():
@@ -236,8 +236,9 @@ def test_cornish_fisher_es_is_the_exact_tail_mean_of_its_quantile(seed):
 
 def test_cornish_fisher_warns_outside_its_monotone_region():
     """Issue 15.4: skewness -5 / excess kurtosis 300 gave a 99% VaR of 403% silently."""
-    from riskkit.exceptions import ModelValidityWarning
     from riskkit.tail import _cf_monotone
+
+    from riskkit.exceptions import ModelValidityWarning
 
     assert not _cf_monotone(-5.0, 300.0)
     assert _cf_monotone(0.0, 0.0) and _cf_monotone(-0.5, 3.0) and _cf_monotone(0.0, -0.1)
@@ -423,10 +424,10 @@ def riskkit_shrink(r):
 
 
 def _count_calls(monkeypatch, names):
-    """Wrap riskkit._validation functions wherever a riskkit module imported them; count the calls."""
+    """Wrap riskkit._core.validation functions wherever a riskkit module imported them; count the calls."""
     import sys
 
-    from riskkit import _validation
+    from riskkit._core import validation as _validation
 
     counts = dict.fromkeys(names, 0)
     for name in names:

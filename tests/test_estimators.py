@@ -7,13 +7,13 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from riskkit.estimators import CovarianceShrinkage
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.covariance import OAS, LedoitWolf
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from riskkit.estimators import CovarianceShrinkage
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.shrinkage import METHODS, shrink
 

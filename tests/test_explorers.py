@@ -8,10 +8,9 @@ calculations and naive rewrites kept here, over several seeds.
 import numpy as np
 import pandas as pd
 import pytest
+from riskkit.costs import Costs
 
 import riskkit as rk
-from riskkit._explore_rebalancing import _mean_revert
-from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers import (
     delta_hedge,
@@ -20,6 +19,7 @@ from riskkit.explorers import (
     risk_shares,
     shrinkage_trials,
 )
+from riskkit.explorers._rebalancing import _mean_revert
 
 SPLIT = ["diversification_return", "dispersion", "timing", "costs"]
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from riskkit.costs import Costs
 
 from riskkit import hedging as H
-from riskkit.costs import Costs
 from riskkit.exceptions import InvalidParameterError
 
 

@@ -20,7 +20,7 @@ def test_import_riskkit_loads_no_heavy_module():
 def test_the_reports_package_and_the_cli_load_neither_numpy_nor_pandas():
     """The runner starts kernels while it imports; a grid's fork server imports pandas in the
     kernel's own start-up. riskkit.reports importing pandas at once (a module-level import of
-    riskkit._validation in the grid) gave forked kernels pandas' terminal display defaults:
+    riskkit._core.validation in the grid) gave forked kernels pandas' terminal display defaults:
     their tables differed from a cold kernel's."""
     code = (
         "import sys, riskkit.reports, riskkit.cli; "
@@ -57,7 +57,7 @@ def test_the_main_reports_work_needs_neither_seaborn_nor_scipy_stats():
 def test_normal_distribution_is_scipy_stats_norm_bit_for_bit():
     from scipy.stats import norm
 
-    from riskkit import _normal
+    from riskkit._core import normal as _normal
 
     x = np.concatenate([np.linspace(-40, 40, 2001), [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]])
     p = np.concatenate([np.linspace(0, 1, 2001), [1e-300, 1 - 1e-16, 0.5, np.nan]])

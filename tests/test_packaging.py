@@ -66,7 +66,7 @@ def test_installed_wheel_finds_its_notebooks_by_name(dists, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "parameters of risk_report:" in run.stdout and "hedge_band (float" in run.stdout
     where = subprocess.run(
-        [sys.executable, "-c", "from riskkit._packaged import notebooks_dir as d; print(d())"],
+        [sys.executable, "-c", "from riskkit._core.packaged import notebooks_dir as d; print(d())"],
         capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)}, check=True,
     )  # fmt: skip
     assert where.stdout.strip() == str(site / "riskkit" / "_notebooks")

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from riskkit.tail import tail_risk
 
 from riskkit import allocation as A
 from riskkit import decomposition as D
@@ -26,7 +27,6 @@ from riskkit import factors as F
 from riskkit import metrics as M
 from riskkit.exceptions import ModelValidityWarning, RiskkitError
 from riskkit.shrinkage import METHODS, rolling_shrink, shrink
-from riskkit.tail import tail_risk
 
 BOUNDED = settings(
     max_examples=int(__import__("os").environ.get("RISKKIT_HYPOTHESIS_EXAMPLES", "30")),

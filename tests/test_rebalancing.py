@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from riskkit.trades import trade_list
 
 from riskkit import metrics
 from riskkit.exceptions import InvalidParameterError, InvalidTypeError, MissingDataError
@@ -20,7 +21,6 @@ from riskkit.rebalancing import (
     sweep,
 )
 from riskkit.simulation import simulate_market
-from riskkit.trades import trade_list
 
 
 def two_assets(path_a, path_b, start="2024-01-01"):
@@ -493,8 +493,9 @@ def _check_result_contract(obj):
 def test_results_summary_repr_html_and_pickle():
     """Issue 13.5: rebalancing results have summary() -> DataFrame, a one-line repr,
     _repr_html_, named fields, and survive a pickle round trip."""
-    from riskkit.rebalancing import Decision
     from riskkit.trades import position
+
+    from riskkit.rebalancing import Decision
 
     m = simulate_market(n_assets=4, n_periods=200, seed=5)
     w = pd.Series(0.25, index=m.prices.columns)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import riskkit
-from riskkit._result import Result
+from riskkit._core.result import Result
 from riskkit.simulation import simulate_market
 
 

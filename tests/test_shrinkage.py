@@ -243,7 +243,7 @@ def test_nonlinear_equals_the_paper(T, N, seed):
 
 def test_epanechnikov_hilbert_is_exact_over_the_whole_line():
     # the closed form cancels catastrophically for |x| >> sqrt(5); the kernel must not
-    from riskkit._covariance import epanechnikov_hilbert
+    from riskkit.shrinkage._kernels import epanechnikov_hilbert
 
     mags = np.concatenate([np.geomspace(1e-3, 1e12, 301), [math.sqrt(5), 2.2, 2.3, 3.99, 4.0, 4.01]])
     x = np.concatenate([mags, -mags])

@@ -1,5 +1,8 @@
 """Run parameterised notebooks into reports, atomically, alone or as grids.
 
+May import: riskkit (its version), riskkit._core, riskkit.exceptions, riskkit.datasets; nothing
+of the finance (``python -m riskkit.reports`` is the command line's entry point).
+
 Contents
 --------
 run                 execute one notebook with papermill -> executed notebook, HTML

@@ -109,7 +109,7 @@ class GridResult:
 
     def counts(self) -> str:
         """What became of the members, e.g. ``"25 members: 20 ok, 3 reused, 2 failed"``."""
-        from riskkit._validation import count  # (it imports pandas: not at the CLI's start)
+        from riskkit._core.validation import count  # (it imports pandas: not at the CLI's start)
 
         counts = self.table["status"].value_counts()
         said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)

@@ -1,0 +1,164 @@
+"""Dates of a price table: text, datetimes or Unix epoch numbers -> naive UTC (private;
+see riskkit.data.read). The epoch unit (s, ms, us, ns) is read from the numbers'
+magnitude: the one unit in which every value is a time between 1980 and 2100."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from riskkit._core.validation import format_items
+from riskkit.exceptions import CalendarError
+
+# Unix epoch units, tried from seconds up; a unit fits when every value is a time in 1980-2100.
+_EPOCH_UNITS = (("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9))
+_EPOCH_LOW, _EPOCH_HIGH = 315_532_800, 4_102_444_800  # 1980-01-01 and 2100-01-01 in seconds
+
+
+# a day and a month as numbers, in either order, then the year: 02/01/2024, 2.1.24, 13-01-2024 10:00
+_NUMERIC_DMY = re.compile(r"\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?\s*")
+
+
+def parse_dates(
+    name: str, values, column=None, date_format: str | None = None
+) -> tuple[pd.DatetimeIndex, str | None]:
+    """Dates as a naive-UTC DatetimeIndex named ``date``, and a note on how they were read
+    (epoch numbers, or the order of day and month).
+
+    Text such as ``02/01/2024`` is read day first or month first only when the
+    file settles it (a first number above 12 means day first, a second one
+    above 12 month first); a file that never does, or mixes both orders, is a
+    :class:`CalendarError` asking for ``date_format``.
+    """
+    raw = pd.Index(values)
+    label = f"the date column {column!r}" if column is not None else "the dates"
+    note = None
+    if date_format:
+        parsed = _with_format(name, label, raw, date_format)
+        note = f"{label} read with date_format={date_format!r}"
+    elif isinstance(raw, pd.DatetimeIndex):
+        parsed = raw.tz_convert("UTC") if raw.tz is not None else raw.tz_localize("UTC")
+    elif pd.api.types.is_bool_dtype(raw.dtype):
+        raise CalendarError(f"{name}: {label} holds booleans, not dates.")
+    elif pd.api.types.is_numeric_dtype(raw.dtype) or (
+        len(raw) and pd.to_numeric(raw.astype(str), errors="coerce").notna().all()
+    ):
+        parsed, note = _epoch(
+            name, label, pd.to_numeric(pd.Series(raw.astype(str) if raw.dtype == object else raw))
+        )
+    elif (order := _day_month_order(name, label, raw)) is not None:
+        fmt, note = order
+        parsed = _with_format(name, label, raw, fmt, inferred=True)
+    else:
+        try:
+            parsed = pd.DatetimeIndex(pd.to_datetime(raw, utc=True))
+        except (ValueError, TypeError):
+            numeric = pd.Series(raw.astype(str)).str.fullmatch(_NUMERIC_DMY.pattern)
+            if numeric.any():  # "mixed" would read each such date in whichever order fits it
+                raise CalendarError(
+                    f"{name}: {label} holds dates in more than one format, such as "
+                    f"{format_items([raw[numeric.to_numpy()][0], raw[~numeric.to_numpy()][0]])}; "
+                    "give the format of the file with date_format= (e.g. '%d/%m/%Y') to have the "
+                    "others named."
+                ) from None
+            try:
+                parsed = pd.DatetimeIndex(pd.to_datetime(raw, utc=True, format="mixed"))
+            except (ValueError, TypeError) as exc:
+                bad = [v for v in raw if _unparseable(v)]
+                raise CalendarError(
+                    f"{name}: dates that cannot be parsed: {format_items(bad)}. "
+                    "Give their format with date_format=, e.g. '%d.%m.%Y %H:%M'."
+                ) from exc
+    if parsed.isna().any():
+        raise CalendarError(f"{name}: {int(parsed.isna().sum())} missing date(s) in {label}.")
+    return pd.DatetimeIndex(parsed.tz_localize(None), name="date"), note
+
+
+def _day_month_order(name: str, label: str, raw: pd.Index) -> tuple[str, str] | None:
+    """For dates written as two numbers and a year (``02/01/2024``): the format that
+    reads them, and a note saying why; None for other dates. Raises when the
+    order of day and month cannot be told or is not the same throughout."""
+    text = pd.Series(raw.astype(str))
+    if not len(text) or not _NUMERIC_DMY.fullmatch(text.iloc[0]):  # ISO and others: at a glance
+        return None
+    if not text.str.fullmatch(_NUMERIC_DMY.pattern).all():
+        return None
+    found = text.str.extract(_NUMERIC_DMY)
+    first, sep, second = found[0].astype(int), found[1].iloc[0], found[2].astype(int)
+    year = "%Y" if len(found[3].iloc[0]) == 4 else "%y"
+    day_first = text[first > 12]
+    month_first = text[second > 12]
+    day_fmt, month_fmt = f"%d{sep}%m{sep}{year}", f"%m{sep}%d{sep}{year}"
+    fixes = [{"date_format": day_fmt}, {"date_format": month_fmt}]
+    if len(day_first) and len(month_first):
+        raise CalendarError(
+            f"{name}: {label} mixes day-first dates ({format_items(day_first.tolist(), limit=3)}) and "
+            f"month-first dates ({format_items(month_first.tolist(), limit=3)}); no one reading fits "
+            f"both. Correct the file, or give the format of most with date_format= ({day_fmt!r} or "
+            f"{month_fmt!r}) to have the others named.",
+            fixes=fixes,
+        )
+    if len(day_first) or len(month_first):
+        example = (day_first if len(day_first) else month_first).iloc[0]
+        fmt = _full_format(example, day_fmt if len(day_first) else month_fmt, dayfirst=bool(len(day_first)))
+        order = "day" if len(day_first) else "month"
+        return fmt, f"{label} read {order} first ({fmt}), as {example!r} can only be read so"
+    raise CalendarError(
+        f"{name}: {label} could be read day first or month first (e.g. {text.iloc[0]!r}: no day in "
+        f"the file is above 12). Say which with date_format={day_fmt!r} (day first) or "
+        f"{month_fmt!r} (month first).",
+        fixes=fixes,
+    )
+
+
+def _full_format(example: str, date_part: str, *, dayfirst: bool) -> str:
+    """The format of ``example`` (its time included), its date read as ``date_part``."""
+    from pandas.tseries.api import guess_datetime_format
+
+    return guess_datetime_format(example.strip(), dayfirst=dayfirst) or date_part
+
+
+def _with_format(name: str, label: str, raw: pd.Index, fmt: str, inferred: bool = False) -> pd.DatetimeIndex:
+    parsed = pd.to_datetime(pd.Series(raw.astype(str)), format=fmt, errors="coerce", utc=True)
+    bad = [v for v, p in zip(raw, parsed, strict=True) if p is pd.NaT or p != p]
+    if bad:
+        how = f"the format {fmt!r} read from the file" if inferred else f"date_format={fmt!r}"
+        raise CalendarError(f"{name}: {label} has dates that do not match {how}: {format_items(bad)}.")
+    return pd.DatetimeIndex(parsed)
+
+
+def _epoch(name: str, label: str, numbers: pd.Series) -> tuple[pd.DatetimeIndex, str]:
+    v = numbers.to_numpy()
+    for unit, per_second in _EPOCH_UNITS:
+        if (
+            np.isfinite(v).all()
+            and (v >= _EPOCH_LOW * per_second).all()
+            and (v < _EPOCH_HIGH * per_second).all()
+        ):
+            parsed = pd.DatetimeIndex(pd.to_datetime(numbers, unit=unit, utc=True))
+            shown = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}[unit]
+            return (
+                parsed,
+                f"{label} holds Unix epoch {shown} (from their magnitude, about {v[0]:.3g}), read as UTC",
+            )
+    raise CalendarError(
+        f"{name}: {label} holds numbers ({numbers.dtype}, "
+        f"from {_num(np.nanmin(v))} to {_num(np.nanmax(v))}), "
+        "not dates, and not Unix epoch times in one unit (s, ms, us or ns) between 1980 and 2100. "
+        "Write the dates as text (YYYY-MM-DD), or convert them explicitly, e.g. "
+        "pd.to_datetime(values.astype(str), format='%Y%m%d') for 20240131."
+    )
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def _unparseable(v) -> bool:
+    try:
+        pd.to_datetime(v, utc=True)
+        return False
+    except (ValueError, TypeError):
+        return True

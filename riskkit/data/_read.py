@@ -1,0 +1,431 @@
+"""Reading price files and frames into one wide table (private; see riskkit.data.read_prices).
+
+What is here: the file formats (CSV with or without a header, Parquet, a
+folder of one file per asset), the recognition of a table's layout and of
+its date, asset and price columns (dates, epoch units: :mod:`riskkit.data._dates`). The result is
+a :class:`Table`: the raw values of the layout (wide, or long rows of date,
+asset, price) with dates parsed, plus the notes of what was recognised.
+Narrowing (assets, dates), numbers and duplicates are in
+:mod:`riskkit.data._narrow`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskkit._core.validation import format_items
+from riskkit.data._dates import parse_dates
+from riskkit.exceptions import (
+    DuplicateError,
+    EmptyDataError,
+    InvalidParameterError,
+    InvalidTypeError,
+    LayoutError,
+)
+
+LAYOUTS = ("auto", "wide", "long", "folder", "exchange")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+# Column names as people write them, compared after _key (lower case, runs of space/_/- as one space).
+DATE_KEYS = ("date", "datetime", "timestamp", "time", "open time")
+ASSET_KEYS = ("ticker", "symbol", "asset", "coin", "pair")
+ADJUSTED_KEYS = ("adj close", "adjclose", "adjusted close")
+PRICE_KEYS = ("close", "price")
+# Fields that come with one asset's export besides its close (OHLCV, Binance klines, yfinance).
+EXPORT_KEYS = frozenset(
+    (
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "vwap",
+        "turnover",
+        "trades",
+        "count",
+        "ignore",
+        "close time",
+        "quote volume",
+        "quote asset volume",
+        "number of trades",
+        "taker buy volume",
+        "taker buy base asset volume",
+        "taker buy quote volume",
+        "taker buy quote asset volume",
+        "dividends",
+        "stock splits",
+        "capital gains",
+        *ADJUSTED_KEYS,
+        *PRICE_KEYS,
+    )
+)
+# Headerless exports, recognised by their number of fields.
+BINANCE_KLINE = (
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+)
+OHLCV = ("timestamp", "open", "high", "low", "close", "volume")
+_HEADERLESS = {
+    len(BINANCE_KLINE): ("a Binance kline export", BINANCE_KLINE),
+    len(OHLCV): ("an OHLCV export", OHLCV),
+}
+_NA = ["", "NA", "NaN", "nan", "null", "NULL", "N/A"]
+
+
+@dataclass
+class Table:
+    """A price table as read, dates parsed: with layout "wide", ``frame`` is dates x assets
+    (raw values); otherwise ("long", "exchange", "folder") long rows of ``date``, ``asset``,
+    ``price``."""
+
+    layout: str
+    frame: pd.DataFrame
+    notes: list = field(default_factory=list)  # (step, text) pairs for the log
+    available: list | None = None  # a folder's assets (all files, read or not)
+
+
+def _key(name) -> str:
+    return re.sub(r"[\s_\-]+", " ", str(name).strip().lower())
+
+
+def source_name(source) -> str:
+    return f"prices in {Path(source).name!r}" if isinstance(source, str | PathLike) else "prices"
+
+
+def read(source, *, layout: str, date, asset, price, assets, date_format=None) -> Table:
+    """The table in ``source`` with its layout recognised (or as given)."""
+    name = source_name(source)
+    if isinstance(source, str | PathLike) and Path(source).is_dir():
+        if layout not in ("auto", "folder"):
+            raise LayoutError(
+                f"source {str(source)!r} is a folder; a folder is read with layout='folder' "
+                f"(one file per asset), not layout={layout!r}.",
+                fixes=[{"layout": "folder"}],
+            )
+        return _read_folder(Path(source), date=date, price=price, assets=assets, date_format=date_format)
+    if layout == "folder":
+        raise LayoutError(
+            f"layout='folder' needs a folder of price files; source {_describe(source)} is not one."
+        )
+    frame, notes = read_table(source)
+    stem = _asset_of(Path(source)) if isinstance(source, str | PathLike) else None
+    if stem is not None and stem != _stem(Path(source)):
+        notes = [
+            *notes,
+            ("columns", f"asset {stem!r} from the file name {Path(source).name!r} (symbol-interval-period)"),
+        ]
+    return _recognise(
+        name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem,
+        date_format=date_format,
+    )  # fmt: skip
+
+
+def _describe(source) -> str:
+    return repr(str(source)) if isinstance(source, str | PathLike) else f"(a {type(source).__name__})"
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(CSV_SUFFIXES + PARQUET_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+# Binance's public data files: SYMBOL-INTERVAL-YYYY-MM or SYMBOL-INTERVAL-YYYY-MM-DD (one month or day each)
+_PERIOD_FILE = re.compile(r"([A-Za-z0-9]+)-(\d+(?:s|m|h|d|w|mo))-(\d{4}-\d{2}(?:-\d{2})?)")
+
+
+def _asset_of(path: Path) -> str:
+    """The asset a file holds, from its name: the symbol of a period file
+    (``BTCUSDT-1d-2024-01.csv`` holds BTCUSDT), else the name without suffix."""
+    m = _PERIOD_FILE.fullmatch(_stem(path))
+    return m.group(1) if m else _stem(path)
+
+
+def read_table(source) -> tuple[pd.DataFrame, list]:
+    """A raw frame from a DataFrame, CSV or Parquet file (strings for CSV cells), and notes."""
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), []
+    if not isinstance(source, str | PathLike):
+        raise InvalidTypeError(
+            f"source must be a path to a CSV/Parquet file or a DataFrame, got {type(source).__name__}."
+        )
+    path = Path(source)
+    lower = path.name.lower()
+    if lower.endswith((".pkl", ".pickle", ".pkl.gz", ".pickle.gz")):
+        raise InvalidParameterError(
+            f"source {path.name!r} is a pickle file; riskkit does not read pickles because loading "
+            "one can run arbitrary code. Save the prices as CSV or Parquet."
+        )
+    if not path.exists():
+        raise FileNotFoundError(f"source {str(path)!r} does not exist.")
+    if lower.endswith(PARQUET_SUFFIXES):
+        frame = pd.read_parquet(path)
+        if isinstance(frame.index, pd.DatetimeIndex):
+            frame = frame.reset_index()
+        return frame, []
+    if not lower.endswith(CSV_SUFFIXES):
+        raise InvalidParameterError(
+            f"source {path.name!r} has an unsupported file type; expected one of "
+            f"{format_items(CSV_SUFFIXES + PARQUET_SUFFIXES)}."
+        )
+    # pandas renames duplicated header names ("A", "A.1"): read the header as written.
+    first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    body = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_values=_NA)
+    if all(_is_number(v) for v in first):
+        known = _HEADERLESS.get(len(first))
+        if known is None:
+            raise LayoutError(
+                f"source {path.name!r} has no header row: its first row is {len(first)} numbers "
+                f"({', '.join(first[:4])}{', ...' if len(first) > 4 else ''}). Headerless files are "
+                f"recognised as Binance klines ({len(BINANCE_KLINE)} fields) or OHLCV exports "
+                f"({len(OHLCV)} fields: {', '.join(OHLCV)}); add a header row naming the columns "
+                "(a date column and one column per asset, or date, asset, price)."
+            )
+        what, names = known
+        body.columns = list(names)
+        return body, [("columns", f"no header row; {len(first)} fields read as {what}: {', '.join(names)}")]
+    body = body.iloc[1:].reset_index(drop=True)
+    if body.shape[1] != len(first):  # pragma: no cover  (pandas pads short rows; kept as a guard)
+        raise DuplicateError(
+            f"source {path.name!r}: header has {len(first)} names but rows have {body.shape[1]} fields."
+        )
+    body.columns = first
+    return body, []
+
+
+def _is_number(text) -> bool:
+    try:
+        float(str(text))
+    except ValueError:
+        return False
+    return str(text).strip() != ""
+
+
+# --------------------------------------------------------------------------- recognising columns
+
+
+def _find(frame: pd.DataFrame, given, keys, what: str, arg: str):
+    """The column named ``given`` (any case), or the first whose name is one of ``keys``."""
+    cols = list(frame.columns)
+    if given is not None:
+        exact = [c for c in cols if c == given] or [c for c in cols if _key(c) == _key(given)]
+        if not exact:
+            raise InvalidParameterError(
+                f"{arg}={given!r} is not a column; columns are {format_items(cols, limit=20)}."
+            )
+        return exact[0]
+    for k in keys:
+        hits = [c for c in cols if _key(c) == k]
+        if hits and (what != "asset" or _is_text(frame[hits[0]])):
+            return hits[0]
+    return None
+
+
+def _is_text(values: pd.Series) -> bool:
+    """A column of labels: some non-empty value that is not a number."""
+    v = values.dropna()
+    if pd.api.types.is_numeric_dtype(v.dtype) or pd.api.types.is_bool_dtype(v.dtype):
+        return False
+    return not pd.to_numeric(v.astype(str), errors="coerce").notna().all()
+
+
+def _price_column(frame: pd.DataFrame, price, exclude, notes: list):
+    cols = [c for c in frame.columns if c not in exclude]
+    if price is not None:
+        return _find(frame[cols], price, (), "price", "price_column")
+    adjusted = [c for c in cols if _key(c) in ADJUSTED_KEYS]
+    plain = [c for k in PRICE_KEYS for c in cols if _key(c) == k]
+    if adjusted and plain:
+        notes.append(
+            (
+                "columns",
+                f"both {adjusted[0]!r} and {plain[0]!r}: using {adjusted[0]!r} (adjusted for splits "
+                f"and dividends); pass price_column={plain[0]!r} for the unadjusted close",
+            )
+        )
+    return (adjusted or plain or [None])[0]
+
+
+def _shape(frame: pd.DataFrame) -> str:
+    rows = frame.head(2).to_numpy().tolist()
+    return "; ".join(", ".join(map(str, r)) for r in rows)
+
+
+def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_format=None) -> Table:
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise EmptyDataError(
+            f"{name} is empty (shape {frame.shape}); it needs at least one row and one column."
+        )
+    if layout == "wide" and (asset is not None or price is not None):
+        raise InvalidParameterError(
+            "asset_column= and price_column= name columns of the long or exchange layouts, "
+            "not of layout='wide'."
+        )
+    date_col = _find(frame, date, DATE_KEYS, "date", "date_column")
+    if date_col is None and not isinstance(frame.index, pd.DatetimeIndex):
+        date_col = frame.columns[0]
+        if layout in ("auto", "wide"):
+            notes.append(
+                (
+                    "columns",
+                    "no column named date/datetime/timestamp/time: dates read from the first column "
+                    f"{date_col!r}",
+                )
+            )
+    rest = frame.drop(columns=[date_col]) if date_col is not None else frame
+    asset_col = (
+        None if layout in ("wide", "exchange") else _find(rest, asset, ASSET_KEYS, "asset", "asset_column")
+    )
+    price_col = None
+    if layout != "wide":
+        price_col = _price_column(rest, price, {asset_col}, notes)
+    others = [c for c in rest.columns if c not in (asset_col, price_col)]
+    export_like = all(_key(c) in EXPORT_KEYS for c in others)
+    seen = f"columns {format_items(frame.columns, limit=12)}; first rows: {_shape(frame)}"
+    if layout == "auto":
+        if asset_col is not None and price_col is not None:
+            layout = "long"
+        elif asset_col is not None:
+            raise LayoutError(
+                f"{name} looks long (asset column {asset_col!r}) but no column is named Close, Adj Close or "
+                f"Price; saw {seen}. Name the price column with price_column=, or pass layout='wide'.",
+                fixes=[{"layout": "wide"}],
+            )
+        elif price_col is not None and export_like:
+            layout = "exchange"
+        elif price_col is not None:
+            raise LayoutError(
+                f"{name} is ambiguous: {price_col!r} names a price field of one asset's export, but "
+                f"{format_items([c for c in others if _key(c) not in EXPORT_KEYS])} are not export fields "
+                f"(open, high, low, volume, ...); saw {seen}. Pass layout='wide' if every column is an "
+                f"asset, or layout='exchange' (with price_column=) if the file is one asset's export.",
+                fixes=[{"layout": "wide"}, {"layout": "exchange"}],
+            )
+        elif others and all(_key(c) in EXPORT_KEYS for c in others):
+            raise LayoutError(
+                f"{name} has export fields ({format_items(others)}) but no close or price column; "
+                f"saw {seen}. "
+                "Name the price column with price_column= (and layout='exchange').",
+            )
+        else:
+            layout = "wide"
+        notes.insert(
+            0,
+            (
+                "layout",
+                f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}",
+            ),
+        )
+    column = frame.index if date_col is None else frame[date_col]
+    dates, note = parse_dates(name, column, date_col, date_format)
+    if note:
+        notes.append(("dates", note))
+    if layout == "wide":
+        return Table("wide", rest.set_axis(dates, axis=0), notes)
+    if price_col is None:
+        raise LayoutError(
+            f"layout={layout!r} needs a price column (Close, Adj Close or Price, any case) "
+            f"and {name} has none; "
+            f"saw {seen}. Name it with price_column=."
+        )
+    if layout == "exchange":
+        if stem is None:
+            raise LayoutError(
+                "layout='exchange' names the asset after its file, and source is a DataFrame; read the file, "
+                "or pass the frame with one column per asset (layout='wide')."
+            )
+        labels = np.full(len(frame), stem, dtype=object)
+        notes.append(
+            ("columns", f"one asset's export: asset {stem!r} (the file name), price from {price_col!r}")
+        )
+    else:
+        if asset_col is None:
+            raise LayoutError(
+                "layout='long' needs an asset column (Ticker, Symbol, Asset, Coin or Pair, any case) "
+                f"and {name} "
+                f"has none; saw {seen}. Name it with asset_column=."
+            )
+        labels = frame[asset_col].to_numpy()
+        notes.append(
+            (
+                "columns",
+                f"long table: dates from {date_col!r}, assets from {asset_col!r}, prices from {price_col!r}",
+            )
+        )
+    long = pd.DataFrame({"date": dates, "asset": labels, "price": frame[price_col].to_numpy()})
+    return Table(layout, long, notes)
+
+
+_DOC_NAME = re.compile(r"(?i)(readme|license|licence|notice|changelog|notes)([._-].*)?\.txt$")
+
+
+def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Table:
+    suffixes = CSV_SUFFIXES + PARQUET_SUFFIXES
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
+    docs = [p for p in found if _DOC_NAME.match(p.name)]  # an export's README.txt, LICENSE.txt ...
+    files = [p for p in found if p not in docs]
+    if not files:
+        raise LayoutError(f"folder {str(folder)!r} holds no price files ({format_items(suffixes)}).")
+    by_asset: dict[str, list[Path]] = {}
+    for p in files:
+        by_asset.setdefault(_asset_of(p), []).append(p)
+    # an asset's period files (a month or a day each) are its history in parts; other repeats are doubt
+    periods = {a for a, ps in by_asset.items() if all(_PERIOD_FILE.fullmatch(_stem(p)) for p in ps)}
+    twice = {a: [p.name for p in ps] for a, ps in by_asset.items() if len(ps) > 1 and a not in periods}
+    if twice:
+        raise DuplicateError(f"folder {str(folder)!r} holds several files for one asset: {twice}.")
+    wanted = (
+        list(by_asset) if not assets else [a for a in assets if a in by_asset]
+    )  # _narrow names the others
+    joined = {a: ps for a, ps in by_asset.items() if len(ps) > 1}
+    if joined:
+        notes = [
+            ("layout", f"folder of {len(files)} price files for {len(by_asset)} assets (asset = file name)")
+        ]
+        notes += [
+            ("layout", f"{a}: {len(ps)} period files joined, {ps[0].name} to {ps[-1].name}")
+            for a, ps in joined.items()
+        ]
+    else:
+        notes = [("layout", f"folder of {len(files)} price files, one per asset (asset = file name)")]
+    if docs:
+        notes.append(("layout", f"not read, as documents: {format_items([p.name for p in docs])}"))
+    parts = []
+    for a in wanted:
+        for path in by_asset[a]:
+            frame, found = read_table(path)
+            table = _recognise(
+                f"prices in {path.name!r}",
+                frame,
+                found,
+                layout="exchange",
+                date=date,
+                asset=None,
+                price=price,
+                stem=a,
+                date_format=date_format,
+            )
+            if not parts:  # what was recognised, told once (the files of a folder come from one export)
+                notes += [(step, f"{path.name}: {text}") for step, text in table.notes]
+            parts.append(table.frame)
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "asset", "price"])
+    return Table("folder", long, notes, available=list(by_asset))

@@ -1,0 +1,277 @@
+"""Calendars: periods per year, resampling with correct compounding, and
+aligning a 24/7 crypto series with a business-day series.
+
+Contents
+--------
+infer_periods_per_year    365 for a 7-day calendar, 252 business days, 52, 12, 4, 1
+resolve_periods_per_year  the value given, or the inferred one (used package-wide)
+resample_prices           last price of each week / month / quarter / year
+resample_returns          compound returns into weekly / monthly / ... returns
+align_prices              put two price tables on one calendar, explicitly
+
+Every annualised figure in riskkit takes ``periods_per_year``, under one rule
+(:func:`resolve_periods_per_year`): when it is not given it is inferred from the
+data's dates; when they do not tell (or there are none, as for a covariance) a
+:class:`~riskkit.exceptions.CalendarError` asks for it. Per-period figures are
+asked for explicitly with ``periods_per_year=1``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit._core.validation import (
+    check_choice,
+    check_frame,
+    check_no_inf,
+    check_no_missing,
+    check_numeric,
+    check_real,
+    format_cells,
+    format_items,
+)
+from riskkit.data._checks import _check_index, check_prices, repair_missing
+from riskkit.data._quality import seven_day
+from riskkit.exceptions import (
+    CalendarError,
+    DataError,
+    DataRepairWarning,
+    DuplicateError,
+    MissingDataError,
+)
+
+__all__ = [
+    "align_prices",
+    "infer_periods_per_year",
+    "resample_prices",
+    "resample_returns",
+    "resolve_periods_per_year",
+]
+
+Freq = Literal["W", "M", "Q", "Y"]
+_PERIOD = {"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
+
+
+def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int:
+    """Number of periods in a year, read off a date index.
+
+    Rules, on the median spacing between dates:
+
+    ==========================  =======
+    spacing                     result
+    ==========================  =======
+    1 day, weekends present     365 (24/7 markets such as crypto)
+    1 day, no weekends          252 (business days)
+    6-8 days                    52
+    27-32 days                  12
+    88-93 days                  4
+    360-367 days                1
+    ==========================  =======
+
+    Weekends count as present when more than 15% of the dates fall on a
+    Saturday or Sunday (a full 7-day calendar has 2/7 = 28.6%).
+
+    Raises
+    ------
+    CalendarError
+        Fewer than three dates, intraday data, or a spacing matching none of
+        the above; pass ``periods_per_year`` explicitly then.
+    """
+    if isinstance(index, pd.DataFrame | pd.Series):
+        index = index.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise CalendarError(f"periods per year needs a DatetimeIndex, got {type(index).__name__}.")
+    if len(index) < 3:
+        raise CalendarError(
+            f"cannot infer periods_per_year from {len(index)} date(s); pass periods_per_year explicitly."
+        )
+    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, index.unit))  # ticks per day in the index unit
+    stamps = index.asi8
+    spacing = float(np.median(np.diff(stamps))) / per_day
+    if spacing < 0.99:
+        raise CalendarError(
+            f"the dates are intraday (median spacing {spacing * 24:.2f} hours); pass periods_per_year "
+            "explicitly, for example 365 * 24 for hourly 24/7 data."
+        )
+    if spacing <= 1.01:
+        return 365 if seven_day(index) else 252
+    for low, high, ppy in ((6, 8, 52), (27, 32, 12), (88, 93, 4), (360, 367, 1)):
+        if low <= spacing <= high:
+            return ppy
+    raise CalendarError(
+        f"cannot infer periods_per_year from a median spacing of {spacing:.2f} days; "
+        "pass periods_per_year explicitly."
+    )
+
+
+def resolve_periods_per_year(
+    data: pd.Index | pd.DataFrame | pd.Series | None,
+    periods_per_year: float | None,
+    *,
+    source: str = "the inputs",
+) -> float:
+    """The package's one ``periods_per_year`` rule.
+
+    The value given (checked positive), else inferred from the dates of
+    ``data`` (:func:`infer_periods_per_year`). When that fails, or there are no
+    dates (``data`` None: a covariance, a factor model built from given
+    exposures; ``source`` names them in the message), a
+    :class:`~riskkit.exceptions.CalendarError` asks for the value. Per-period
+    figures are asked for explicitly, with ``periods_per_year=1``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> resolve_periods_per_year(pd.date_range("2024-01-01", periods=30, freq="D"), None)
+    365.0
+    >>> resolve_periods_per_year(None, None, source="a covariance")
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.CalendarError: periods_per_year is needed: a covariance carries no dates
+    to infer it from; pass it: 365 for a 24/7 calendar, 252 for weekdays, 52 weekly, 12 monthly,
+    or 1 for per-period figures.
+    """
+    if periods_per_year is not None:
+        return check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    if data is None:
+        raise CalendarError(
+            f"periods_per_year is needed: {source} carries no dates to infer it from; pass it: "
+            "365 for a 24/7 calendar, 252 for weekdays, 52 weekly, 12 monthly, or 1 for per-period figures."
+        )
+    return float(infer_periods_per_year(data))
+
+
+def resample_prices(prices: pd.DataFrame, /, *, freq: Freq) -> pd.DataFrame:
+    """Last price of each calendar period.
+
+    Weeks end on Sunday (so a 24/7 week is whole and a business week ends on
+    its Friday), months, quarters and years on their last day. Each row is
+    labelled with the last date actually observed in the period, never a
+    date beyond the data. Returns computed from the result compound the
+    period's daily returns exactly. The last period may be incomplete.
+
+    Returns
+    -------
+    DataFrame of shape (n_periods, n_assets)
+    """
+    check_choice("freq", freq, tuple(_PERIOD))
+    values = check_prices(prices, min_rows=1)
+    keys = values.index.to_period(_PERIOD[freq])
+    last = ~pd.Series(keys).duplicated(keep="last").to_numpy()
+    out = values.loc[last]
+    out.index.name = "date"
+    return out
+
+
+def resample_returns(
+    returns: pd.DataFrame,
+    /,
+    *,
+    freq: Freq,
+    kind: Literal["simple", "log"] = "simple",
+) -> pd.DataFrame:
+    """Compound period returns into weekly, monthly, quarterly or yearly ones.
+
+    Simple returns compound as :math:`\\prod_t (1 + r_t) - 1`, log returns add
+    up. Periods as in :func:`resample_prices`, labelled by their last
+    observed date; the first and last periods may be partial.
+    """
+    check_choice("freq", freq, tuple(_PERIOD))
+    check_choice("kind", kind, ("simple", "log"))
+    check_frame("returns", returns)
+    _check_index("returns", returns.index)
+    r = check_numeric("returns", returns)
+    check_no_inf("returns", r)
+    check_no_missing("returns", r)
+    keys = r.index.to_period(_PERIOD[freq])
+    if kind == "simple" and (r.to_numpy() <= -1).any():
+        raise DataError(f"returns of -100% or worse cannot be compounded: {format_cells(r <= -1)}.")
+    x = np.log1p(r.to_numpy()) if kind == "simple" else r.to_numpy()
+    summed = pd.DataFrame(x, index=keys, columns=r.columns).groupby(level=0, sort=False).sum()
+    values = np.expm1(summed.to_numpy()) if kind == "simple" else summed.to_numpy()
+    last = ~pd.Series(keys).duplicated(keep="last").to_numpy()
+    out = pd.DataFrame(values, index=r.index[last], columns=r.columns)
+    out.index.name = "date"
+    return out
+
+
+def align_prices(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    /,
+    *,
+    how: Literal["intersection", "left", "right", "union"] = "intersection",
+    missing: Literal["raise", "ffill"] = "raise",
+    ffill_limit: int | None = None,
+) -> pd.DataFrame:
+    """Join two price tables on one calendar.
+
+    The usual case is a 24/7 crypto table and a business-day stock table.
+    Align *prices*, never returns: on the business-day calendar
+    (``how="intersection"``) the crypto weekend moves land in Monday's
+    return, so no return is lost. On the 7-day calendar (``how="left"`` with
+    crypto on the left) the stocks have no weekend prices; that is a
+    :class:`MissingDataError` unless ``missing="ffill"`` carries Friday's
+    close over the weekend (a stale price: zero weekend return), and a
+    :class:`DataRepairWarning` lists the filled dates.
+
+    Parameters
+    ----------
+    left, right : DataFrame
+        Validated prices (see :func:`riskkit.data.check_prices`) with distinct
+        asset names and timestamps at the same time of day.
+    how : {"intersection", "left", "right", "union"}, default="intersection"
+        The calendar: dates in both, dates of one side, or dates of either.
+    missing : {"raise", "ffill"}, default="raise"
+    ffill_limit : int, optional
+        Longest run of dates that may be forward-filled (3 covers a long weekend).
+
+    Returns
+    -------
+    DataFrame
+        ``left``'s columns, then ``right``'s, on the chosen calendar.
+    """
+    check_choice("how", how, ("intersection", "left", "right", "union"))
+    check_choice("missing", missing, ("raise", "ffill"))
+    a = check_prices(left, name="left")
+    b = check_prices(right, name="right")
+    shared = a.columns.intersection(b.columns)
+    if len(shared):
+        raise DuplicateError(f"left and right share asset names: {format_items(shared)}; rename one side.")
+    index = {
+        "intersection": a.index.intersection(b.index),
+        "left": a.index,
+        "right": b.index,
+        "union": a.index.union(b.index),
+    }[how]
+    if len(index) < 2:
+        raise CalendarError(
+            f"left and right have {len(index)} date(s) in common; daily prices stamped at different "
+            "times of day do not match (normalise both with prices.index.normalize() first)."
+        )
+    joined = pd.concat([a.reindex(index), b.reindex(index)], axis=1)
+    joined.index.name = "date"
+    joined.columns.name = "asset"
+    if not joined.isna().to_numpy().any():
+        return joined
+    if missing == "raise":
+        raise MissingDataError(
+            f"on the how={how!r} calendar some prices are missing: {format_cells(joined.isna())}. "
+            "Use how='intersection', or missing='ffill' to carry the last price forward explicitly."
+        )
+    result = repair_missing(
+        joined, method="ffill", limit=ffill_limit, name=f"prices on the how={how!r} calendar"
+    )
+    warnings.warn(
+        DataRepairWarning(
+            f"align_prices forward-filled {len(result.log)} price(s) (stale, zero return): "
+            f"{format_cells(joined.isna())}. The full list is in this warning's .log.",
+            log=result.log,
+        ),
+        stacklevel=2,
+    )
+    return result.prices

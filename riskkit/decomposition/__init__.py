@@ -1,0 +1,810 @@
+"""Where the risk comes from: by asset, group, correlated cluster and factor.
+
+May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.shrinkage.
+
+Inside: ``tail`` (public: VaR and expected shortfall with contributions), ``stress``
+(public: scenario, correlation and worst-window stress), ``factors`` (public: factor
+exposures and the factor split of risk).
+
+Contents
+--------
+risk_contributions      volatility and its marginal, component (Euler) and percent split by asset
+group_contributions     the same summed by group (sector, chain, asset class, cluster)
+correlation_clusters    groups found by hierarchical clustering of a correlation matrix
+effective_number_of_bets  Meucci's diversification distribution and its entropy (PCA or minimum torsion)
+concentration           Herfindahl indices, effective bets, diversification ratio, largest share
+decompose               all of the above, tail risk, stress and factors in one call -> RiskDecomposition
+rolling_decompose       volatility and contributions over time
+verdict                 a plain-language reading of a decomposition
+
+Euler: with :math:`\\sigma(w) = \\sqrt{w^\\top \\Sigma w}`, the marginal contribution
+is :math:`\\partial\\sigma/\\partial w_i = (\\Sigma w)_i / \\sigma`, the component
+:math:`w_i (\\Sigma w)_i / \\sigma` (components sum to :math:`\\sigma`), the percent
+contribution component / :math:`\\sigma` (sums to 1). Annualised with
+``periods_per_year`` (volatilities times :math:`\\sqrt{\\text{ppy}}`).
+
+See also :mod:`riskkit.decomposition.tail` (VaR, ES), :mod:`riskkit.decomposition.stress` and
+:mod:`riskkit.decomposition.factors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit._core.result import Result
+from riskkit._core.validation import (
+    check_choice,
+    check_covariance,
+    check_int,
+    check_real,
+    check_same_assets,
+    check_weights,
+    count,
+    format_items,
+    returns_matrix,
+)
+from riskkit.data.calendar import resolve_periods_per_year
+from riskkit.exceptions import InvalidParameterError
+
+__all__ = [
+    "EffectiveBets",
+    "RiskContributions",
+    "RiskDecomposition",
+    "concentration",
+    "correlation_clusters",
+    "decompose",
+    "effective_number_of_bets",
+    "group_contributions",
+    "risk_contributions",
+    "rolling_decompose",
+    "verdict",
+]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskContributions(Result):
+    """Volatility contributions by asset (Euler), from :func:`risk_contributions`.
+
+    Attributes
+    ----------
+    volatility : float
+        Portfolio volatility, annualised with ``periods_per_year``.
+    periods_per_year : float
+        1 for per-period figures.
+    assets : DataFrame
+        Per asset: ``weight``, ``volatility`` (of the asset alone), ``marginal``,
+        ``component`` (they sum to :attr:`volatility`), ``percent`` (sums to 1).
+    """
+
+    volatility: float
+    periods_per_year: float
+    assets: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """One row: volatility, the largest contributor and its share of the risk."""
+        pct = self.assets["percent"]
+        return pd.DataFrame(
+            [
+                {
+                    "volatility": self.volatility,
+                    "periods_per_year": self.periods_per_year,
+                    "largest_asset": pct.idxmax(),
+                    "largest_share": float(pct.max()),
+                }
+            ],
+            index=pd.Index(["portfolio"]),
+        )
+
+
+def risk_contributions(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    periods_per_year: float | None = None,
+    repair: Literal["clip"] | None = None,
+) -> RiskContributions:
+    """Volatility contributions by asset (Euler).
+
+    Parameters
+    ----------
+    weights : Series
+        Weights by asset (need not sum to one, but not to zero).
+    covariance : DataFrame
+        Per-period covariance with the same assets.
+    periods_per_year : float
+        Annualise the volatilities (times its square root); ``1`` for
+        per-period figures. Required: a covariance carries no dates to infer it
+        from (:func:`riskkit.data.calendar.resolve_periods_per_year`).
+    repair : {"clip"}, optional
+        A covariance that is not positive semi-definite is an error unless
+        ``repair="clip"`` sets its negative eigenvalues to zero.
+
+    Returns
+    -------
+    RiskContributions
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskkit.decomposition import risk_contributions
+    >>> cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
+    >>> rc = risk_contributions(pd.Series({"a": 0.5, "b": 0.5}), cov, periods_per_year=1)
+    >>> rc.assets["percent"].round(2).tolist(), round(rc.volatility, 4)
+    ([0.8, 0.2], 0.1118)
+    """
+    w = check_weights("weights", weights, shares=True)
+    cov = check_covariance("covariance", covariance, repair=repair)
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    ppy = resolve_periods_per_year(None, periods_per_year, source="a covariance")
+    return _risk_contributions(w.reindex(cov.index).to_numpy(), cov, ppy)
+
+
+def _risk_contributions(wv: np.ndarray, cov: pd.DataFrame, ppy: float) -> RiskContributions:
+    out, sigma = _euler(wv, cov.to_numpy(), np.sqrt(ppy))
+    return RiskContributions(sigma, ppy, pd.DataFrame(out, index=cov.index))
+
+
+def _euler(wv: np.ndarray, S: np.ndarray, scale: float) -> tuple[dict, float]:
+    Sw = S @ wv
+    var = float(wv @ Sw)
+    if var <= 0:
+        raise InvalidParameterError(
+            "the portfolio has zero variance under this covariance; contributions are undefined."
+        )
+    sigma = np.sqrt(var)
+    comp = wv * Sw / sigma
+    return (
+        {
+            "weight": wv,
+            "volatility": np.sqrt(np.diag(S)) * scale,
+            "marginal": Sw / sigma * scale,
+            "component": comp * scale,
+            "percent": comp / sigma,
+        },
+        float(sigma * scale),
+    )
+
+
+def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series, /) -> pd.DataFrame:
+    """Sum asset contributions (from :func:`risk_contributions`) by group.
+
+    Every asset must have a group; the error lists those left out. Columns:
+    ``weight``, ``component``, ``percent``, ``n_assets``, ``members``;
+    rows sorted by ``percent`` descending.
+    """
+    g = pd.Series(groups) if not isinstance(groups, pd.Series) else groups
+    missing = contributions.index.difference(g.index)
+    if len(missing):
+        raise InvalidParameterError(
+            f"groups leave out assets: {format_items(missing)}; give every asset a group."
+        )
+    g = g.reindex(contributions.index)
+    if g.isna().any():
+        raise InvalidParameterError(f"groups has no group for {format_items(g.index[g.isna()])}.")
+    keys = pd.Series(g.to_numpy(), index=contributions.index)  # a Series key: no column look-up attempted
+    agg = contributions[["weight", "component", "percent"]].groupby(keys, sort=False).sum()
+    members: dict = {}
+    for asset, k in zip(g.index, g.to_numpy(), strict=True):
+        members.setdefault(k, []).append(str(asset))
+    agg["n_assets"] = [len(members[k]) for k in agg.index]
+    agg["members"] = [", ".join(members[k]) for k in agg.index]
+    agg.index.name = "group"
+    return agg.sort_values("percent", ascending=False, kind="stable")
+
+
+def correlation_clusters(
+    correlation: pd.DataFrame,
+    /,
+    *,
+    threshold: float = 0.5,
+    linkage: Literal["average", "complete", "single", "ward"] = "average",
+) -> pd.Series:
+    """Groups of correlated assets by hierarchical clustering.
+
+    Distance :math:`d_{ij} = \\sqrt{(1 - \\rho_{ij}) / 2}` (0 for identical
+    assets, 1 for opposite ones); clusters are cut where the linkage distance
+    exceeds the distance of a correlation equal to ``threshold``. Assets are
+    sorted by label before clustering, so the result does not depend on the
+    column order. Clusters are named ``C1``, ``C2``, ... by size, then by
+    their first member.
+
+    Returns
+    -------
+    Series
+        Asset -> cluster name, in the order of ``correlation``'s columns.
+    """
+    from scipy.cluster.hierarchy import fcluster
+    from scipy.cluster.hierarchy import linkage as scipy_linkage
+    from scipy.spatial.distance import squareform
+
+    check_choice("linkage", linkage, ("average", "complete", "single", "ward"))
+    threshold = check_real("threshold", threshold, low=-1.0, high=1.0)
+    labels = list(correlation.columns)
+    order = sorted(range(len(labels)), key=lambda i: str(labels[i]))
+    C = correlation.to_numpy(dtype=float)[np.ix_(order, order)]
+    if len(labels) == 1:
+        return pd.Series(["C1"], index=correlation.columns, name="cluster")
+    D = np.sqrt(np.clip((1.0 - C) / 2.0, 0.0, None))
+    np.fill_diagonal(D, 0.0)
+    Z = scipy_linkage(squareform((D + D.T) / 2.0, checks=False), method=linkage)
+    raw = fcluster(Z, t=np.sqrt((1.0 - threshold) / 2.0), criterion="distance")
+    sorted_labels = [labels[i] for i in order]
+    members: dict[int, list] = {}
+    for lab, k in zip(sorted_labels, raw, strict=True):
+        members.setdefault(int(k), []).append(lab)
+    ranked = sorted(members.values(), key=lambda m: (-len(m), str(m[0])))
+    name = {lab: f"C{i + 1}" for i, m in enumerate(ranked) for lab in m}
+    return pd.Series([name[lab] for lab in labels], index=correlation.columns, name="cluster")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class EffectiveBets(Result):
+    """Effective number of bets and the risk distribution behind it.
+
+    Attributes
+    ----------
+    effective_bets : float
+        :math:`\\exp(-\\sum_k p_k \\ln p_k)`, from 1 to the number of bets.
+    method : str
+        ``"pca"`` or ``"minimum_torsion"``.
+    distribution : Series
+        :math:`p_k`, which sums to one, by principal component (``PC1``, ...)
+        or by asset (minimum torsion).
+    """
+
+    effective_bets: float
+    method: str
+    distribution: pd.Series
+
+    def summary(self) -> pd.DataFrame:
+        """One row: effective bets, method, number of bets and the largest share."""
+        p = self.distribution
+        return pd.DataFrame(
+            [
+                {
+                    "effective_bets": self.effective_bets,
+                    "method": self.method,
+                    "n_bets": len(p),
+                    "largest_bet": p.idxmax(),
+                    "largest_share": float(p.max()),
+                }
+            ],
+            index=pd.Index(["portfolio"]),
+        )
+
+
+def effective_number_of_bets(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    method: Literal["pca", "minimum_torsion"] = "pca",
+) -> EffectiveBets:
+    """Effective number of bets (Meucci 2009; Meucci, Santangelo & Deguest 2015).
+
+    Portfolio risk is split over uncorrelated factors :math:`t\\,r` (principal
+    portfolios for ``"pca"``, the minimum-torsion factors closest to the assets
+    for ``"minimum_torsion"``): :math:`p_k = (t^{-\\top} w)_k (t \\Sigma w)_k / w^\\top \\Sigma w`,
+    which sums to one. The effective number of bets is
+    :math:`\\exp(-\\sum_k p_k \\ln p_k)`: 1 when one bet carries all the risk, N
+    when N bets carry equal shares.
+
+    Returns
+    -------
+    EffectiveBets
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from riskkit.decomposition import effective_number_of_bets
+    >>> cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
+    >>> bets = effective_number_of_bets(pd.Series({"a": 1 / 3, "b": 2 / 3}), cov)
+    >>> round(bets.effective_bets, 6), bets.distribution.round(2).tolist()
+    (2.0, [0.5, 0.5])
+    """
+    check_choice("method", method, ("pca", "minimum_torsion"))
+    w = check_weights("weights", weights, shares=True)
+    # minimum torsion inverts the correlation's square root: it needs a non-singular covariance
+    cov = check_covariance(
+        "covariance",
+        covariance,
+        nonsingular="effective_number_of_bets(method='minimum_torsion')"
+        if method == "minimum_torsion"
+        else None,
+    )
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    return _enb(w.reindex(cov.index).to_numpy(), cov.to_numpy(), cov.index, method)
+
+
+def _enb(wv: np.ndarray, S: np.ndarray, assets: pd.Index, method: str) -> EffectiveBets:
+    if method == "pca":
+        lam, E = np.linalg.eigh(S)
+        lam, E = lam[::-1], E[:, ::-1]
+        b = E.T @ wv
+        p = b * b * lam / float(wv @ S @ wv)
+        index = pd.Index([f"PC{k + 1}" for k in range(len(p))], name="bet")
+    else:
+        t = _minimum_torsion(S)
+        p = np.linalg.solve(t.T, wv) * (t @ S @ wv) / float(wv @ S @ wv)
+        index = pd.Index(assets, name="bet")
+    pos = p[p > 0]
+    enb = float(np.exp(-np.sum(pos * np.log(pos))))
+    return EffectiveBets(enb, method, pd.Series(p, index=index, name="risk_share"))
+
+
+def _minimum_torsion(S: np.ndarray, *, max_iter: int = 10_000, tol: float = 1e-10) -> np.ndarray:
+    """Minimum-torsion matrix (Meucci, Santangelo & Deguest 2015, algorithm of their appendix)."""
+
+    def sym_sqrt(A: np.ndarray) -> np.ndarray:
+        ev, V = np.linalg.eigh((A + A.T) / 2.0)
+        return (V * np.sqrt(np.clip(ev, 0.0, None))) @ V.T
+
+    sigma = np.sqrt(np.diag(S))
+    C = S / np.outer(sigma, sigma)
+    c = sym_sqrt(C)
+    d = np.ones(len(sigma))
+    prev = np.inf
+    for _ in range(max_iter):
+        U = (d[:, None] * c) @ (c * d[None, :])
+        u = sym_sqrt(U)
+        q = np.linalg.solve(u, d[:, None] * c)
+        d = np.einsum("ij,ji->i", q, c)
+        pi = d[:, None] * q
+        f = float(np.linalg.norm(c - pi))
+        if abs(f - prev) <= tol * max(f, 1e-300) * len(d):
+            break
+        prev = f
+    x = pi @ np.linalg.pinv(c)
+    return (sigma[:, None] * x) / sigma[None, :]
+
+
+def concentration(
+    weights: pd.Series,
+    covariance: pd.DataFrame,
+    /,
+    *,
+    enb_method: Literal["pca", "minimum_torsion"] = "pca",
+) -> pd.Series:
+    """Concentration of weights and of risk.
+
+    ``hhi_weights`` :math:`\\sum (|w_i| / \\sum |w|)^2`, ``hhi_risk``
+    :math:`\\sum p_i^2` of the percent contributions, their inverses
+    (effective numbers), ``effective_bets`` (:func:`effective_number_of_bets`),
+    ``diversification_ratio`` :math:`\\sum w_i \\sigma_i / \\sigma_p`,
+    ``largest_risk_share`` and ``largest_risk_asset``.
+    """
+    check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
+    w = check_weights("weights", weights, shares=True)
+    cov = check_covariance(
+        "covariance",
+        covariance,  # minimum torsion inverts the correlation's square root
+        nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+        if enb_method == "minimum_torsion"
+        else None,
+    )
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    wv = w.reindex(cov.index).to_numpy()
+    parts, _ = _euler(wv, cov.to_numpy(), 1.0)
+    return _concentration(pd.DataFrame(parts, index=cov.index), cov.to_numpy(), enb_method)
+
+
+def _concentration(rc: pd.DataFrame, S: np.ndarray, enb_method: str) -> pd.Series:
+    """:func:`concentration` from Euler contributions ``rc`` and the covariance ``S`` in their order."""
+    aw = rc["weight"].abs() / rc["weight"].abs().sum()
+    hhi_w = float((aw**2).sum())
+    hhi_r = float((rc["percent"] ** 2).sum())
+    enb = _enb(rc["weight"].to_numpy(), S, rc.index, enb_method).effective_bets
+    sigma = float(rc["component"].sum())
+    top = rc["percent"].idxmax()
+    return pd.Series(
+        {
+            "hhi_weights": hhi_w,
+            "effective_assets": 1.0 / hhi_w,
+            "hhi_risk": hhi_r,
+            "effective_risk_assets": 1.0 / hhi_r,
+            "effective_bets": enb,
+            "enb_method": enb_method,
+            "diversification_ratio": float((rc["weight"] * rc["volatility"]).sum() / sigma),
+            "largest_risk_share": float(rc["percent"].max()),
+            "largest_risk_asset": top,
+        },
+        name="concentration",
+    )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskDecomposition(Result):
+    """Everything :func:`decompose` found, as labelled tables.
+
+    Attributes
+    ----------
+    volatility, periods_per_year
+        As in :class:`RiskContributions`.
+    assets : DataFrame
+        :attr:`RiskContributions.assets` with each asset's ``group``.
+    groups : DataFrame
+        Per group (the user's groups, or correlation clusters): weight,
+        component, percent, n_assets, members.
+    group_source : str
+        ``"groups"`` (given) or ``"clusters"`` (found).
+    concentration : Series
+    alerts : DataFrame
+        Assets and groups whose share of risk exceeds the threshold.
+    tail : DataFrame
+        VaR and ES by method (per period), when returns were given; a ``note``
+        column marks the Cornish-Fisher row unreliable when the expansion is not
+        monotone for the sample's skewness and kurtosis (instead of a warning).
+    tail_contributions : DataFrame
+        Historical and Gaussian ES contributions by asset.
+    factors : DataFrame or None
+        Factor split of variance (:func:`riskkit.decomposition.factors.factor_decomposition`).
+    stress : dict of str to DataFrame
+        ``"correlation"``, ``"worst_windows"`` and ``"scenarios"`` when asked for.
+    covariance : DataFrame
+        The per-period covariance used.
+    """
+
+    volatility: float
+    periods_per_year: float
+    assets: pd.DataFrame
+    groups: pd.DataFrame
+    group_source: str
+    concentration: pd.Series
+    alerts: pd.DataFrame
+    tail: pd.DataFrame | None = field(default=None, repr=False)
+    tail_contributions: pd.DataFrame | None = field(default=None, repr=False)
+    factors: pd.DataFrame | None = field(default=None, repr=False)
+    stress: dict = field(default_factory=dict, repr=False)
+    covariance: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def correlation(self) -> pd.DataFrame:
+        """The correlation implied by :attr:`covariance` (for clustering, heatmaps)."""
+        from riskkit.shrinkage._kernels import cov_to_corr
+
+        c = self.covariance
+        return pd.DataFrame(cov_to_corr(c.to_numpy()), index=c.index, columns=c.columns)
+
+    def worst_windows(self, *, contributions: bool = False) -> pd.DataFrame:
+        """The worst windows of every length asked for (``stress_windows``), as a
+        reader reads them: one row per window, indexed by its length
+        (``"7-period"``) and rank, with its first and last dates (``from``,
+        ``to``) and the portfolio's ``loss``, a share of its value; with
+        ``contributions``, each asset's part of that loss. Empty when none were
+        asked for."""
+        parts = {}
+        for key, table in self.stress.items():
+            if not key.startswith("worst_"):
+                continue
+            rows = table.reset_index().rename(columns={"window_start": "from", "window_end": "to"})
+            rows.index = pd.RangeIndex(1, len(rows) + 1, name="rank")
+            keep = ["from", "to", "loss", *(table.columns[2:] if contributions else [])]
+            parts[f"{key.removeprefix('worst_')}-period"] = rows[keep]
+        if not parts:
+            return pd.DataFrame(columns=["from", "to", "loss"])
+        return pd.concat(parts, names=["window", "rank"])
+
+    def summary(self) -> pd.DataFrame:
+        """One row: volatility, largest asset and group shares, effective bets, alerts, tail risk."""
+        c = self.concentration
+        row = {
+            "volatility": self.volatility,
+            "periods_per_year": self.periods_per_year,
+            "largest_asset": c["largest_risk_asset"],
+            "largest_asset_share": c["largest_risk_share"],
+            "largest_group": self.groups.index[0],
+            "largest_group_share": float(self.groups["percent"].iloc[0]),
+            "effective_bets": c["effective_bets"],
+            "diversification_ratio": c["diversification_ratio"],
+            "alerts": len(self.alerts),
+        }
+        if self.tail is not None:
+            for method in self.tail.index:
+                row[f"ES {method}"] = float(self.tail.loc[method, "ES"])
+        return pd.DataFrame([row], index=pd.Index(["portfolio"]))
+
+
+def decompose(
+    weights: pd.Series,
+    /,
+    *,
+    returns: pd.DataFrame | None = None,
+    covariance: pd.DataFrame | None = None,
+    shrinkage: Mapping | None = None,
+    groups: Mapping | pd.Series | None = None,
+    cluster_threshold: float = 0.5,
+    factors: pd.DataFrame | None = None,
+    factor_model=None,
+    alert_threshold: float = 0.25,
+    group_alert_threshold: float = 0.5,
+    enb_method: Literal["pca", "minimum_torsion"] = "pca",
+    alpha: float = 0.95,
+    stress_windows: Sequence[int] = (),
+    scenarios: pd.DataFrame | None = None,
+    correlation_blends: Sequence[float] = (),
+    periods_per_year: float | None = None,
+    repair: Literal["clip"] | None = None,
+) -> RiskDecomposition:
+    """Risk decomposition of a portfolio in one call.
+
+    Parameters
+    ----------
+    weights : Series
+        Portfolio weights by asset.
+    returns : DataFrame, optional
+        Period returns: estimate the covariance from them (with ``shrinkage``),
+        and compute tail risk and worst windows.
+    covariance : DataFrame, optional
+        A per-period covariance to use instead of estimating one.
+    shrinkage : mapping, optional
+        Options of :func:`riskkit.shrinkage.shrink`; default Ledoit-Wolf toward
+        the identity, which keeps the correlation structure that clustering looks for
+        (a constant-correlation target with a high intensity flattens it).
+    groups : mapping or Series, optional
+        Asset -> group. When None, correlated clusters
+        (:func:`correlation_clusters` at ``cluster_threshold``) are used.
+    factors : DataFrame, optional
+        Factor returns on the dates of ``returns``: exposures by OLS.
+    factor_model : FactorModel, optional
+        Exposures given directly (instead of ``factors``).
+    alert_threshold : float, default=0.25
+        Assets whose share of risk exceeds this (by more than rounding, 1e-9)
+        are listed in ``alerts``.
+    group_alert_threshold : float, default=0.5
+        Groups of two or more assets whose share of risk exceeds this are
+        listed in ``alerts`` (a group holds several assets' risk, so it has a
+        limit of its own; a group of one is its asset, alerted as such).
+    enb_method : {"pca", "minimum_torsion"}
+    alpha : float, default=0.95
+        Confidence level of VaR and ES.
+    stress_windows : sequence of int
+        Lengths (in periods) of worst historical windows to report (needs returns).
+    scenarios : DataFrame, optional
+        Shock scenarios (rows) of asset returns.
+    correlation_blends : sequence of float
+        Correlation stress blends toward one.
+    periods_per_year : float, optional
+        Annualisation; inferred from the returns' dates when not given
+        (:func:`riskkit.data.calendar.resolve_periods_per_year`); required with a
+        covariance alone; ``1`` for per-period figures.
+    repair : {"clip"}, optional
+        Clip negative eigenvalues of a non-PSD covariance instead of raising.
+    """
+    from riskkit.decomposition import factors as F
+    from riskkit.decomposition import stress as ST
+    from riskkit.decomposition.tail import _tail_risk
+
+    # every input is checked once, here; the analyses below run on checked arrays
+    if returns is None and covariance is None:
+        raise InvalidParameterError("decompose needs returns= or covariance= (or both).")
+    alert_threshold = check_real("alert_threshold", alert_threshold, low=0.0, high=1.0, low_open=True)
+    group_alert_threshold = check_real(
+        "group_alert_threshold", group_alert_threshold, low=0.0, high=1.0, low_open=True
+    )
+    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
+    w = check_weights("weights", weights, shares=True)
+    if returns is not None:
+        X, index, columns = returns_matrix("returns", returns)
+        check_same_assets("weights", w.index, "returns", columns)
+    ppy = resolve_periods_per_year(
+        None if returns is None else index, periods_per_year, source="a covariance without returns="
+    )
+    if covariance is None:
+        from riskkit.shrinkage import _shrink
+
+        opts = dict(shrinkage or {"method": "ledoit_wolf"})
+        cov = _shrink(X, index, columns, opts | {"periods_per_year": ppy}).covariance
+        if enb_method == "minimum_torsion":  # an estimate from T <= N returns may be singular
+            cov = check_covariance(
+                "covariance", cov, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+            )
+    else:
+        cov = check_covariance(
+            "covariance",
+            covariance,
+            repair=repair,
+            nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
+            if enb_method == "minimum_torsion"
+            else None,
+        )
+        check_same_assets("weights", w.index, "covariance", cov.index)
+    wv = w.reindex(cov.index).to_numpy()
+    parts, sigma = _euler(wv, cov.to_numpy(), np.sqrt(ppy))
+    rc = pd.DataFrame(parts, index=cov.index)
+    if groups is not None:
+        labels, source = (pd.Series(groups) if not isinstance(groups, pd.Series) else groups), "groups"
+    else:
+        from riskkit.shrinkage._kernels import cov_to_corr
+
+        corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns, copy=False)
+        labels, source = correlation_clusters(corr, threshold=cluster_threshold), "clusters"
+    grp = group_contributions(rc, labels)
+    rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
+    conc = _concentration(rc, cov.to_numpy(), enb_method)
+    alerts = [
+        {"kind": "asset", "name": a, "risk_share": float(s), "threshold": alert_threshold}
+        for a, s in rc["percent"].items()
+        if s > alert_threshold + _SHARE_ROUNDING
+    ] + [
+        {"kind": "group", "name": g, "risk_share": float(s), "threshold": group_alert_threshold}
+        for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
+        if s > group_alert_threshold + _SHARE_ROUNDING and n > 1
+    ]
+    alerts_df = pd.DataFrame(alerts, columns=["kind", "name", "risk_share", "threshold"])
+    tail = tail_c = None
+    stress: dict = {}
+    if returns is not None:
+        import warnings
+
+        from riskkit.exceptions import ModelValidityWarning
+
+        wr = w.reindex(columns).to_numpy()  # weights in the order of the returns' columns
+        with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
+            warnings.simplefilter("ignore", ModelValidityWarning)
+            results = {
+                m: _tail_risk(wr, X, index, columns, alpha, m)
+                for m in ("historical", "gaussian", "cornish_fisher")
+            }
+        tail = pd.concat([r.summary() for r in results.values()])
+        cf = results["cornish_fisher"].info
+        if not cf["monotone"]:
+            tail["note"] = ""
+            tail.loc["cornish_fisher", "note"] = (
+                f"unreliable: expansion not monotone (skewness {cf['skewness']:.2f}, "
+                f"excess kurtosis {cf['excess_kurtosis']:.1f})"
+            )
+        tail_c = pd.DataFrame(
+            {
+                "historical ES": results["historical"].contributions["es"],
+                "gaussian ES": results["gaussian"].contributions["es"],
+            }
+        )
+        for n in stress_windows:
+            n = check_int("stress_windows", n, minimum=1)
+            stress[f"worst_{n}"] = ST._worst_windows(wr, X, index, columns, n, 3)
+    if scenarios is not None:
+        S, s_index, s_columns = ST._scenario_matrix(scenarios)
+        check_same_assets("weights", w.index, "scenarios", s_columns)
+        stress["scenarios"] = ST._scenario_loss(w.reindex(s_columns).to_numpy(), S, s_index, s_columns)
+    if correlation_blends:
+        blends = [check_real("correlation_blends", b, low=0.0, high=1.0) for b in correlation_blends]
+        stress["correlation"] = ST._correlation_stress(wv, cov, blends, alpha)
+    fac = None
+    if factors is not None or factor_model is not None:
+        if factor_model is None:
+            if returns is None:
+                raise InvalidParameterError("factors= needs returns= to estimate exposures.")
+            factor_model = F._factor_exposures(X, index, columns, factors)
+        check_same_assets("weights", w.index, "factor model betas", factor_model.betas.index)
+        # the specific part is what the factors leave of this covariance: the rows add up to sigma^2
+        fac = F._factor_decomposition(
+            w.reindex(factor_model.betas.index).to_numpy(), factor_model, cov, "full", ppy
+        )
+    return RiskDecomposition(
+        volatility=sigma,
+        periods_per_year=ppy,
+        assets=rc,
+        groups=grp,
+        group_source=source,
+        concentration=conc,
+        alerts=alerts_df,
+        tail=tail,
+        tail_contributions=tail_c,
+        factors=fac,
+        stress=stress,
+        covariance=cov,
+    )
+
+
+def rolling_decompose(
+    weights: pd.Series,
+    returns: pd.DataFrame,
+    /,
+    *,
+    window: int,
+    step: int = 1,
+    shrinkage: Mapping | None = None,
+    periods_per_year: float | None = None,
+) -> pd.DataFrame:
+    """Volatility and percent contributions over time, from rolling estimates.
+
+    Each row is dated by the last observation of its window
+    (:func:`riskkit.shrinkage.rolling_shrink`): ``volatility`` (annualised),
+    ``effective_risk_assets`` and one column per asset with its percent
+    contribution.
+    """
+    from riskkit.shrinkage import rolling_shrink
+
+    w = check_weights("weights", weights, shares=True)
+    check_same_assets("weights", w.index, "returns", returns.columns)
+    ppy = resolve_periods_per_year(returns, periods_per_year)
+    opts = dict(shrinkage or {"method": "ledoit_wolf"})
+    roll = rolling_shrink(returns, window=window, step=step, **opts)
+    wv = w.reindex(roll.assets).to_numpy()
+    Sw = np.einsum("kij,j->ki", roll.covariances, wv)
+    var = Sw @ wv
+    pct = wv * Sw / var[:, None]
+    out = pd.DataFrame(pct, index=roll.dates, columns=roll.assets)
+    out.insert(0, "effective_risk_assets", 1.0 / np.sum(pct**2, axis=1))
+    out.insert(0, "volatility", np.sqrt(var * ppy))
+    return out
+
+
+_SHARE_ROUNDING = 1e-9
+"""A share of risk exceeds a threshold when it is above it by more than rounding:
+four equal risk contributions are 25% each, not 25.000000000000004%."""
+
+
+_CLEAR_GAP = 2.0  # a first eigenvalue twice the second: a common factor, not a rotation of two
+
+
+def _eigengap(covariance: pd.DataFrame) -> float:
+    """How far the assets' correlation has one common factor: its largest
+    eigenvalue over the next (``inf`` for one asset). Near 1, the leading
+    principal components are ill-determined (any rotation of them fits).
+
+    >>> _eigengap(pd.DataFrame([[1.0, 0.5], [0.5, 1.0]]))
+    3.0
+    """
+    from riskkit.shrinkage._kernels import cov_to_corr
+
+    ev = np.linalg.eigvalsh(cov_to_corr(covariance.to_numpy()))
+    return float(ev[-1] / ev[-2]) if len(ev) > 1 and ev[-2] > 0 else float("inf")
+
+
+def verdict(result: RiskDecomposition, /) -> str:
+    """A plain-language reading of a :class:`RiskDecomposition`, for reports."""
+    c = result.concentration
+    a = result.assets
+    top = c["largest_risk_asset"]
+    unit = "per period" if result.periods_per_year == 1 else "a year"
+    held = int((a["weight"] != 0).sum())
+    lines = [
+        f"Portfolio volatility is {result.volatility:.1%} {unit}.",
+        f"The largest single source of risk is {top}: {c['largest_risk_share']:.1%} of the risk "
+        f"for {a.loc[top, 'weight']:.1%} of the weight.",
+    ]
+    if held > 1:
+        lines.append(
+            "By risk contributions the portfolio behaves like "
+            f"{c['effective_risk_assets']:.1f} equally risky assets "
+            f"(it holds {held}); by independent bets ({c['enb_method']}) like {c['effective_bets']:.1f}."
+        )
+    if held > 1 and c["enb_method"] == "pca" and c["effective_bets"] < 1.5 and result.covariance is not None:
+        gap = _eigengap(result.covariance)
+        if gap >= _CLEAR_GAP:
+            lines.append(
+                "Almost all the risk is one common factor: the assets move together (the first principal "
+                f"component of their correlation is {gap:.1f} times the second), so holding more of them "
+                "diversifies little."
+            )
+        else:
+            lines.append(
+                "The first two principal components of the assets' correlation are close "
+                f"({gap:.1f} to 1): principal components are ill-determined here, and so is their count "
+                "of bets; enb_method='minimum_torsion' reads such a portfolio better."
+            )
+    g = result.groups.iloc[0]
+    kind = "group" if result.group_source == "groups" else "correlated cluster"
+    lines.append(
+        f"The largest {kind}, {result.groups.index[0]} ({count(int(g['n_assets']), 'asset')}), "
+        f"carries {g['percent']:.1%} "
+        f"of the risk for {g['weight']:.1%} of the weight."
+    )
+    if len(result.alerts):
+        names = ", ".join(f"{r.name} ({r.risk_share:.0%})" for r in result.alerts.itertuples())
+        limits = " and ".join(
+            f"{t:.0%} for {kind_}s"
+            for kind_, t in result.alerts.groupby("kind", sort=False)["threshold"].first().items()
+        )
+        lines.append(f"Above the alert thresholds ({limits}): {names}.")
+    else:
+        lines.append("No asset or group exceeds the alert threshold: no single position dominates the risk.")
+    return " ".join(lines)
