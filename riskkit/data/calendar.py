@@ -4,16 +4,17 @@ aligning a 24/7 crypto series with a business-day series.
 Contents
 --------
 infer_periods_per_year    365 for a 7-day calendar, 252 business days, 52, 12, 4, 1
-resolve_periods_per_year  the value given, or the inferred one (used package-wide)
+resolve_periods_per_year  the value given, the inferred one, or None: per period (the one rule)
+annualise, units          scale a figure by it; the units a summary states
 resample_prices           last price of each week / month / quarter / year
 resample_returns          compound returns into weekly / monthly / ... returns
 align_prices              put two price tables on one calendar, explicitly
 
-Every annualised figure in riskkit takes ``periods_per_year``, under one rule
-(:func:`resolve_periods_per_year`): when it is not given it is inferred from the
-data's dates; when they do not tell (or there are none, as for a covariance) a
-:class:`~riskkit.exceptions.CalendarError` asks for it. Per-period figures are
-asked for explicitly with ``periods_per_year=1``.
+Every annualised figure in riskkit follows one rule
+(:func:`resolve_periods_per_year`): ``periods_per_year`` passed always wins; else it
+is inferred from the data's dates; without dates (a bare covariance, a plain index)
+figures stay in the input's own units, per period, and each result's summary says
+which (``units``).
 """
 
 from __future__ import annotations
@@ -46,10 +47,12 @@ from riskkit.exceptions import (
 
 __all__ = [
     "align_prices",
+    "annualise",
     "infer_periods_per_year",
     "resample_prices",
     "resample_returns",
     "resolve_periods_per_year",
+    "units",
 ]
 
 Freq = Literal["W", "M", "Q", "Y"]
@@ -111,38 +114,56 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
 def resolve_periods_per_year(
     data: pd.Index | pd.DataFrame | pd.Series | None,
     periods_per_year: float | None,
-    *,
-    source: str = "the inputs",
-) -> float:
-    """The package's one ``periods_per_year`` rule.
+) -> float | None:
+    """The package's one annualisation rule: how many periods make a year, or None.
 
-    The value given (checked positive), else inferred from the dates of
-    ``data`` (:func:`infer_periods_per_year`). When that fails, or there are no
-    dates (``data`` None: a covariance, a factor model built from given
-    exposures; ``source`` names them in the message), a
-    :class:`~riskkit.exceptions.CalendarError` asks for the value. Per-period
-    figures are asked for explicitly, with ``periods_per_year=1``.
+    - ``periods_per_year`` given: that value (checked positive), always;
+    - else ``data`` carries dates (a ``DatetimeIndex``, or a frame or series on
+      one): inferred from them (:func:`infer_periods_per_year`; a calendar it
+      cannot read, such as intraday dates, raises a
+      :class:`~riskkit.exceptions.CalendarError` asking for the value);
+    - else (no dates: a covariance, a returns table on a plain index, ``data``
+      None): None, and the figures stay in the input's own units, per period,
+      as PyPortfolioOpt, Riskfolio-Lib and skfolio give them.
+
+    :func:`annualise` and :func:`units` read the result.
 
     Examples
     --------
     >>> import pandas as pd
     >>> resolve_periods_per_year(pd.date_range("2024-01-01", periods=30, freq="D"), None)
     365.0
-    >>> resolve_periods_per_year(None, None, source="a covariance")
-    Traceback (most recent call last):
-    ...
-    riskkit.exceptions.CalendarError: periods_per_year is needed: a covariance carries no dates
-    to infer it from; pass it: 365 for a 24/7 calendar, 252 for weekdays, 52 weekly, 12 monthly,
-    or 1 for per-period figures.
+    >>> resolve_periods_per_year(None, None) is None  # a bare covariance: per period
+    True
+    >>> resolve_periods_per_year(None, 252)
+    252.0
     """
     if periods_per_year is not None:
         return check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
-    if data is None:
-        raise CalendarError(
-            f"periods_per_year is needed: {source} carries no dates to infer it from; pass it: "
-            "365 for a 24/7 calendar, 252 for weekdays, 52 weekly, 12 monthly, or 1 for per-period figures."
-        )
-    return float(infer_periods_per_year(data))
+    index = data.index if isinstance(data, pd.DataFrame | pd.Series) else data
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    return float(infer_periods_per_year(index))
+
+
+def annualise(value, periods_per_year: float | None, /, *, power: float = 1.0):
+    """``value`` times ``periods_per_year ** power`` (``power=0.5`` for a
+    volatility, 1 for a mean or a variance); unchanged when ``periods_per_year``
+    is None (per-period figures).
+
+    >>> round(annualise(0.01, 252, power=0.5), 6), annualise(0.01, None, power=0.5)
+    (0.158745, 0.01)
+    """
+    return value if periods_per_year is None else value * periods_per_year**power
+
+
+def units(periods_per_year: float | None, /) -> str:
+    """The units a result's summary states: ``"annual"`` or ``"per period"``.
+
+    >>> units(365.0), units(None)
+    ('annual', 'per period')
+    """
+    return "per period" if periods_per_year is None else "annual"
 
 
 def resample_prices(prices: pd.DataFrame, /, *, freq: Freq) -> pd.DataFrame:

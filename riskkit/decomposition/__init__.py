@@ -141,7 +141,7 @@ def risk_contributions(
     w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance, repair=repair)
     check_same_assets("weights", w.index, "covariance", cov.index)
-    ppy = resolve_periods_per_year(None, periods_per_year, source="a covariance")
+    ppy = resolve_periods_per_year(None, periods_per_year)
     return _risk_contributions(w.reindex(cov.index).to_numpy(), cov, ppy)
 
 
@@ -593,9 +593,7 @@ def decompose(
     if returns is not None:
         X, index, columns = returns_matrix("returns", returns)
         check_same_assets("weights", w.index, "returns", columns)
-    ppy = resolve_periods_per_year(
-        None if returns is None else index, periods_per_year, source="a covariance without returns="
-    )
+    ppy = resolve_periods_per_year(None if returns is None else index, periods_per_year)
     if covariance is None:
         from riskkit.shrinkage import _shrink
 

@@ -195,7 +195,7 @@ def factor_decomposition(
         check_same_assets("covariance", covariance.index, "model betas", assets)
     if periods_per_year is None and model.periods_per_year is not None:
         periods_per_year = model.periods_per_year
-    ppy = resolve_periods_per_year(None, periods_per_year, source="the factor model")
+    ppy = resolve_periods_per_year(None, periods_per_year)
     return _factor_decomposition(w.reindex(assets).to_numpy(), model, covariance, residuals, ppy)
 
 
