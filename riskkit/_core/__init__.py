@@ -1,7 +1,10 @@
 """The private core every topic shares: argument checks and the error messages
-they raise (``validation``), the result contract (``result``), the normal
-distribution without scipy.stats (``normal``) and the files that travel inside
-the wheel (``packaged``).
+they raise (``validation``: positive prices, weights summing to 1, groups
+covering the assets, ... each rule once), the covariance algebra (``matrices``:
+correlation, correlation distance, Euler contributions), the result contract
+(``result``), the normal distribution without scipy.stats (``normal``), the
+files that travel inside the wheel (``packaged``) and former option names kept
+for one release (``vocabulary``).
 
 May import: riskkit.exceptions (nothing else of riskkit).
 """

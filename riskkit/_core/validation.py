@@ -21,6 +21,7 @@ from riskkit.exceptions import (
     MissingDataError,
     NonFiniteError,
     NonNumericError,
+    NonPositivePriceError,
 )
 
 _SHOW = 8  # how many offending items an error message lists
@@ -313,6 +314,80 @@ def check_weights(
             "zero-net portfolio. Scale the weights to a non-zero net exposure."
         )
     return w
+
+
+def check_positive_prices(name: str, prices: Any, *, advice: str = "", fixes=None) -> None:
+    """The one "prices are positive and finite" rule, for a Series (by date or by
+    asset) or a DataFrame (dates x assets): missing values raise
+    :class:`~riskkit.exceptions.MissingDataError`, infinite ones
+    :class:`~riskkit.exceptions.NonFiniteError`, zero or negative ones
+    :class:`~riskkit.exceptions.NonPositivePriceError`; each names the cells.
+
+    ``advice`` ends the message; ``fixes(bad_dates, good_assets)`` (a callable)
+    gives the error's machine-readable fixes (for the CLI's ``try:`` lines).
+
+    >>> check_positive_prices("prices", pd.Series({"BTC": 60000.0, "ETH": -1.0}))
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.NonPositivePriceError: prices must be positive; zero or negative for 'ETH'.
+    """
+    values = np.asarray(prices, dtype=float)
+    ok = values > 0.0  # False for NaN too
+    if ok.all():
+        return
+    tail = f" {advice}" if advice else ""
+    for bad, error, what in (
+        (np.isnan(values), MissingDataError, "missing"),
+        (np.isinf(values), NonFiniteError, "infinite"),
+        (values <= 0.0, NonPositivePriceError, "zero or negative"),
+    ):
+        if not bad.any():
+            continue
+        if values.ndim == 1:
+            raise error(f"{name} must be positive; {what} for {format_items(prices.index[bad])}.{tail}")
+        mask = pd.DataFrame(bad, index=prices.index, columns=prices.columns)
+        extra = {}
+        if fixes is not None:
+            others = [a for a in prices.columns if not bad[:, prices.columns.get_loc(a)].any()]
+            extra["fixes"] = fixes(prices.index[bad.any(axis=1)], others)
+        raise error(f"{name} must be positive; {what} at {format_cells(mask)}.{tail}", **extra)
+
+
+def check_weights_sum(name: str, weights: pd.Series, *, total: float = 1.0, tol: float = 1e-9) -> None:
+    """The one "weights sum to 1" rule (``total`` for another sum).
+
+    >>> check_weights_sum("target", pd.Series({"BTC": 0.6, "ETH": 0.5}))
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.InvalidParameterError: target must sum to 1; it sums to 1.1 (BTC 0.6, ETH 0.5).
+    """
+    s = float(weights.sum())
+    if abs(s - total) > tol:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in list(weights.items())[:_SHOW])
+        more = f", ... ({len(weights) - _SHOW} more)" if len(weights) > _SHOW else ""
+        raise InvalidParameterError(f"{name} must sum to {total:g}; it sums to {s:.6g} ({shown}{more}).")
+
+
+def check_groups(name: str, groups: Any, assets: pd.Index) -> pd.Series:
+    """The one "every asset has a group" rule: ``groups`` (a mapping or Series,
+    asset -> group) as a Series in the order of ``assets``; the error lists the
+    assets left out or given no group.
+
+    >>> check_groups("groups", {"BTC": "L1"}, pd.Index(["BTC", "ETH"]))
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.InvalidParameterError: groups leave out assets: 'ETH'; give every asset a group.
+    """
+    g = groups if isinstance(groups, pd.Series) else pd.Series(groups, dtype=object)
+    missing = assets.difference(g.index, sort=False)
+    if len(missing):
+        raise InvalidParameterError(
+            f"{name} leave out assets: {format_items(missing)}; give every asset a group."
+        )
+    g = g.reindex(assets)
+    if g.isna().any():
+        raise InvalidParameterError(f"{name} has no group for {format_items(g.index[g.isna().to_numpy()])}.")
+    return g
 
 
 def check_same_assets(left_name: str, left: pd.Index, right_name: str, right: pd.Index) -> None:

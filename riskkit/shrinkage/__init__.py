@@ -12,6 +12,7 @@ shrink            one estimate from a returns table, any method below
 ShrinkageResult   covariance, correlation, intensity, target, condition numbers, summary()
 rolling_shrink    a date-indexed series of estimates over moving windows (incremental)
 RollingShrinkage  its result: estimates by date, ``at(date)`` for backtests
+shrinkage_options what ``shrinkage=`` means everywhere: a method name or a mapping of shrink's options
 
 Methods (``method=``)
 ---------------------
@@ -74,7 +75,54 @@ __all__ = [
     "ShrinkageResult",
     "rolling_shrink",
     "shrink",
+    "shrinkage_options",
 ]
+
+DEFAULT_SHRINKAGE = "ledoit_wolf"  # what shrinkage=None means in every function that estimates inside
+
+
+def shrinkage_options(shrinkage: str | Mapping[str, Any] | None, /) -> dict[str, Any]:
+    """What ``shrinkage=`` means in every riskkit function and notebook: the keywords
+    of :func:`shrink` it stands for.
+
+    - None: the default, Ledoit-Wolf toward the identity;
+    - a method name (one of :data:`METHODS`): that method with its defaults;
+    - a mapping of :func:`shrink`'s keywords, such as
+      ``{"method": "ledoit_wolf", "target": "constant_correlation"}`` or
+      ``{"method": "ewma", "halflife": 60}`` (``method`` defaults to Ledoit-Wolf).
+
+    Unknown names are refused here, with the list of those that exist.
+
+    >>> shrinkage_options("oas"), shrinkage_options({"method": "ewma", "halflife": 60})
+    ({'method': 'oas'}, {'method': 'ewma', 'halflife': 60})
+    >>> shrinkage_options({"halflfe": 60})
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.InvalidParameterError: shrinkage has an unknown option 'halflfe'; the options are
+    'method', 'target', 'intensity', 'market', 'halflife', 'lam', 'ddof', 'detone', 'assume_centered',
+    'periods_per_year'.
+    """
+    if shrinkage is None:
+        return {"method": DEFAULT_SHRINKAGE}
+    if isinstance(shrinkage, str):
+        if shrinkage not in METHODS:
+            raise InvalidParameterError(
+                f"shrinkage={shrinkage!r} is not a method; the methods are {format_items(METHODS, limit=20)}."
+            )
+        return {"method": shrinkage}
+    if not isinstance(shrinkage, Mapping):
+        raise InvalidParameterError(
+            "shrinkage must be a method name or a mapping of shrink()'s options, "
+            f"got {type(shrinkage).__name__}."
+        )
+    defaults = shrink.__kwdefaults__
+    unknown = [k for k in shrinkage if k not in defaults]
+    if unknown:
+        raise InvalidParameterError(
+            f"shrinkage has an unknown option {format_items(unknown)}; "
+            f"the options are {format_items(defaults, limit=20)}."
+        )
+    return {"method": DEFAULT_SHRINKAGE} | dict(shrinkage)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
