@@ -347,7 +347,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _print_grid(result) -> None:
     """A line per member: status, time, the figure that alerts, the error. The
     whole table is in summary.html and summary.csv."""
-    from riskkit.reports._manifest import _show
+    from riskkit._core.formats import figure
 
     table = result.summary()
     alert = result.layout.get("alert")
@@ -358,7 +358,7 @@ def _print_grid(result) -> None:
         seconds = "" if r["seconds"] != r["seconds"] or r["seconds"] is None else f"{r['seconds']:.1f}"
         error = r["error"] if isinstance(r["error"], str) else ""
         error = error if len(error) <= 70 else error[:69] + "…"
-        rows.append((str(member), r["status"], seconds, *([_show(r[alert], spec)] if alert else []), error))
+        rows.append((str(member), r["status"], seconds, *([figure(r[alert], spec)] if alert else []), error))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [c.rjust(w) if i == 2 or (alert and i == 3) else c.ljust(w)

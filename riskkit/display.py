@@ -22,16 +22,21 @@ Two honest runs of the same computation on two CPUs agree to about 1e-15
 relative; a check that two routes agree ("largest difference 2.7e-15") prints
 that noise, and the printed digits then change from machine to machine. Such a
 figure means "equal up to rounding" and is shown as such.
+
+The formatters themselves (``percent``, ``money``, ``price``, ``difference``,
+dates, key figures) are written once, in ``riskkit._core.formats``, and shared
+with the result objects, the reports package and the explorers: this module
+re-exports them and adds the pandas side (``setup``, ``table``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
+from riskkit._core import formats
+from riskkit._core.formats import DECIMALS, ROUNDING_FLOOR, difference, money, percent, price
 from riskkit._core.validation import count
 from riskkit.exceptions import InvalidParameterError
 
@@ -47,43 +52,6 @@ __all__ = [
     "setup",
     "table",
 ]
-
-DECIMALS = 4
-"""Decimals of plain numbers in tables (``setup``)."""
-
-ROUNDING_FLOOR = 1e-12
-"""Differences below this are rounding: float64 carries ~16 digits, and sums,
-products and BLAS kernels of realistic size lose at most a few of them."""
-
-
-def difference(value: float, /, *, floor: float = ROUNDING_FLOOR, digits: int = 1) -> str:
-    """A difference, error or residual as text, rounding noise shown as such.
-
-    Parameters
-    ----------
-    value : float
-        The difference (its absolute value is shown when it is above ``floor``,
-        with its sign).
-    floor : float, default=1e-12
-        Below this, ``"below 1e-12"`` (the floor as written) is returned.
-    digits : int, default=1
-        Decimals of the mantissa in scientific notation.
-
-    Examples
-    --------
-    >>> difference(2.7e-15)
-    'below 1e-12'
-    >>> difference(-3.26e-5)
-    '-3.3e-05'
-    """
-    if not (isinstance(floor, int | float) and floor > 0):
-        raise InvalidParameterError(f"floor must be a positive number; got {floor!r}.")
-    value = float(value)
-    if math.isnan(value):
-        return "nan"
-    if abs(value) < floor:
-        return f"below {floor:g}"
-    return f"{value:.{digits}e}"
 
 
 def bullets(lines: Iterable[str], /, *, limit: int = 10, more: str = "more") -> str:
@@ -141,57 +109,9 @@ def setup(*, width: int = 140) -> None:
     """pandas display options for a report: numbers with thousands separators and
     :data:`DECIMALS` fixed decimals, never in scientific notation (a tiny value
     shows as 0.0000, a huge one in full), tables up to ``width`` characters."""
-    pd.set_option("display.float_format", _plain)
+    pd.set_option("display.float_format", formats.fixed)
     pd.set_option("display.width", width)
     pd.set_option("display.max_colwidth", None)  # a reason or a note is never cut mid-word
-
-
-def _plain(x: float) -> str:
-    return f"{x:,.{DECIMALS}f}"
-
-
-def percent(value: float, /, decimals: int = 1) -> str:
-    """A fraction as a percentage: ``percent(0.1234) == "12.3%"``; NaN as ``"–"``.
-
-    Examples
-    --------
-    >>> percent(0.1234), percent(-0.0005, 2), percent(float("nan"))
-    ('12.3%', '-0.05%', '–')
-    """
-    value = float(value)
-    if math.isnan(value):
-        return "–"
-    text = f"{value:.{decimals}%}"
-    return text[1:] if text.startswith("-") and float(text[1:-1]) == 0 else text  # no "-0.0%"
-
-
-def money(value: float, /, decimals: int = 0) -> str:
-    """An amount with thousands separators and fixed decimals; NaN as ``"–"``.
-
-    Examples
-    --------
-    >>> money(1234567.891), money(-217.4, 2), money(0.4)
-    ('1,234,568', '-217.40', '0')
-    """
-    value = float(value)
-    if math.isnan(value):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
-
-
-def price(value: float, /) -> str:
-    """A price as a trader reads it: six significant digits, at least two
-    decimals, thousands separators; ``"–"`` for a missing one.
-
-    >>> price(20558.54811), price(232.392882), price(0.5), price(0.0000213452)
-    ('20,558.55', '232.393', '0.500000', '0.0000213452')
-    """
-    value = float(value)
-    if math.isnan(value):
-        return "–"
-    magnitude = math.floor(math.log10(abs(value))) if value else 0
-    return f"{value:,.{max(2, 5 - magnitude)}f}"
 
 
 def table(
@@ -245,18 +165,15 @@ def table(
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         if col in groups["percent"]:
-            text = [_percent(v, percent_decimals) for v in values]
+            text = [formats.percent(v, percent_decimals) for v in values]
         elif col in groups["money"]:
-            text = [_money(v, money_decimals) for v in values]
+            text = [formats.money(v, money_decimals) for v in values]
         elif col in groups["prices"]:
-            text = [price(v) for v in values]
+            text = [formats.price(v) for v in values]
         elif col in groups["integer"]:
-            text = ["–" if np.isnan(v) else f"{round(float(v)):,d}" for v in values]
+            text = [formats.integer(v) for v in values]
         else:
             d = decimals.get(col, DECIMALS) if isinstance(decimals, Mapping) else decimals
-            text = ["–" if np.isnan(v) else f"{float(v):,.{d}f}" for v in values]
+            text = [formats.fixed(v, d) for v in values]
         out[col] = pd.Series(text, index=data.index, dtype=object)
     return out
-
-
-_percent, _money = percent, money  # the keyword arguments of table() shadow them

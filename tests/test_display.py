@@ -59,3 +59,25 @@ def test_bullets_fold_the_lines_past_the_limit():
     assert display.bullets(lines, limit=0).startswith("<details><summary>5 more</summary>")
     with pytest.raises(InvalidParameterError, match="limit must be a whole number"):
         display.bullets(lines, limit=-1)
+
+
+def test_one_place_writes_numbers_and_dates():
+    """riskkit.display, the result objects, the reports package and the explorers all
+    write through riskkit._core.formats (display re-exports the same functions)."""
+    from riskkit._core import formats
+
+    assert display.percent is formats.percent and display.money is formats.money
+    assert display.price is formats.price and display.difference is formats.difference
+    assert formats.fixed(1234.5) == "1,234.5000" and formats.fixed(np.nan) == "–"
+    assert formats.integer(12345.6) == "12,346" and formats.integer(np.nan) == "–"
+    assert formats.significant(2 / 3, 6) == "0.666667"
+    # a key figure: its spec, else 4 significant digits, whole units from 10,000; "" when missing
+    assert formats.figure(0.61951) == "0.6195" and formats.figure(123456.7) == "123,457"
+    assert formats.figure(0.61951, ".1%") == "62.0%" and formats.figure(True, ".1%") == "True"
+    assert formats.figure(np.float64(np.nan)) == "" and formats.figure(None) == ""
+    # dates: the day alone at midnight, ISO 8601 with the time otherwise (nanoseconds kept)
+    assert formats.date(pd.Timestamp("2024-01-03")) == "2024-01-03"
+    assert formats.date(pd.Timestamp("2024-01-03 12:30")) == "2024-01-03T12:30:00"
+    assert formats.date(pd.Timestamp("2024-01-03 00:00:00.000000001")) == "2024-01-03T00:00:00.000000001"
+    assert formats.date(pd.Timestamp("2024-01-03", tz="UTC")) == "2024-01-03"
+    assert formats.date("2024-01-03") == "2024-01-03"

@@ -2,9 +2,11 @@
 they raise (``validation``: positive prices, weights summing to 1, groups
 covering the assets, ... each rule once), the covariance algebra (``matrices``:
 correlation, correlation distance, Euler contributions), the result contract
-(``result``), the normal distribution without scipy.stats (``normal``), the
-files that travel inside the wheel (``packaged``) and former option names kept
-for one release (``vocabulary``).
+(``result``), how a number or a date is written (``formats``: percentages,
+money, prices, key figures, dates; pure Python, for the reports package too),
+the normal distribution without scipy.stats (``normal``), the files that travel
+inside the wheel (``packaged``) and former option names kept for one release
+(``vocabulary``).
 
 May import: riskkit.exceptions (nothing else of riskkit).
 """

@@ -20,6 +20,8 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from riskkit._core import formats
+
 __all__ = ["Result"]
 
 _MAX_REPR = 240
@@ -37,9 +39,9 @@ def _short(value) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, Real):
-        return f"{float(value):.6g}"
+        return formats.significant(value, 6)
     if isinstance(value, pd.Timestamp):
-        return str(value.date()) if value == value.normalize() else str(value)
+        return formats.date(value)
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -75,7 +77,7 @@ class Result:
         return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 4] + "...)"
 
     def _repr_html_(self) -> str:
-        table = self._display_table().to_html(float_format=lambda x: f"{x:.4g}", border=0)
+        table = self._display_table().to_html(float_format=formats.figure, border=0)
         head = html.escape(type(self).__name__)
         headline = self._headline()
         return f"<p><strong>{head}</strong>{': ' + html.escape(headline) if headline else ''}</p>{table}"

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from riskkit._core.formats import money, percent
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers import delta_hedge_paths, rebalancing_paths, shrinkage_trials
 from riskkit.explorers._figures import plot_delta_hedge, plot_rebalancing_paths, plot_shrinkage_trials
@@ -73,11 +74,11 @@ def _explores(compute: Callable[..., Any]) -> Callable[[Callable[[dict], Explore
 
 def _pct(table: pd.DataFrame | pd.Series, digits: int = 2) -> pd.DataFrame | pd.Series:
     """Percent strings at a fixed precision (what rounding noise cannot move)."""
-    return table.map(lambda v: f"{100 * v:.{digits}f}%")
+    return table.map(lambda v: percent(v, digits))
 
 
 def _money(table: pd.DataFrame) -> pd.DataFrame:
-    return table.map(lambda v: f"{v:,.0f}")
+    return table.map(money)
 
 
 def answer(*parts, summary: str = "Answer: the numbers (click to open)"):
@@ -262,7 +263,7 @@ def rebalancing_explorer(v: dict) -> Explorer:
                     f"{mean['rebalances']:.1f}",
                     _pct(mean[["drift_buy_and_hold"]]).iloc[0],
                     _pct(mean[["drift_policy"]]).iloc[0],
-                    f"{100 * mean['won']:.0f}%",
+                    percent(mean["won"], 0),
                 ],
                 "5% of paths": [
                     *_pct(s["5%"][["premium", "diversification_return", "dispersion", "timing", "costs"]]),
@@ -294,7 +295,7 @@ def rebalancing_explorer(v: dict) -> Explorer:
         )
         note = Markdown(
             "Expected diversification return ½(Σwᵢσᵢ² − σₚ²): "
-            f"**{res.expected_diversification_return:.2%}** a year. "
+            f"**{percent(res.expected_diversification_return, 2)}** a year. "
             "Drift from target: mean of ‖w − w*‖₁/2 over time."
         )
         weights = plot_weights(
@@ -327,7 +328,7 @@ def shrinkage_explorer(v: dict) -> Explorer:
                     f"{s.loc['intensity', 'mean']:.2f}",
                     *_pct(s.loc[["loss_sample", "loss_shrunk"], "mean"], 1),
                     f"{s.loc['improvement', 'mean']:.1f}%",
-                    f"{(res.trials['improvement'] > 0).mean():.0%}",
+                    percent((res.trials["improvement"] > 0).mean(), 0),
                 ]
             },
             index=pd.Index(
@@ -387,10 +388,10 @@ def risk_explorer(
         table = pd.DataFrame(
             {
                 "value": [
-                    f"{res.volatility:.2%}",
+                    percent(res.volatility, 2),
                     f"{res.effective_bets:.2f} of {n}",
                     f"{res.effective_assets:.2f} of {n}",
-                    f"{c['percent'].max():.1%} ({c['percent'].idxmax()})",
+                    f"{percent(c['percent'].max())} ({c['percent'].idxmax()})",
                 ]
             },
             index=pd.Index(

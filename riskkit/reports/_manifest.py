@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from riskkit._core.formats import figure
 from riskkit.exceptions import InvalidParameterError
 from riskkit.reports._imports import LOCK as IMPORTS
 from riskkit.reports._parameters import Parameter, effective_parameters
@@ -56,7 +57,7 @@ def key_figures(
     charted across members, a name (bars) or a pair of names (a scatter, x
     then y).
 
-    >>> _show(0.61951, ".1%"), _show(1000000.0000000001, ",.0f"), _show(0.61951)
+    >>> figure(0.61951, ".1%"), figure(1000000.0000000001, ",.0f"), figure(0.61951)
     ('62.0%', '1,000,000', '0.6195')
     """
     from IPython.display import display
@@ -83,10 +84,10 @@ def key_figures(
             ) from None
     clean = {str(k): _plain(v) for k, v in figures.items()}
     width = max((len(label(k)) for k in clean), default=0)
-    text = "\n".join(f"{label(k):<{width}}  {_show(v, formats.get(k))}" for k, v in clean.items())
+    text = "\n".join(f"{label(k):<{width}}  {figure(v, formats.get(k))}" for k, v in clean.items())
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(label(k))}</th>"
-        f"<td style='text-align:right'>{html.escape(_show(v, formats.get(k)))}</td></tr>"
+        f"<td style='text-align:right'>{html.escape(figure(v, formats.get(k)))}</td></tr>"
         for k, v in clean.items()
     )
     display(
@@ -109,16 +110,6 @@ def _plain(v: Any) -> Any:
         v = v.item()
     if v is None or isinstance(v, bool | int | float | str):
         return v
-    return str(v)
-
-
-def _show(v: Any, spec: str | None = None) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    if spec and isinstance(v, int | float) and not isinstance(v, bool):
-        return format(v, spec)
-    if isinstance(v, float):
-        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
     return str(v)
 
 

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from riskkit.reports._manifest import _LAYOUT, _show, label
+from riskkit._core.formats import figure
+from riskkit.reports._manifest import _LAYOUT, label
 
 _STATUS_COLOURS = {
     "ok": "#e7f5e9",
@@ -88,9 +89,9 @@ def summary_html(table, *, title: str, layout: Mapping[str, Any]) -> str:
         c for c in table.columns
         if c not in ("status", "report", *_RUN) and c.removesuffix(" (result)") not in figures
     ]  # fmt: skip
-    shared = [c for c in params if len(table) > 1 and table[c].map(_show).nunique(dropna=False) == 1]
+    shared = [c for c in params if len(table) > 1 and table[c].map(figure).nunique(dropna=False) == 1]
     said_shared = ", ".join(
-        f"<code>{html.escape(c)}</code> = {html.escape(_show(table[c].iloc[0]))}" for c in shared
+        f"<code>{html.escape(c)}</code> = {html.escape(figure(table[c].iloc[0]))}" for c in shared
     )
     shared_line = f"<p class='shared'>Every member has {said_shared}.</p>" if shared else ""
     shown = table.drop(columns=shared)
@@ -123,7 +124,7 @@ def _table_html(table, alert: str | None, formats: Mapping[str, str], params: se
         ]
         for col in columns:
             v = row[col]
-            text = _show(v, formats.get(str(col).removesuffix(" (result)")))
+            text = figure(v, formats.get(str(col).removesuffix(" (result)")))
             style = f" style='background:{_STATUS_COLOURS.get(v, '')}'" if col == "status" else ""
             kind = "status" if col == "status" else ("" if _is_number(v) else "text")
             kind += " long" if len(text) > 40 else ""

@@ -1,0 +1,203 @@
+"""How riskkit writes a number or a date, in one place (pure Python: no numpy, no pandas).
+
+percent      0.1234 -> "12.3%"
+money        1234567.891 -> "1,234,568"
+price        20558.54811 -> "20,558.55", 0.0000213452 -> "0.0000213452"
+fixed        1234.5 -> "1,234.5000": fixed decimals, thousands separators (a table's plain numbers)
+integer      12.0 -> "12"
+difference   a difference, error or residual: "below 1e-12" at rounding level
+figure       a key figure: its own format specification, else 4 significant digits (whole units from 10,000)
+significant  a number to ``digits`` significant digits (a result's one-line repr)
+date         a timestamp: "2024-01-03" at midnight, "2024-01-03T12:30:00" otherwise
+
+:mod:`riskkit.display` (tables and the report policy) and the result contract
+(``riskkit._core.result``), the reports package (key figures, grid summaries,
+the command line) and the explorers' widgets all write through these, so that one
+figure reads the same wherever it is shown. The reports package imports neither
+numpy nor pandas at import, hence this module's pure-Python formatters: a numpy
+or pandas scalar is read through ``float()`` or duck typing.
+
+A missing number (NaN) is ``"–"`` in a table (``percent``, ``money``, ``price``,
+``fixed``, ``integer``) and ``""`` as a key figure (an empty cell of a grid summary).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any
+
+from riskkit.exceptions import InvalidParameterError
+
+__all__ = [
+    "DECIMALS",
+    "MISSING",
+    "ROUNDING_FLOOR",
+    "date",
+    "difference",
+    "figure",
+    "fixed",
+    "integer",
+    "money",
+    "percent",
+    "price",
+    "significant",
+]
+
+DECIMALS = 4
+"""Decimals of plain numbers in tables (``riskkit.display.setup``, :func:`fixed`)."""
+
+MISSING = "–"
+"""A missing number in a table."""
+
+ROUNDING_FLOOR = 1e-12
+"""Differences below this are rounding: float64 carries ~16 digits, and sums,
+products and BLAS kernels of realistic size lose at most a few of them."""
+
+
+def _no_minus_zero(text: str) -> str:
+    """``"-0.0%"``, ``"-0"`` -> without the sign: a rounded zero has none."""
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
+def percent(value: float, /, decimals: int = 1) -> str:
+    """A fraction as a percentage: ``percent(0.1234) == "12.3%"``; NaN as ``"–"``.
+
+    Examples
+    --------
+    >>> percent(0.1234), percent(-0.0005, 2), percent(-0.00001, 2), percent(float("nan"))
+    ('12.3%', '-0.05%', '0.00%', '–')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return MISSING
+    return _no_minus_zero(f"{value:.{decimals}%}")
+
+
+def money(value: float, /, decimals: int = 0) -> str:
+    """An amount with thousands separators and fixed decimals; NaN as ``"–"``.
+
+    Examples
+    --------
+    >>> money(1234567.891), money(-217.4, 2), money(0.4), money(-0.4)
+    ('1,234,568', '-217.40', '0', '0')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return MISSING
+    return _no_minus_zero(f"{value:,.{decimals}f}")
+
+
+def price(value: float, /) -> str:
+    """A price as a trader reads it: six significant digits, at least two
+    decimals, thousands separators; ``"–"`` for a missing one.
+
+    >>> price(20558.54811), price(232.392882), price(0.5), price(0.0000213452)
+    ('20,558.55', '232.393', '0.500000', '0.0000213452')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return MISSING
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    return f"{value:,.{max(2, 5 - magnitude)}f}"
+
+
+def fixed(value: float, /, decimals: int = DECIMALS) -> str:
+    """A plain number at ``decimals`` fixed decimals with thousands separators,
+    never in scientific notation; NaN as ``"–"``.
+
+    >>> fixed(1234.5), fixed(1e-7), fixed(2.5, 1)
+    ('1,234.5000', '0.0000', '2.5')
+    """
+    value = float(value)
+    return MISSING if math.isnan(value) else f"{value:,.{decimals}f}"
+
+
+def integer(value: float, /) -> str:
+    """A count as a whole number with thousands separators; NaN as ``"–"``.
+
+    >>> integer(12.0), integer(12345.6)
+    ('12', '12,346')
+    """
+    value = float(value)
+    return MISSING if math.isnan(value) else f"{round(value):,d}"
+
+
+def difference(value: float, /, *, floor: float = ROUNDING_FLOOR, digits: int = 1) -> str:
+    """A difference, error or residual as text, rounding noise shown as such.
+
+    Parameters
+    ----------
+    value : float
+        The difference (its absolute value is shown when it is above ``floor``,
+        with its sign).
+    floor : float, default=1e-12
+        Below this, ``"below 1e-12"`` (the floor as written) is returned.
+    digits : int, default=1
+        Decimals of the mantissa in scientific notation.
+
+    Examples
+    --------
+    >>> difference(2.7e-15)
+    'below 1e-12'
+    >>> difference(-3.26e-5)
+    '-3.3e-05'
+    """
+    if not (isinstance(floor, int | float) and floor > 0):
+        raise InvalidParameterError(f"floor must be a positive number; got {floor!r}.")
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if abs(value) < floor:
+        return f"below {floor:g}"
+    return f"{value:.{digits}e}"
+
+
+def significant(value: float, /, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits (Python's ``g``).
+
+    >>> significant(0.61951), significant(2 / 3, 6)
+    ('0.6195', '0.666667')
+    """
+    return f"{float(value):.{digits}g}"
+
+
+def figure(value: Any, /, spec: str | None = None) -> str:
+    """A key figure as text: with ``spec`` (a format specification such as
+    ``".1%"``) when it is a number, else a float to 4 significant digits (whole
+    units with thousands separators from 10,000); text as it is; ``""`` for
+    None or NaN (an empty cell).
+
+    >>> figure(0.61951, ".1%"), figure(1000000.0000000001, ",.0f"), figure(0.61951), figure(123456.7)
+    ('62.0%', '1,000,000', '0.6195', '123,457')
+    >>> figure(None), figure(float("nan")), figure(3), figure("ok")
+    ('', '', '3', 'ok')
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if spec and isinstance(value, int | float) and not isinstance(value, bool):
+        return format(value, spec)
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1e4 else significant(value, 4)
+    return str(value)
+
+
+def date(value: Any, /) -> str:
+    """A date or timestamp as ISO 8601 text: the day alone at midnight, the time too otherwise.
+
+    Works for ``pandas.Timestamp`` (nanoseconds included), ``datetime.datetime`` and
+    ``datetime.date``; anything else is ``str(value)``.
+
+    >>> import datetime as dt
+    >>> date(dt.datetime(2024, 1, 3)), date(dt.datetime(2024, 1, 3, 12, 30)), date(dt.date(2024, 1, 3))
+    ('2024-01-03', '2024-01-03T12:30:00', '2024-01-03')
+    """
+    if hasattr(value, "normalize") and hasattr(value, "isoformat"):  # a pandas Timestamp
+        midnight = value == value.normalize()
+    elif isinstance(value, _dt.datetime):
+        midnight = value.time() == _dt.time()
+    elif isinstance(value, _dt.date):
+        return value.isoformat()
+    else:
+        return str(value)
+    return value.strftime("%Y-%m-%d") if midnight else value.isoformat()
