@@ -38,6 +38,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"riskkit {riskkit.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_datasets(sub)
+    _add_report(sub)
+    _add_verify(sub)
+    return parser
+
+
+def _add_datasets(sub) -> None:
+    """``riskkit datasets [--info NAME] [--regenerate DIR]``."""
     ds = sub.add_parser(
         "datasets", help="list the bundled datasets", description="List the bundled datasets."
     )
@@ -47,6 +55,10 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write the simulated datasets into DIR (byte-identical to the bundled files)",
     )
+
+
+def _add_report(sub) -> None:
+    """``riskkit report NOTEBOOK ...``: one report, a grid or a folder."""
     rp = sub.add_parser(
         "report",
         help="run a notebook into a report (riskkit report NOTEBOOK --help lists its parameters)",
@@ -100,6 +112,10 @@ def _build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-q", "--quiet", action="store_true", help="grid: print only errors (for scripts)")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
     rp.set_defaults(usage=rp.print_help)
+
+
+def _add_verify(sub) -> None:
+    """``riskkit verify REPORT... [--rtol R]``."""
     vf = sub.add_parser(
         "verify",
         help="re-run reports from their folders and compare the outputs",
@@ -112,7 +128,6 @@ def _build_parser() -> argparse.ArgumentParser:
     vf.add_argument(
         "--rtol", type=float, default=None, metavar="R", help="relative tolerance for numbers (default 1e-6)"
     )
-    return parser
 
 
 def _lean_imports() -> None:
@@ -181,75 +196,25 @@ def _report(args: argparse.Namespace) -> int:
 
     missing = _missing_extra()
     if args.help or not (args.notebook or args.all):
-        args.usage()
-        status = 0 if args.help else 2
-        if args.notebook:
-            try:
-                declared = reports.notebook_parameters(_shipped(args.notebook, ".ipynb")[0])
-            except (RiskkitError, FileNotFoundError) as exc:
-                print(f"riskkit: error: {exc}", file=sys.stderr)
-                return 2
-            print(f"\nparameters of {args.notebook}:")
-            for p in declared.values():
-                print(f"  {p.describe()}")
-        if missing:
-            print(_extra_error(missing), file=sys.stderr)
-        return status
+        return _report_usage(args, missing)
     if missing:
         print(_extra_error(missing), file=sys.stderr)
         return 2
     declared: dict = {}
     try:
-        args.notebook, shipped = _shipped(args.notebook, ".ipynb") if args.notebook else (None, False)
-        args.parameters_file = _shipped(args.parameters_file, ".yaml")[0] if args.parameters_file else None
-        args.grid = _shipped(args.grid, ".yaml")[0] if args.grid else None
-        args.out = args.out or ("." if shipped else "reports")
+        _resolve_shipped(args)
         if args.all:
             paths = reports.run_all(args.all, out=args.out)
             for p in paths:
                 print(f"report written: {p}")
             return 0
         declared = reports.notebook_parameters(args.notebook)
-        params = reports.load_parameters(args.parameters_file) if args.parameters_file else {}
-        if args.parameters_yaml:
-            params |= reports.parse_parameters(args.parameters_yaml, source="-y")
-        for name, text in args.parameter:  # an unknown name is left as text for check_parameters to reject
-            params[name] = declared[name].parse(text) if name in declared else text
-        params = reports.check_parameters(args.notebook, params)
+        params = _parameters(args, declared)
         if args.grid:
-            sets = [params | member for member in reports.load_grid(args.grid)]
-            try:
-                result = reports.run_grid(
-                    args.notebook, sets, out=args.out, name=args.name, workers=args.workers,
-                    scheduler=args.scheduler, retries=args.retries, force=args.force,
-                    progress=not (args.no_progress or args.quiet),
-                )  # fmt: skip
-            except reports.GridInterrupted as exc:
-                done = exc.result
-                print(f"riskkit: interrupted; {done.counts()}; summary: {done.folder / 'summary.html'}",
-                      file=sys.stderr)  # fmt: skip
-                return 130
-            if not args.quiet:
-                _print_grid(result)
-                print(f"grid written: {result.folder / 'summary.html'} (and summary.csv); {result.counts()}")
-            if result.failed:
-                missing = f"{len(result.failed)} of {len(result.table)} reports did not complete"
-                print(f"riskkit: {missing}: {', '.join(result.failed)} (see {result.folder}/summary.csv)",
-                      file=sys.stderr)  # fmt: skip
-                return 1
-            return 0
+            return _report_grid(args, params)
         path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
     except reports.ReportError as exc:
-        if not exc.input_error:  # a fault of the notebook or of riskkit: the traceback helps
-            print(f"riskkit: report failed: {exc}", file=sys.stderr)
-            return 1
-        # the data or a parameter: what is wrong and how to settle it, not riskkit's insides
-        print(f"riskkit: report failed: {exc.ename}: {exc.evalue}", file=sys.stderr)
-        print(f"riskkit: the notebook as run, with the error: {exc.failed_path}", file=sys.stderr)
-        hints = fix_hints(exc.fixes, declared)
-        if hints:
-            print("riskkit: the data or a parameter is the problem; " + hints, file=sys.stderr)
-        return 2
+        return _report_failed(exc, declared)
     except (RiskkitError, FileNotFoundError, ImportError) as exc:
         print(f"riskkit: error: {exc}", file=sys.stderr)
         return 2
@@ -258,6 +223,92 @@ def _report(args: argparse.Namespace) -> int:
         return 130
     print(f"report written: {path}")
     return 0
+
+
+def _report_usage(args: argparse.Namespace, missing: Sequence[str]) -> int:
+    """``riskkit report [NOTEBOOK] --help``: the usage, and the notebook's parameters when
+    one is named (0); no notebook and no ``--all``: the usage (2)."""
+    from riskkit import reports
+    from riskkit.exceptions import RiskkitError
+
+    args.usage()
+    status = 0 if args.help else 2
+    if args.notebook:
+        try:
+            declared = reports.notebook_parameters(_shipped(args.notebook, ".ipynb")[0])
+        except (RiskkitError, FileNotFoundError) as exc:
+            print(f"riskkit: error: {exc}", file=sys.stderr)
+            return 2
+        print(f"\nparameters of {args.notebook}:")
+        for p in declared.values():
+            print(f"  {p.describe()}")
+    if missing:
+        print(_extra_error(missing), file=sys.stderr)
+    return status
+
+
+def _resolve_shipped(args: argparse.Namespace) -> None:
+    """The notebook, parameters file and grid as paths (a bare name is a shipped file's);
+    ``--out`` defaults to the current folder for a shipped notebook, else ``reports``."""
+    args.notebook, shipped = _shipped(args.notebook, ".ipynb") if args.notebook else (None, False)
+    args.parameters_file = _shipped(args.parameters_file, ".yaml")[0] if args.parameters_file else None
+    args.grid = _shipped(args.grid, ".yaml")[0] if args.grid else None
+    args.out = args.out or ("." if shipped else "reports")
+
+
+def _parameters(args: argparse.Namespace, declared: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of ``-f``, then ``-y``, then ``-p`` (later sources win), checked
+    against the notebook's declared ones."""
+    from riskkit import reports
+
+    params = reports.load_parameters(args.parameters_file) if args.parameters_file else {}
+    if args.parameters_yaml:
+        params |= reports.parse_parameters(args.parameters_yaml, source="-y")
+    for name, text in args.parameter:  # an unknown name is left as text for check_parameters to reject
+        params[name] = declared[name].parse(text) if name in declared else text
+    return reports.check_parameters(args.notebook, params)
+
+
+def _report_grid(args: argparse.Namespace, params: Mapping[str, Any]) -> int:
+    """``--grid``: one report per member; 0 all done, 1 some failed, 130 interrupted."""
+    from riskkit import reports
+
+    sets = [dict(params) | member for member in reports.load_grid(args.grid)]
+    try:
+        result = reports.run_grid(
+            args.notebook, sets, out=args.out, name=args.name, workers=args.workers,
+            scheduler=args.scheduler, retries=args.retries, force=args.force,
+            progress=not (args.no_progress or args.quiet),
+        )  # fmt: skip
+    except reports.GridInterrupted as exc:
+        done = exc.result
+        print(f"riskkit: interrupted; {done.counts()}; summary: {done.folder / 'summary.html'}",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    if not args.quiet:
+        _print_grid(result)
+        print(f"grid written: {result.folder / 'summary.html'} (and summary.csv); {result.counts()}")
+    if result.failed:
+        missing = f"{len(result.failed)} of {len(result.table)} reports did not complete"
+        print(f"riskkit: {missing}: {', '.join(result.failed)} (see {result.folder}/summary.csv)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
+def _report_failed(exc, declared: Mapping[str, Any]) -> int:
+    """A notebook that raised: 1 with the error when it is the notebook's or riskkit's
+    fault; 2 with the ``-p`` that may fix it when the data or a parameter is."""
+    if not exc.input_error:  # a fault of the notebook or of riskkit: the traceback helps
+        print(f"riskkit: report failed: {exc}", file=sys.stderr)
+        return 1
+    # the data or a parameter: what is wrong and how to settle it, not riskkit's insides
+    print(f"riskkit: report failed: {exc.ename}: {exc.evalue}", file=sys.stderr)
+    print(f"riskkit: the notebook as run, with the error: {exc.failed_path}", file=sys.stderr)
+    hints = fix_hints(exc.fixes, declared)
+    if hints:
+        print("riskkit: the data or a parameter is the problem; " + hints, file=sys.stderr)
+    return 2
 
 
 def fix_hints(fixes: Sequence[Mapping[str, Any]], declared: Mapping[str, Any]) -> str:

@@ -117,53 +117,9 @@ def _run(
             # waits there); started after papermill's import, with which its own would contend
             prepared = in_background(_prepare, nb_path, declared, params, out_dir)
             k = kernel.result() if isinstance(kernel, Future) else kernel
-            extra = {"on_cell_executed": on_cell} if on_cell is not None else {}
-            with _papermill_quiet():
-                nb = pm.execute_notebook(
-                    str(nb_path),
-                    str(executed),
-                    parameters=dict(params),
-                    kernel_name=k.manager.kernel_name,
-                    km=k.manager,
-                    progress_bar=False,
-                    execution_timeout=timeout,
-                    store_widget_state=False,  # model ids change every run; a report has no live widgets
-                    # papermill would write the whole notebook before and after every cell (74
-                    # writes, 0.7 s of the main report with the kernel idle); it is written once,
-                    # when it ends or fails, and by this hook's keeping when the kernel dies
-                    request_save_on_cell_execute=False,
-                    on_notebook_start=lambda notebook: running.append(notebook),
-                    **extra,
-                )
+            nb = _execute(pm, nb_path, executed, params, k, timeout=timeout, on_cell=on_cell, running=running)
         except Exception as exc:
-            lost = k is not None and not k.alive
-            shutil.rmtree(failed, ignore_errors=True)
-            if not executed.exists() and running:  # the kernel died: the cells run until then
-                _drop_timings(running[0])
-                nbformat.write(running[0], executed)
-            if executed.exists():
-                failed.mkdir()
-                shutil.move(str(executed), failed / executed.name)
-            detail = {}
-            if isinstance(exc, _execution_error()):
-                tb = _ANSI.sub("", "\n".join(exc.traceback[-6:]))
-                what = f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}\n{tb}"
-                detail = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
-                if k is not None and k.alive:
-                    detail |= _error_fixes(k)
-            elif lost:
-                log = k.log_tail() if k is not None else ""
-                what = f"the kernel died ({type(exc).__name__}: {exc})" + (
-                    f"; its last words:\n{log}" if log else ""
-                )
-            else:
-                what = f"{type(exc).__name__}: {exc}"
-            raise ReportError(
-                f"notebook {nb_path.name} failed; the executed copy with the error is in {failed}.\n{what}",
-                failed_path=failed,
-                lost=lost and not detail,
-                **detail,
-            ) from exc
+            raise _failure(exc, nb_path, k, executed=executed, failed=failed, running=running) from exc
         finally:
             if k is not None:  # while the HTML is written; waited for below
                 stopping = in_background(k.shutdown)
@@ -181,6 +137,67 @@ def _run(
         if stopping is not None:
             stopping.result()
     return final
+
+
+def _execute(
+    pm, nb_path: Path, executed: Path, params: Mapping[str, Any], k: Kernel, *,
+    timeout: int, on_cell: Callable[..., Any] | None, running: list,
+):  # fmt: skip
+    """papermill's run of ``nb_path`` into ``executed`` in the started kernel ``k``; the
+    notebook as nbclient executes it is appended to ``running`` (kept if the kernel dies)."""
+    extra = {"on_cell_executed": on_cell} if on_cell is not None else {}
+    with _papermill_quiet():
+        return pm.execute_notebook(
+            str(nb_path),
+            str(executed),
+            parameters=dict(params),
+            kernel_name=k.manager.kernel_name,
+            km=k.manager,
+            progress_bar=False,
+            execution_timeout=timeout,
+            store_widget_state=False,  # model ids change every run; a report has no live widgets
+            # papermill would write the whole notebook before and after every cell (74
+            # writes, 0.7 s of the main report with the kernel idle); it is written once,
+            # when it ends or fails, and by this hook's keeping when the kernel dies
+            request_save_on_cell_execute=False,
+            on_notebook_start=lambda notebook: running.append(notebook),
+            **extra,
+        )
+
+
+def _failure(
+    exc: Exception, nb_path: Path, k: Kernel | None, *, executed: Path, failed: Path, running: list
+) -> ReportError:
+    """The run failed with ``exc``: the executed copy (or the cells run until the kernel
+    died) moved to ``failed``, and the error that says what happened."""
+    lost = k is not None and not k.alive
+    shutil.rmtree(failed, ignore_errors=True)
+    if not executed.exists() and running:  # the kernel died: the cells run until then
+        import nbformat
+
+        _drop_timings(running[0])
+        nbformat.write(running[0], executed)
+    if executed.exists():
+        failed.mkdir()
+        shutil.move(str(executed), failed / executed.name)
+    detail = {}
+    if isinstance(exc, _execution_error()):
+        tb = _ANSI.sub("", "\n".join(exc.traceback[-6:]))
+        what = f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}\n{tb}"
+        detail = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+        if k is not None and k.alive:
+            detail |= _error_fixes(k)
+    elif lost:
+        log = k.log_tail() if k is not None else ""
+        what = f"the kernel died ({type(exc).__name__}: {exc})" + (f"; its last words:\n{log}" if log else "")
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    return ReportError(
+        f"notebook {nb_path.name} failed; the executed copy with the error is in {failed}.\n{what}",
+        failed_path=failed,
+        lost=lost and not detail,
+        **detail,
+    )
 
 
 _FIXES = (
