@@ -8,6 +8,13 @@ constant and near-constant columns, one asset, budgets spread over twelve orders
 Hypothesis draws the shape and the hostile features; numpy draws the numbers from a seed, so a
 failure is reproduced by its printed example. Examples are bounded and derandomised, so the
 suite adds a few seconds and the same cases run everywhere.
+
+A refusal checks nothing, so it is counted (``@refusals``): each property names the riskkit
+errors each function may raise as a skip, and fails when more than 10% of a function's calls
+were skipped. Where the test can tell that the input must be refused (a zero variance, a
+singular covariance by riskkit's own rule written out in :func:`smallest_pivot`, a constant
+column), it asserts the refusal instead (:func:`refused`): that is a check, not a skip.
+``RISKKIT_REFUSALS_REPORT=1 pytest -s`` prints each function's refusals.
 """
 
 from __future__ import annotations
@@ -25,7 +32,15 @@ from riskkit import allocation as A
 from riskkit import decomposition as D
 from riskkit import factors as F
 from riskkit import metrics as M
-from riskkit.exceptions import ModelValidityWarning, RiskkitError
+from riskkit.exceptions import (
+    ConvergenceError,
+    DataError,
+    DataQualityWarning,
+    InvalidParameterError,
+    ModelValidityWarning,
+    RiskkitError,
+    SingularCovarianceError,
+)
 from riskkit.shrinkage import METHODS, rolling_shrink, shrink
 
 BOUNDED = settings(
@@ -67,11 +82,11 @@ def covariances(draw, max_n: int = 10):
 
 
 @st.composite
-def returns_frames(draw, max_n: int = 12):
+def returns_frames(draw, max_n: int = 12, min_n: int = 1, min_T: int = 3):
     """Returns with T from 3 to 60 (often N >> T), volatilities 1e-8 to 1e4, maybe a constant or
     near-constant column, maybe a duplicated column."""
-    n = draw(st.integers(1, max_n))
-    T = draw(st.integers(3, 60))
+    n = draw(st.integers(min_n, max_n))
+    T = draw(st.integers(min_T, 60))
     scale = draw(st.sampled_from([1e-8, 1e-4, 1e-2, 1.0, 1e4]))
     special = draw(st.sampled_from(["none", "constant", "near_constant", "duplicate"]))
     seed = draw(st.integers(0, 2**32 - 1))
@@ -87,15 +102,144 @@ def returns_frames(draw, max_n: int = 12):
     return pd.DataFrame(X, index=idx, columns=[f"a{i}" for i in range(n)])
 
 
+class Refusals:
+    """What a property test could not check, counted over all its draws.
+
+    ``allowed`` maps a function's name to the riskkit errors it may legitimately raise on
+    these hostile inputs (its documented refusals); any other exception, riskkit's own
+    included, propagates and fails the test. A refused call checks nothing, so a property
+    fails when more than ``max_share`` of a function's calls were refused: a function that
+    raised on every input would otherwise pass.
+    """
+
+    def __init__(self, allowed: dict[str, tuple[type[RiskkitError], ...]], max_share: float):
+        self.allowed, self.max_share = allowed, max_share
+        self.calls: dict[str, int] = {}
+        self.refusals: dict[str, list[str]] = {}
+
+    def attempt(self, fn, *args, **kwargs):
+        name = fn.__name__
+        if name not in self.allowed:
+            raise AssertionError(f"{name}: its legitimate refusals are not declared")
+        self.calls[name] = self.calls.get(name, 0) + 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModelValidityWarning)
+            warnings.simplefilter("ignore", DataQualityWarning)  # draws of T=3 may look like prices
+            try:
+                return fn(*args, **kwargs)
+            except self.allowed[name] as exc:
+                self.refusals.setdefault(name, []).append(f"{type(exc).__name__}: {exc}"[:160])
+                return None
+
+    def refused(self, exc_type: type[RiskkitError], fn, *args, **kwargs) -> None:
+        """``fn`` must refuse these inputs (a documented refusal, decided by the test's own
+        rule): a check, not a skip."""
+        name = fn.__name__
+        self.calls[name] = self.calls.get(name, 0) + 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModelValidityWarning)
+            warnings.simplefilter("ignore", DataQualityWarning)  # draws of T=3 may look like prices
+            with pytest.raises(exc_type):
+                fn(*args, **kwargs)
+
+    def skip(self, fn) -> None:
+        """A draw that does not fit the property (counted as refused)."""
+        self.calls[fn.__name__] = self.calls.get(fn.__name__, 0) + 1
+        self.refusals.setdefault(fn.__name__, []).append("the draw does not fit the property")
+
+    def check(self) -> None:
+        import os
+
+        if os.environ.get("RISKKIT_REFUSALS_REPORT"):
+            for name, n in self.calls.items():
+                why = sorted({r[:110] for r in self.refusals.get(name, [])})
+                print(f"REFUSALS {name}: {len(self.refusals.get(name, []))}/{n} {why}")
+        for name, n in self.calls.items():
+            refused = self.refusals.get(name, [])
+            assert len(refused) <= self.max_share * n, (
+                f"{name} refused {len(refused)} of its {n} draws (at most {self.max_share:.0%} may be "
+                f"refused), so the property was hardly checked; e.g. " + " | ".join(refused[:3])
+            )
+        missing = sorted(set(self.allowed) - set(self.calls))
+        assert not missing, f"never called: {missing}"
+
+
+_TALLY: list[Refusals] = []
+
+
+def refusals(max_share: float = 0.10, **allowed: tuple[type[RiskkitError], ...]):
+    """Decorate a hypothesis test (above ``@given``): its :func:`attempt` calls are
+    counted, and the test fails past ``max_share`` refused calls of any function."""
+
+    def wrap(test):
+        def run():
+            tally = Refusals(allowed, max_share)
+            _TALLY.append(tally)
+            try:
+                test()
+            finally:
+                _TALLY.pop()
+            tally.check()
+
+        run.__name__, run.__qualname__, run.__doc__ = test.__name__, test.__qualname__, test.__doc__
+        return run
+
+    return wrap
+
+
 def attempt(fn, *args, **kwargs):
-    """The result, or None for a riskkit error; anything else (a raw LinAlgError, ZeroDivision,
-    ...) propagates and fails the test."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModelValidityWarning)
-        try:
-            return fn(*args, **kwargs)
-        except RiskkitError:
-            return None
+    """The result, or None for one of the riskkit errors the running property allows for
+    ``fn`` (counted); anything else (another riskkit error, a raw LinAlgError,
+    ZeroDivision, ...) propagates and fails the test."""
+    return _TALLY[-1].attempt(fn, *args, **kwargs)
+
+
+def refused(exc_type: type[RiskkitError], fn, *args, **kwargs) -> None:
+    """``fn(*args, **kwargs)`` must raise ``exc_type`` (counted as a checked call)."""
+    _TALLY[-1].refused(exc_type, fn, *args, **kwargs)
+
+
+def skip(fn) -> None:
+    """A draw that does not fit the property: counted against ``fn``'s share of refusals."""
+    _TALLY[-1].skip(fn)
+
+
+def zero_variance(cov: pd.DataFrame) -> bool:
+    return not (np.diag(cov.to_numpy()) > 0).all()
+
+
+def smallest_pivot(cov: pd.DataFrame) -> float:
+    """riskkit's singularity rule written out: the smallest squared pivot of the correlation
+    matrix's Cholesky factorisation in the given order (the share of an asset's variance the
+    ones before it do not explain), by plain Gaussian elimination; 0 for a zero variance."""
+    S = cov.to_numpy()
+    d = np.diag(S)
+    if not (d > 0).all():
+        return 0.0
+    A = S / np.sqrt(np.outer(d, d))
+    smallest = 1.0
+    for j in range(len(A)):
+        p = A[j, j]
+        smallest = min(smallest, p)
+        if p <= 0:
+            return p
+        A[j + 1 :, j + 1 :] -= np.outer(A[j + 1 :, j], A[j + 1 :, j]) / p
+    return smallest
+
+
+SINGULAR = 1e-13  # below riskkit's 1e-12 by a margin rounding of the elimination cannot cross
+
+
+def constant_column(r: pd.DataFrame) -> bool:
+    return bool((np.ptp(r.to_numpy(), axis=0) == 0).any())
+
+
+def level_keyword(fn) -> str:
+    """``level`` (the tail probability, issue 23's vocabulary) where ``fn`` takes it yet,
+    else its former name ``alpha``."""
+    import inspect
+
+    return "level" if "level" in inspect.signature(fn).parameters else "alpha"
 
 
 def rel_floor(S: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -116,25 +260,35 @@ def assert_weights(w: pd.Series, cov: pd.DataFrame, *, long_only: bool = True) -
 # ----------------------------------------------------------------------------- allocation
 
 
+@refusals(equal_weight=(), inverse_volatility=(), hierarchical_risk_parity=())
 @BOUNDED
 @given(covariances())
 def test_simple_allocations(cov):
+    """Only a zero variance is refused (SingularCovarianceError); a near-singular covariance is not."""
     for fn in (A.equal_weight, A.inverse_volatility, A.hierarchical_risk_parity):
+        if fn is not A.equal_weight and zero_variance(cov):
+            refused(SingularCovarianceError, fn, cov)
+            continue
         w = attempt(fn, cov)
-        if w is not None:
-            assert_weights(w, cov)
-    w = attempt(A.inverse_volatility, cov)
-    if w is not None:
-        x, sd = w.to_numpy(), np.sqrt(np.diag(cov.to_numpy()))
-        np.testing.assert_allclose(x * sd, np.full(len(x), 1.0 / np.sum(1.0 / sd)), rtol=1e-12)
+        assert_weights(w, cov)
+        if fn is A.inverse_volatility:
+            x, sd = w.to_numpy(), np.sqrt(np.diag(cov.to_numpy()))
+            np.testing.assert_allclose(x * sd, np.full(len(x), 1.0 / np.sum(1.0 / sd)), rtol=1e-12)
 
 
+@refusals(min_variance=(SingularCovarianceError,), max_diversification=(SingularCovarianceError,))
 @BOUNDED
 @given(covariances(max_n=12))
 def test_min_variance_and_max_diversification_meet_kkt(cov):
+    """A singular covariance (by :func:`smallest_pivot`) is refused; near the rule's 1e-12
+    a refusal is allowed (counted)."""
     S = cov.to_numpy()
     sd = np.sqrt(np.diag(S))
+    singular = smallest_pivot(cov) < SINGULAR
     for fn, a in ((A.min_variance, np.ones(len(S))), (A.max_diversification, sd)):
+        if singular:
+            refused(SingularCovarianceError, fn, cov)
+            continue
         w = attempt(fn, cov)
         if w is None:
             continue
@@ -147,21 +301,25 @@ def test_min_variance_and_max_diversification_meet_kkt(cov):
         # issue's weight tolerance (volatilities 2e6 apart leave 5e-9 after mapping back)
         assert (np.abs(g[held] - level * a[held]) <= 1e-8 * level * a[held] + floor[held]).all()
         assert (g[~held] >= level * a[~held] * (1 - 1e-8) - floor[~held]).all()
-    w = attempt(A.min_variance, cov, long_only=False)
+    w = None if singular else attempt(A.min_variance, cov, long_only=False)
     if w is not None:
         x = assert_weights(w, cov, long_only=False)
         g = S @ x  # S w proportional to 1
         assert np.ptp(g) <= 1e-7 * np.abs(g).max() + rel_floor(S, x).max()
 
 
+@refusals(risk_budgeting=(SingularCovarianceError, ConvergenceError))
 @BOUNDED
 @given(covariances(max_n=12), st.sampled_from([0.0, 3.0, 6.0, 12.0]), st.integers(0, 2**32 - 1))
 def test_risk_budgeting_meets_its_budgets(cov, spread, seed):
-    """Budgets spread over up to twelve orders of magnitude."""
+    """Budgets spread over up to twelve orders of magnitude; a singular covariance is refused."""
     g = np.random.default_rng(seed)
     b = 10.0 ** g.uniform(-spread, 0.0, len(cov))
     b /= b.sum()
-    w = attempt(A.risk_budgeting, cov, budgets=dict(zip(cov.index, b, strict=True)))
+    budgets = dict(zip(cov.index, b, strict=True))
+    if smallest_pivot(cov) < SINGULAR:
+        return refused(SingularCovarianceError, A.risk_budgeting, cov, budgets=budgets)
+    w = attempt(A.risk_budgeting, cov, budgets=budgets)
     if w is None:
         return
     x = assert_weights(w, cov)
@@ -174,17 +332,18 @@ def test_risk_budgeting_meets_its_budgets(cov, spread, seed):
     assert (np.abs(rc / total - b) <= 1e-9 * b + floor).all()
 
 
+@refusals(volatility_target=())
 @BOUNDED
 @given(covariances(), st.floats(0.01, 3.0), st.floats(0.1, 5.0), st.integers(0, 2**32 - 1))
 def test_volatility_target_meets_target_or_gross_cap(cov, target, cap, seed):
+    """Weights of zero volatility (a zero covariance) are refused: no scale reaches a target."""
     w = pd.Series(np.random.default_rng(seed).normal(size=len(cov)) + 0.3, index=cov.index)
     if abs(w.sum()) < 1e-3:
-        return
-    out = attempt(
-        A.volatility_target, w, cov, target=target, leverage_cap=cap, periods_per_year=1.0, on_cap="clip"
-    )
-    if out is None:
-        return
+        return skip(A.volatility_target)
+    options = {"target": target, "leverage_cap": cap, "periods_per_year": 1.0, "on_cap": "clip"}
+    if not cov.to_numpy().any():
+        return refused(InvalidParameterError, A.volatility_target, w, cov, **options)
+    out = attempt(A.volatility_target, w, cov, **options)
     x = out.drop("CASH").to_numpy()
     assert np.isfinite(out.to_numpy()).all()
     assert out.sum() == pytest.approx(1.0, abs=1e-9 * max(1.0, np.abs(x).sum()))
@@ -197,20 +356,27 @@ def test_volatility_target_meets_target_or_gross_cap(cov, target, cap, seed):
 # ----------------------------------------------------------------------------- decomposition
 
 
+@refusals(risk_contributions=(), effective_number_of_bets=(SingularCovarianceError,))
 @BOUNDED
 @given(covariances(), st.integers(0, 2**32 - 1))
 def test_risk_contributions_are_euler_sums(cov, seed):
+    """A portfolio of zero variance (a zero covariance) has no contributions; the effective
+    number of minimum-torsion bets refuses a singular covariance."""
     w = pd.Series(np.random.default_rng(seed).dirichlet(np.ones(len(cov))), index=cov.index)
+    if not cov.to_numpy().any():
+        return refused(InvalidParameterError, D.risk_contributions, w, cov, periods_per_year=1)
     res = attempt(D.risk_contributions, w, cov, periods_per_year=1)
-    if res is None:
-        return
     rc, sigma = res.assets, res.volatility
     assert np.isfinite(rc.to_numpy()).all() and sigma > 0
     assert rc["component"].sum() == pytest.approx(sigma, rel=1e-9)
     assert rc["percent"].sum() == pytest.approx(1.0, rel=1e-9)
     x = w.to_numpy()
     assert sigma == pytest.approx(np.sqrt(x @ cov.to_numpy() @ x), rel=1e-12)
+    singular = smallest_pivot(cov) < SINGULAR
     for method in ("pca", "minimum_torsion"):
+        if singular and method == "minimum_torsion":  # principal components need no inverse
+            refused(SingularCovarianceError, D.effective_number_of_bets, w, cov, method=method)
+            continue
         enb = attempt(D.effective_number_of_bets, w, cov, method=method)
         if enb is not None:
             value = enb.effective_bets
@@ -220,12 +386,15 @@ def test_risk_contributions_are_euler_sums(cov, seed):
 # ----------------------------------------------------------------------------- estimation
 
 
+@refusals(shrink=())
 @BOUNDED
 @given(returns_frames(), st.sampled_from([m for m in METHODS if m != "ewma"]))
 def test_shrink_is_psd_or_a_riskkit_error(r, method):
+    """Refused: a constant column (no correlation), and for method='nonlinear' fewer than 12
+    effective observations (T - 1)."""
+    if constant_column(r) or (method == "nonlinear" and len(r) - 1 < 12):
+        return refused(DataError, shrink, r, method=method)
     res = attempt(shrink, r, method=method)
-    if res is None:
-        return
     S = res.covariance.to_numpy()
     assert np.isfinite(S).all()
     np.testing.assert_array_equal(S, S.T)
@@ -247,26 +416,27 @@ def test_nonlinear_shrinkage_with_a_duplicated_column():
     assert np.linalg.eigvalsh(S)[-1] > 0.1  # the sample's largest eigenvalue is 2.7
 
 
+@refusals(rolling_shrink=())
 @BOUNDED
 @given(returns_frames(max_n=6))
 def test_rolling_summary_matches_its_estimates(r):
+    """A column constant in a window is refused (DataError)."""
     window = max(2, len(r) // 2)
+    if constant_column(r):
+        return refused(DataError, rolling_shrink, r, window=window, step=max(1, window // 3))
     roll = attempt(rolling_shrink, r, window=window, step=max(1, window // 3))
-    if roll is None:
-        return
     summ = roll.summary()
     for i, (_, cov) in enumerate(roll):
         sd = np.sqrt(np.diag(cov.to_numpy()))
         assert summ["mean_volatility"].iloc[i] == pytest.approx(sd.mean(), rel=1e-12)
 
 
+@refusals(tail_risk=())
 @BOUNDED
 @given(returns_frames(), st.floats(0.8, 0.995), st.sampled_from(["historical", "gaussian", "cornish_fisher"]))
 def test_tail_risk_is_finite_and_adds_up(r, alpha, method):
     w = pd.Series(1.0 / r.shape[1], index=r.columns)
-    res = attempt(tail_risk, w, r, alpha=alpha, method=method)
-    if res is None:
-        return
+    res = attempt(tail_risk, w, r, **{level_keyword(tail_risk): alpha}, method=method)
     assert np.isfinite([res.var, res.es]).all()
     if res.contributions is not None:
         assert res.contributions["es"].sum() == pytest.approx(
@@ -276,19 +446,14 @@ def test_tail_risk_is_finite_and_adds_up(r, alpha, method):
         assert res.es >= res.var - 1e-12 * max(abs(res.var), 1e-300)
 
 
+@refusals(factor_exposures=(), factor_decomposition=())
 @BOUNDED
-@given(returns_frames(max_n=6))
+@given(returns_frames(max_n=6, min_n=2, min_T=5))
 def test_factor_split_adds_up(r):
-    if r.shape[1] < 2 or len(r) < 5:
-        return
     factors = r.iloc[:, :1].rename(columns=lambda c: "MKT") * 0.5 + 1e-3
     model = attempt(F.factor_exposures, r.iloc[:, 1:], factors)
-    if model is None:
-        return
     w = pd.Series(1.0 / (r.shape[1] - 1), index=r.columns[1:])
     fd = attempt(F.factor_decomposition, w, model, periods_per_year=1)
-    if fd is None:
-        return
     x = w.to_numpy()
     port = float(np.var(r.iloc[:, 1:].to_numpy() @ x, ddof=1))
     parts = fd.drop(index="total")["variance"]
@@ -301,6 +466,7 @@ def test_factor_split_adds_up(r):
 # ----------------------------------------------------------------------------- metrics
 
 
+@refusals(performance=())
 @BOUNDED
 @given(st.integers(1, 80), st.sampled_from([1e-8, 1.0, 1e6]), st.floats(0.0, 0.2), st.integers(0, 2**32 - 1))
 def test_drawdowns_and_performance(n, level, vol, seed):
@@ -322,22 +488,24 @@ def test_drawdowns_and_performance(n, level, vol, seed):
         assert info.duration >= t - p > 0
     if n >= 3:
         perf = attempt(M.performance, s, periods_per_year=365)
-        if perf is not None:
-            assert perf["drawdown_duration"].iloc[0] == info.duration
+        assert perf["drawdown_duration"].iloc[0] == info.duration
 
 
 # ----------------------------------------------------------------------------- stress, hedging, one call
 
 
+@refusals(correlation_stress=())
 @BOUNDED
 @given(covariances(), st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4), st.integers(0, 2**32 - 1))
 def test_correlation_stress_var_is_an_euler_sum(cov, blends, seed):
+    """A zero variance is refused (it has no correlation to blend)."""
     from riskkit.stress import correlation_stress
 
     w = pd.Series(np.random.default_rng(seed).dirichlet(np.ones(len(cov))), index=cov.index)
-    out = attempt(correlation_stress, w, cov, blends=blends, alpha=0.99)
-    if out is None:
-        return
+    options = {"blends": blends, level_keyword(correlation_stress): 0.99}
+    if zero_variance(cov):
+        return refused(SingularCovarianceError, correlation_stress, w, cov, **options)
+    out = attempt(correlation_stress, w, cov, **options)
     assert np.isfinite(out.to_numpy(dtype=float)).all()
     for _, row in out.iterrows():
         assert row[list(cov.index)].sum() == pytest.approx(row["VaR"], rel=1e-9, abs=1e-300)
@@ -363,30 +531,33 @@ def test_black_scholes_put_call_parity_and_bounds(spot, strike, expiry, vol, rat
     assert (out["gamma"] >= 0).all() and 0.0 <= out["delta"].iloc[0] <= 1.0
 
 
+@refusals(hedge_ratio=())
 @BOUNDED
-@given(returns_frames(max_n=2))
+@given(returns_frames(max_n=2, min_n=2))
 def test_hedge_ratio_is_the_ols_slope_or_a_riskkit_error(r):
+    """Constant hedge returns are refused: nothing to hedge with."""
     from riskkit.hedging import hedge_ratio
 
-    if r.shape[1] < 2:
-        return
     spot, hedge = r.iloc[:, 0], r.iloc[:, 1]
+    if np.ptp(hedge.to_numpy()) == 0:
+        return refused(InvalidParameterError, hedge_ratio, spot, hedge)
     res = attempt(hedge_ratio, spot, hedge)
-    if res is None:
-        return
     x, y = hedge.to_numpy(), spot.to_numpy()
     slope = np.cov(x, y, ddof=1)[0, 1] / np.var(x, ddof=1)
     assert np.isfinite(res.ratio)
     assert res.ratio == pytest.approx(slope, rel=1e-6, abs=1e-9 * abs(slope) + 1e-300)
 
 
+@refusals(decompose=())
 @BOUNDED
 @given(returns_frames(max_n=6))
 def test_decompose_in_one_call(r):
+    """A constant column is refused (its covariance estimate has no correlation for it)."""
     w = pd.Series(1.0 / r.shape[1], index=r.columns)
-    d = attempt(D.decompose, w, returns=r, periods_per_year=252, alpha=0.9)
-    if d is None:
-        return
+    options = {"returns": r, "periods_per_year": 252, level_keyword(D.decompose): 0.9}
+    if constant_column(r):
+        return refused(DataError, D.decompose, w, **options)
+    d = attempt(D.decompose, w, **options)
     assert np.isfinite(d.volatility) and d.volatility > 0
     assert d.assets["component"].sum() == pytest.approx(d.volatility, rel=1e-9)
     assert d.groups["component"].sum() == pytest.approx(d.volatility, rel=1e-9)
