@@ -3,9 +3,12 @@ one-line ``__repr__``, ``_repr_html_``, named fields (no tuples, no ``DataFrame.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 import pickle
 import pkgutil
+import sys
 
 import numpy as np
 import pandas as pd
@@ -91,6 +94,60 @@ def _hedge_ratio():
     return riskkit.hedging.hedge_ratio(m.returns["A01"], m.returns["A02"])
 
 
+def _repair():
+    m, _ = _market()
+    prices = m.prices.iloc[:30].copy()
+    prices.iloc[3, 0] = np.nan
+    return riskkit.data.repair_missing(prices, method="ffill")
+
+
+def _rebalancing_paths():
+    return riskkit.explorers.rebalancing_paths(n_paths=8, years=1, seed=3)
+
+
+def _delta_hedge():
+    return riskkit.explorers.delta_hedge_paths(n_paths=8, days=20, compare_bands=(0.0, 0.1), seed=3)[0]
+
+
+def _shrinkage_trials():
+    return riskkit.explorers.shrinkage_trials(n_assets=5, n_trials=3, seed=3)
+
+
+def _risk_shares():
+    return riskkit.explorers.risk_shares({"A": 0.6, "B": 0.4}, {"A": 0.2, "B": 0.5}, correlation=0.3)
+
+
+def _report_notebook(folder, body: str):
+    from tests.test_reports import _notebook
+
+    return _notebook(folder / "t.ipynb", body, "x = 2  # a number")
+
+
+def _grid(tmp_path):
+    from riskkit import reports
+
+    nb = _report_notebook(tmp_path, "import riskkit.reports as r\nr.key_figures({'double': 2 * x})")
+    return reports.run_grid(nb, {"grid": {"x": [1, 3]}}, out=tmp_path / "out", workers=1, progress=False)
+
+
+def _verification(tmp_path):
+    """A report whose committed output was edited: the re-run differs in one number."""
+    import json
+
+    from riskkit import reports
+
+    nb = _report_notebook(tmp_path, "print(x * 21)")
+    folder = reports.run(nb, out=tmp_path / "out")
+    executed = folder / f"{folder.name}.ipynb"
+    doc = json.loads(executed.read_text())
+    for cell in doc["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stdout":
+                output["text"] = ["43\n"]
+    executed.write_text(json.dumps(doc))
+    return reports.verify(folder)
+
+
 FACTORIES = {
     "BacktestResult": _backtest,
     "Decision": _decision,
@@ -107,29 +164,86 @@ FACTORIES = {
     "TailRisk": _tail,
     "FactorModel": _factor_model,
     "Drawdowns": _drawdowns,
+    "RepairResult": _repair,
+    "RebalancingPaths": _rebalancing_paths,
+    "DeltaHedge": _delta_hedge,
+    "ShrinkageTrials": _shrinkage_trials,
+    "RiskShares": _risk_shares,
+}
+"""How to build each result through its public function."""
+SLOW_FACTORIES = {"GridResult": _grid, "Verification": _verification}
+"""The reports' results: they run a notebook (into tmp_path)."""
+
+# results another area converts to the contract while this branch is open: expected to fail
+# here, strictly, so that the lead sees each one flip when the branches merge
+NOT_YET_A_RESULT = {
+    "RepairResult": "area A converts it (riskkit/data/_checks.py)",
+    "RebalancingPaths": "area C converts it (riskkit/explorers/_rebalancing.py)",
+    "DeltaHedge": "area C converts it (riskkit/explorers/_hedging.py)",
+    "ShrinkageTrials": "area C converts it (riskkit/explorers/_estimates.py)",
+    "RiskShares": "area C converts it (riskkit/explorers/_estimates.py)",
+}
+NO_UNITS_YET = {
+    "BacktestResult": "area C adds the units column",
+    "SimulatedMarket": "area C adds the units column",
+    "ShrinkageResult": "area A adds the units column",
+    "RiskDecomposition": "area B adds the units column",
+    "RiskContributions": "area B adds the units column",
+    "FactorModel": "area B adds the units column",
 }
 
 
-def _all_result_classes() -> set[str]:
+def _classes() -> dict[str, type]:
+    """Every class riskkit defines that is a :class:`Result` or looks like one (a dataclass
+    with a ``summary()``), by name."""
     for info in pkgutil.walk_packages(riskkit.__path__, "riskkit."):
         if not info.name.endswith("__main__"):
             importlib.import_module(info.name)
-    seen, todo = set(), [Result]
+    seen: dict[str, type] = {}
+    todo = [Result]
     while todo:
         for sub in todo.pop().__subclasses__():
-            seen.add(sub.__name__)
+            if sub.__module__.split(".")[0] == "riskkit":  # not this file's toy
+                seen[sub.__name__] = sub
             todo.append(sub)
+    for name, module in list(sys.modules.items()):
+        if name == "riskkit" or name.startswith("riskkit."):
+            for obj in vars(module).values():
+                if (
+                    inspect.isclass(obj)
+                    and obj.__module__ == name
+                    and dataclasses.is_dataclass(obj)
+                    and callable(getattr(obj, "summary", None))
+                ):
+                    seen.setdefault(obj.__name__, obj)
     return seen
+
+
+def _marked(names, reasons: dict[str, str]) -> list:
+    return [
+        pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=reasons[n])] if n in reasons else [])
+        for n in names
+    ]
 
 
 def test_every_result_class_is_checked_here():
     """A new result class must keep the contract: add a factory above."""
-    assert _all_result_classes() <= set(FACTORIES), sorted(_all_result_classes() - set(FACTORIES))
+    found = set(_classes())
+    known = set(FACTORIES) | set(SLOW_FACTORIES)
+    assert found == known, (
+        f"no factory for {sorted(found - known)}; a factory for no class: {sorted(known - found)}"
+    )
+    # the enumeration itself finds Result subclasses and result-like classes outside it, not options
+    assert {"RiskDecomposition", "GridResult", "RepairResult", "DeltaHedge"} <= found
+    assert not {"Costs", "Parameter", "Config", "Threshold"} & found
 
 
-@pytest.mark.parametrize("name", sorted(FACTORIES))
-def test_result_contract(name):
-    result = FACTORIES[name]()
+@pytest.mark.parametrize("name", _marked(sorted(FACTORIES) + sorted(SLOW_FACTORIES), NOT_YET_A_RESULT))
+def test_every_result_is_a_result(name):
+    assert issubclass(_classes()[name], Result)
+
+
+def _check_contract(result, name: str) -> None:
     assert type(result).__name__ == name
     summary = result.summary()
     assert isinstance(summary, pd.DataFrame) and len(summary) >= 1
@@ -139,10 +253,61 @@ def test_result_contract(name):
     assert f"<strong>{name}</strong>" in html and "<table" in html
     again = pickle.loads(pickle.dumps(result))
     pd.testing.assert_frame_equal(again.summary(), summary)
+    assert dataclasses.is_dataclass(result) and type(result).__dataclass_params__.frozen
     for value in vars(result).values():
-        assert not isinstance(value, tuple), "named fields, not tuples"
+        if isinstance(value, tuple):  # labels or named records, never unnamed parts
+            assert all(isinstance(v, str) for v in value) or all(dataclasses.is_dataclass(v) for v in value)
         if isinstance(value, pd.DataFrame | pd.Series):
             assert not value.attrs, "no hidden DataFrame.attrs"
+
+
+@pytest.mark.parametrize("name", _marked(sorted(FACTORIES), NOT_YET_A_RESULT))
+def test_result_contract(name):
+    _check_contract(FACTORIES[name](), name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SLOW_FACTORIES))
+def test_report_results_keep_the_contract(name, tmp_path):
+    result = SLOW_FACTORIES[name](tmp_path)
+    _check_contract(result, name)
+    assert str(tmp_path) in repr(result) or "t: " in repr(result)  # the folder or the report named
+
+
+@pytest.mark.parametrize("name", _marked(sorted(FACTORIES), NO_UNITS_YET))
+def test_a_result_that_annualises_states_its_units(name):
+    """periods_per_year (None: per period) and a units column saying so on every row."""
+    result = FACTORIES[name]()
+    if not hasattr(result, "periods_per_year"):
+        pytest.skip(f"{name} has no periods_per_year: its figures do not scale with time")
+    summary = result.summary()
+    expected = "per period" if result.periods_per_year is None else "annual"
+    assert "units" in summary.columns and set(summary["units"]) <= {"annual", "per period"}
+    assert expected in set(summary["units"])
+    assert f"({expected})" in result._repr_html_()
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class _Toy(Result):
+    volatility: float
+    when: pd.Timestamp
+    periods_per_year: float | None
+
+    def summary(self) -> pd.DataFrame:
+        units = "per period" if self.periods_per_year is None else "annual"
+        return pd.DataFrame({"volatility": [self.volatility, np.nan], "units": units}, index=["a", "b"])
+
+
+def test_the_base_writes_through_the_one_formatter_and_states_units():
+    annual = _Toy(123456.789, pd.Timestamp("2024-01-03 12:30"), 365)
+    assert repr(annual) == "_Toy(volatility=123457, when=2024-01-03T12:30:00, periods_per_year=365)"
+    html = annual._repr_html_()
+    assert html.startswith("<p><strong>_Toy</strong>: (annual)</p>")
+    assert "<td>123,457</td>" in html and "<td>–</td>" in html  # no 1.235e+05, no NaN
+    per_period = _Toy(0.61951, pd.Timestamp("2024-01-03"), None)
+    assert "when=2024-01-03," in repr(per_period)
+    html = per_period._repr_html_()
+    assert "(per period)" in html and "<td>0.6195</td>" in html
 
 
 def test_repr_shows_scalars_and_shapes():

@@ -9,6 +9,14 @@ A result is a frozen dataclass of labelled fields (no tuples, no
 
 Declare results with ``@dataclass(frozen=True, eq=False, repr=False)`` and
 subclass :class:`Result`, so the dataclass does not write its own (long) repr.
+
+Units: a result whose figures scale with time has a ``periods_per_year``
+attribute (None: per period) and a ``units`` column in its summary ("annual"
+or "per period"); its headline ends with "(annual)" or "(per period)".
+
+Numbers and dates are written by ``riskkit._core.formats``, as everywhere. This
+module imports neither numpy nor pandas (the reports package's results
+subclass it and load neither at import).
 """
 
 from __future__ import annotations
@@ -16,11 +24,12 @@ from __future__ import annotations
 import dataclasses
 import html
 from numbers import Real
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from riskkit._core import formats
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result"]
 
@@ -28,6 +37,9 @@ _MAX_REPR = 240
 
 
 def _short(value) -> str:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, pd.DataFrame):
         return f"<DataFrame {value.shape[0]}x{value.shape[1]}>"
     if isinstance(value, pd.Series):
@@ -65,6 +77,12 @@ class Result:
     def _display_table(self) -> pd.DataFrame:
         return self.summary()
 
+    def _units(self) -> str | None:
+        """``"(annual)"`` or ``"(per period)"`` for a result with ``periods_per_year``."""
+        if not hasattr(self, "periods_per_year"):
+            return None
+        return "(per period)" if self.periods_per_year is None else "(annual)"
+
     def __repr__(self) -> str:
         headline = self._headline()
         if headline is None:
@@ -77,7 +95,7 @@ class Result:
         return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 4] + "...)"
 
     def _repr_html_(self) -> str:
-        table = self._display_table().to_html(float_format=formats.figure, border=0)
+        table = self._display_table().to_html(float_format=formats.figure, na_rep=formats.MISSING, border=0)
         head = html.escape(type(self).__name__)
-        headline = self._headline()
-        return f"<p><strong>{head}</strong>{': ' + html.escape(headline) if headline else ''}</p>{table}"
+        said = " ".join(t for t in (self._headline(), self._units()) if t)
+        return f"<p><strong>{head}</strong>{': ' + html.escape(said) if said else ''}</p>{table}"

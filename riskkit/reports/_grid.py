@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from riskkit._core.result import Result
 from riskkit.exceptions import InvalidParameterError
 from riskkit.reports._manifest import _collect_key_figures
 from riskkit.reports._parameters import _checked, _read_yaml, effective_parameters, notebook_parameters
@@ -88,8 +89,8 @@ class GridInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-@dataclass(frozen=True, eq=False)
-class GridResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class GridResult(Result):
     """The reports of a grid: ``folder`` holds one report per member, ``summary.csv``
     and ``summary.html``; :meth:`summary` is the same table (one row per member:
     status, attempts, seconds, error, report, parameters, key figures)."""
@@ -115,11 +116,11 @@ class GridResult:
         said = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
         return f"{count(len(self.table), 'member')}: {said}"
 
-    def __repr__(self) -> str:
-        return f"GridResult({self.counts()}; {self.folder})"
+    def _headline(self) -> str:
+        return f"{self.counts()}; {self.folder}"
 
-    def _repr_html_(self) -> str:
-        return f"<p>{self!r}</p>" + self.table.head(20).to_html(na_rep="")
+    def _display_table(self):
+        return self.table.head(20)
 
 
 def run_grid(

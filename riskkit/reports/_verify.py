@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from riskkit._core.result import Result
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.reports._manifest import _code_cells, _input_hashes, code_sha256
 
@@ -61,8 +62,8 @@ class Difference:
         )
 
 
-@dataclass(frozen=True)
-class Verification:
+@dataclass(frozen=True, repr=False)
+class Verification(Result):
     """The outcome of :func:`verify`: the report, what was compared, what differs."""
 
     report: Path
@@ -98,16 +99,9 @@ class Verification:
         diffs = "\n".join(f"  {d}" for d in self.differences)
         return f"{head}: {self._count()}.\n{diffs}"
 
-    def __repr__(self) -> str:
-        state = "ok" if self.ok else self._count()
-        return f"Verification({self.report.name}: {state}, {self.outputs} outputs, rtol={self.rtol:g})"
-
-    def _repr_html_(self) -> str:
-        if self.ok:
-            return (
-                f"<p><b>{self.report.name}</b>: reproduced ({self.outputs} outputs, rtol {self.rtol:g}).</p>"
-            )
-        return f"<p><b>{self.report.name}</b>: {self._count()}</p>" + self.summary().to_html(index=False)
+    def _headline(self) -> str:
+        state = "reproduced" if self.ok else self._count()
+        return f"{self.report.name}: {state}, {self.outputs} outputs, rtol={self.rtol:g}"
 
 
 # --------------------------------------------------------------------------- comparison
