@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.result import Result
-from riskkit._core.validation import check_real
+from riskkit._core.validation import check_positive_prices, check_real
 
 __all__ = ["Drawdowns", "backtest_summary", "drawdowns", "performance"]
 
@@ -117,9 +117,9 @@ def _drawdowns(v: np.ndarray, index: pd.Index) -> Drawdowns:
 
 
 def _check_values(name: str, values) -> np.ndarray:
-    """A value path: a Series of finite positive numbers."""
-    from riskkit._core.validation import format_items
-    from riskkit.exceptions import DataError, EmptyDataError, InvalidTypeError
+    """A value path: a non-empty Series of finite positive numbers (the package's
+    positive-prices rule, :func:`riskkit._core.validation.check_positive_prices`)."""
+    from riskkit.exceptions import EmptyDataError, InvalidTypeError
 
     if not isinstance(values, pd.Series):
         raise InvalidTypeError(
@@ -127,13 +127,8 @@ def _check_values(name: str, values) -> np.ndarray:
         )
     if values.empty:
         raise EmptyDataError(f"{name} is empty.")
-    v = values.to_numpy(dtype=float)
-    bad = ~(np.isfinite(v) & (v > 0))
-    if bad.any():
-        raise DataError(
-            f"{name} must be finite and positive (a value path); not on {format_items(values.index[bad])}."
-        )
-    return v
+    check_positive_prices(name, values, advice="A value path (a value by date) must be finite and positive.")
+    return values.to_numpy(dtype=float)
 
 
 def performance(

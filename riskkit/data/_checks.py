@@ -21,6 +21,7 @@ from riskkit._core.validation import (
     check_no_inf,
     check_no_missing,
     check_numeric,
+    check_positive_prices,
     check_real,
     check_unique_columns,
     format_cells,
@@ -34,7 +35,6 @@ from riskkit.exceptions import (
     DuplicateError,
     InvalidParameterError,
     MissingDataError,
-    NonPositivePriceError,
 )
 
 _MISSING_HINT = (
@@ -329,17 +329,15 @@ def _check_index(name: str, index: pd.Index) -> None:
         )
 
 
-def _check_positive(name: str, values: pd.DataFrame) -> None:
-    mask = values <= 0
-    if not mask.to_numpy().any():
-        return
-    bad = mask.index[mask.any(axis=1).to_numpy()]
-    others = [a for a in values.columns if not mask[a].any()]
-    raise NonPositivePriceError(
-        f"{name} must be positive; zero or negative at {format_cells(mask)}. "
-        "Nothing is repaired: correct the "
-        "file, or cut those dates away with start=/end=, or leave the asset out with assets=.",
-        fixes=cut_fixes(values.index, bad) + ([{"assets": others}] if others else []),
+def _check_positive(name: str, values: pd.DataFrame, *, allow_missing: bool = False) -> None:
+    """The package's positive-prices rule, with the data layer's advice and CLI fixes."""
+    check_positive_prices(
+        name,
+        values,
+        allow_missing=allow_missing,
+        advice="Nothing is repaired: correct the file, or cut those dates away with start=/end=, "
+        "or leave the asset out with assets=.",
+        fixes=lambda bad, others: cut_fixes(values.index, bad) + ([{"assets": others}] if others else []),
     )
 
 
