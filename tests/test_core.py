@@ -201,3 +201,23 @@ def test_positive_prices_allow_missing_checks_the_prices_present():
         check_positive_prices("prices", prices)
     with pytest.raises(NonPositivePriceError, match=r"zero or negative at 'B' on 1 date\(s\): 2024-01-04\.$"):
         check_positive_prices("prices", prices.assign(B=[np.nan, 11.0, 12.0, 0.0]), allow_missing=True)
+
+
+def test_one_cov_to_corr_serves_shrinkage():
+    from riskkit.shrinkage import _kernels, rolling_shrink, shrink
+
+    assert _kernels.cov_to_corr is cov_to_corr  # the former path, for other areas until they move
+    g = np.random.default_rng(0)
+    r = pd.DataFrame(
+        g.standard_normal((40, 3)) * [0.01, 0.02, 0.05], index=pd.date_range("2024-01-01", periods=40)
+    )
+    res = shrink(r)
+    cov = res.covariance.to_numpy()
+    naive = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    np.testing.assert_allclose(res.correlation.to_numpy(), naive, rtol=1e-14)
+    roll = rolling_shrink(r, window=20, step=10)
+    last = roll.dates[-1]
+    c = roll.covariance(last).to_numpy()
+    np.testing.assert_allclose(
+        roll.correlation(last).to_numpy(), c / np.sqrt(np.outer(np.diag(c), np.diag(c)))
+    )

@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr
 from riskkit._core.result import Result
 from riskkit._core.validation import check_finite_values, format_items, returns_matrix
 from riskkit.data.calendar import annualise, resolve_periods_per_year, units
@@ -178,7 +179,7 @@ class ShrinkageResult(Result):
     @cached_property
     def correlation(self) -> pd.DataFrame:
         """Correlation derived from :attr:`covariance` (unit diagonal)."""
-        return self._label(K.cov_to_corr(self.covariance.to_numpy()))
+        return self._label(cov_to_corr(self.covariance.to_numpy()))
 
     @cached_property
     def sample_covariance(self) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr
 from riskkit._core.result import Result
 from riskkit._core.validation import check_choice, check_int, format_items, returns_matrix
 from riskkit.data.calendar import annualise, resolve_periods_per_year, units
@@ -84,7 +85,7 @@ class RollingShrinkage(Result):
         return self._frame(self._stored()[self._loc(date, exact=False)])
 
     def correlation(self, date) -> pd.DataFrame:
-        return self._frame(K.cov_to_corr(self._stored()[self._loc(date, exact=True)].astype(float)))
+        return self._frame(cov_to_corr(self._stored()[self._loc(date, exact=True)].astype(float)))
 
     def summary(self) -> pd.DataFrame:
         """Per date: intensity, average volatility (annualised by
