@@ -481,3 +481,28 @@ def test_repair_result_keeps_the_result_contract():
     pd.testing.assert_frame_equal(again.prices, fixed.prices)
     with pytest.raises(AttributeError):
         fixed.prices = None
+
+
+def test_check_prices_returns_a_float_copy_and_names_every_problem():
+    idx = pd.date_range("2024-01-01", periods=3, freq="D")
+    p = pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [4, 5, 6]}, index=idx)  # ints are numbers
+    out = rkd.check_prices(p)
+    assert (out.dtypes == np.float64).all() and out["B"].tolist() == [4.0, 5.0, 6.0]
+    out.iloc[0, 0] = 99.0
+    assert p.iloc[0, 0] == 1.0  # a copy, never a view of the input
+    from riskkit.exceptions import NonFiniteError, NonNumericError, NonPositivePriceError
+
+    with pytest.raises(NonNumericError, match="'C' is boolean"):
+        rkd.check_prices(p.assign(C=[True, False, True]))
+    # inf, then missing, then non-positive: the first found is reported, cells named
+    bad = p.astype(float)
+    bad.iloc[1, 0], bad.iloc[2, 1], bad.iloc[0, 1] = np.inf, np.nan, -1.0
+    with pytest.raises(NonFiniteError, match=r"'A' on 1 date\(s\): 2024-01-02"):
+        rkd.check_prices(bad)
+    bad.iloc[1, 0] = 2.0
+    with pytest.raises(MissingDataError, match=r"'B' on 1 date\(s\): 2024-01-03\. Pass missing='ffill'"):
+        rkd.check_prices(bad)
+    bad.iloc[2, 1] = 6.0
+    rule = r"zero or negative at 'B' on 1 date\(s\): 2024-01-01\. Nothing is repaired"
+    with pytest.raises(NonPositivePriceError, match=rule):
+        rkd.check_prices(bad)

@@ -140,8 +140,9 @@ def check_numeric(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     Returns a float64 copy. Columns of strings holding numbers (``"1.5"``) are
     converted; anything else raises :class:`NonNumericError`.
     """
-    if len(frame.columns) and (frame.dtypes == np.float64).all():
-        return frame.copy()
+    X = frame.to_numpy()  # float64 only when every column holds floats or ints (bools, text: object)
+    if len(frame.columns) and X.dtype == np.float64:
+        return pd.DataFrame(X.copy(), index=frame.index, columns=frame.columns, copy=False)
     out = {}
     problems = []
     for col in frame.columns:

@@ -90,11 +90,14 @@ def check_prices(
     """
     check_frame(name, prices)
     _check_index(name, prices.index)
-    check_unique_columns(name, prices)
+    if not prices.columns.is_unique:
+        check_unique_columns(name, prices)
     values = check_numeric(name, prices)
-    check_no_inf(name, values)
-    check_no_missing(name, values, hint=_MISSING_HINT)
-    _check_positive(name, values)
+    X = values.to_numpy()
+    if not (X.min() > 0.0 and X.max() < np.inf):  # one pass on the values: NaN, inf and <= 0 all fail it
+        check_no_inf(name, values)  # ... and these name the cells, in this order
+        check_no_missing(name, values, hint=_MISSING_HINT)
+        _check_positive(name, values)
     check_min_rows(name, values, min_rows)
     return values
 
