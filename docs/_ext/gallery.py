@@ -4,8 +4,9 @@ The committed reports (``reports/NAME/NAME.html``) stay the one source: at build
 report is copied beside the pages (``reports/NAME/NAME.html`` in the site) and the first
 PNG figure embedded in it (a base64 ``<img>``) is decoded, downscaled to ``WIDTH`` pixels
 with Pillow (a matplotlib dependency) and written to ``_static/gallery/NAME.png`` in the
-site; nothing of it is committed. The card shows the notebook's first heading and its
-dataset (the ``data`` parameter of the report's manifest).
+site; nothing of it is committed. The card shows the notebook's first heading, its
+"What this answers" line, and the dataset it ran on (the ``data`` parameter of the
+report's manifest).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @dataclass(frozen=True)
 class Report:
-    """A committed report: its folder name, title, one line, HTML file."""
+    """A committed report: its folder name, title, what it answers, dataset, HTML file."""
 
     name: str
     title: str
-    line: str
+    answers: str
+    dataset: str
     page: Path
 
     @property
@@ -44,26 +46,37 @@ class Report:
         return f"{THUMBS}/{self.name}.png"
 
 
-def _title(executed: Path, default: str) -> str:
-    """The executed notebook's first heading (``# 01 · Title``), else ``default``."""
+def _first_markdown(executed: Path) -> str:
+    """The source of the executed notebook's first markdown cell ('' without one)."""
     if not executed.is_file():
-        return default
+        return ""
     cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     first = next((c for c in cells if c["cell_type"] == "markdown"), None)
-    source = "".join(first["source"]) if first else ""
+    return "".join(first["source"]) if first else ""
+
+
+def _title(source: str, default: str) -> str:
+    """The first heading (``# 01 · Title``) of a notebook's first cell, else ``default``."""
     return source.splitlines()[0][2:].strip() if source.startswith("# ") else default
 
 
-def _line(manifest: Path) -> str:
-    """One line about the run: the notebook it executes and its dataset."""
+def _answers(source: str, limit: int = 150) -> str:
+    """The notebook's "What this answers" paragraph as one short line (cut at a word)."""
+    paragraph = next((p for p in source.split("\n\n") if p.startswith("**What this answers")), "")
+    text = " ".join(paragraph.replace("*", "").replace("`", "").split())
+    text = text.removeprefix("What this answers").lstrip(":, ")
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text[:1].upper() + text[1:]
+
+
+def _dataset(manifest: Path) -> str:
+    """The dataset the report ran on: the ``data`` parameter of its manifest ('' if none)."""
     if not manifest.is_file():
         return ""
     info = json.loads(manifest.read_text(encoding="utf-8"))
     params = info.get("effective_parameters") or info.get("parameters") or {}
-    notebook = Path(str(info.get("notebook", ""))).name
-    parts = [f"notebooks/{notebook}" if notebook else ""]
-    parts.append(f"data: {params['data']}" if params.get("data") else "")
-    return " · ".join(p for p in parts if p)
+    return str(params.get("data") or "")
 
 
 def reports(root: Path) -> list[Report]:
@@ -72,8 +85,9 @@ def reports(root: Path) -> list[Report]:
     for page in sorted(root.glob("reports/*/*.html")):
         if page.stem != page.parent.name:
             continue
-        title = _title(page.with_suffix(".ipynb"), page.stem)
-        found.append(Report(page.stem, title, _line(page.parent / "manifest.json"), page))
+        source = _first_markdown(page.with_suffix(".ipynb"))
+        dataset = _dataset(page.parent / "manifest.json")
+        found.append(Report(page.stem, _title(source, page.stem), _answers(source), dataset, page))
     return found
 
 
@@ -112,8 +126,9 @@ def cards(found: list[Report]) -> str:
             f'alt="first figure of {html.escape(r.name)}" loading="lazy"></a>'
             '<div class="card-body">'
             f'<p class="card-title"><a href="{r.link}"><b>{html.escape(r.title)}</b></a></p>'
-            f'<p class="card-text"><code>{html.escape(r.name)}</code>'
-            + (f" · {html.escape(r.line)}" if r.line else "")
+            f'<p class="card-text">{html.escape(r.answers)}</p>'
+            f'<p class="card-text report-meta"><code>reports/{html.escape(r.name)}/</code>'
+            + (f" · data: <code>{html.escape(r.dataset)}</code>" if r.dataset else "")
             + "</p></div></div></div>"
         )
     grid = '<div class="row row-cols-1 row-cols-md-2 row-cols-xl-3 g-4 report-gallery">'
