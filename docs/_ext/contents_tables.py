@@ -75,7 +75,7 @@ def name_cell(names: list[str], module: str, exported: set[str]) -> str:
 
 def table(rows: list[tuple[list[str], str]], module: str, exported: set[str]) -> list[str]:
     """A ``list-table`` of the rows."""
-    out = ["", ".. list-table::", "   :class: riskkit-contents", "   :widths: 30 70", ""]
+    out = ["", ".. list-table::", "   :class: riskkit-contents", "   :widths: 35 65", ""]
     for names, text in rows:
         out += [f"   * - {name_cell(names, module, exported)}", f"     - {escape(text)}"]
     return [*out, ""]
