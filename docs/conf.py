@@ -2,16 +2,16 @@
 
 Sphinx with numpydoc because riskkit's docstrings are numpydoc and cross-reference with
 Sphinx roles (:func:, :class:, :attr:, :data:, :math:); myst-parser reads the README
-(the landing page) and the Markdown pages. The gallery lists the committed reports
-(reports/*/*.html), copied beside the pages at build time, so reports/ stays their
-one source.
+(the landing page) and the Markdown pages; the PyData theme (as numpy, pandas and
+skfolio use) with nothing loaded from the network: its fonts and icons ship with it and
+MathJax is copied into the build by sphinx-mathjax-offline. Two local extensions in
+docs/_ext: contents_tables (the module docstrings' "Contents" lists as tables) and
+gallery (the committed reports, reports/*/*.html, copied beside the pages at build
+time with a thumbnail of their first figure, so reports/ stays their one source).
 """
 
 from __future__ import annotations
 
-import html
-import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -26,12 +26,16 @@ author = "riskkit developers"
 copyright = "2026, riskkit developers"
 release = version = riskkit.__version__
 
+sys.path.insert(0, str(DOCS / "_ext"))
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
+    "sphinx-mathjax-offline",  # MathJax 3 copied into the build: formulas typeset with no network
+    "contents_tables",  # docs/_ext: module docstrings' "Contents" lists as linked tables
+    "gallery",  # docs/_ext: report cards with thumbnails of their first figure
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
@@ -46,67 +50,29 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
-html_theme = "alabaster"
+# MathJax from the build's _static/mathjax (sphinx-mathjax-offline), never from a CDN
+mathjax_path = "mathjax/tex-chtml.js"
+
+html_theme = "pydata_sphinx_theme"
 html_title = f"riskkit {release}"
-html_static_path: list[str] = []
-html_theme_options = {"description": "Portfolio risk balancing and rebalancing for Jupyter"}
+html_static_path = ["_static"]
+html_css_files = ["riskkit.css"]
+html_theme_options = {
+    "logo": {"text": f"riskkit {release}"},
+    "navbar_align": "left",
+    "header_links_before_dropdown": 6,  # API reference, Gallery, Datasets, Benchmarks, Changelog
+    "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    "icon_links": [],  # no links off the site
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": [],  # no "built with Sphinx" link off the site
+}
+html_context = {"default_mode": "light"}
+html_sidebars = {"index": [], "gallery": [], "datasets": [], "benchmarks": [], "changelog": []}
 
-
-def reports() -> list[tuple[str, str, Path]]:
-    """(name, title, html file) of each committed report, in folder order."""
-    found = []
-    for page in sorted(ROOT.glob("reports/*/*.html")):
-        if page.stem != page.parent.name:
-            continue
-        title = page.stem
-        executed = page.with_suffix(".ipynb")
-        if executed.is_file():  # the notebook's first heading
-            cells = json.loads(executed.read_text())["cells"]
-            first = next((c for c in cells if c["cell_type"] == "markdown"), None)
-            if first and "".join(first["source"]).startswith("# "):
-                title = "".join(first["source"]).splitlines()[0][2:].strip()
-        found.append((page.stem, title, page))
-    return found
-
-
-def _gallery(app, docname, source):
-    if docname != "gallery":
-        return
-    items = "\n".join(
-        f'<li><a href="reports/{name}/{name}.html"><b>{html.escape(name)}</b></a> — {html.escape(title)}</li>'
-        for name, title, _ in reports()
-    )
-    source[0] += f'\n```{{raw}} html\n<ul class="report-gallery">\n{items}\n</ul>\n```\n'
-
-
-def _copy_reports(app, exception):
-    if exception is not None or app.builder.format != "html":
-        return
-    for name, _, page in reports():
-        target = Path(app.outdir) / "reports" / name
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(page, target / page.name)
-
-
-def _module_tables(app, what, name, obj, options, lines):
-    """The aligned tables under a module docstring's headings ("Contents", "Errors",
-    "Methods", ...) are shown as they are written: as preformatted text."""
-    if what != "module":
-        return
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        out.append(lines[i])
-        if i + 1 < len(lines) and lines[i].strip() and set(lines[i + 1].strip()) == {"-"}:
-            out += [lines[i + 1], "", "::", ""]
-            i += 2
-            while i < len(lines) and lines[i].strip():
-                out.append("    " + lines[i].replace("``", ""))
-                i += 1
-            out.append("")
-            continue
-        i += 1
-    lines[:] = out
+gallery_root = str(ROOT)  # the committed reports: ROOT/reports/NAME/NAME.html
+gallery_page = "gallery"
 
 
 def _readme_links(app, relative_path, parent_docname, content):
@@ -116,7 +82,4 @@ def _readme_links(app, relative_path, parent_docname, content):
 
 
 def setup(app):
-    app.connect("source-read", _gallery)
     app.connect("include-read", _readme_links)
-    app.connect("autodoc-process-docstring", _module_tables)
-    app.connect("build-finished", _copy_reports)

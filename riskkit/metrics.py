@@ -8,7 +8,10 @@ performance        CAGR, volatility, Sharpe, Sortino, drawdowns, Calmar, VaR/ES 
 drawdowns          the drawdown path and the worst episode (depth, duration, recovery)
 backtest_summary   performance plus turnover, costs, tracking error and the rebalancing premium
 
-Annualisation uses ``periods_per_year`` (365 for 24/7 data, 252 for business days).
+Annualisation follows the package's one rule
+(:func:`riskkit.data.calendar.resolve_periods_per_year`): ``periods_per_year``
+as passed, else read off the dates (365 for 24/7 data, 252 for business days),
+else none and the figures stay per period; a ``units`` column says which.
 Returns are simple period returns of the value path; Sharpe and Sortino use the
 arithmetic mean excess return times ``periods_per_year`` over the annualised
 (downside) deviation; CAGR is :math:`(V_T / V_0)^{\\text{ppy}/T} - 1`.
@@ -31,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.result import Result
-from riskkit._core.validation import check_real
+from riskkit._core.validation import check_positive_prices, check_real
+from riskkit._core.vocabulary import renamed
 
 __all__ = ["Drawdowns", "backtest_summary", "drawdowns", "performance"]
 
@@ -117,9 +121,9 @@ def _drawdowns(v: np.ndarray, index: pd.Index) -> Drawdowns:
 
 
 def _check_values(name: str, values) -> np.ndarray:
-    """A value path: a Series of finite positive numbers."""
-    from riskkit._core.validation import format_items
-    from riskkit.exceptions import DataError, EmptyDataError, InvalidTypeError
+    """A value path: a non-empty Series of finite positive numbers (the package's
+    positive-prices rule, :func:`riskkit._core.validation.check_positive_prices`)."""
+    from riskkit.exceptions import EmptyDataError, InvalidTypeError
 
     if not isinstance(values, pd.Series):
         raise InvalidTypeError(
@@ -127,59 +131,102 @@ def _check_values(name: str, values) -> np.ndarray:
         )
     if values.empty:
         raise EmptyDataError(f"{name} is empty.")
-    v = values.to_numpy(dtype=float)
-    bad = ~(np.isfinite(v) & (v > 0))
-    if bad.any():
-        raise DataError(
-            f"{name} must be finite and positive (a value path); not on {format_items(values.index[bad])}."
-        )
-    return v
+    check_positive_prices(name, values, advice="A value path (a value by date) must be finite and positive.")
+    return values.to_numpy(dtype=float)
 
 
+@renamed(alpha="level")
 def performance(
     values: pd.Series | pd.DataFrame,
     /,
     *,
     periods_per_year: float | None = None,
     risk_free: float = 0.0,
-    alpha: float = 0.95,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Statistics of one value path (Series) or several (DataFrame columns).
 
-    ``periods_per_year`` is inferred from the dates when not given
-    (:func:`riskkit.data.calendar.resolve_periods_per_year`). ``risk_free`` is an
-    annual rate (simple, converted per period by division).
+    Parameters
+    ----------
+    values : Series or DataFrame of shape (n_dates,) or (n_dates, n_paths)
+        Positive values by date (a portfolio's value), at least two dates.
+    periods_per_year : float, optional
+        The package's annualisation rule
+        (:func:`riskkit.data.calendar.resolve_periods_per_year`): the value
+        passed, else the one the dates give, else none: values without dates
+        give per-period figures (``cagr`` the growth per period, ``volatility``
+        per period, ...), and the ``units`` column says which.
+    risk_free : float, default=0.0
+        The risk-free rate in the same units: annual (simple, divided by
+        ``periods_per_year`` for each period), per period when there is no
+        ``periods_per_year``.
+    level : float in (0.5, 1), default=0.95
+        Tail probability level of the historical VaR and ES of one period's
+        return (formerly ``alpha``).
+
+    Returns
+    -------
+    DataFrame
+        One row per path: ``cagr``, ``volatility``, ``sharpe``, ``sortino``,
+        ``max_drawdown``, ``drawdown_duration``, ``recovery_periods``,
+        ``calmar``, ``VaR {level}``, ``ES {level}`` (positive losses, per
+        period) and ``units`` (``"annual"`` or ``"per period"``).
+
+    Notes
+    -----
+    With :math:`r_t` the simple returns of the :math:`n` periods, :math:`p`
+    periods a year (1 when per period) and :math:`e_t = r_t - r_f / p`:
+    ``cagr`` is :math:`(V_n / V_0)^{p/n} - 1`, ``volatility``
+    :math:`s(r) \\sqrt{p}` (ddof 1), ``sharpe`` :math:`p \\bar e` over the
+    volatility, ``sortino`` :math:`p \\bar e` over
+    :math:`\\sqrt{p \\, \\overline{\\min(e, 0)^2}}`, ``calmar``
+    ``cagr / -max_drawdown``. VaR is the :math:`k`-th worst return and ES the
+    mean of the :math:`k` worst, :math:`k = \\lceil n (1 - \\mathrm{level}) \\rceil`
+    (at least 1).
     """
     from riskkit.data.calendar import resolve_periods_per_year
 
     frame = values.to_frame() if isinstance(values, pd.Series) else values
-    paths = {col: _check_values(f"values[{col!r}]", frame[col]) for col in frame.columns}  # checked once
     ppy = resolve_periods_per_year(frame.index, periods_per_year)
-    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    return _performance(frame, ppy, risk_free, level)
+
+
+def _performance(frame: pd.DataFrame, ppy: float | None, risk_free, level) -> pd.DataFrame:
+    """:func:`performance` with ``periods_per_year`` resolved (None: per period)."""
+    from riskkit.data.calendar import units
+
+    paths = {col: _check_values(f"values[{col!r}]", frame[col]) for col in frame.columns}  # checked once
+    level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
+    risk_free = check_real("risk_free", risk_free)
+    if len(frame) < 2:
+        from riskkit.exceptions import EmptyDataError
+
+        raise EmptyDataError(f"values needs at least 2 dates, got {len(frame)}.")
+    p = 1.0 if ppy is None else ppy  # per period: one period makes the "year"
     rows = {}
     for col in frame.columns:
-        v = frame[col]
-        r = v.pct_change().iloc[1:].to_numpy()
+        v = paths[col]
+        r = v[1:] / v[:-1] - 1.0
         n = len(r)
-        years = n / ppy
-        cagr = (v.iloc[-1] / v.iloc[0]) ** (1.0 / years) - 1.0
-        excess = r - risk_free / ppy
-        vol = float(np.std(r, ddof=1) * np.sqrt(ppy))
-        downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * np.sqrt(ppy))
-        dd = _drawdowns(paths[col], frame.index)
-        k = max(int(np.ceil(n * (1 - alpha) - 1e-12)), 1)
+        cagr = (v[-1] / v[0]) ** (p / n) - 1.0
+        excess = r - risk_free / p
+        vol = float(np.std(r, ddof=1) * np.sqrt(p)) if n > 1 else np.nan
+        downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * np.sqrt(p))
+        dd = _drawdowns(v, frame.index)
+        k = max(int(np.ceil(n * (1 - level) - 1e-12)), 1)
         worst = np.sort(r)[:k]
         rows[col] = {
-            "cagr": cagr,
+            "cagr": float(cagr),
             "volatility": vol,
-            "sharpe": float(np.mean(excess) * ppy / vol) if vol > 0 else np.nan,
-            "sortino": float(np.mean(excess) * ppy / downside) if downside > 0 else np.nan,
+            "sharpe": float(np.mean(excess) * p / vol) if vol > 0 else np.nan,
+            "sortino": float(np.mean(excess) * p / downside) if downside > 0 else np.nan,
             "max_drawdown": dd.max_drawdown,
             "drawdown_duration": dd.duration,
             "recovery_periods": dd.recovery_periods,
             "calmar": float(cagr / -dd.max_drawdown) if dd.max_drawdown < 0 else np.nan,
-            f"VaR {alpha:.0%}": float(-worst[-1]),
-            f"ES {alpha:.0%}": float(-worst.mean()),
+            f"VaR {level:.0%}": float(-worst[-1]),
+            f"ES {level:.0%}": float(-worst.mean()),
+            "units": units(ppy),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -187,18 +234,18 @@ def performance(
 def backtest_summary(result, /, *, risk_free: float = 0.0) -> pd.DataFrame:
     """Per configuration: :func:`performance`, rebalances, annual turnover, costs,
     cost drag, tracking error against the constant-mix target, and the
-    rebalancing premium against buy-and-hold split into drift, rebalancing and cost terms."""
-    ppy = result.periods_per_year
-    if ppy is None:
-        from riskkit.exceptions import CalendarError
+    rebalancing premium against buy-and-hold split into drift, rebalancing and cost terms.
 
-        raise CalendarError(
-            "result.periods_per_year is unknown (the prices' dates have no regular spacing); "
-            "annualised metrics need it: use prices on a daily, weekly or monthly calendar."
-        )
+    Annualised by ``result.periods_per_year``; when that is None (prices
+    without a readable calendar) every rate is per period instead and the
+    ``units`` column says ``"per period"``.
+    """
+    ppy = result.periods_per_year
     values = result.values
-    out = performance(values, periods_per_year=ppy, risk_free=risk_free)
-    years = (len(values) - 1) / ppy
+    out = _performance(values, ppy, risk_free, 0.95)  # the result's periods, None included
+    p = 1.0 if ppy is None else ppy
+    years = (len(values) - 1) / p
+    units_col = out.pop("units")
     out["rebalances"] = result.rebalanced.sum().to_numpy()
     out["annual_turnover"] = result.turnover.sum().to_numpy() / years
     out["costs_paid"] = result.costs.sum().to_numpy()
@@ -207,7 +254,7 @@ def backtest_summary(result, /, *, risk_free: float = 0.0) -> pd.DataFrame:
     out["cost_drag"] = log_cost / years
     r = values.pct_change().iloc[1:].to_numpy()
     rt = result.target_values.pct_change().iloc[1:].to_numpy()[:, None]
-    out["tracking_error"] = np.std(r - rt, axis=0, ddof=1) * np.sqrt(ppy)
+    out["tracking_error"] = np.std(r - rt, axis=0, ddof=1) * np.sqrt(p)
     log_g = np.log(after[-1] / after[0])
     log_target = float(np.log(result.target_values.iloc[-1] / result.target_values.iloc[0]))
     log_bh = float(np.log(result.buy_and_hold.iloc[-1] / result.buy_and_hold.iloc[0]))
@@ -215,5 +262,6 @@ def backtest_summary(result, /, *, risk_free: float = 0.0) -> pd.DataFrame:
     out["drift_term"] = (log_target - log_bh) / years
     out["rebalancing_term"] = (log_g + log_cost - log_target) / years
     out["cost_term"] = -log_cost / years
+    out["units"] = units_col
     out.index.name = "config"
     return out

@@ -395,3 +395,114 @@ def test_prices_for_returns_percent_weights_and_a_price_data_object_are_named():
     # real returns, and weights that merely sum to 1 or are leveraged, pass
     assert rk.shrinkage.shrink(returns).covariance.shape == (12, 12)
     assert rk.decomposition.decompose(pd.Series(2 / 12, index=prices.columns), returns=returns).volatility > 0
+
+
+# ----------------------------------------------------------------------------- one missing-value repair
+
+
+def _gappy():
+    """A: a 1-period gap and a 3-period gap; B: a 2-period gap; C: complete."""
+    idx = pd.date_range("2024-01-01", periods=8, freq="D")
+    nan = np.nan
+    return pd.DataFrame(
+        {
+            "A": [1.0, nan, 3.0, nan, nan, nan, 7.0, 8.0],
+            "B": [10.0, 11.0, nan, nan, 14.0, 15.0, 16.0, 17.0],
+            "C": [5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0],
+        },
+        index=idx,
+    )
+
+
+@pytest.mark.parametrize("limit", [3, None])
+def test_repair_missing_fills_runs_up_to_the_limit(limit):
+    p = _gappy()
+    snap = p.copy()
+    fixed = rkd.repair_missing(p, method="ffill", limit=limit)
+    assert fixed.prices["A"].tolist() == [1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 7.0, 8.0]
+    assert fixed.prices["B"].tolist() == [10.0, 11.0, 11.0, 11.0, 14.0, 15.0, 16.0, 17.0]
+    assert fixed.log["asset"].tolist() == ["A", "B", "A", "B", "A", "A"]
+    assert fixed.log["date"].dt.day.tolist() == [2, 3, 4, 4, 5, 6]
+    assert fixed.summary().to_dict("records") == [
+        {"asset": "A", "action": "forward-filled", "count": 4},
+        {"asset": "B", "action": "forward-filled", "count": 2},
+    ]
+    pd.testing.assert_frame_equal(p, snap)
+
+
+def test_repair_missing_refuses_a_run_longer_than_the_limit_whole():
+    # limit=2: A's 3-period gap is refused whole (pandas' ffill(limit=2) would fill 2 of its 3 dates)
+    p = _gappy()
+    with pytest.raises(MissingDataError) as err:
+        rkd.repair_missing(p, method="ffill", limit=2)
+    assert str(err.value) == (
+        "prices has gaps longer than limit=2 periods, which forward-fill does not repair: "
+        "'A' on 3 date(s): 2024-01-04, 2024-01-05, 2024-01-06. Raise limit to 3, use method='drop', "
+        "or cut the dates away."
+    )
+    # the same rule behind read(missing="ffill", ffill_limit=)
+    rule = r"longer than ffill_limit=2 periods.*'A' on 3 date\(s\)"
+    with pytest.raises(MissingDataError, match=rule) as err:
+        rkd.read_prices(p, missing="ffill", ffill_limit=2)
+    assert err.value.fixes == ({"missing": "ffill", "ffill_limit": 3}, {"missing": "drop"})
+    with pytest.warns(DataRepairWarning):
+        read = rkd.read_prices(p, missing="ffill", ffill_limit=3)
+    np.testing.assert_array_equal(read.to_numpy(), rkd.repair_missing(p, method="ffill", limit=3).prices)
+
+
+def test_repair_missing_cannot_invent_prices_before_the_first():
+    p = _gappy()
+    p.iloc[:2, 2] = np.nan
+    with pytest.raises(MissingDataError) as err:
+        rkd.repair_missing(p, method="ffill")
+    assert str(err.value) == (
+        "prices has missing values that forward-fill cannot repair (before an asset's first price): "
+        "'C' on 2 date(s): 2024-01-01, 2024-01-02. Trim the dates or use method='drop'."
+    )
+
+
+def test_repair_missing_drop_removes_every_date_with_a_gap():
+    fixed = rkd.repair_missing(_gappy(), method="drop")
+    assert fixed.prices.index.day.tolist() == [1, 7, 8]
+    assert fixed.prices["A"].tolist() == [1.0, 7.0, 8.0]
+    assert fixed.log["action"].unique().tolist() == ["row dropped"] and len(fixed.log) == 6
+    with pytest.raises(InvalidParameterError, match="limit applies to method='ffill' only"):
+        rkd.repair_missing(_gappy(), method="drop", limit=2)
+
+
+def test_repair_result_keeps_the_result_contract():
+    import pickle
+
+    fixed = rkd.repair_missing(_gappy(), method="ffill")
+    assert repr(fixed) == "RepairResult(8 dates x 3 assets, 6 changes logged)"
+    assert "<strong>RepairResult</strong>" in fixed._repr_html_() and "<table" in fixed._repr_html_()
+    again = pickle.loads(pickle.dumps(fixed))
+    pd.testing.assert_frame_equal(again.summary(), fixed.summary())
+    pd.testing.assert_frame_equal(again.prices, fixed.prices)
+    with pytest.raises(AttributeError):
+        fixed.prices = None
+
+
+def test_check_prices_returns_a_float_copy_and_names_every_problem():
+    idx = pd.date_range("2024-01-01", periods=3, freq="D")
+    p = pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [4, 5, 6]}, index=idx)  # ints are numbers
+    out = rkd.check_prices(p)
+    assert (out.dtypes == np.float64).all() and out["B"].tolist() == [4.0, 5.0, 6.0]
+    out.iloc[0, 0] = 99.0
+    assert p.iloc[0, 0] == 1.0  # a copy, never a view of the input
+    from riskkit.exceptions import NonFiniteError, NonNumericError, NonPositivePriceError
+
+    with pytest.raises(NonNumericError, match="'C' is boolean"):
+        rkd.check_prices(p.assign(C=[True, False, True]))
+    # inf, then missing, then non-positive: the first found is reported, cells named
+    bad = p.astype(float)
+    bad.iloc[1, 0], bad.iloc[2, 1], bad.iloc[0, 1] = np.inf, np.nan, -1.0
+    with pytest.raises(NonFiniteError, match=r"'A' on 1 date\(s\): 2024-01-02"):
+        rkd.check_prices(bad)
+    bad.iloc[1, 0] = 2.0
+    with pytest.raises(MissingDataError, match=r"'B' on 1 date\(s\): 2024-01-03\. Pass missing='ffill'"):
+        rkd.check_prices(bad)
+    bad.iloc[2, 1] = 6.0
+    rule = r"zero or negative at 'B' on 1 date\(s\): 2024-01-01\. Nothing is repaired"
+    with pytest.raises(NonPositivePriceError, match=rule):
+        rkd.check_prices(bad)

@@ -16,6 +16,7 @@ import pytest
 from sklearn.covariance import ledoit_wolf, oas
 
 from riskkit.exceptions import (
+    CalendarError,
     DataError,
     DataQualityWarning,
     InvalidParameterError,
@@ -438,6 +439,48 @@ def test_result_summary_and_annualisation():
     pd.testing.assert_frame_equal(res.annualised_covariance, res.covariance * 365)
     assert shrink(r, periods_per_year=252).periods_per_year == 252
     assert shrink(r.to_numpy()).periods_per_year is None
+    assert s.loc["ledoit_wolf", "units"] == "annual"
+
+
+def test_annualisation_follows_the_one_rule():
+    """resolve_periods_per_year: the value passed wins, else the dates, else per period."""
+    r = frame(0, 100, 4)
+    sd = np.sqrt(np.diag(shrink(r).covariance.to_numpy()))
+    daily = shrink(r)  # 7-day calendar: 365
+    np.testing.assert_allclose(daily.volatility.to_numpy(), sd * np.sqrt(365.0), rtol=1e-15)
+    weekly = shrink(r, periods_per_year=52)
+    np.testing.assert_allclose(weekly.volatility.to_numpy(), sd * np.sqrt(52.0), rtol=1e-15)
+    pd.testing.assert_frame_equal(weekly.annualised_covariance, weekly.covariance * 52)
+    # no dates: per period, no error (was a CalendarError)
+    bare = shrink(r.reset_index(drop=True))
+    assert bare.periods_per_year is None
+    np.testing.assert_allclose(bare.volatility.to_numpy(), sd, rtol=1e-15)
+    pd.testing.assert_frame_equal(bare.annualised_covariance, bare.covariance)
+    assert bare.summary()["units"].tolist() == ["per period"]
+    with pytest.raises(InvalidParameterError, match="periods_per_year must lie in"):
+        shrink(r, periods_per_year=0)
+    # intraday dates: the rule asks for the value
+    hourly = r.set_axis(pd.date_range("2024-01-01", periods=100, freq="h"))
+    with pytest.raises(CalendarError, match="intraday"):
+        _ = shrink(hourly).volatility
+    hourly_vol = shrink(hourly, periods_per_year=24 * 365).volatility
+    assert hourly_vol.iloc[0] == pytest.approx(sd[0] * np.sqrt(8760))
+
+
+def test_rolling_annualisation_follows_the_one_rule():
+    r = frame(1, 100, 3)
+    naive = _naive_summary_stats(rolling_shrink(r, window=30, step=10).covariances)[:, 0]
+    for data, ppy, factor, unit in (
+        (r, None, np.sqrt(365.0), "annual"),
+        (r, 12, np.sqrt(12.0), "annual"),
+        (r.reset_index(drop=True), None, 1.0, "per period"),
+    ):
+        roll = rolling_shrink(data, window=30, step=10, periods_per_year=ppy)
+        summ = roll.summary()
+        np.testing.assert_allclose(summ["mean_volatility"].to_numpy(), naive * factor, rtol=1e-12)
+        assert set(summ["units"]) == {unit}
+    with pytest.raises(InvalidParameterError, match="periods_per_year must lie in"):
+        rolling_shrink(r, window=30, periods_per_year=-1)
 
 
 def test_inputs_are_not_modified():
@@ -551,11 +594,13 @@ def test_rolling_summary_takes_o_k_n_memory():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < stack / 20  # the old summary peaked at two stacks
+    # daily dates: 365 periods a year, the mean volatility annualised by sqrt(365)
     np.testing.assert_allclose(
         summ[["mean_volatility", "mean_correlation"]].to_numpy(),
-        _naive_summary_stats(roll.covariances),
+        _naive_summary_stats(roll.covariances) * [np.sqrt(365.0), 1.0],
         rtol=1e-12,
     )
+    assert roll.periods_per_year == 365.0 and set(summ["units"]) == {"annual"}
     # computed on demand, window by window, for a result made without them
     bare = dataclasses.replace(roll, stats=None)
     tracemalloc.start()
@@ -601,7 +646,7 @@ def test_rolling_lookup_without_lookahead():
         roll.at(r.index[10])
     with pytest.raises(InvalidParameterError, match="has no estimate"):
         roll.covariance(r.index[31])
-    assert roll.summary().shape == (len(roll), 3)
+    assert roll.summary().shape == (len(roll), 4)
     assert len(list(roll)) == len(roll)
     with pytest.raises(InvalidParameterError, match="weights the whole history"):
         rolling_shrink(r, window=30, method="ewma")
@@ -620,4 +665,4 @@ def test_near_constant_column_gives_no_negative_intensity_or_variance():
         assert res.intensity >= 0.0 and (np.diag(res.covariance.to_numpy()) > 0).all()
     roll = rolling_shrink(r, window=2, step=1)
     assert (roll.intensity >= 0).all() and (np.einsum("kii->ki", roll.covariances) > 0).all()
-    assert np.isfinite(roll.summary().to_numpy()).all()
+    assert np.isfinite(roll.summary().drop(columns="units").to_numpy()).all()

@@ -140,8 +140,9 @@ def check_numeric(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     Returns a float64 copy. Columns of strings holding numbers (``"1.5"``) are
     converted; anything else raises :class:`NonNumericError`.
     """
-    if len(frame.columns) and (frame.dtypes == np.float64).all():
-        return frame.copy()
+    X = frame.to_numpy()  # float64 only when every column holds floats or ints (bools, text: object)
+    if len(frame.columns) and X.dtype == np.float64:
+        return pd.DataFrame(X.copy(), index=frame.index, columns=frame.columns, copy=False)
     out = {}
     problems = []
     for col in frame.columns:
@@ -316,7 +317,9 @@ def check_weights(
     return w
 
 
-def check_positive_prices(name: str, prices: Any, *, advice: str = "", fixes=None) -> None:
+def check_positive_prices(
+    name: str, prices: Any, *, advice: str = "", fixes=None, allow_missing: bool = False
+) -> None:
     """The one "prices are positive and finite" rule, for a Series (by date or by
     asset) or a DataFrame (dates x assets): missing values raise
     :class:`~riskkit.exceptions.MissingDataError`, infinite ones
@@ -325,6 +328,8 @@ def check_positive_prices(name: str, prices: Any, *, advice: str = "", fixes=Non
 
     ``advice`` ends the message; ``fixes(bad_dates, good_assets)`` (a callable)
     gives the error's machine-readable fixes (for the CLI's ``try:`` lines).
+    ``allow_missing=True`` leaves missing values to the caller's own rule (a
+    reader that repairs or refuses them next) and checks the prices present.
 
     >>> check_positive_prices("prices", pd.Series({"BTC": 60000.0, "ETH": -1.0}))
     Traceback (most recent call last):
@@ -332,12 +337,11 @@ def check_positive_prices(name: str, prices: Any, *, advice: str = "", fixes=Non
     riskkit.exceptions.NonPositivePriceError: prices must be positive; zero or negative for 'ETH'.
     """
     values = np.asarray(prices, dtype=float)
-    ok = values > 0.0  # False for NaN too
-    if ok.all():
+    if values.size == 0 or (values.min() > 0.0 and values.max() < np.inf):  # NaN fails both
         return
     tail = f" {advice}" if advice else ""
     for bad, error, what in (
-        (np.isnan(values), MissingDataError, "missing"),
+        (np.zeros(values.shape, bool) if allow_missing else np.isnan(values), MissingDataError, "missing"),
         (np.isinf(values), NonFiniteError, "infinite"),
         (values <= 0.0, NonPositivePriceError, "zero or negative"),
     ):
@@ -361,8 +365,8 @@ def check_weights_sum(name: str, weights: pd.Series, *, total: float = 1.0, tol:
     ...
     riskkit.exceptions.InvalidParameterError: target must sum to 1; it sums to 1.1 (BTC 0.6, ETH 0.5).
     """
-    s = float(weights.sum())
-    if abs(s - total) > tol:
+    s = float(weights.sum(skipna=False))
+    if not abs(s - total) <= tol:  # a missing weight makes the sum NaN, which fails too
         shown = ", ".join(f"{k} {v:.4g}" for k, v in list(weights.items())[:_SHOW])
         more = f", ... ({len(weights) - _SHOW} more)" if len(weights) > _SHOW else ""
         raise InvalidParameterError(f"{name} must sum to {total:g}; it sums to {s:.6g} ({shown}{more}).")

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.result import Result
 from riskkit._core.validation import (
     check_choice,
     check_frame,
@@ -21,20 +22,18 @@ from riskkit._core.validation import (
     check_no_inf,
     check_no_missing,
     check_numeric,
+    check_positive_prices,
     check_real,
     check_unique_columns,
-    format_cells,
     format_items,
 )
 from riskkit.data import _quality
-from riskkit.data._coverage import DEFAULT_FFILL_LIMIT
+from riskkit.data._coverage import DEFAULT_FFILL_LIMIT, repair
 from riskkit.data._narrow import cut_fixes
 from riskkit.exceptions import (
     CalendarError,
     DuplicateError,
     InvalidParameterError,
-    MissingDataError,
-    NonPositivePriceError,
 )
 
 _MISSING_HINT = (
@@ -45,8 +44,8 @@ _MISSING_HINT = (
 STALE_PERIODS, OUTLIER_Z, SPLIT_TOLERANCE = 5, 8.0, 0.1
 
 
-@dataclass(frozen=True)
-class RepairResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RepairResult(Result):
     """Prices after an explicit repair and the log of what changed.
 
     Attributes
@@ -55,7 +54,8 @@ class RepairResult:
         The repaired prices.
     log : DataFrame
         One row per changed cell or dropped row: columns ``date``, ``asset``,
-        ``action`` (``"forward-filled"`` or ``"row dropped"``).
+        ``action`` (``"forward-filled"`` or ``"row dropped"``; :func:`adjust_splits`
+        logs one row per split, with its ``ratio``).
     """
 
     prices: pd.DataFrame
@@ -66,6 +66,12 @@ class RepairResult:
         if self.log.empty:
             return pd.DataFrame(columns=["asset", "action", "count"])
         return self.log.groupby(["asset", "action"]).size().rename("count").reset_index()
+
+    def _headline(self) -> str:
+        return (
+            f"{self.prices.shape[0]} dates x {self.prices.shape[1]} assets, "
+            f"{len(self.log)} change{'' if len(self.log) == 1 else 's'} logged"
+        )
 
 
 def check_prices(
@@ -84,11 +90,14 @@ def check_prices(
     """
     check_frame(name, prices)
     _check_index(name, prices.index)
-    check_unique_columns(name, prices)
+    if not prices.columns.is_unique:
+        check_unique_columns(name, prices)
     values = check_numeric(name, prices)
-    check_no_inf(name, values)
-    check_no_missing(name, values, hint=_MISSING_HINT)
-    _check_positive(name, values)
+    X = values.to_numpy()
+    if not (X.min() > 0.0 and X.max() < np.inf):  # one pass on the values: NaN, inf and <= 0 all fail it
+        check_no_inf(name, values)  # ... and these name the cells, in this order
+        check_no_missing(name, values, hint=_MISSING_HINT)
+        _check_positive(name, values)
     check_min_rows(name, values, min_rows)
     return values
 
@@ -111,9 +120,11 @@ def repair_missing(
         zero return on the filled dates, the move lands on the next observed
         date). ``"drop"`` removes every date on which any asset is missing.
     limit : int, optional
-        With ``"ffill"``, the longest run of missing values that may be
-        filled. Longer gaps, and values before an asset's first price, stay
-        missing and raise :class:`MissingDataError`.
+        With ``"ffill"``, the longest run of consecutive missing values of an
+        asset that may be filled (any length when None). A longer run is
+        refused whole with :class:`MissingDataError` naming its cells, never
+        filled for its first ``limit`` periods and left missing after; so are
+        values before an asset's first price.
     name : str, default="prices"
         How errors refer to the table.
 
@@ -126,25 +137,7 @@ def repair_missing(
     check_int("limit", limit, minimum=1, allow_none=True)
     if limit is not None and method != "ffill":
         raise InvalidParameterError("limit applies to method='ffill' only.")
-    mask = prices.isna()
-    rows = [(d, a) for a in prices.columns for d in prices.index[mask[a].to_numpy()]]
-    if method == "ffill":
-        repaired = prices.ffill(limit=limit)
-        still = repaired.isna()
-        if still.to_numpy().any():
-            raise MissingDataError(
-                f"{name} has missing values that forward-fill cannot repair "
-                f"(before an asset's first price, or gaps longer than limit={limit}): "
-                f"{format_cells(still)}. Trim the dates, use method='drop', or raise the limit."
-            )
-        action = "forward-filled"
-    else:
-        keep = ~mask.any(axis=1).to_numpy()
-        repaired = prices.loc[keep].copy()
-        action = "row dropped"
-    log = pd.DataFrame(rows, columns=["date", "asset"])
-    log["action"] = action
-    log = log.sort_values(["date", "asset"], kind="stable").reset_index(drop=True)
+    repaired, log = repair(name, prices, method=method, limit=limit)
     return RepairResult(prices=repaired, log=log)
 
 
@@ -329,17 +322,15 @@ def _check_index(name: str, index: pd.Index) -> None:
         )
 
 
-def _check_positive(name: str, values: pd.DataFrame) -> None:
-    mask = values <= 0
-    if not mask.to_numpy().any():
-        return
-    bad = mask.index[mask.any(axis=1).to_numpy()]
-    others = [a for a in values.columns if not mask[a].any()]
-    raise NonPositivePriceError(
-        f"{name} must be positive; zero or negative at {format_cells(mask)}. "
-        "Nothing is repaired: correct the "
-        "file, or cut those dates away with start=/end=, or leave the asset out with assets=.",
-        fixes=cut_fixes(values.index, bad) + ([{"assets": others}] if others else []),
+def _check_positive(name: str, values: pd.DataFrame, *, allow_missing: bool = False) -> None:
+    """The package's positive-prices rule, with the data layer's advice and CLI fixes."""
+    check_positive_prices(
+        name,
+        values,
+        allow_missing=allow_missing,
+        advice="Nothing is repaired: correct the file, or cut those dates away with start=/end=, "
+        "or leave the asset out with assets=.",
+        fixes=lambda bad, others: cut_fixes(values.index, bad) + ([{"assets": others}] if others else []),
     )
 
 

@@ -121,16 +121,91 @@ def gap_runs(prices: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(runs, index=prices.index, columns=prices.columns)
 
 
+def _read_fixes(longest: int) -> list:
+    return [{"missing": "ffill", "ffill_limit": longest}, {"missing": "drop"}]
+
+
+def repair(
+    name: str,
+    prices: pd.DataFrame,
+    *,
+    method: str,
+    limit: int | None,
+    limit_name: str = "limit",
+    drop: str = "method='drop'",
+    cut: str = "",
+    read_fixes: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The one explicit repair of missing prices, behind ``read(missing=)``,
+    :func:`~riskkit.data.repair_missing` and ``align_prices(missing="ffill")``.
+
+    ``method="ffill"``: each run of consecutive missing values of an asset at
+    most ``limit`` periods long (any length when ``limit`` is None) takes the
+    last price before it. A run longer than ``limit`` is refused whole, never
+    filled for its first ``limit`` periods and left missing after: a partial
+    fill would hide an outage behind a stale price and still leave a hole.
+    Values before an asset's first price cannot be filled either. Both raise
+    :class:`MissingDataError` naming the cells. ``method="drop"``: every date on
+    which any asset is missing is removed.
+
+    ``limit_name``, ``drop`` and ``cut`` say, in the error, how the caller's own
+    options are spelt (``ffill_limit`` and ``missing='drop'`` for read);
+    ``read_fixes`` gives the error read's machine-readable fixes (the CLI's ``try:``).
+
+    Returns the repaired prices (a new frame) and the log (date, asset, action).
+    """
+    mask = prices.isna()
+    rows = [(d, a) for a in prices.columns for d in prices.index[mask[a].to_numpy()]]
+    if method == "ffill":
+        out = _forward_fill(name, prices, limit, (limit_name, drop, cut), read_fixes)
+        action = "forward-filled"
+    else:
+        out = prices.loc[~mask.any(axis=1).to_numpy()].copy()
+        action = "row dropped"
+    log = pd.DataFrame(rows, columns=["date", "asset"])
+    log["action"] = action
+    log = log.sort_values(["date", "asset"], kind="stable").reset_index(drop=True)
+    return out, log
+
+
+def _forward_fill(
+    name: str, prices: pd.DataFrame, limit: int | None, words: tuple[str, str, str], read_fixes: bool
+) -> pd.DataFrame:
+    """Forward-fill every gap, or raise when one cannot be filled whole (see :func:`repair`)."""
+    limit_name, drop, cut = words
+    na = prices.isna().to_numpy()
+    leading = np.logical_and.accumulate(na, axis=0)  # before the asset's first price
+    if leading.any():
+        raise MissingDataError(
+            f"{name} has missing values that forward-fill cannot repair (before an asset's first price): "
+            f"{format_cells(pd.DataFrame(leading, index=prices.index, columns=prices.columns))}. "
+            f"Trim the dates{cut} or use {drop}."
+        )
+    if limit is not None:
+        runs = gap_runs(prices)
+        too_long = runs > limit
+        if too_long.to_numpy().any():
+            longest = int(runs.to_numpy().max())
+            raise MissingDataError(
+                f"{name} has gaps longer than {limit_name}={limit} periods, which forward-fill "
+                f"does not repair: {format_cells(too_long)}. Raise {limit_name} to {longest}, use "
+                f"{drop}, or cut the dates away{cut}.",
+                fixes=[{"missing": "ffill", "ffill_limit": longest}, {"missing": "drop"}]
+                if read_fixes
+                else (),
+            )
+    return prices.ffill()
+
+
 def fill_or_drop(name: str, prices: pd.DataFrame, *, missing: str, ffill_limit: int | None):
-    """Gaps inside histories: an error, forward-filled or their dates dropped. Returns the
-    prices and the repair log (date, asset, action)."""
-    log = pd.DataFrame(columns=["date", "asset", "action"])
+    """Gaps inside histories (read's ``missing=``): an error, or :func:`repair`
+    with at most ``ffill_limit`` (default :data:`DEFAULT_FFILL_LIMIT`) periods
+    filled in a row. Returns the prices and the repair log (date, asset, action)."""
     mask = prices.isna()
     if not mask.to_numpy().any():
-        return prices, log
-    runs = gap_runs(prices)
-    longest = int(runs.to_numpy().max())
+        return prices, pd.DataFrame(columns=["date", "asset", "action"])
     if missing == "raise":
+        longest = int(gap_runs(prices).to_numpy().max())
         raise MissingDataError(
             f"{name} has {int(mask.to_numpy().sum())} missing value(s) inside the assets' histories: "
             f"{format_cells(mask)}. Pass missing='ffill' (at most ffill_limit periods in a row, default "
@@ -138,27 +213,16 @@ def fill_or_drop(name: str, prices: pd.DataFrame, *, missing: str, ffill_limit: 
             "to repair explicitly.",
             fixes=[{"missing": "ffill", "ffill_limit": max(longest, 1)}, {"missing": "drop"}],
         )
-    rows = [(d, a) for a in prices.columns for d in prices.index[mask[a].to_numpy()]]
-    if missing == "ffill":
-        limit = DEFAULT_FFILL_LIMIT if ffill_limit is None else ffill_limit
-        too_long = runs > limit
-        if too_long.to_numpy().any():
-            raise MissingDataError(
-                f"{name} has gaps longer than ffill_limit={limit} periods, which forward-fill "
-                "does not repair: "
-                f"{format_cells(too_long)}. Raise ffill_limit to {longest}, use missing='drop', or cut the "
-                "dates away with start=/end=.",
-                fixes=[{"missing": "ffill", "ffill_limit": longest}, {"missing": "drop"}],
-            )
-        out = prices.ffill()
-        action = "forward-filled"
-    else:
-        out = prices.loc[~mask.any(axis=1).to_numpy()]
-        action = "row dropped"
-    log = pd.DataFrame(rows, columns=["date", "asset"])
-    log["action"] = action
-    log = log.sort_values(["date", "asset"], kind="stable").reset_index(drop=True)
-    return out, log
+    return repair(
+        name,
+        prices,
+        method=missing,
+        limit=DEFAULT_FFILL_LIMIT if ffill_limit is None else ffill_limit,
+        limit_name="ffill_limit",
+        drop="missing='drop'",
+        cut=" with start=/end=",
+        read_fixes=True,
+    )
 
 
 def count_by_asset(log: pd.DataFrame) -> str:

@@ -315,7 +315,7 @@ def build(source, name: str, o: dict) -> PriceData:
         for f in dup_flags
     ]
     check_no_inf(name, wide)
-    _check_positive(name, wide)
+    _check_positive(name, wide, allow_missing=True)  # missing prices: coverage and fill_or_drop
     cov = coverage(wide)
     if o["align"] == "common":
         wide, text = align_common(wide, cov)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -271,6 +272,9 @@ def _shape(frame: pd.DataFrame) -> str:
 
 
 def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_format=None) -> Table:
+    """A table read from a file or given as a frame, as dates x assets (wide) or
+    date/asset/price rows (long, exchange): its columns found, its layout
+    recognised (``layout="auto"``), its dates parsed."""
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise EmptyDataError(
             f"{name} is empty (shape {frame.shape}); it needs at least one row and one column."
@@ -280,6 +284,41 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_for
             "asset_column= and price_column= name columns of the long or exchange layouts, "
             "not of layout='wide'."
         )
+    cols = _columns(frame, notes, layout=layout, date=date, asset=asset, price=price)
+    seen = f"columns {format_items(frame.columns, limit=12)}; first rows: {_shape(frame)}"
+    if layout == "auto":
+        layout = _auto_layout(name, cols, seen)
+        notes.insert(
+            0,
+            (
+                "layout",
+                f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}",
+            ),
+        )
+    column = frame.index if cols.date is None else frame[cols.date]
+    dates, note = parse_dates(name, column, cols.date, date_format)
+    if note:
+        notes.append(("dates", note))
+    if layout == "wide":
+        return Table("wide", cols.rest.set_axis(dates, axis=0), notes)
+    long = _long_rows(name, frame, notes, cols, dates, layout=layout, stem=stem, seen=seen)
+    return Table(layout, long, notes)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns found: dates (None: the index), asset and price (None: not found),
+    the table without its date column, and the columns besides asset and price."""
+
+    date: Any
+    asset: Any
+    price: Any
+    rest: pd.DataFrame
+    others: list
+
+
+def _columns(frame: pd.DataFrame, notes: list, *, layout, date, asset, price) -> _Columns:
+    """Find the date, asset and price columns, by the names given or the usual ones."""
     date_col = _find(frame, date, DATE_KEYS, "date", "date_column")
     if date_col is None and not isinstance(frame.index, pd.DatetimeIndex):
         date_col = frame.columns[0]
@@ -299,49 +338,44 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_for
     if layout != "wide":
         price_col = _price_column(rest, price, {asset_col}, notes)
     others = [c for c in rest.columns if c not in (asset_col, price_col)]
+    return _Columns(date_col, asset_col, price_col, rest, others)
+
+
+def _auto_layout(name: str, cols: _Columns, seen: str) -> str:
+    """``layout="auto"``: long with an asset and a price column, exchange with a price
+    column among export fields, wide with neither; anything between is refused."""
+    asset_col, price_col, others = cols.asset, cols.price, cols.others
     export_like = all(_key(c) in EXPORT_KEYS for c in others)
-    seen = f"columns {format_items(frame.columns, limit=12)}; first rows: {_shape(frame)}"
-    if layout == "auto":
-        if asset_col is not None and price_col is not None:
-            layout = "long"
-        elif asset_col is not None:
-            raise LayoutError(
-                f"{name} looks long (asset column {asset_col!r}) but no column is named Close, Adj Close or "
-                f"Price; saw {seen}. Name the price column with price_column=, or pass layout='wide'.",
-                fixes=[{"layout": "wide"}],
-            )
-        elif price_col is not None and export_like:
-            layout = "exchange"
-        elif price_col is not None:
-            raise LayoutError(
-                f"{name} is ambiguous: {price_col!r} names a price field of one asset's export, but "
-                f"{format_items([c for c in others if _key(c) not in EXPORT_KEYS])} are not export fields "
-                f"(open, high, low, volume, ...); saw {seen}. Pass layout='wide' if every column is an "
-                f"asset, or layout='exchange' (with price_column=) if the file is one asset's export.",
-                fixes=[{"layout": "wide"}, {"layout": "exchange"}],
-            )
-        elif others and all(_key(c) in EXPORT_KEYS for c in others):
-            raise LayoutError(
-                f"{name} has export fields ({format_items(others)}) but no close or price column; "
-                f"saw {seen}. "
-                "Name the price column with price_column= (and layout='exchange').",
-            )
-        else:
-            layout = "wide"
-        notes.insert(
-            0,
-            (
-                "layout",
-                f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}",
-            ),
+    if asset_col is not None and price_col is not None:
+        return "long"
+    if asset_col is not None:
+        raise LayoutError(
+            f"{name} looks long (asset column {asset_col!r}) but no column is named Close, Adj Close or "
+            f"Price; saw {seen}. Name the price column with price_column=, or pass layout='wide'.",
+            fixes=[{"layout": "wide"}],
         )
-    column = frame.index if date_col is None else frame[date_col]
-    dates, note = parse_dates(name, column, date_col, date_format)
-    if note:
-        notes.append(("dates", note))
-    if layout == "wide":
-        return Table("wide", rest.set_axis(dates, axis=0), notes)
-    if price_col is None:
+    if price_col is not None and export_like:
+        return "exchange"
+    if price_col is not None:
+        raise LayoutError(
+            f"{name} is ambiguous: {price_col!r} names a price field of one asset's export, but "
+            f"{format_items([c for c in others if _key(c) not in EXPORT_KEYS])} are not export fields "
+            f"(open, high, low, volume, ...); saw {seen}. Pass layout='wide' if every column is an "
+            f"asset, or layout='exchange' (with price_column=) if the file is one asset's export.",
+            fixes=[{"layout": "wide"}, {"layout": "exchange"}],
+        )
+    if others and export_like:
+        raise LayoutError(
+            f"{name} has export fields ({format_items(others)}) but no close or price column; "
+            f"saw {seen}. "
+            "Name the price column with price_column= (and layout='exchange').",
+        )
+    return "wide"
+
+
+def _long_rows(name, frame, notes, cols: _Columns, dates, *, layout, stem, seen) -> pd.DataFrame:
+    """The date/asset/price rows of a long table or of one asset's export."""
+    if cols.price is None:
         raise LayoutError(
             f"layout={layout!r} needs a price column (Close, Adj Close or Price, any case) "
             f"and {name} has none; "
@@ -355,24 +389,24 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_for
             )
         labels = np.full(len(frame), stem, dtype=object)
         notes.append(
-            ("columns", f"one asset's export: asset {stem!r} (the file name), price from {price_col!r}")
+            ("columns", f"one asset's export: asset {stem!r} (the file name), price from {cols.price!r}")
         )
     else:
-        if asset_col is None:
+        if cols.asset is None:
             raise LayoutError(
                 "layout='long' needs an asset column (Ticker, Symbol, Asset, Coin or Pair, any case) "
                 f"and {name} "
                 f"has none; saw {seen}. Name it with asset_column=."
             )
-        labels = frame[asset_col].to_numpy()
+        labels = frame[cols.asset].to_numpy()
         notes.append(
             (
                 "columns",
-                f"long table: dates from {date_col!r}, assets from {asset_col!r}, prices from {price_col!r}",
+                f"long table: dates from {cols.date!r}, assets from {cols.asset!r}, "
+                f"prices from {cols.price!r}",
             )
         )
-    long = pd.DataFrame({"date": dates, "asset": labels, "price": frame[price_col].to_numpy()})
-    return Table(layout, long, notes)
+    return pd.DataFrame({"date": dates, "asset": labels, "price": frame[cols.price].to_numpy()})
 
 
 _DOC_NAME = re.compile(r"(?i)(readme|license|licence|notice|changelog|notes)([._-].*)?\.txt$")

@@ -35,7 +35,8 @@ from riskkit._core.validation import (
     format_cells,
     format_items,
 )
-from riskkit.data._checks import _check_index, check_prices, repair_missing
+from riskkit.data._checks import _check_index, check_prices
+from riskkit.data._coverage import repair
 from riskkit.data._quality import seven_day
 from riskkit.exceptions import (
     CalendarError,
@@ -284,15 +285,20 @@ def align_prices(
             f"on the how={how!r} calendar some prices are missing: {format_cells(joined.isna())}. "
             "Use how='intersection', or missing='ffill' to carry the last price forward explicitly."
         )
-    result = repair_missing(
-        joined, method="ffill", limit=ffill_limit, name=f"prices on the how={how!r} calendar"
+    filled, log = repair(
+        f"prices on the how={how!r} calendar",
+        joined,
+        method="ffill",
+        limit=ffill_limit,
+        limit_name="ffill_limit",
+        drop="how='intersection'",
     )
     warnings.warn(
         DataRepairWarning(
-            f"align_prices forward-filled {len(result.log)} price(s) (stale, zero return): "
+            f"align_prices forward-filled {len(log)} price(s) (stale, zero return): "
             f"{format_cells(joined.isna())}. The full list is in this warning's .log.",
-            log=result.log,
+            log=log,
         ),
         stacklevel=2,
     )
-    return result.prices
+    return filled

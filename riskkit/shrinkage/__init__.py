@@ -36,8 +36,11 @@ Centering and ddof: the data are demeaned per asset (unless
 fixed intensity) start from :math:`S = X_c^\\top X_c / T` (ddof = 0), as the
 papers and scikit-learn do; nonlinear shrinkage uses :math:`T - 1` as its
 effective sample size; ``ddof`` is a choice only for ``"sample"`` and
-``"denoise"``. Covariances are per period; ``annualised_covariance``
-multiplies by ``periods_per_year``.
+``"denoise"``. Covariances are per period; ``annualised_covariance`` and
+``volatility`` follow the package's annualisation rule
+(:func:`riskkit.data.calendar.resolve_periods_per_year`): the
+``periods_per_year`` passed, else the one the returns' dates give, else none,
+and the figures stay per period (a returns table without dates).
 
 The correlation is always derived from the chosen covariance, so it is
 symmetric, has a unit diagonal and is positive semi-definite whenever the
@@ -54,16 +57,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr
 from riskkit._core.result import Result
 from riskkit._core.validation import check_finite_values, format_items, returns_matrix
-from riskkit.exceptions import CalendarError, InvalidParameterError
+from riskkit.data.calendar import annualise, resolve_periods_per_year, units
+from riskkit.exceptions import InvalidParameterError
 from riskkit.shrinkage import _kernels as K
 from riskkit.shrinkage._dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Method, Target
 from riskkit.shrinkage._dispatch import check_variance as _check_variance
 from riskkit.shrinkage._dispatch import estimate as _estimate
 from riskkit.shrinkage._dispatch import market_series as _market
 from riskkit.shrinkage._dispatch import options as _options
-from riskkit.shrinkage._dispatch import periods as _periods
 from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._rolling import RollingShrinkage, rolling_shrink
 
@@ -145,8 +149,9 @@ class ShrinkageResult(Result):
         Weight of the target, in [0, 1], for the linear methods.
     n_observations, n_assets : int
     periods_per_year : float or None
-        As passed, else inferred from the dates on first use; None when the
-        dates do not tell.
+        As passed, else inferred from the returns' dates on first use
+        (:func:`~riskkit.data.calendar.resolve_periods_per_year`); None, per
+        period, for returns without dates.
     info : dict
         Method details (EWMA lambda and half-life, mean correlation,
         market betas, number of signal eigenvalues, ...).
@@ -166,13 +171,15 @@ class ShrinkageResult(Result):
 
     @cached_property
     def periods_per_year(self) -> float | None:
-        """As passed to :func:`shrink`, else inferred from the dates; None when they do not tell."""
-        return self._periods_per_year if self._periods_per_year is not None else _periods(self._index, None)
+        """As passed to :func:`shrink`, else inferred from the returns' dates; None (per
+        period) without dates. Dates on a calendar that cannot be read (intraday)
+        raise :class:`~riskkit.exceptions.CalendarError` asking for the value."""
+        return resolve_periods_per_year(self._index, self._periods_per_year)
 
     @cached_property
     def correlation(self) -> pd.DataFrame:
         """Correlation derived from :attr:`covariance` (unit diagonal)."""
-        return self._label(K.cov_to_corr(self.covariance.to_numpy()))
+        return self._label(cov_to_corr(self.covariance.to_numpy()))
 
     @cached_property
     def sample_covariance(self) -> pd.DataFrame:
@@ -196,23 +203,23 @@ class ShrinkageResult(Result):
 
     @property
     def annualised_covariance(self) -> pd.DataFrame:
-        """:attr:`covariance` times ``periods_per_year``."""
-        if self.periods_per_year is None:
-            raise CalendarError(
-                "periods_per_year could not be inferred from the returns' index; "
-                "pass periods_per_year to shrink()."
-            )
-        return self.covariance * self.periods_per_year
+        """:attr:`covariance` times :attr:`periods_per_year`; the per-period
+        covariance when that is None (returns without dates)."""
+        return annualise(self.covariance, self.periods_per_year)
 
     @property
     def volatility(self) -> pd.Series:
-        """Per-period volatility of each asset (square root of the diagonal)."""
+        """Each asset's volatility, the square root of the diagonal, annualised by
+        :attr:`periods_per_year` (times its square root); per period when that is None."""
+        sd = np.sqrt(np.diag(self.covariance.to_numpy()))
         return pd.Series(
-            np.sqrt(np.diag(self.covariance.to_numpy())), index=self.covariance.index, name="volatility"
+            annualise(sd, self.periods_per_year, power=0.5), index=self.covariance.index, name="volatility"
         )
 
     def summary(self) -> pd.DataFrame:
-        """One row: method, target, intensity, T, N, T/N, condition numbers before and after."""
+        """One row: method, target, intensity, T, N, T/N, condition numbers before and
+        after, and ``units`` (``"annual"`` or ``"per period"``: those of
+        :attr:`volatility` and :attr:`annualised_covariance`)."""
         row = {
             "method": self.method,
             "target": self.target,
@@ -222,6 +229,7 @@ class ShrinkageResult(Result):
             "T/N": self.n_observations / self.n_assets,
             "condition_sample": self.condition_number_sample,
             "condition_estimate": self.condition_number,
+            "units": units(self.periods_per_year),
         }
         return pd.DataFrame([row]).set_index("method")
 
@@ -275,8 +283,9 @@ def shrink(
     assume_centered : bool, default=False
         Treat the data as having mean zero (no demeaning).
     periods_per_year : float, optional
-        For :attr:`ShrinkageResult.annualised_covariance`; inferred from the
-        dates when not given.
+        For :attr:`ShrinkageResult.annualised_covariance` and
+        :attr:`~ShrinkageResult.volatility`; inferred from the dates when not
+        given; without dates (or an array) the figures stay per period.
 
     Returns
     -------
@@ -350,7 +359,7 @@ def _shrink(
     est = _estimate(X, mo, opts, mkt)
     if mo is None:
         _check_variance(X, X.mean(axis=0), np.diag(est.base), columns)
-    ppy = None if periods_per_year is None else _periods(index, periods_per_year)
+    ppy = resolve_periods_per_year(None, periods_per_year)  # checked now; dates are read on first use
     return ShrinkageResult(
         covariance=pd.DataFrame(est.cov, index=columns, columns=columns, copy=False),  # est.cov is ours alone
         method=method,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import check_choice, check_int, check_real, format_items
-from riskkit.exceptions import CalendarError, DataError, InvalidParameterError
+from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.shrinkage import _kernels as K
 
 Method = Literal["sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "nonlinear", "denoise"]
@@ -142,16 +142,3 @@ def market_series(market, index: pd.Index, T: int) -> np.ndarray:
     if np.ptp(values) == 0:
         raise DataError("market returns are constant; the single-index target needs a varying market.")
     return values
-
-
-def periods(index: pd.Index, periods_per_year: float | None) -> float | None:
-    if periods_per_year is not None:
-        return check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
-    if not isinstance(index, pd.DatetimeIndex):
-        return None
-    from riskkit.data.calendar import infer_periods_per_year
-
-    try:
-        return float(infer_periods_per_year(index))
-    except CalendarError:
-        return None

@@ -23,6 +23,9 @@ from functools import partial
 
 import numpy as np
 
+# the package's one cov -> corr; still importable here as riskkit.shrinkage._kernels.cov_to_corr
+from riskkit._core.matrices import cov_to_corr
+
 _CENTER_RATIO = 0.05  # above this max(mean^2 / variance), centre explicitly before X'X
 _BLOCK = 64  # rows per block of the rank-one updates (a block stays in cache)
 
@@ -210,15 +213,6 @@ def moments_from_sums(X: np.ndarray, P: np.ndarray, s: np.ndarray, *, assume_cen
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def cov_to_corr(cov: np.ndarray) -> np.ndarray:
-    """Correlation from a covariance: symmetric, unit diagonal."""
-    sd = np.sqrt(np.diag(cov))
-    corr = cov / np.outer(sd, sd)
-    corr = (corr + corr.T) / 2.0
-    np.fill_diagonal(corr, 1.0)
-    return corr
 
 
 def condition_number(cov: np.ndarray) -> float:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr
 from riskkit._core.result import Result
 from riskkit._core.validation import check_choice, check_int, format_items, returns_matrix
-from riskkit.exceptions import InvalidParameterError
+from riskkit.data.calendar import annualise, resolve_periods_per_year, units
+from riskkit.exceptions import InvalidParameterError, InvalidTypeError
 from riskkit.shrinkage import _dispatch as D
 from riskkit.shrinkage import _kernels as K
 
@@ -38,8 +41,12 @@ class RollingShrinkage(Result):
     method, target : str
     window, step : int
     stats : ndarray of shape (n_windows, 2) or None
-        Mean volatility and mean pairwise correlation of each estimate, made as
-        it was estimated (from the float64 estimate); None: computed on demand.
+        Mean (per-period) volatility and mean pairwise correlation of each
+        estimate, made as it was estimated (from the float64 estimate); None:
+        computed on demand.
+    periods_per_year : float or None
+        As passed to :func:`rolling_shrink`, else inferred from the returns'
+        dates on first use; None (per period) without dates.
     """
 
     covariances: np.ndarray = field(repr=False)
@@ -51,6 +58,14 @@ class RollingShrinkage(Result):
     window: int
     step: int
     stats: np.ndarray | None = field(default=None, repr=False)
+    _index: pd.Index | None = field(default=None, repr=False)  # the returns' dates, for periods_per_year
+    _periods_per_year: float | None = field(default=None, repr=False)
+
+    @cached_property
+    def periods_per_year(self) -> float | None:
+        """As passed to :func:`rolling_shrink`, else inferred from the returns' dates;
+        None (per period) without dates."""
+        return resolve_periods_per_year(self._index, self._periods_per_year)
 
     def __len__(self) -> int:
         return len(self.dates)
@@ -70,10 +85,12 @@ class RollingShrinkage(Result):
         return self._frame(self._stored()[self._loc(date, exact=False)])
 
     def correlation(self, date) -> pd.DataFrame:
-        return self._frame(K.cov_to_corr(self._stored()[self._loc(date, exact=True)].astype(float)))
+        return self._frame(cov_to_corr(self._stored()[self._loc(date, exact=True)].astype(float)))
 
     def summary(self) -> pd.DataFrame:
-        """Per date: intensity, average volatility and average pairwise correlation.
+        """Per date: intensity, average volatility (annualised by
+        :attr:`periods_per_year`; per period when None), average pairwise
+        correlation, and ``units`` (``"annual"`` or ``"per period"``).
 
         O(n_windows * n_assets) extra memory: the statistics are made window by
         window (while estimating, by :func:`rolling_shrink`), never from stacked
@@ -81,11 +98,13 @@ class RollingShrinkage(Result):
         """
         stats = self.stats if self.stats is not None else np.array([_stats(c) for c in self._stored()])
         stats = stats.reshape(len(self), 2)
+        ppy = self.periods_per_year
         return pd.DataFrame(
             {
                 "intensity": self.intensity.to_numpy(),
-                "mean_volatility": stats[:, 0],
+                "mean_volatility": annualise(stats[:, 0], ppy, power=0.5),
                 "mean_correlation": stats[:, 1],
+                "units": units(ppy),
             },
             index=self.dates,
         )
@@ -149,6 +168,7 @@ def rolling_shrink(
     dtype: Literal["float64", "float32"] = "float64",
     store: bool = True,
     on_estimate: Callable[[object, np.ndarray], object] | None = None,
+    periods_per_year: float | None = None,
 ) -> RollingShrinkage:
     """Shrinkage estimates over windows of ``window`` observations, every ``step``.
 
@@ -176,7 +196,10 @@ def rolling_shrink(
       else is kept (``covariances`` is None; ``summary()`` still works).
 
     ``summary()`` statistics are computed window by window as the estimates are
-    made, so they cost O(n_windows) memory whatever is stored.
+    made, so they cost O(n_windows) memory whatever is stored. Its mean
+    volatility is annualised by ``periods_per_year``: the value passed, else the
+    one the returns' dates give, else none (per period; returns without dates),
+    the rule of :func:`riskkit.data.calendar.resolve_periods_per_year`.
 
     Returns
     -------
@@ -189,56 +212,20 @@ def rolling_shrink(
         )
     opts = D.options(method, target, intensity, None, None, ddof, detone, assume_centered)
     X, index, columns = returns_matrix("returns", returns)
-    T, N = X.shape
+    T = X.shape[0]
     window = check_int("window", window, minimum=2)
     step = check_int("step", step, minimum=1)
     refresh = check_int("refresh", refresh, minimum=1)
     if window > T:
         raise InvalidParameterError(f"window={window} is longer than the {T} observations of returns.")
     mkt = D.market_series(market, index, T) if market is not None else None
-    # a constant shift leaves every covariance unchanged and keeps the running sums well conditioned
-    shift = np.zeros(N) if assume_centered else X.mean(axis=0)
-    Z = X - shift if shift.any() else X
     ends = np.arange(window - 1, T, step)
     keep = np.ones(len(ends), dtype=bool) if dates is None else _keep(dates, index, ends, window, step)
-    check_choice("dtype", dtype, ("float64", "float32"))
-    if not isinstance(store, bool):
-        from riskkit.exceptions import InvalidTypeError
-
-        raise InvalidTypeError(f"store must be True or False, got {store!r}.")
-    if on_estimate is not None and not callable(on_estimate):
-        from riskkit.exceptions import InvalidTypeError
-
-        raise InvalidTypeError(f"on_estimate must be callable, got {type(on_estimate).__name__}.")
-    n_keep = int(keep.sum())
-    covs = np.empty((n_keep, N, N), dtype=dtype) if store else None
-    inten = np.full(n_keep, np.nan)
-    stats = np.empty((n_keep, 2))
-    kept = 0
-    P = s = None
-    for k, e in enumerate(ends):
-        lo = e - window + 1
-        if P is None or k % refresh == 0 or step >= window:
-            W = Z[lo : e + 1]
-            P, s = W.T @ W, W.sum(axis=0)
-        else:
-            new, old = Z[e - step + 1 : e + 1], Z[lo - step : lo]
-            P += new.T @ new
-            P -= old.T @ old
-            s += new.sum(axis=0) - old.sum(axis=0)
-        if not keep[k]:
-            continue
-        mo = K.moments_from_sums(Z[lo : e + 1], P, s, assume_centered=assume_centered)
-        D.check_variance(mo.X, mo.m, mo.var(), columns, where=f" in the window ending {index[e]!s}")
-        est = D.estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1])
-        stats[kept] = _stats(est.cov)
-        if covs is not None:
-            covs[kept] = est.cov
-        if est.intensity is not None:
-            inten[kept] = est.intensity
-        if on_estimate is not None:
-            on_estimate(index[e], est.cov)
-        kept += 1
+    _check_outputs(dtype, store, on_estimate)
+    ppy = resolve_periods_per_year(None, periods_per_year)  # checked now; the dates are read on first use
+    covs, inten, stats = _estimates(
+        X, index, columns, _Plan(ends, keep, window, step, refresh), opts, mkt, dtype, store, on_estimate
+    )
     dates = index[ends[keep]]
     return RollingShrinkage(
         covariances=covs,
@@ -250,7 +237,80 @@ def rolling_shrink(
         window=window,
         step=step,
         stats=stats,
+        _index=index,
+        _periods_per_year=ppy,
     )
+
+
+def _check_outputs(dtype: str, store, on_estimate) -> None:
+    """What rolling_shrink keeps: ``dtype``, ``store`` and the ``on_estimate`` callback."""
+    check_choice("dtype", dtype, ("float64", "float32"))
+    if not isinstance(store, bool):
+        raise InvalidTypeError(f"store must be True or False, got {store!r}.")
+    if on_estimate is not None and not callable(on_estimate):
+        raise InvalidTypeError(f"on_estimate must be callable, got {type(on_estimate).__name__}.")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The windows: their last observations (``ends``), which to estimate (``keep``),
+    their length, the step between them, and how often the sums are recomputed."""
+
+    ends: np.ndarray
+    keep: np.ndarray
+    window: int
+    step: int
+    refresh: int
+
+
+def _estimates(
+    X: np.ndarray,
+    index: pd.Index,
+    columns: pd.Index,
+    plan: _Plan,
+    opts: D.Opts,
+    mkt: np.ndarray | None,
+    dtype: str,
+    store: bool,
+    on_estimate,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The estimates of the kept windows (or None unless ``store``), their
+    intensities and summary statistics, from running sums updated incrementally."""
+    N = X.shape[1]
+    window, step, refresh = plan.window, plan.step, plan.refresh
+    # a constant shift leaves every covariance unchanged and keeps the running sums well conditioned
+    shift = np.zeros(N) if opts.assume_centered else X.mean(axis=0)
+    Z = X - shift if shift.any() else X
+    n_keep = int(plan.keep.sum())
+    covs = np.empty((n_keep, N, N), dtype=dtype) if store else None
+    inten = np.full(n_keep, np.nan)
+    stats = np.empty((n_keep, 2))
+    kept = 0
+    P = s = None
+    for k, e in enumerate(plan.ends):
+        lo = e - window + 1
+        if P is None or k % refresh == 0 or step >= window:
+            W = Z[lo : e + 1]
+            P, s = W.T @ W, W.sum(axis=0)
+        else:
+            new, old = Z[e - step + 1 : e + 1], Z[lo - step : lo]
+            P += new.T @ new
+            P -= old.T @ old
+            s += new.sum(axis=0) - old.sum(axis=0)
+        if not plan.keep[k]:
+            continue
+        mo = K.moments_from_sums(Z[lo : e + 1], P, s, assume_centered=opts.assume_centered)
+        D.check_variance(mo.X, mo.m, mo.var(), columns, where=f" in the window ending {index[e]!s}")
+        est = D.estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1])
+        stats[kept] = _stats(est.cov)
+        if covs is not None:
+            covs[kept] = est.cov
+        if est.intensity is not None:
+            inten[kept] = est.intensity
+        if on_estimate is not None:
+            on_estimate(index[e], est.cov)
+        kept += 1
+    return covs, inten, stats
 
 
 def _keep(dates, index: pd.Index, ends: np.ndarray, window: int, step: int) -> np.ndarray:
