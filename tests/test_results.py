@@ -177,16 +177,13 @@ SLOW_FACTORIES = {"GridResult": _grid, "Verification": _verification}
 # results another area converts to the contract while this branch is open: expected to fail
 # here, strictly, so that the lead sees each one flip when the branches merge
 NOT_YET_A_RESULT = {
-    "RepairResult": "area A converts it (riskkit/data/_checks.py)",
     "RebalancingPaths": "area C converts it (riskkit/explorers/_rebalancing.py)",
     "DeltaHedge": "area C converts it (riskkit/explorers/_hedging.py)",
     "ShrinkageTrials": "area C converts it (riskkit/explorers/_estimates.py)",
     "RiskShares": "area C converts it (riskkit/explorers/_estimates.py)",
 }
 NO_UNITS_YET = {
-    "BacktestResult": "area C adds the units column",
     "SimulatedMarket": "area C adds the units column",
-    "ShrinkageResult": "area A adds the units column",
     "RiskDecomposition": "area B adds the units column",
     "RiskContributions": "area B adds the units column",
     "FactorModel": "area B adds the units column",
