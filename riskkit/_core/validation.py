@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit._core.formats import date
 from riskkit.exceptions import (
     DuplicateError,
     EmptyDataError,
@@ -46,9 +47,8 @@ def format_items(items: Iterable[Any], *, limit: int = _SHOW) -> str:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, pd.Timestamp):
-        return x.isoformat() if (x.hour or x.minute or x.second) else x.strftime("%Y-%m-%d")
-    return repr(x)
+    """An offending item in a message: a date as ``_core.formats.date`` writes it, else its repr."""
+    return date(x) if isinstance(x, pd.Timestamp) else repr(x)
 
 
 def format_cells(mask: pd.DataFrame, *, limit: int = _SHOW) -> str:

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.formats import date as format_date
 from riskkit._core.result import Result
 from riskkit._core.validation import (
     check_choice,
@@ -188,15 +189,11 @@ def quality_notes(prices: pd.DataFrame, /, *, stale_run: int = 5, large_move: fl
         if r["longest_stale_run"] > stale_run:
             notes.append(f"{asset}: {r['longest_stale_run']} consecutive unchanged prices (stale quotes?).")
         if abs(r["largest_move"]) > large_move:
-            day = _fmt_date(r["largest_move_date"])
+            day = format_date(r["largest_move_date"])
             notes.append(f"{asset}: a one-period move of {r['largest_move']:+.0%} on {day}.")
         if r["first"] > prices.index[0] or r["last"] < prices.index[-1]:
-            notes.append(f"{asset}: prices only from {_fmt_date(r['first'])} to {_fmt_date(r['last'])}.")
+            notes.append(f"{asset}: prices only from {format_date(r['first'])} to {format_date(r['last'])}.")
     return notes
-
-
-def _fmt_date(ts) -> str:
-    return ts.strftime("%Y-%m-%d") if ts.hour == 0 and ts.minute == 0 else ts.isoformat()
 
 
 def quality(

@@ -38,6 +38,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskkit._core.formats import date as format_date
+
 FLAG_COLUMNS = ["asset", "date", "end", "flag", "severity", "value", "detail"]
 FLAGS = ("nonpositive", "duplicate", "split", "bad_tick", "outlier", "stale", "gap")
 SPLIT_FACTORS = (2, 3, 4, 5, 10)
@@ -83,10 +85,6 @@ def _row(asset, date, end, flag, value, detail, severity="warning") -> dict:
         "value": float(value),
         "detail": detail,
     }
-
-
-def _day(ts: pd.Timestamp) -> str:
-    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
 
 
 def split_factor(ratio: float, tolerance: float) -> float | None:
@@ -294,7 +292,7 @@ def split_adjusted(prices: pd.DataFrame, splits: pd.DataFrame) -> tuple[pd.DataF
                 "date": r.date,
                 "asset": r.asset,
                 "ratio": r.value,
-                "action": f"{n} prices before {_day(r.date)} divided by {r.value:g} "
+                "action": f"{n} prices before {format_date(r.date)} divided by {r.value:g} "
                 f"({describe_split(r.value)})",
             }
         )
