@@ -340,7 +340,7 @@ def backtest_cases() -> list[Case]:
     cases = []
     for label, policy, algo in (
         ("monthly calendar", Calendar("M"), "RunMonthly"),
-        ("5% relative band, checked daily", Threshold(0.05, kind="relative"), "RunIfOutOfBounds"),
+        ("5% relative band, checked daily", Threshold(0.05, band_type="relative"), "RunIfOutOfBounds"),
     ):
         ours = Contender("riskkit", lambda p=policy: backtest(prices, w, [Config("x", p)]), last)
         peers = []
@@ -364,7 +364,7 @@ def backtest_cases() -> list[Case]:
         cases.append(Case("backtest", f"{label}, 20 assets x 2520 days", ours, peers))
     grid = sweep(
         bands=list(np.linspace(0.01, 0.2, 20)),
-        cost_bps=[0.0, 5.0, 10.0, 20.0, 50.0],
+        proportional=[0.0, 0.0005, 0.001, 0.002, 0.005],
         to=["target", "edge", 0.25, 0.5, 0.75, 1.0, 0.9, 0.8, 0.6, 0.4][:10],
     )
     cases.append(

@@ -33,7 +33,7 @@ def test_heatmaps_eigenvalues_and_error_plots():
     fig = plotting.plot_eigenvalues({"sample": s.covariance, "lw": lw.covariance})
     ys = fig.axes[0].get_lines()[0].get_ydata()
     np.testing.assert_allclose(np.sort(ys)[::-1], np.sort(np.linalg.eigvalsh(s.correlation.to_numpy()))[::-1])
-    table = evaluation.estimation_experiment(methods=["oas"], n_assets=5, ratios=(1, 2), seeds=(0,))
+    table = evaluation.estimation_experiment(methods=["oas"], n_assets=5, ratios=(1, 2), seed=(0,))
     fig = plotting.plot_estimation_error(table)
     assert fig.axes[0].get_xscale() == "log"
 

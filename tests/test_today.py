@@ -134,7 +134,7 @@ def test_threshold_decision_agrees_with_the_backtest_engine(market):
     """Holding buy-and-hold weights, the decision fires first on the date the
     threshold backtest first rebalances (same prices, same target)."""
     target = pd.Series(0.2, index=market.columns)
-    for policy in (Threshold(0.03), Threshold(0.15, kind="relative"), Threshold(0.02, monitor=Calendar("W"))):
+    for policy in (Threshold(0.03), Threshold(0.15, band_type="relative"), Threshold(0.02, monitor=Calendar("W"))):
         run = backtest(market, target, [Config("hold", Never()), Config("band", policy)], record_weights=True)
         first = int(np.argmax(run.rebalanced["band"].to_numpy()))
         assert first > 0
@@ -167,7 +167,7 @@ def test_threshold_table_limits_and_reason():
     d = decision(Threshold(0.05), w, target, dates=idx)
     assert d.trade and list(d.assets["outside"]) == [True, False, False]
     assert d.reason == "threshold 5% of weight: 1 asset outside the band: 'A'; largest drift A +6.00%."
-    d = decision(Threshold(0.1, kind="relative"), w, target, dates=idx)
+    d = decision(Threshold(0.1, band_type="relative"), w, target, dates=idx)
     np.testing.assert_allclose(d.assets["limit"], [0.05, 0.03, 0.02])
     assert list(d.assets["outside"]) == [True, True, False]
     assert d.reason.startswith("threshold 10% of its target, relative: 2 assets outside the band: 'A', 'B'")
@@ -207,13 +207,13 @@ def test_risk_triggers_match_hand_calculation():
 
 def test_decision_table_and_make_policy():
     assert make_policy("never") == Never()
-    assert make_policy("calendar", frequency="Q") == Calendar("Q")
-    assert make_policy("threshold", band=0.02, frequency="") == Threshold(0.02)
-    assert make_policy("relative_threshold", band=0.2, frequency="M") == Threshold(
-        0.2, kind="relative", monitor=Calendar("M")
+    assert make_policy("calendar", freq="Q") == Calendar("Q")
+    assert make_policy("threshold", band=0.02, freq="") == Threshold(0.02)
+    assert make_policy("relative_threshold", band=0.2, freq="M") == Threshold(
+        0.2, band_type="relative", monitor=Calendar("M")
     )
     assert make_policy("risk_budget", band=0.1) == RiskBudgetTrigger(0.1, monitor=Calendar("M"))
-    assert make_policy("volatility", band=0.1, frequency="W") == VolatilityTrigger(0.1, monitor=Calendar("W"))
+    assert make_policy("volatility", band=0.1, freq="W") == VolatilityTrigger(0.1, monitor=Calendar("W"))
     with pytest.raises(InvalidParameterError, match="kind="):
         make_policy("band")
     idx = pd.date_range("2024-01-01", periods=40, freq="D")
