@@ -40,8 +40,9 @@ reports: $(STAMP) ## regenerate every committed example report (all notebooks; t
 screenshot: $(STAMP) ## headless Chromium screenshot of the main report's HTML -> build/risk_report.png
 	$(BIN)/python -c 'from riskkit.reports import screenshot; print(screenshot("reports/risk_report/risk_report.html", "build/risk_report.png"))'
 
-test: $(STAMP) ## run the whole suite: unit tests, notebooks, committed reports re-run and compared
+test: $(STAMP) ## run the whole suite: unit tests, notebooks, committed reports re-run and compared (riskkit verify and nbval)
 	$(BIN)/python -m pytest tests riskkit --doctest-modules --ignore-glob='*/__main__.py'
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with reports/nbval-sanitize.cfg -p no:cacheprovider $(wildcard reports/*/*.ipynb)
 
 verify: $(STAMP) ## re-run every committed report and compare its outputs (numbers to 1e-6 relative)
 	$(BIN)/riskkit verify $(wildcard reports/*/)
