@@ -3,7 +3,8 @@
 Contents
 --------
 scenario_loss        loss under given shocks (one row of asset returns per scenario)
-correlation_stress   volatility and Gaussian VaR when correlations are blended toward one
+correlation_stress   volatility and Gaussian VaR when correlations are blended toward one (per period,
+                     as its ``attrs["units"]`` says)
 worst_windows        the worst historical windows of the data, buy-and-hold over each window
 
 Losses are positive numbers and their split by asset sums to the total.
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr, euler_contributions
 from riskkit._core.validation import (
     check_covariance,
     check_frame,
@@ -29,6 +31,7 @@ from riskkit._core.validation import (
     positive_volatilities,
     returns_matrix,
 )
+from riskkit._core.vocabulary import renamed
 
 __all__ = ["correlation_stress", "scenario_loss", "worst_windows"]
 
@@ -63,48 +66,49 @@ def _scenario_loss(wv: np.ndarray, S: np.ndarray, index: pd.Index, columns: pd.I
     return out
 
 
+@renamed(alpha="level")
 def correlation_stress(
     weights: pd.Series,
     covariance: pd.DataFrame,
     /,
     *,
     blends: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
-    alpha: float = 0.99,
+    level: float = 0.99,
 ) -> pd.DataFrame:
     """Portfolio risk as correlations are blended toward one, volatilities kept.
 
     :math:`C_\\lambda = (1 - \\lambda) C + \\lambda \\mathbf{1}\\mathbf{1}^\\top`. For each
-    blend: volatility, Gaussian VaR at ``alpha`` (zero mean) and each asset's
-    share of that VaR (Euler), which sum to the VaR. Per period of the covariance.
+    blend: volatility, Gaussian VaR at confidence ``level`` (formerly ``alpha``; zero
+    mean) and each asset's share of that VaR (Euler), which sum to the VaR: per period
+    of the covariance, never annualised (the table's ``attrs["units"]`` says so).
     """
     w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
-    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     blends = [check_real("blends", lam, low=0.0, high=1.0) for lam in blends]
-    return _correlation_stress(w.reindex(cov.index).to_numpy(), cov, blends, alpha)
+    return _correlation_stress(w.reindex(cov.index).to_numpy(), cov, blends, level)
 
 
 def _correlation_stress(
-    wv: np.ndarray, cov: pd.DataFrame, blends: Sequence[float], alpha: float
+    wv: np.ndarray, cov: pd.DataFrame, blends: Sequence[float], level: float
 ) -> pd.DataFrame:
     """:func:`correlation_stress` on a checked covariance and aligned weights."""
     from riskkit._core import normal as norm
 
-    a = cov.to_numpy()
     sd = positive_volatilities(
         "covariance", cov, "correlation_stress (it keeps volatilities, blends correlations)"
     )
-    C = a / np.outer(sd, sd)
-    z = float(norm.ppf(alpha))
+    C = cov_to_corr(cov.to_numpy())
+    z = float(norm.ppf(level))
     rows = {}
     for lam in blends:
         S = ((1 - lam) * C + lam) * np.outer(sd, sd)
-        sigma = float(np.sqrt(max(float(wv @ S @ wv), 0.0)))
         # a book hedged exactly under this blend has no risk to split: zero contributions, not 0 / 0
-        comp = wv * (S @ wv) / sigma * z if sigma > 0 else np.zeros(len(wv))
-        rows[lam] = {"volatility": sigma, "VaR": z * sigma, **dict(zip(cov.index, comp, strict=True))}
+        sigma, _, comp = euler_contributions(wv, S)
+        rows[lam] = {"volatility": sigma, "VaR": z * sigma, **dict(zip(cov.index, comp * z, strict=True))}
     out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs["units"] = "per period"
     out.index.name = "correlation_blend"
     return out
 
