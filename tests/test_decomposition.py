@@ -211,8 +211,8 @@ def riskkit_shrink(r):
     return shrink(r, method="ledoit_wolf")
 
 
-def test_decompose_is_the_public_functions_composed():
-    """decompose calls the public function of each part (issue 23): its tables are theirs."""
+def _every_part():
+    """Returns, weights, their sample covariance and decompose keywords that ask for every part."""
     m = simulate_market(n_assets=4, n_periods=300, seed=3)
     r = m.returns
     w = pd.Series([0.4, 0.3, 0.2, 0.1], index=r.columns)
@@ -223,6 +223,13 @@ def test_decompose_is_the_public_functions_composed():
         scenarios=r.iloc[:3],
         factors=r[["A01"]].rename(columns={"A01": "MKT"}),
     )
+    return r, w, cov, kwargs
+
+
+def test_decompose_is_the_public_functions_composed():
+    """decompose's tables are those of the public function of each part (issue 23): it checks the
+    inputs once and calls their cores."""
+    r, w, cov, kwargs = _every_part()
     got = D.decompose(w, returns=r, covariance=cov, **kwargs)
     assert got.volatility == D.risk_contributions(w, cov, periods_per_year=365).volatility
     est = D.decompose(w, returns=r, **kwargs)
@@ -239,6 +246,85 @@ def test_decompose_is_the_public_functions_composed():
     assert got.tail.loc["historical", "ES"] == tail_risk(w, r, level=0.95).es
     fd = F.factor_decomposition(w, F.factor_exposures(r, kwargs["factors"]), covariance=cov)
     pd.testing.assert_frame_equal(got.factors, fd)
+
+
+def _count_calls(monkeypatch, names):
+    """Wrap riskkit._core.validation functions wherever a riskkit module imported them; count the calls."""
+    import sys
+
+    from riskkit._core import validation as _validation
+
+    counts = dict.fromkeys(names, 0)
+    for name in names:
+        original = getattr(_validation, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            counts[_name] += 1
+            return _original(*args, **kwargs)
+
+        for module in list(sys.modules.values()):
+            if (
+                getattr(module, "__name__", "").startswith("riskkit")
+                and getattr(module, name, None) is original
+            ):
+                monkeypatch.setattr(module, name, counted)
+    return counts
+
+
+def test_decompose_validates_each_input_once(monkeypatch):
+    """One decompose call checks each input once (DESIGN: validate once, then call the core); tail,
+    stress and factors run on the checked arrays through their public cores."""
+    import riskkit.shrinkage  # noqa: F401  (imported before patching, like the others)
+
+    r, w, cov, kwargs = _every_part()
+    expected = D.decompose(w, returns=r, covariance=cov, **kwargs)
+    expected_est = D.decompose(w, returns=r, **kwargs)
+    names = ["returns_matrix", "check_weights", "check_covariance", "check_groups"]
+    counts = _count_calls(monkeypatch, names)
+    scenario_checks = []
+    original = ST.scenario_matrix
+    monkeypatch.setattr(ST, "scenario_matrix", lambda s: scenario_checks.append(1) or original(s))
+    got = D.decompose(w, returns=r, covariance=cov, **kwargs)
+    # returns twice: the returns, and the factor returns (a second input); clusters need no group check
+    assert counts == {"returns_matrix": 2, "check_weights": 1, "check_covariance": 1, "check_groups": 0}
+    assert scenario_checks == [1]
+    assert got.volatility == expected.volatility
+    pd.testing.assert_frame_equal(got.factors, expected.factors)
+    # estimating the covariance (shrinkage) reads the returns no second time
+    counts.update(dict.fromkeys(counts, 0))
+    est = D.decompose(w, returns=r, **kwargs)
+    assert counts == {"returns_matrix": 2, "check_weights": 1, "check_covariance": 0, "check_groups": 0}
+    pd.testing.assert_frame_equal(est.covariance, expected_est.covariance)
+    pd.testing.assert_frame_equal(est.tail, expected_est.tail)
+    # groups given: checked once (not again by group_contributions)
+    counts.update(dict.fromkeys(counts, 0))
+    groups = dict(zip(r.columns, ["x", "x", "y", "y"], strict=True))
+    grouped = D.decompose(w, covariance=cov, groups=groups)
+    assert counts == {"returns_matrix": 0, "check_weights": 1, "check_covariance": 1, "check_groups": 1}
+    pd.testing.assert_frame_equal(
+        grouped.groups, D.group_contributions(D.risk_contributions(w, cov).assets, groups)
+    )
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("riskkit.decomposition.tail", "tail_risk"),
+        ("riskkit.decomposition.stress", "scenario_loss"),
+        ("riskkit.decomposition.stress", "correlation_stress"),
+        ("riskkit.decomposition.stress", "worst_windows"),
+        ("riskkit.decomposition.factors", "factor_exposures"),
+        ("riskkit.decomposition.factors", "factor_decomposition"),
+    ],
+)
+def test_each_public_function_has_a_documented_core(module, name):
+    """The cores decompose calls are importable, documented functions of their module."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    core = getattr(mod, f"{name}_core")
+    assert f"already checked by :func:`{name}`" in " ".join(core.__doc__.split())
+    assert f"{name}_core" in mod.__doc__
 
 
 def test_inputs_not_modified():

@@ -47,6 +47,7 @@ from riskkit._core.validation import (
     check_same_assets,
     check_weights,
     count,
+    returns_matrix,
 )
 from riskkit._core.vocabulary import renamed
 from riskkit.data.calendar import annualise, resolve_periods_per_year, units
@@ -180,7 +181,11 @@ def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series
     ``weight``, ``component``, ``percent``, ``n_assets``, ``members``;
     rows sorted by ``percent`` descending.
     """
-    g = check_groups("groups", groups, contributions.index)
+    return _group_contributions(contributions, check_groups("groups", groups, contributions.index))
+
+
+def _group_contributions(contributions: pd.DataFrame, g: pd.Series) -> pd.DataFrame:
+    """:func:`group_contributions` with ``g`` from :func:`check_groups` (a group for every asset)."""
     keys = pd.Series(g.to_numpy(), index=contributions.index)  # a Series key: no column look-up attempted
     agg = contributions[["weight", "component", "percent"]].groupby(keys, sort=False).sum()
     members: dict = {}
@@ -539,10 +544,12 @@ def decompose(
 ) -> RiskDecomposition:
     """Risk decomposition of a portfolio in one call.
 
-    Each part is the package's public function for it: :func:`risk_contributions`,
+    Each part gives what the package's public function for it gives (:func:`risk_contributions`,
     :func:`correlation_clusters`, :func:`group_contributions`, :func:`concentration`,
     :func:`riskkit.decomposition.tail.tail_risk`, the functions of
-    :mod:`riskkit.decomposition.stress` and of :mod:`riskkit.decomposition.factors`.
+    :mod:`riskkit.decomposition.stress` and of :mod:`riskkit.decomposition.factors`): each input
+    is checked once, here, and the parts are computed by those functions' cores
+    (:func:`~riskkit.decomposition.tail.tail_risk_core`, ...), which check nothing again.
 
     Parameters
     ----------
@@ -592,6 +599,7 @@ def decompose(
     repair : {"clip"}, optional
         Clip negative eigenvalues of a non-PSD covariance instead of raising.
     """
+    # every input is checked once, here; the parts below are the public functions' cores
     if returns is None and covariance is None:
         raise InvalidParameterError("decompose needs returns= or covariance= (or both).")
     alert_share = check_real("alert_share", alert_share, low=0.0, high=1.0, low_open=True)
@@ -599,8 +607,12 @@ def decompose(
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
     w = check_weights("weights", weights, shares=True)
-    ppy = resolve_periods_per_year(returns, periods_per_year)
-    cov = _decompose_covariance(returns, covariance, shrinkage, repair, enb_method)
+    R = None  # the returns as returns_matrix reads them: (X, index, columns)
+    if returns is not None:
+        R = returns_matrix("returns", returns)
+        check_same_assets("weights", w.index, "returns", R[2])
+    ppy = resolve_periods_per_year(None if R is None else R[1], periods_per_year)
+    cov = _decompose_covariance(R, covariance, shrinkage, repair, enb_method)
     check_same_assets("weights", w.index, "covariance", cov.index)
     contributions = _risk_contributions(w.reindex(cov.index).to_numpy(), cov, ppy)
     rc = contributions.assets
@@ -609,10 +621,10 @@ def decompose(
     else:
         corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns, copy=False)
         labels, source = correlation_clusters(corr, min_correlation=cluster_min_correlation), "clusters"
-    grp = group_contributions(rc, labels)
+    grp = _group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
-    tail, tail_c = _decompose_tail(w, returns, level) if returns is not None else (None, None)
-    stress = _decompose_stress(w, returns, cov, stress_windows, scenarios, correlation_blends, level)
+    tail, tail_c = _decompose_tail(w, R, level) if R is not None else (None, None)
+    stress = _decompose_stress(w, R, cov, stress_windows, scenarios, correlation_blends, level)
     return RiskDecomposition(
         volatility=contributions.volatility,
         periods_per_year=ppy,
@@ -623,24 +635,26 @@ def decompose(
         alerts=_alerts(rc, grp, alert_share, group_alert_share),
         tail=tail,
         tail_contributions=tail_c,
-        factors=_decompose_factors(w, returns, cov, factors, factor_model, ppy),
+        factors=_decompose_factors(w, R, cov, factors, factor_model, ppy),
         stress=stress,
         covariance=cov,
     )
 
 
 def _decompose_covariance(
-    returns: pd.DataFrame | None, covariance, shrinkage, repair: str | None, enb_method: str
+    R: tuple | None, covariance, shrinkage, repair: str | None, enb_method: str
 ) -> pd.DataFrame:
-    """The covariance given (checked), or estimated from ``returns`` by :func:`riskkit.shrinkage.shrink`."""
+    """The covariance given (checked), or estimated by :func:`riskkit.shrinkage.shrink`'s core from
+    the returns ``R`` already read."""
     # minimum torsion inverts the correlation's square root; an estimate from T <= N returns may be singular
     torsion = enb_method == "minimum_torsion"
     nonsingular = "minimum-torsion bets (enb_method='minimum_torsion')" if torsion else None
     if covariance is not None:
         return check_covariance("covariance", covariance, repair=repair, nonsingular=nonsingular)
-    from riskkit.shrinkage import shrink, shrinkage_options
+    # riskkit.shrinkage (another area) has no public core yet: _shrink is shrink() after its returns_matrix
+    from riskkit.shrinkage import _shrink, shrinkage_options
 
-    cov = shrink(returns, **shrinkage_options(shrinkage)).covariance
+    cov = _shrink(*R, shrinkage_options(shrinkage)).covariance
     return check_covariance("covariance", cov, nonsingular=nonsingular) if nonsingular else cov
 
 
@@ -660,20 +674,18 @@ def _alerts(
     return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
 
 
-def _decompose_tail(w: pd.Series, returns: pd.DataFrame, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _decompose_tail(w: pd.Series, R: tuple, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """VaR and ES by the three methods of :func:`~riskkit.decomposition.tail.tail_risk` (per period),
     a non-monotone Cornish-Fisher expansion noted in the table, and the ES contributions."""
     import warnings
 
-    from riskkit.decomposition.tail import tail_risk
+    from riskkit.decomposition.tail import tail_risk_core
     from riskkit.exceptions import ModelValidityWarning
 
+    wr = w.reindex(R[2]).to_numpy()  # the weights in the order of the returns' columns
     with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
         warnings.simplefilter("ignore", ModelValidityWarning)
-        results = {
-            m: tail_risk(w, returns, level=level, method=m)
-            for m in ("historical", "gaussian", "cornish_fisher")
-        }
+        results = {m: tail_risk_core(wr, *R, level, m) for m in ("historical", "gaussian", "cornish_fisher")}
     tail = pd.concat([r.summary() for r in results.values()])
     cf = results["cornish_fisher"].info
     if not cf["monotone"]:
@@ -693,44 +705,48 @@ def _decompose_tail(w: pd.Series, returns: pd.DataFrame, level: float) -> tuple[
 
 def _decompose_stress(
     w: pd.Series,
-    returns: pd.DataFrame | None,
+    R: tuple | None,
     cov: pd.DataFrame,
     stress_windows: Sequence[int],
     scenarios: pd.DataFrame | None,
     correlation_blends: Sequence[float],
     level: float,
 ) -> dict:
-    """The stress tables asked for, from :mod:`riskkit.decomposition.stress`."""
+    """The stress tables asked for, by the cores of :mod:`riskkit.decomposition.stress`."""
     from riskkit.decomposition import stress as ST
 
     out: dict = {}
-    if returns is not None:
+    if R is not None and stress_windows:
+        wr = w.reindex(R[2]).to_numpy()
         for n in stress_windows:
             n = check_int("stress_windows", n, minimum=1)
-            out[f"worst_{n}"] = ST.worst_windows(w, returns, window=n, n=3)
+            out[f"worst_{n}"] = ST.worst_windows_core(wr, *R, n, 3)
     if scenarios is not None:
-        out["scenarios"] = ST.scenario_loss(w, scenarios)
+        S, s_index, s_columns = ST.scenario_matrix(scenarios)
+        check_same_assets("weights", w.index, "scenarios", s_columns)
+        out["scenarios"] = ST.scenario_loss_core(w.reindex(s_columns).to_numpy(), S, s_index, s_columns)
     if correlation_blends:
         blends = [check_real("correlation_blends", b, low=0.0, high=1.0) for b in correlation_blends]
-        out["correlation"] = ST.correlation_stress(w, cov, blends=blends, level=level)
+        out["correlation"] = ST.correlation_stress_core(w.reindex(cov.index).to_numpy(), cov, blends, level)
     return out
 
 
 def _decompose_factors(
-    w: pd.Series, returns: pd.DataFrame | None, cov: pd.DataFrame, factors, factor_model, ppy: float | None
+    w: pd.Series, R: tuple | None, cov: pd.DataFrame, factors, factor_model, ppy: float | None
 ) -> pd.DataFrame | None:
-    """The factor split of this covariance (:mod:`riskkit.decomposition.factors`): the specific part is
-    what the factors leave of it, so the rows add up to the portfolio variance."""
+    """The factor split of this covariance (the cores of :mod:`riskkit.decomposition.factors`): the
+    specific part is what the factors leave of it, so the rows add up to the portfolio variance."""
     if factors is None and factor_model is None:
         return None
     from riskkit.decomposition import factors as F
 
     if factor_model is None:
-        if returns is None:
+        if R is None:
             raise InvalidParameterError("factors= needs returns= to estimate exposures.")
-        factor_model = F.factor_exposures(returns, factors, periods_per_year=ppy)
-    check_same_assets("weights", w.index, "factor model betas", factor_model.betas.index)
-    return F.factor_decomposition(w, factor_model, covariance=cov, residuals="full", periods_per_year=ppy)
+        factor_model = F.factor_exposures_core(*R, factors, ppy)
+    betas = factor_model.betas.index
+    check_same_assets("weights", w.index, "factor model betas", betas)  # and so the covariance's assets
+    return F.factor_decomposition_core(w.reindex(betas).to_numpy(), factor_model, cov, "full", ppy)
 
 
 def rolling_decompose(

@@ -7,6 +7,9 @@ factor_exposures      OLS of each asset's returns on factor returns (statsmodels
 FactorModel           the fitted model, or one built from given exposures
 factor_decomposition  portfolio variance = systematic (per factor, Euler) + specific, exactly
 
+``factor_exposures_core`` and ``factor_decomposition_core`` are the same on inputs already
+checked, for a caller that checks them once (:func:`riskkit.decomposition.decompose`).
+
 Model: :math:`r_{it} = a_i + \\sum_k \\beta_{ik} f_{kt} + e_{it}`. For weights
 :math:`w`, the portfolio exposure is :math:`b = B^\\top w`, the systematic
 variance :math:`b^\\top \\Sigma_F b` split by factor as
@@ -97,13 +100,16 @@ def factor_exposures(
     """
     X, index, assets = returns_matrix("returns", returns)
     ppy = resolve_periods_per_year(index, periods_per_year)
-    return _factor_exposures(X, index, assets, factors, ppy)
+    return factor_exposures_core(X, index, assets, factors, ppy)
 
 
-def _factor_exposures(
+def factor_exposures_core(
     X: np.ndarray, index: pd.Index, assets: pd.Index, factors: pd.DataFrame | pd.Series, ppy: float | None
 ) -> FactorModel:
-    """:func:`factor_exposures` on checked returns (``factors`` still to check)."""
+    """The computation of :func:`factor_exposures`, on returns already checked by
+    :func:`factor_exposures`: ``X, index, assets`` as :func:`riskkit._core.validation.returns_matrix`
+    returns them and ``ppy`` from :func:`riskkit.data.calendar.resolve_periods_per_year`.
+    ``factors``, a second input, is checked here (read once, and its dates against ``index``)."""
     import statsmodels.api as sm
 
     F_df = factors.to_frame() if isinstance(factors, pd.Series) else factors
@@ -194,16 +200,19 @@ def factor_decomposition(
     if covariance is not None:
         covariance = check_covariance("covariance", covariance)
         check_same_assets("covariance", covariance.index, "model betas", assets)
-    if periods_per_year is None and model.periods_per_year is not None:
-        periods_per_year = model.periods_per_year
     ppy = resolve_periods_per_year(None, periods_per_year)
-    return _factor_decomposition(w.reindex(assets).to_numpy(), model, covariance, residuals, ppy)
+    return factor_decomposition_core(w.reindex(assets).to_numpy(), model, covariance, residuals, ppy)
 
 
-def _factor_decomposition(
+def factor_decomposition_core(
     wv: np.ndarray, model: FactorModel, cov: pd.DataFrame | None, residuals: str, ppy: float | None
 ) -> pd.DataFrame:
-    """:func:`factor_decomposition` on weights aligned to the model's assets and a checked covariance."""
+    """The computation of :func:`factor_decomposition`, on inputs already checked by
+    :func:`factor_decomposition`: ``wv`` the checked weights aligned to the model's assets, ``cov``
+    None or a checked covariance of those assets, ``residuals`` ``"full"`` or ``"diagonal"``,
+    ``ppy`` checked positive or None, which means the model's own (:attr:`FactorModel.periods_per_year`)."""
+    if ppy is None and model.periods_per_year is not None:
+        ppy = resolve_periods_per_year(None, model.periods_per_year)
     assets = model.betas.index
     B = model.betas.to_numpy()
     SF = model.factor_covariance.reindex(index=model.betas.columns, columns=model.betas.columns).to_numpy()

@@ -2,9 +2,10 @@
 
 Contents
 --------
-tail_risk   VaR and ES of a portfolio at ``level`` by the historical,
-            Gaussian or Cornish-Fisher method, with component contributions
-TailRisk    the result
+tail_risk       VaR and ES of a portfolio at ``level`` by the historical,
+                Gaussian or Cornish-Fisher method, with component contributions
+tail_risk_core  the same on inputs already checked (for a caller that checked them once)
+TailRisk        the result
 
 Conventions: losses are positive numbers (a VaR of 0.05 is a 5% loss), for
 one period of the returns given (a day for daily data: never annualised, and each
@@ -105,8 +106,11 @@ class TailRisk(Result):
     def summary(self) -> pd.DataFrame:
         """One row by method: ``level``, ``VaR`` and ``ES`` (positive losses) and their ``units``
         (always ``"per period"``: one period of the returns)."""
-        row = {"method": self.method, "level": self.level, "VaR": self.var, "ES": self.es}
-        return pd.DataFrame([row | {"units": "per period"}]).set_index("method")
+        # built by column (not a record then set_index): decompose makes three of these per call
+        return pd.DataFrame(
+            {"level": [self.level], "VaR": [self.var], "ES": [self.es], "units": ["per period"]},
+            index=pd.Index([self.method], name="method"),
+        )
 
 
 @renamed(alpha="level")
@@ -139,13 +143,19 @@ def tail_risk(
     w = check_weights("weights", weights, shares=True)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
-    return _tail_risk(w.reindex(columns).to_numpy(), X, index, columns, level, method)
+    return tail_risk_core(w.reindex(columns).to_numpy(), X, index, columns, level, method)
 
 
-def _tail_risk(
+def tail_risk_core(
     wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, level: float, method: str
 ) -> TailRisk:
-    """:func:`tail_risk` on checked arrays: weights aligned to the columns of ``X``."""
+    """The computation of :func:`tail_risk`, on inputs already checked by :func:`tail_risk`.
+
+    For a caller that has checked the inputs once (:func:`riskkit.decomposition.decompose`):
+    ``X, index, columns`` as :func:`riskkit._core.validation.returns_matrix` returns them,
+    ``wv`` the checked weights aligned to ``columns``, ``level`` in (0.5, 1) and ``method``
+    one of ``"historical"``, ``"gaussian"``, ``"cornish_fisher"``. Nothing is checked again.
+    """
     from riskkit._core import normal as norm
 
     port = X @ wv
