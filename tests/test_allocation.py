@@ -258,7 +258,7 @@ def test_bad_budgets():
     cov = cov_from([0.1, 0.2], np.eye(2), names=["x", "y"])
     with pytest.raises(InvalidParameterError, match="must be positive; not for 'y'"):
         A.risk_budgeting(cov, budgets={"x": 1.2, "y": -0.2})
-    with pytest.raises(InvalidParameterError, match=r"must sum to 1, got 0\.9"):
+    with pytest.raises(InvalidParameterError, match=r"budgets must sum to 1; it sums to 0\.9"):
         A.risk_budgeting(cov, budgets={"x": 0.5, "y": 0.4})
     with pytest.raises(InvalidParameterError, match="missing: 'y'"):
         A.risk_budgeting(cov, budgets={"x": 1.0})
@@ -384,3 +384,43 @@ def test_primal_active_set_fallback_reaches_the_same_kkt_point(seed):
         y, t, mu, free, steps = _primal_active_set(C, a, np.full(len(a), 1.0 / len(a)), max_iter=1000)
         np.testing.assert_allclose(y, x, atol=1e-12 * x.max())
         assert (mu[~free] >= -1e-12 * t * a[~free]).all() and steps >= 1
+
+
+def test_volatility_target_without_periods_per_year_is_per_period():
+    """The annualisation rule: a covariance carries no dates, so the target is in its own units."""
+    cov = cov_from([0.01, 0.02], [[1.0, 0.3], [0.3, 1.0]], names=["a", "b"])  # daily volatilities
+    w = pd.Series({"a": 0.5, "b": 0.5})
+    out = A.volatility_target(w, cov, target=0.005)
+    x = out[["a", "b"]].to_numpy()
+    assert np.sqrt(x @ cov.to_numpy() @ x) == pytest.approx(0.005, rel=1e-14)
+    annual = A.volatility_target(w, cov, target=0.005 * np.sqrt(252), periods_per_year=252)
+    pd.testing.assert_series_equal(annual, out, rtol=1e-14)
+
+
+def test_rolling_targets_take_a_rolling_shrinkage_and_give_the_same_targets():
+    from riskkit.shrinkage import rolling_shrink
+    from riskkit.simulation import simulate_market
+
+    r = simulate_market(n_assets=4, n_periods=400, seed=5).returns
+    for method, shrinkage in (("risk_budgeting", None), ("hierarchical_risk_parity", "oas")):
+        from_returns = A.rolling_targets(r, method=method, window=120, step=40, shrinkage=shrinkage)
+        roll = rolling_shrink(r, window=120, step=40, method=shrinkage or "ledoit_wolf")
+        pd.testing.assert_frame_equal(A.rolling_targets(roll, method=method), from_returns, rtol=0, atol=0)
+    with pytest.raises(InvalidParameterError, match="got a RollingShrinkage and 'window'"):
+        A.rolling_targets(roll, window=120)
+    with pytest.raises(InvalidParameterError, match="needs window= and step="):
+        A.rolling_targets(r, method="equal_weight")
+
+
+def test_group_risk_budgeting_names_assets_without_a_group():
+    cov = cov_from([0.1, 0.2, 0.3], np.eye(3), names=["x", "y", "z"])
+    with pytest.raises(InvalidParameterError, match="groups has no group for 'z'"):
+        A.group_risk_budgeting(cov, pd.Series({"x": "g", "y": "g", "z": None}))
+
+
+def test_target_weights_must_sum_to_one():
+    cov = cov_from([0.1, 0.2], np.eye(2), names=["x", "y"])
+    with pytest.raises(
+        InvalidParameterError, match=r"target weights \(method\) must sum to 1; it sums to 1\.1"
+    ):
+        A.target_weights(cov, {"x": 0.6, "y": 0.5})

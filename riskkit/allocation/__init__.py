@@ -19,10 +19,13 @@ hierarchical_risk_parity  Lopez de Prado (2016)
 volatility_target     scale to a target volatility with a leverage cap and a cash leg
 volatility_target_table  a dated target table whose scale changes only when forecast volatility leaves a band
 rolling_targets       any of the above recomputed on a schedule from rolling_shrink estimates
+                      (or from a RollingShrinkage already made)
 target_weights        one of the above by name, or given weights checked against the covariance
 
 All functions take a labelled per-period covariance (DataFrame) and return a
-weight Series on its assets, summing to one.
+weight Series on its assets, summing to one. Volatility targets follow the one
+annualisation rule (:func:`riskkit.data.calendar.resolve_periods_per_year`): annual
+with ``periods_per_year`` (or dated returns), else per period.
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import correlation_distance, cov_to_corr, euler_contributions
 from riskkit._core.validation import (
     check_covariance,
+    check_groups,
     check_int,
     check_real,
+    check_weights_sum,
     format_items,
     positive_volatilities,
 )
@@ -221,25 +227,7 @@ def risk_budgeting(
         When Newton's method has not met the stop test in ``max_iter`` steps.
     """
     cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="risk_budgeting")
-    n = len(cov)
-    if budgets is None:
-        b = np.full(n, 1.0 / n)
-    else:
-        bs = pd.Series(budgets, dtype=float)
-        missing = cov.index.difference(bs.index)
-        extra = bs.index.difference(cov.index)
-        if len(missing) or len(extra):
-            raise InvalidParameterError(
-                f"budgets must cover the covariance's assets; missing: {format_items(missing) or 'none'}; "
-                f"unknown: {format_items(extra) or 'none'}."
-            )
-        b = bs.reindex(cov.index).to_numpy()
-        if not np.isfinite(b).all() or (b <= 0).any():
-            raise InvalidParameterError(
-                f"budgets must be positive; not for {format_items(cov.index[~(b > 0)])}."
-            )
-        if abs(b.sum() - 1.0) > 1e-9:
-            raise InvalidParameterError(f"budgets must sum to 1, got {b.sum():.6g}.")
+    b = _budgets(budgets, cov.index)
     tol = check_real("tol", tol, low=0.0, low_open=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)
     S = cov.to_numpy()
@@ -248,12 +236,42 @@ def risk_budgeting(
         raise InvalidParameterError(
             f"assets with zero variance cannot be risk-budgeted: {format_items(cov.index[sd <= 0])}."
         )
+    # Work on the correlation scale (well conditioned) and map back at the end.
+    C, _ = _correlation_scale(S, sd)
+    y = _spinu_newton(C, b, tol, max_iter)
+    w = y / sd
+    return pd.Series(w / w.sum(), index=cov.index, name="weight")
+
+
+def _budgets(budgets: Mapping | pd.Series | None, assets: pd.Index) -> np.ndarray:
+    """Risk budgets in the order of ``assets``: positive, summing to 1, one per asset (equal when None)."""
+    if budgets is None:
+        return np.full(len(assets), 1.0 / len(assets))
+    bs = pd.Series(budgets, dtype=float)
+    missing = assets.difference(bs.index)
+    extra = bs.index.difference(assets)
+    if len(missing) or len(extra):
+        raise InvalidParameterError(
+            f"budgets must cover the covariance's assets; missing: {format_items(missing) or 'none'}; "
+            f"unknown: {format_items(extra) or 'none'}."
+        )
+    b = bs.reindex(assets).to_numpy()
+    if not np.isfinite(b).all() or (b <= 0).any():
+        raise InvalidParameterError(f"budgets must be positive; not for {format_items(assets[~(b > 0)])}.")
+    check_weights_sum("budgets", bs.reindex(assets))
+    return b
+
+
+def _spinu_newton(C: np.ndarray, b: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+    """Newton's method on Spinu's convex problem for the correlation ``C`` (see :func:`risk_budgeting`):
+    the positive ``y`` with :math:`y_i (C y)_i = b_i`.
+
+    Every BLAS/LAPACK call of the loop goes to scipy's OpenBLAS (dsymv, Cholesky): mixing it with
+    numpy's, which ships a separate OpenBLAS, leaves one pool's threads spinning while the other works.
+    """
     from scipy.linalg import blas, cho_factor, cho_solve
 
-    # Work on the correlation scale (well conditioned) and map back at the end. Every BLAS/LAPACK
-    # call of the loop goes to scipy's OpenBLAS (dsymv, Cholesky): mixing it with numpy's, which
-    # ships a separate OpenBLAS, leaves one pool's threads spinning while the other works.
-    C, _ = _correlation_scale(S, sd)
+    n = len(b)
     y = b / np.sqrt(b @ blas.dsymv(1.0, C, b, lower=1))  # positive start on the right scale
     y = _jacobi_warm_start(C, b, y)
     H = np.empty_like(C, order="F")
@@ -298,8 +316,7 @@ def risk_budgeting(
             f"risk budgeting did not converge in max_iter={max_iter} Newton steps: the largest relative "
             f"error of the risk contributions is {best_err:.3g} (tol={tol:g}); raise max_iter."
         )
-    w = y / sd
-    return pd.Series(w / w.sum(), index=cov.index, name="weight")
+    return y
 
 
 _FLOOR = 8.0 * np.finfo(float).eps  # rounding of a dot product, with room for the solution's own
@@ -338,13 +355,7 @@ def group_risk_budgeting(
     group g carry exactly ``B_g`` of the risk, shared equally by its members.
     """
     cov = check_covariance("covariance", covariance, nonsingular="group_risk_budgeting")
-    g = pd.Series(groups)
-    missing = cov.index.difference(g.index)
-    if len(missing):
-        raise InvalidParameterError(
-            f"groups leave out assets: {format_items(missing)}; give every asset a group."
-        )
-    g = g.reindex(cov.index)
+    g = check_groups("groups", groups, cov.index)
     names = list(dict.fromkeys(g.tolist()))
     if group_budgets is None:
         gb = pd.Series(1.0 / len(names), index=names)
@@ -390,9 +401,7 @@ def hierarchical_risk_parity(
     n = len(labels)
     if n == 1:
         return pd.Series([1.0], index=cov.index, name="weight")
-    sd = np.sqrt(np.diag(S))
-    C = S / np.outer(sd, sd)
-    D = np.sqrt(np.clip((1.0 - C) / 2.0, 0.0, None))
+    D = correlation_distance(cov_to_corr(S))
     np.fill_diagonal(D, 0.0)
     order = list(leaves_list(scipy_linkage(squareform((D + D.T) / 2.0, checks=False), method=linkage)))
     w = np.ones(n)
@@ -425,11 +434,15 @@ def volatility_target(
     *,
     target: float,
     leverage_cap: float = 1.0,
-    periods_per_year: float,
+    periods_per_year: float | None = None,
     cash: str = "CASH",
     on_cap: Literal["raise", "clip"] = "raise",
 ) -> pd.Series:
-    """Scale ``weights`` so the portfolio's volatility is ``target`` (annualised).
+    """Scale ``weights`` so the portfolio's volatility is ``target``.
+
+    ``target`` is annual when ``periods_per_year`` is given; a covariance carries no
+    dates, so without it the target is in the covariance's own units, per period
+    (:func:`riskkit.data.calendar.resolve_periods_per_year`).
 
     The risky weights are multiplied by :math:`s = \\text{target} / \\sigma`, and a
     cash (or stablecoin) leg named ``cash`` takes :math:`1 - \\sum_i s w_i`
@@ -444,17 +457,18 @@ def volatility_target(
     error, unless ``on_cap="clip"`` accepts the capped scale.
     """
     from riskkit._core.validation import check_same_assets, check_weights
+    from riskkit.data.calendar import annualise, resolve_periods_per_year
 
     w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
     target = check_real("target", target, low=0.0, low_open=True)
     cap = check_real("leverage_cap", leverage_cap, low=0.0, low_open=True)
-    ppy = check_real("periods_per_year", periods_per_year, low=0.0, low_open=True)
+    ppy = resolve_periods_per_year(None, periods_per_year)
     if cash in cov.index:
         raise InvalidParameterError(f"cash={cash!r} is also a risky asset; name the cash leg differently.")
     x = w.reindex(cov.index).to_numpy()
-    sigma = float(np.sqrt(max(x @ cov.to_numpy() @ x, 0.0) * ppy))
+    sigma = annualise(euler_contributions(x, cov.to_numpy())[0], ppy, power=0.5)
     if not sigma > 0:
         raise InvalidParameterError(
             "weights have zero volatility under covariance; no scale reaches a volatility target."
@@ -512,34 +526,58 @@ def target_weights(
     cov = check_covariance("covariance", covariance)
     w = check_weights("method", dict(method) if isinstance(method, Mapping) else method)
     check_same_assets("method", w.index, "covariance", cov.index)
-    if abs(w.sum() - 1.0) > 1e-9:
-        raise InvalidParameterError(f"target weights (method) sum to {w.sum():.6g}, not 1.")
+    check_weights_sum("target weights (method)", w)
     return w.reindex(cov.index).rename("weight")
 
 
 def rolling_targets(
-    returns: pd.DataFrame,
+    returns,
     /,
     *,
     method: str = "risk_budgeting",
-    window: int,
-    step: int,
-    shrinkage: Mapping | None = None,
+    window: int | None = None,
+    step: int | None = None,
+    shrinkage: str | Mapping | None = None,
     budgets: Mapping | None = None,
 ) -> pd.DataFrame:
     """Target weights recomputed every ``step`` observations from
     :func:`riskkit.shrinkage.rolling_shrink` estimates over ``window``.
 
+    Parameters
+    ----------
+    returns : DataFrame or RollingShrinkage
+        Period returns, estimated here with ``window``, ``step`` and ``shrinkage``
+        (read by :func:`riskkit.shrinkage.shrinkage_options`); or the
+        :class:`riskkit.shrinkage.RollingShrinkage` already made from them, so a
+        report that needs the rolling estimates elsewhere (a backtest's
+        ``covariance=``) computes them once. With a RollingShrinkage, ``window``,
+        ``step`` and ``shrinkage`` are its own: pass none of them.
+    method : str, default="risk_budgeting"
+        One of equal_weight, inverse_volatility, min_variance, max_diversification,
+        risk_budgeting (``budgets`` optional), hierarchical_risk_parity.
+
     Each row is dated by the last observation its estimate used, so as a target
     table for :func:`riskkit.rebalancing.backtest` it never looks ahead.
-    ``method``: one of equal_weight, inverse_volatility, min_variance,
-    max_diversification, risk_budgeting (``budgets`` optional), hierarchical_risk_parity.
     """
     from riskkit._core.validation import check_choice
-    from riskkit.shrinkage import rolling_shrink
+    from riskkit.shrinkage import RollingShrinkage, rolling_shrink, shrinkage_options
 
     check_choice("method", method, tuple(_METHODS))
-    roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
+    if isinstance(returns, RollingShrinkage):
+        own = {"window": window, "step": step, "shrinkage": shrinkage}
+        given = [k for k, v in own.items() if v is not None]
+        if given:
+            raise InvalidParameterError(
+                f"rolling_targets got a RollingShrinkage and {format_items(given)}: the estimates already "
+                "have their window, step and shrinkage; pass the returns instead to choose them."
+            )
+        roll = returns
+    else:
+        if window is None or step is None:
+            raise InvalidParameterError(
+                "rolling_targets(returns) needs window= and step= (or a RollingShrinkage)."
+            )
+        roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage))
     rows = [target_weights(cov, method, budgets=budgets).to_numpy() for _, cov in roll]
     out = pd.DataFrame(rows, index=roll.dates, columns=roll.assets)
     out.index.name = "date"
@@ -556,10 +594,14 @@ def volatility_target_table(
     leverage_cap: float = 1.0,
     window: int,
     step: int,
-    shrinkage: Mapping | None = None,
+    shrinkage: str | Mapping | None = None,
     periods_per_year: float | None = None,
 ) -> pd.DataFrame:
     """Date-indexed risky weights that keep a portfolio near a target volatility.
+
+    ``target`` is annual under :func:`riskkit.data.calendar.resolve_periods_per_year`
+    (``periods_per_year``, else the returns' dates), per period for returns without
+    dates; ``shrinkage`` is read by :func:`riskkit.shrinkage.shrinkage_options`.
 
     On each estimation date (:func:`riskkit.shrinkage.rolling_shrink`) the
     forecast volatility of the currently scaled portfolio is compared with
@@ -571,8 +613,8 @@ def volatility_target_table(
     ``allow_leverage=True``). Rows are emitted only when the scale changes.
     """
     from riskkit._core.validation import check_same_assets, check_weights
-    from riskkit.data.calendar import resolve_periods_per_year
-    from riskkit.shrinkage import rolling_shrink
+    from riskkit.data.calendar import annualise, resolve_periods_per_year
+    from riskkit.shrinkage import rolling_shrink, shrinkage_options
 
     w = check_weights("weights", weights, shares=True)
     check_same_assets("weights", w.index, "returns", returns.columns)
@@ -580,13 +622,13 @@ def volatility_target_table(
     band = check_real("band", band, low=0.0, high=1.0, low_open=True, high_open=True)
     cap = check_real("leverage_cap", leverage_cap, low=0.0, low_open=True)
     ppy = resolve_periods_per_year(returns, periods_per_year)
-    roll = rolling_shrink(returns, window=window, step=step, **dict(shrinkage or {"method": "ledoit_wolf"}))
+    roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage))
     x = w.reindex(roll.assets).to_numpy()
     gross = float(np.abs(x).sum())
     scale = None
     rows, dates = [], []
     for date, cov in roll:
-        sigma = float(np.sqrt(x @ cov.to_numpy() @ x * ppy))
+        sigma = annualise(euler_contributions(x, cov.to_numpy())[0], ppy, power=0.5)
         if scale is None or abs(scale * sigma / target - 1.0) > band:
             scale = min(target / sigma, cap / gross)
             rows.append(x * scale)

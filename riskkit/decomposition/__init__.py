@@ -36,19 +36,21 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import correlation_distance, cov_to_corr, euler_contributions
 from riskkit._core.result import Result
 from riskkit._core.validation import (
     check_choice,
     check_covariance,
+    check_groups,
     check_int,
     check_real,
     check_same_assets,
     check_weights,
     count,
-    format_items,
     returns_matrix,
 )
-from riskkit.data.calendar import resolve_periods_per_year
+from riskkit._core.vocabulary import renamed
+from riskkit.data.calendar import annualise, resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
@@ -74,24 +76,26 @@ class RiskContributions(Result):
     ----------
     volatility : float
         Portfolio volatility, annualised with ``periods_per_year``.
-    periods_per_year : float
-        1 for per-period figures.
+    periods_per_year : float or None
+        None: the figures are per period, in the covariance's own units.
     assets : DataFrame
         Per asset: ``weight``, ``volatility`` (of the asset alone), ``marginal``,
         ``component`` (they sum to :attr:`volatility`), ``percent`` (sums to 1).
     """
 
     volatility: float
-    periods_per_year: float
+    periods_per_year: float | None
     assets: pd.DataFrame
 
     def summary(self) -> pd.DataFrame:
-        """One row: volatility, the largest contributor and its share of the risk."""
+        """One row: volatility (``units`` says annual or per period), the largest contributor and its
+        share of the risk."""
         pct = self.assets["percent"]
         return pd.DataFrame(
             [
                 {
                     "volatility": self.volatility,
+                    "units": units(self.periods_per_year),
                     "periods_per_year": self.periods_per_year,
                     "largest_asset": pct.idxmax(),
                     "largest_share": float(pct.max()),
@@ -117,10 +121,10 @@ def risk_contributions(
         Weights by asset (need not sum to one, but not to zero).
     covariance : DataFrame
         Per-period covariance with the same assets.
-    periods_per_year : float
-        Annualise the volatilities (times its square root); ``1`` for
-        per-period figures. Required: a covariance carries no dates to infer it
-        from (:func:`riskkit.data.calendar.resolve_periods_per_year`).
+    periods_per_year : float, optional
+        Annualise the volatilities (times its square root). A covariance carries
+        no dates, so by default the figures stay per period, in the covariance's
+        own units (:func:`riskkit.data.calendar.resolve_periods_per_year`).
     repair : {"clip"}, optional
         A covariance that is not positive semi-definite is an error unless
         ``repair="clip"`` sets its negative eigenvalues to zero.
@@ -134,9 +138,9 @@ def risk_contributions(
     >>> import pandas as pd
     >>> from riskkit.decomposition import risk_contributions
     >>> cov = pd.DataFrame([[0.04, 0.0], [0.0, 0.01]], index=["a", "b"], columns=["a", "b"])
-    >>> rc = risk_contributions(pd.Series({"a": 0.5, "b": 0.5}), cov, periods_per_year=1)
-    >>> rc.assets["percent"].round(2).tolist(), round(rc.volatility, 4)
-    ([0.8, 0.2], 0.1118)
+    >>> rc = risk_contributions(pd.Series({"a": 0.5, "b": 0.5}), cov)
+    >>> rc.assets["percent"].round(2).tolist(), round(rc.volatility, 4), rc.summary()["units"].item()
+    ([0.8, 0.2], 0.1118, 'per period')
     """
     w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance, repair=repair)
@@ -145,25 +149,24 @@ def risk_contributions(
     return _risk_contributions(w.reindex(cov.index).to_numpy(), cov, ppy)
 
 
-def _risk_contributions(wv: np.ndarray, cov: pd.DataFrame, ppy: float) -> RiskContributions:
-    out, sigma = _euler(wv, cov.to_numpy(), np.sqrt(ppy))
+def _risk_contributions(wv: np.ndarray, cov: pd.DataFrame, ppy: float | None) -> RiskContributions:
+    out, sigma = _euler(wv, cov.to_numpy(), annualise(1.0, ppy, power=0.5))
     return RiskContributions(sigma, ppy, pd.DataFrame(out, index=cov.index))
 
 
 def _euler(wv: np.ndarray, S: np.ndarray, scale: float) -> tuple[dict, float]:
-    Sw = S @ wv
-    var = float(wv @ Sw)
-    if var <= 0:
+    """The asset table of :class:`RiskContributions` (:func:`euler_contributions`, volatilities
+    times ``scale``); a portfolio without variance has no shares of risk: an error."""
+    sigma, marginal, comp = euler_contributions(wv, S)
+    if not sigma > 0:
         raise InvalidParameterError(
             "the portfolio has zero variance under this covariance; contributions are undefined."
         )
-    sigma = np.sqrt(var)
-    comp = wv * Sw / sigma
     return (
         {
             "weight": wv,
             "volatility": np.sqrt(np.diag(S)) * scale,
-            "marginal": Sw / sigma * scale,
+            "marginal": marginal * scale,
             "component": comp * scale,
             "percent": comp / sigma,
         },
@@ -178,15 +181,11 @@ def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series
     ``weight``, ``component``, ``percent``, ``n_assets``, ``members``;
     rows sorted by ``percent`` descending.
     """
-    g = pd.Series(groups) if not isinstance(groups, pd.Series) else groups
-    missing = contributions.index.difference(g.index)
-    if len(missing):
-        raise InvalidParameterError(
-            f"groups leave out assets: {format_items(missing)}; give every asset a group."
-        )
-    g = g.reindex(contributions.index)
-    if g.isna().any():
-        raise InvalidParameterError(f"groups has no group for {format_items(g.index[g.isna()])}.")
+    return _group_contributions(contributions, check_groups("groups", groups, contributions.index))
+
+
+def _group_contributions(contributions: pd.DataFrame, g: pd.Series) -> pd.DataFrame:
+    """:func:`group_contributions` with ``g`` from :func:`check_groups` (a group for every asset)."""
     keys = pd.Series(g.to_numpy(), index=contributions.index)  # a Series key: no column look-up attempted
     agg = contributions[["weight", "component", "percent"]].groupby(keys, sort=False).sum()
     members: dict = {}
@@ -198,18 +197,20 @@ def group_contributions(contributions: pd.DataFrame, groups: Mapping | pd.Series
     return agg.sort_values("percent", ascending=False, kind="stable")
 
 
+@renamed(threshold="min_correlation")
 def correlation_clusters(
     correlation: pd.DataFrame,
     /,
     *,
-    threshold: float = 0.5,
+    min_correlation: float = 0.5,
     linkage: Literal["average", "complete", "single", "ward"] = "average",
 ) -> pd.Series:
     """Groups of correlated assets by hierarchical clustering.
 
     Distance :math:`d_{ij} = \\sqrt{(1 - \\rho_{ij}) / 2}` (0 for identical
     assets, 1 for opposite ones); clusters are cut where the linkage distance
-    exceeds the distance of a correlation equal to ``threshold``. Assets are
+    exceeds the distance of a correlation equal to ``min_correlation`` (formerly
+    ``threshold``): assets linked above that correlation share a cluster. Assets are
     sorted by label before clustering, so the result does not depend on the
     column order. Clusters are named ``C1``, ``C2``, ... by size, then by
     their first member.
@@ -224,16 +225,16 @@ def correlation_clusters(
     from scipy.spatial.distance import squareform
 
     check_choice("linkage", linkage, ("average", "complete", "single", "ward"))
-    threshold = check_real("threshold", threshold, low=-1.0, high=1.0)
+    min_correlation = check_real("min_correlation", min_correlation, low=-1.0, high=1.0)
     labels = list(correlation.columns)
     order = sorted(range(len(labels)), key=lambda i: str(labels[i]))
     C = correlation.to_numpy(dtype=float)[np.ix_(order, order)]
     if len(labels) == 1:
         return pd.Series(["C1"], index=correlation.columns, name="cluster")
-    D = np.sqrt(np.clip((1.0 - C) / 2.0, 0.0, None))
+    D = correlation_distance(C)
     np.fill_diagonal(D, 0.0)
     Z = scipy_linkage(squareform((D + D.T) / 2.0, checks=False), method=linkage)
-    raw = fcluster(Z, t=np.sqrt((1.0 - threshold) / 2.0), criterion="distance")
+    raw = fcluster(Z, t=np.sqrt((1.0 - min_correlation) / 2.0), criterion="distance")
     sorted_labels = [labels[i] for i in order]
     members: dict[int, list] = {}
     for lab, k in zip(sorted_labels, raw, strict=True):
@@ -390,7 +391,7 @@ def concentration(
     )
     check_same_assets("weights", w.index, "covariance", cov.index)
     wv = w.reindex(cov.index).to_numpy()
-    parts, _ = _euler(wv, cov.to_numpy(), 1.0)
+    parts, _ = _euler(wv, cov.to_numpy(), 1.0)  # shares of risk: the units do not matter
     return _concentration(pd.DataFrame(parts, index=cov.index), cov.to_numpy(), enb_method)
 
 
@@ -425,7 +426,8 @@ class RiskDecomposition(Result):
     Attributes
     ----------
     volatility, periods_per_year
-        As in :class:`RiskContributions`.
+        As in :class:`RiskContributions`: annual, or per period when ``periods_per_year``
+        is None.
     assets : DataFrame
         :attr:`RiskContributions.assets` with each asset's ``group``.
     groups : DataFrame
@@ -435,9 +437,10 @@ class RiskDecomposition(Result):
         ``"groups"`` (given) or ``"clusters"`` (found).
     concentration : Series
     alerts : DataFrame
-        Assets and groups whose share of risk exceeds the threshold.
+        Assets and groups whose share of risk exceeds their limit: ``kind`` (asset or
+        group), ``name``, ``risk_share`` and the ``alert_share`` it exceeds.
     tail : DataFrame
-        VaR and ES by method (per period), when returns were given; a ``note``
+        VaR and ES by method (per period, as its ``units`` column says), when returns were given; a ``note``
         column marks the Cornish-Fisher row unreliable when the expansion is not
         monotone for the sample's skewness and kurtosis (instead of a warning).
     tail_contributions : DataFrame
@@ -445,13 +448,14 @@ class RiskDecomposition(Result):
     factors : DataFrame or None
         Factor split of variance (:func:`riskkit.decomposition.factors.factor_decomposition`).
     stress : dict of str to DataFrame
-        ``"correlation"``, ``"worst_windows"`` and ``"scenarios"`` when asked for.
+        ``"correlation"`` (per period: its ``attrs["units"]``), ``"worst_<n>"`` (a share
+        of value lost over n periods) and ``"scenarios"`` when asked for.
     covariance : DataFrame
         The per-period covariance used.
     """
 
     volatility: float
-    periods_per_year: float
+    periods_per_year: float | None
     assets: pd.DataFrame
     groups: pd.DataFrame
     group_source: str
@@ -466,8 +470,6 @@ class RiskDecomposition(Result):
     @property
     def correlation(self) -> pd.DataFrame:
         """The correlation implied by :attr:`covariance` (for clustering, heatmaps)."""
-        from riskkit.shrinkage._kernels import cov_to_corr
-
         c = self.covariance
         return pd.DataFrame(cov_to_corr(c.to_numpy()), index=c.index, columns=c.columns)
 
@@ -491,10 +493,12 @@ class RiskDecomposition(Result):
         return pd.concat(parts, names=["window", "rank"])
 
     def summary(self) -> pd.DataFrame:
-        """One row: volatility, largest asset and group shares, effective bets, alerts, tail risk."""
+        """One row: volatility (``units``: annual or per period), largest asset and group shares,
+        effective bets, alerts, and the ES of each method (``tail_units``: always per period)."""
         c = self.concentration
         row = {
             "volatility": self.volatility,
+            "units": units(self.periods_per_year),
             "periods_per_year": self.periods_per_year,
             "largest_asset": c["largest_risk_asset"],
             "largest_asset_share": c["largest_risk_share"],
@@ -507,24 +511,31 @@ class RiskDecomposition(Result):
         if self.tail is not None:
             for method in self.tail.index:
                 row[f"ES {method}"] = float(self.tail.loc[method, "ES"])
+            row["tail_units"] = "per period"
         return pd.DataFrame([row], index=pd.Index(["portfolio"]))
 
 
+@renamed(
+    alpha="level",
+    cluster_threshold="cluster_min_correlation",
+    alert_threshold="alert_share",
+    group_alert_threshold="group_alert_share",
+)
 def decompose(
     weights: pd.Series,
     /,
     *,
     returns: pd.DataFrame | None = None,
     covariance: pd.DataFrame | None = None,
-    shrinkage: Mapping | None = None,
+    shrinkage: str | Mapping | None = None,
     groups: Mapping | pd.Series | None = None,
-    cluster_threshold: float = 0.5,
+    cluster_min_correlation: float = 0.5,
     factors: pd.DataFrame | None = None,
     factor_model=None,
-    alert_threshold: float = 0.25,
-    group_alert_threshold: float = 0.5,
+    alert_share: float = 0.25,
+    group_alert_share: float = 0.5,
     enb_method: Literal["pca", "minimum_torsion"] = "pca",
-    alpha: float = 0.95,
+    level: float = 0.95,
     stress_windows: Sequence[int] = (),
     scenarios: pd.DataFrame | None = None,
     correlation_blends: Sequence[float] = (),
@@ -532,6 +543,13 @@ def decompose(
     repair: Literal["clip"] | None = None,
 ) -> RiskDecomposition:
     """Risk decomposition of a portfolio in one call.
+
+    Each part gives what the package's public function for it gives (:func:`risk_contributions`,
+    :func:`correlation_clusters`, :func:`group_contributions`, :func:`concentration`,
+    :func:`riskkit.decomposition.tail.tail_risk`, the functions of
+    :mod:`riskkit.decomposition.stress` and of :mod:`riskkit.decomposition.factors`): each input
+    is checked once, here, and the parts are computed by those functions' cores
+    (:func:`~riskkit.decomposition.tail.tail_risk_core`, ...), which check nothing again.
 
     Parameters
     ----------
@@ -542,27 +560,31 @@ def decompose(
         and compute tail risk and worst windows.
     covariance : DataFrame, optional
         A per-period covariance to use instead of estimating one.
-    shrinkage : mapping, optional
-        Options of :func:`riskkit.shrinkage.shrink`; default Ledoit-Wolf toward
-        the identity, which keeps the correlation structure that clustering looks for
-        (a constant-correlation target with a high intensity flattens it).
+    shrinkage : str or mapping, optional
+        What :func:`riskkit.shrinkage.shrinkage_options` reads: None (Ledoit-Wolf toward
+        the identity, which keeps the correlation structure that clustering looks for;
+        a constant-correlation target with a high intensity flattens it), a method
+        name, or a mapping of :func:`riskkit.shrinkage.shrink`'s options.
     groups : mapping or Series, optional
         Asset -> group. When None, correlated clusters
-        (:func:`correlation_clusters` at ``cluster_threshold``) are used.
+        (:func:`correlation_clusters` at ``cluster_min_correlation``) are used.
+    cluster_min_correlation : float, default=0.5
+        Formerly ``cluster_threshold``.
     factors : DataFrame, optional
         Factor returns on the dates of ``returns``: exposures by OLS.
     factor_model : FactorModel, optional
         Exposures given directly (instead of ``factors``).
-    alert_threshold : float, default=0.25
+    alert_share : float, default=0.25
         Assets whose share of risk exceeds this (by more than rounding, 1e-9)
-        are listed in ``alerts``.
-    group_alert_threshold : float, default=0.5
+        are listed in ``alerts`` (formerly ``alert_threshold``).
+    group_alert_share : float, default=0.5
         Groups of two or more assets whose share of risk exceeds this are
         listed in ``alerts`` (a group holds several assets' risk, so it has a
         limit of its own; a group of one is its asset, alerted as such).
+        Formerly ``group_alert_threshold``.
     enb_method : {"pca", "minimum_torsion"}
-    alpha : float, default=0.95
-        Confidence level of VaR and ES.
+    level : float, default=0.95
+        Confidence level of VaR and ES (formerly ``alpha``).
     stress_windows : sequence of int
         Lengths (in periods) of worst historical windows to report (needs returns).
     scenarios : DataFrame, optional
@@ -570,135 +592,161 @@ def decompose(
     correlation_blends : sequence of float
         Correlation stress blends toward one.
     periods_per_year : float, optional
-        Annualisation; inferred from the returns' dates when not given
-        (:func:`riskkit.data.calendar.resolve_periods_per_year`); required with a
-        covariance alone; ``1`` for per-period figures.
+        Annualisation of the volatilities; inferred from the returns' dates when
+        not given; with a covariance alone (no dates) the figures stay per period
+        (:func:`riskkit.data.calendar.resolve_periods_per_year`). VaR, ES and the
+        stress tables are always per period; every table says so in ``units``.
     repair : {"clip"}, optional
         Clip negative eigenvalues of a non-PSD covariance instead of raising.
     """
-    from riskkit.decomposition import factors as F
-    from riskkit.decomposition import stress as ST
-    from riskkit.decomposition.tail import _tail_risk
-
-    # every input is checked once, here; the analyses below run on checked arrays
+    # every input is checked once, here; the parts below are the public functions' cores
     if returns is None and covariance is None:
         raise InvalidParameterError("decompose needs returns= or covariance= (or both).")
-    alert_threshold = check_real("alert_threshold", alert_threshold, low=0.0, high=1.0, low_open=True)
-    group_alert_threshold = check_real(
-        "group_alert_threshold", group_alert_threshold, low=0.0, high=1.0, low_open=True
-    )
-    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    alert_share = check_real("alert_share", alert_share, low=0.0, high=1.0, low_open=True)
+    group_alert_share = check_real("group_alert_share", group_alert_share, low=0.0, high=1.0, low_open=True)
+    level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
     w = check_weights("weights", weights, shares=True)
+    R = None  # the returns as returns_matrix reads them: (X, index, columns)
     if returns is not None:
-        X, index, columns = returns_matrix("returns", returns)
-        check_same_assets("weights", w.index, "returns", columns)
-    ppy = resolve_periods_per_year(None if returns is None else index, periods_per_year)
-    if covariance is None:
-        from riskkit.shrinkage import _shrink
-
-        opts = dict(shrinkage or {"method": "ledoit_wolf"})
-        cov = _shrink(X, index, columns, opts | {"periods_per_year": ppy}).covariance
-        if enb_method == "minimum_torsion":  # an estimate from T <= N returns may be singular
-            cov = check_covariance(
-                "covariance", cov, nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
-            )
-    else:
-        cov = check_covariance(
-            "covariance",
-            covariance,
-            repair=repair,
-            nonsingular="minimum-torsion bets (enb_method='minimum_torsion')"
-            if enb_method == "minimum_torsion"
-            else None,
-        )
-        check_same_assets("weights", w.index, "covariance", cov.index)
-    wv = w.reindex(cov.index).to_numpy()
-    parts, sigma = _euler(wv, cov.to_numpy(), np.sqrt(ppy))
-    rc = pd.DataFrame(parts, index=cov.index)
+        R = returns_matrix("returns", returns)
+        check_same_assets("weights", w.index, "returns", R[2])
+    ppy = resolve_periods_per_year(None if R is None else R[1], periods_per_year)
+    cov = _decompose_covariance(R, covariance, shrinkage, repair, enb_method)
+    check_same_assets("weights", w.index, "covariance", cov.index)
+    contributions = _risk_contributions(w.reindex(cov.index).to_numpy(), cov, ppy)
+    rc = contributions.assets
     if groups is not None:
-        labels, source = (pd.Series(groups) if not isinstance(groups, pd.Series) else groups), "groups"
+        labels, source = check_groups("groups", groups, rc.index), "groups"
     else:
-        from riskkit.shrinkage._kernels import cov_to_corr
-
         corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns, copy=False)
-        labels, source = correlation_clusters(corr, threshold=cluster_threshold), "clusters"
-    grp = group_contributions(rc, labels)
+        labels, source = correlation_clusters(corr, min_correlation=cluster_min_correlation), "clusters"
+    grp = _group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
-    conc = _concentration(rc, cov.to_numpy(), enb_method)
-    alerts = [
-        {"kind": "asset", "name": a, "risk_share": float(s), "threshold": alert_threshold}
-        for a, s in rc["percent"].items()
-        if s > alert_threshold + _SHARE_ROUNDING
-    ] + [
-        {"kind": "group", "name": g, "risk_share": float(s), "threshold": group_alert_threshold}
-        for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
-        if s > group_alert_threshold + _SHARE_ROUNDING and n > 1
-    ]
-    alerts_df = pd.DataFrame(alerts, columns=["kind", "name", "risk_share", "threshold"])
-    tail = tail_c = None
-    stress: dict = {}
-    if returns is not None:
-        import warnings
-
-        from riskkit.exceptions import ModelValidityWarning
-
-        wr = w.reindex(columns).to_numpy()  # weights in the order of the returns' columns
-        with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
-            warnings.simplefilter("ignore", ModelValidityWarning)
-            results = {
-                m: _tail_risk(wr, X, index, columns, alpha, m)
-                for m in ("historical", "gaussian", "cornish_fisher")
-            }
-        tail = pd.concat([r.summary() for r in results.values()])
-        cf = results["cornish_fisher"].info
-        if not cf["monotone"]:
-            tail["note"] = ""
-            tail.loc["cornish_fisher", "note"] = (
-                f"unreliable: expansion not monotone (skewness {cf['skewness']:.2f}, "
-                f"excess kurtosis {cf['excess_kurtosis']:.1f})"
-            )
-        tail_c = pd.DataFrame(
-            {
-                "historical ES": results["historical"].contributions["es"],
-                "gaussian ES": results["gaussian"].contributions["es"],
-            }
-        )
-        for n in stress_windows:
-            n = check_int("stress_windows", n, minimum=1)
-            stress[f"worst_{n}"] = ST._worst_windows(wr, X, index, columns, n, 3)
-    if scenarios is not None:
-        S, s_index, s_columns = ST._scenario_matrix(scenarios)
-        check_same_assets("weights", w.index, "scenarios", s_columns)
-        stress["scenarios"] = ST._scenario_loss(w.reindex(s_columns).to_numpy(), S, s_index, s_columns)
-    if correlation_blends:
-        blends = [check_real("correlation_blends", b, low=0.0, high=1.0) for b in correlation_blends]
-        stress["correlation"] = ST._correlation_stress(wv, cov, blends, alpha)
-    fac = None
-    if factors is not None or factor_model is not None:
-        if factor_model is None:
-            if returns is None:
-                raise InvalidParameterError("factors= needs returns= to estimate exposures.")
-            factor_model = F._factor_exposures(X, index, columns, factors)
-        check_same_assets("weights", w.index, "factor model betas", factor_model.betas.index)
-        # the specific part is what the factors leave of this covariance: the rows add up to sigma^2
-        fac = F._factor_decomposition(
-            w.reindex(factor_model.betas.index).to_numpy(), factor_model, cov, "full", ppy
-        )
+    tail, tail_c = _decompose_tail(w, R, level) if R is not None else (None, None)
+    stress = _decompose_stress(w, R, cov, stress_windows, scenarios, correlation_blends, level)
     return RiskDecomposition(
-        volatility=sigma,
+        volatility=contributions.volatility,
         periods_per_year=ppy,
         assets=rc,
         groups=grp,
         group_source=source,
-        concentration=conc,
-        alerts=alerts_df,
+        concentration=_concentration(rc, cov.to_numpy(), enb_method),
+        alerts=_alerts(rc, grp, alert_share, group_alert_share),
         tail=tail,
         tail_contributions=tail_c,
-        factors=fac,
+        factors=_decompose_factors(w, R, cov, factors, factor_model, ppy),
         stress=stress,
         covariance=cov,
     )
+
+
+def _decompose_covariance(
+    R: tuple | None, covariance, shrinkage, repair: str | None, enb_method: str
+) -> pd.DataFrame:
+    """The covariance given (checked), or estimated by :func:`riskkit.shrinkage.shrink`'s core from
+    the returns ``R`` already read."""
+    # minimum torsion inverts the correlation's square root; an estimate from T <= N returns may be singular
+    torsion = enb_method == "minimum_torsion"
+    nonsingular = "minimum-torsion bets (enb_method='minimum_torsion')" if torsion else None
+    if covariance is not None:
+        return check_covariance("covariance", covariance, repair=repair, nonsingular=nonsingular)
+    # riskkit.shrinkage (another area) has no public core yet: _shrink is shrink() after its returns_matrix
+    from riskkit.shrinkage import _shrink, shrinkage_options
+
+    cov = _shrink(*R, shrinkage_options(shrinkage)).covariance
+    return check_covariance("covariance", cov, nonsingular=nonsingular) if nonsingular else cov
+
+
+def _alerts(
+    rc: pd.DataFrame, grp: pd.DataFrame, alert_share: float, group_alert_share: float
+) -> pd.DataFrame:
+    """Assets, and groups of two or more, whose share of risk exceeds their limit."""
+    rows = [
+        {"kind": "asset", "name": a, "risk_share": float(s), "alert_share": alert_share}
+        for a, s in rc["percent"].items()
+        if s > alert_share + _SHARE_ROUNDING
+    ] + [
+        {"kind": "group", "name": g, "risk_share": float(s), "alert_share": group_alert_share}
+        for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
+        if s > group_alert_share + _SHARE_ROUNDING and n > 1
+    ]
+    return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
+
+
+def _decompose_tail(w: pd.Series, R: tuple, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """VaR and ES by the three methods of :func:`~riskkit.decomposition.tail.tail_risk` (per period),
+    a non-monotone Cornish-Fisher expansion noted in the table, and the ES contributions."""
+    import warnings
+
+    from riskkit.decomposition.tail import tail_risk_core
+    from riskkit.exceptions import ModelValidityWarning
+
+    wr = w.reindex(R[2]).to_numpy()  # the weights in the order of the returns' columns
+    with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
+        warnings.simplefilter("ignore", ModelValidityWarning)
+        results = {m: tail_risk_core(wr, *R, level, m) for m in ("historical", "gaussian", "cornish_fisher")}
+    tail = pd.concat([r.summary() for r in results.values()])
+    cf = results["cornish_fisher"].info
+    if not cf["monotone"]:
+        tail["note"] = ""
+        tail.loc["cornish_fisher", "note"] = (
+            f"unreliable: expansion not monotone (skewness {cf['skewness']:.2f}, "
+            f"excess kurtosis {cf['excess_kurtosis']:.1f})"
+        )
+    contributions = pd.DataFrame(
+        {
+            "historical ES": results["historical"].contributions["es"],
+            "gaussian ES": results["gaussian"].contributions["es"],
+        }
+    )
+    return tail, contributions
+
+
+def _decompose_stress(
+    w: pd.Series,
+    R: tuple | None,
+    cov: pd.DataFrame,
+    stress_windows: Sequence[int],
+    scenarios: pd.DataFrame | None,
+    correlation_blends: Sequence[float],
+    level: float,
+) -> dict:
+    """The stress tables asked for, by the cores of :mod:`riskkit.decomposition.stress`."""
+    from riskkit.decomposition import stress as ST
+
+    out: dict = {}
+    if R is not None and stress_windows:
+        wr = w.reindex(R[2]).to_numpy()
+        for n in stress_windows:
+            n = check_int("stress_windows", n, minimum=1)
+            out[f"worst_{n}"] = ST.worst_windows_core(wr, *R, n, 3)
+    if scenarios is not None:
+        S, s_index, s_columns = ST.scenario_matrix(scenarios)
+        check_same_assets("weights", w.index, "scenarios", s_columns)
+        out["scenarios"] = ST.scenario_loss_core(w.reindex(s_columns).to_numpy(), S, s_index, s_columns)
+    if correlation_blends:
+        blends = [check_real("correlation_blends", b, low=0.0, high=1.0) for b in correlation_blends]
+        out["correlation"] = ST.correlation_stress_core(w.reindex(cov.index).to_numpy(), cov, blends, level)
+    return out
+
+
+def _decompose_factors(
+    w: pd.Series, R: tuple | None, cov: pd.DataFrame, factors, factor_model, ppy: float | None
+) -> pd.DataFrame | None:
+    """The factor split of this covariance (the cores of :mod:`riskkit.decomposition.factors`): the
+    specific part is what the factors leave of it, so the rows add up to the portfolio variance."""
+    if factors is None and factor_model is None:
+        return None
+    from riskkit.decomposition import factors as F
+
+    if factor_model is None:
+        if R is None:
+            raise InvalidParameterError("factors= needs returns= to estimate exposures.")
+        factor_model = F.factor_exposures_core(*R, factors, ppy)
+    betas = factor_model.betas.index
+    check_same_assets("weights", w.index, "factor model betas", betas)  # and so the covariance's assets
+    return F.factor_decomposition_core(w.reindex(betas).to_numpy(), factor_model, cov, "full", ppy)
 
 
 def rolling_decompose(
@@ -708,30 +756,32 @@ def rolling_decompose(
     *,
     window: int,
     step: int = 1,
-    shrinkage: Mapping | None = None,
+    shrinkage: str | Mapping | None = None,
     periods_per_year: float | None = None,
 ) -> pd.DataFrame:
     """Volatility and percent contributions over time, from rolling estimates.
 
     Each row is dated by the last observation of its window
-    (:func:`riskkit.shrinkage.rolling_shrink`): ``volatility`` (annualised),
-    ``effective_risk_assets`` and one column per asset with its percent
-    contribution.
+    (:func:`riskkit.shrinkage.rolling_shrink`, with ``shrinkage`` read by
+    :func:`riskkit.shrinkage.shrinkage_options`): ``volatility`` (annualised under
+    :func:`riskkit.data.calendar.resolve_periods_per_year`: per period for returns
+    without dates), ``effective_risk_assets`` and one column per asset with its
+    percent contribution. The table's ``attrs["units"]`` says which.
     """
-    from riskkit.shrinkage import rolling_shrink
+    from riskkit.shrinkage import rolling_shrink, shrinkage_options
 
     w = check_weights("weights", weights, shares=True)
     check_same_assets("weights", w.index, "returns", returns.columns)
     ppy = resolve_periods_per_year(returns, periods_per_year)
-    opts = dict(shrinkage or {"method": "ledoit_wolf"})
-    roll = rolling_shrink(returns, window=window, step=step, **opts)
+    roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage))
     wv = w.reindex(roll.assets).to_numpy()
     Sw = np.einsum("kij,j->ki", roll.covariances, wv)
     var = Sw @ wv
     pct = wv * Sw / var[:, None]
     out = pd.DataFrame(pct, index=roll.dates, columns=roll.assets)
     out.insert(0, "effective_risk_assets", 1.0 / np.sum(pct**2, axis=1))
-    out.insert(0, "volatility", np.sqrt(var * ppy))
+    out.insert(0, "volatility", annualise(np.sqrt(var), ppy, power=0.5))
+    out.attrs["units"] = units(ppy)
     return out
 
 
@@ -751,8 +801,6 @@ def _eigengap(covariance: pd.DataFrame) -> float:
     >>> _eigengap(pd.DataFrame([[1.0, 0.5], [0.5, 1.0]]))
     3.0
     """
-    from riskkit.shrinkage._kernels import cov_to_corr
-
     ev = np.linalg.eigvalsh(cov_to_corr(covariance.to_numpy()))
     return float(ev[-1] / ev[-2]) if len(ev) > 1 and ev[-2] > 0 else float("inf")
 
@@ -762,7 +810,8 @@ def verdict(result: RiskDecomposition, /) -> str:
     c = result.concentration
     a = result.assets
     top = c["largest_risk_asset"]
-    unit = "per period" if result.periods_per_year == 1 else "a year"
+    annual = units(result.periods_per_year) == "annual" and result.periods_per_year != 1
+    unit = "a year" if annual else "per period"
     held = int((a["weight"] != 0).sum())
     lines = [
         f"Portfolio volatility is {result.volatility:.1%} {unit}.",
@@ -800,7 +849,7 @@ def verdict(result: RiskDecomposition, /) -> str:
         names = ", ".join(f"{r.name} ({r.risk_share:.0%})" for r in result.alerts.itertuples())
         limits = " and ".join(
             f"{t:.0%} for {kind_}s"
-            for kind_, t in result.alerts.groupby("kind", sort=False)["threshold"].first().items()
+            for kind_, t in result.alerts.groupby("kind", sort=False)["alert_share"].first().items()
         )
         lines.append(f"Above the alert thresholds ({limits}): {names}.")
     else:

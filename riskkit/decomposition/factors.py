@@ -7,6 +7,9 @@ factor_exposures      OLS of each asset's returns on factor returns (statsmodels
 FactorModel           the fitted model, or one built from given exposures
 factor_decomposition  portfolio variance = systematic (per factor, Euler) + specific, exactly
 
+``factor_exposures_core`` and ``factor_decomposition_core`` are the same on inputs already
+checked, for a caller that checks them once (:func:`riskkit.decomposition.decompose`).
+
 Model: :math:`r_{it} = a_i + \\sum_k \\beta_{ik} f_{kt} + e_{it}`. For weights
 :math:`w`, the portfolio exposure is :math:`b = B^\\top w`, the systematic
 variance :math:`b^\\top \\Sigma_F b` split by factor as
@@ -27,8 +30,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import euler_contributions
 from riskkit._core.result import Result
 from riskkit._core.validation import check_same_assets, check_weights, format_items, returns_matrix
+from riskkit.data.calendar import resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["FactorModel", "factor_decomposition", "factor_exposures"]
@@ -52,8 +57,9 @@ class FactorModel(Result):
     alphas : Series or None
         Intercepts, per period.
     periods_per_year : float or None
-        Of the dates the model was fitted on (None when they do not tell, or
-        for given exposures).
+        Given to :func:`factor_exposures`, or inferred from the dates the model was
+        fitted on (:func:`riskkit.data.calendar.resolve_periods_per_year`); None (per
+        period) for dates without a calendar and for given exposures.
     """
 
     betas: pd.DataFrame
@@ -75,22 +81,35 @@ class FactorModel(Result):
         return out
 
 
-def factor_exposures(returns: pd.DataFrame, factors: pd.DataFrame | pd.Series, /) -> FactorModel:
+def factor_exposures(
+    returns: pd.DataFrame,
+    factors: pd.DataFrame | pd.Series,
+    /,
+    *,
+    periods_per_year: float | None = None,
+) -> FactorModel:
     """Fit each asset's returns on the factors by OLS with an intercept (statsmodels).
 
     ``factors`` must have exactly the dates of ``returns`` (align them first,
     for example with :func:`riskkit.data.calendar.align_prices` on prices). The
     factor covariance and the residual covariance use ddof = 1, so
     :math:`B\\Sigma_F B^\\top + \\Sigma_E` equals the sample covariance of ``returns``.
+    ``periods_per_year`` (the model's, for :func:`factor_decomposition`) follows
+    :func:`riskkit.data.calendar.resolve_periods_per_year`: the value given, else
+    inferred from the dates, else None (per period).
     """
     X, index, assets = returns_matrix("returns", returns)
-    return _factor_exposures(X, index, assets, factors)
+    ppy = resolve_periods_per_year(index, periods_per_year)
+    return factor_exposures_core(X, index, assets, factors, ppy)
 
 
-def _factor_exposures(
-    X: np.ndarray, index: pd.Index, assets: pd.Index, factors: pd.DataFrame | pd.Series
+def factor_exposures_core(
+    X: np.ndarray, index: pd.Index, assets: pd.Index, factors: pd.DataFrame | pd.Series, ppy: float | None
 ) -> FactorModel:
-    """:func:`factor_exposures` on checked returns (``factors`` still to check)."""
+    """The computation of :func:`factor_exposures`, on returns already checked by
+    :func:`factor_exposures`: ``X, index, assets`` as :func:`riskkit._core.validation.returns_matrix`
+    returns them and ``ppy`` from :func:`riskkit.data.calendar.resolve_periods_per_year`.
+    ``factors``, a second input, is checked here (read once, and its dates against ``index``)."""
     import statsmodels.api as sm
 
     F_df = factors.to_frame() if isinstance(factors, pd.Series) else factors
@@ -126,19 +145,8 @@ def _factor_exposures(
         residual_covariance=pd.DataFrame(resid_cov, index=assets, columns=assets),
         rsquared=pd.Series(r2, index=assets, name="R2"),
         alphas=pd.Series(alphas, index=assets, name="alpha"),
-        periods_per_year=_dates_periods_per_year(index),
+        periods_per_year=ppy,
     )
-
-
-def _dates_periods_per_year(index: pd.Index) -> float | None:
-    """The calendar of the fitted dates, or None when they do not tell (checked again on use)."""
-    from riskkit.data.calendar import infer_periods_per_year
-    from riskkit.exceptions import CalendarError
-
-    try:
-        return float(infer_periods_per_year(index))
-    except CalendarError:
-        return None
 
 
 def factor_decomposition(
@@ -169,10 +177,9 @@ def factor_decomposition(
         leaves out in the row ``"residual correlation"``, so the total is still
         the portfolio variance.
     periods_per_year : float, optional
-        Annualisation of the variances: the model's (inferred from the dates it
-        was fitted on) when None; a model built from given exposures has none,
-        so pass it (``1`` for per-period figures). :class:`~riskkit.exceptions.CalendarError`
-        when it is unknown.
+        Annualisation of the variances: the model's (:attr:`FactorModel.periods_per_year`)
+        when None; a model without one (given exposures, dates without a calendar)
+        gives per-period figures.
 
     Returns
     -------
@@ -180,11 +187,11 @@ def factor_decomposition(
         Rows: each factor, then ``"idiosyncratic"`` (the specific part), with
         ``residuals="diagonal"`` the ``"residual correlation"`` gap, then
         ``"total"``; columns ``exposure`` (portfolio beta), ``variance`` (per period,
-        or annualised), ``share`` (of total variance) and ``volatility_contribution``
-        (variance / total volatility, so the rows sum to the volatility).
+        or annualised), ``share`` (of total variance), ``volatility_contribution``
+        (variance / total volatility, so the rows sum to the volatility) and ``units``
+        (``"annual"`` or ``"per period"``).
     """
     from riskkit._core.validation import check_choice, check_covariance
-    from riskkit.data.calendar import resolve_periods_per_year
 
     check_choice("residuals", residuals, ("full", "diagonal"))
     w = check_weights("weights", weights, shares=True)
@@ -193,21 +200,25 @@ def factor_decomposition(
     if covariance is not None:
         covariance = check_covariance("covariance", covariance)
         check_same_assets("covariance", covariance.index, "model betas", assets)
-    if periods_per_year is None and model.periods_per_year is not None:
-        periods_per_year = model.periods_per_year
     ppy = resolve_periods_per_year(None, periods_per_year)
-    return _factor_decomposition(w.reindex(assets).to_numpy(), model, covariance, residuals, ppy)
+    return factor_decomposition_core(w.reindex(assets).to_numpy(), model, covariance, residuals, ppy)
 
 
-def _factor_decomposition(
-    wv: np.ndarray, model: FactorModel, cov: pd.DataFrame | None, residuals: str, ppy: float
+def factor_decomposition_core(
+    wv: np.ndarray, model: FactorModel, cov: pd.DataFrame | None, residuals: str, ppy: float | None
 ) -> pd.DataFrame:
-    """:func:`factor_decomposition` on weights aligned to the model's assets and a checked covariance."""
+    """The computation of :func:`factor_decomposition`, on inputs already checked by
+    :func:`factor_decomposition`: ``wv`` the checked weights aligned to the model's assets, ``cov``
+    None or a checked covariance of those assets, ``residuals`` ``"full"`` or ``"diagonal"``,
+    ``ppy`` checked positive or None, which means the model's own (:attr:`FactorModel.periods_per_year`)."""
+    if ppy is None and model.periods_per_year is not None:
+        ppy = resolve_periods_per_year(None, model.periods_per_year)
     assets = model.betas.index
     B = model.betas.to_numpy()
     SF = model.factor_covariance.reindex(index=model.betas.columns, columns=model.betas.columns).to_numpy()
     b = B.T @ wv
-    sys_k = b * (SF @ b)
+    sigma_f, _, component = euler_contributions(b, SF)
+    sys_k = component * sigma_f  # b_k (Sigma_F b)_k: the Euler split of the systematic variance
     if cov is not None:
         SE = cov.reindex(index=assets, columns=assets).to_numpy() - B @ SF @ B.T
     elif model.residual_covariance is not None:
@@ -221,7 +232,7 @@ def _factor_decomposition(
         parts, names = [idio, full - idio], ["idiosyncratic", "residual correlation"]
     else:
         parts, names = [full], ["idiosyncratic"]
-    scale = ppy
+    scale = 1.0 if ppy is None else ppy
     var = np.append(sys_k, [*parts, total]) * scale
     vol = np.sqrt(total * scale)
     out = pd.DataFrame(
@@ -230,6 +241,7 @@ def _factor_decomposition(
             "variance": var,
             "share": var / (total * scale),
             "volatility_contribution": var / vol,
+            "units": units(ppy),
         },
         index=pd.Index([*map(str, model.betas.columns), *names, "total"], name="source"),
     )

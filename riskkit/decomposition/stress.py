@@ -3,8 +3,13 @@
 Contents
 --------
 scenario_loss        loss under given shocks (one row of asset returns per scenario)
-correlation_stress   volatility and Gaussian VaR when correlations are blended toward one
+correlation_stress   volatility and Gaussian VaR when correlations are blended toward one (per period,
+                     as its ``attrs["units"]`` says)
 worst_windows        the worst historical windows of the data, buy-and-hold over each window
+
+Each is its checks, then its core (``scenario_loss_core``, ``correlation_stress_core``,
+``worst_windows_core``), which takes inputs already checked, for a caller that checks them once
+(:func:`riskkit.decomposition.decompose`); :func:`scenario_matrix` is the check of scenarios.
 
 Losses are positive numbers and their split by asset sums to the total.
 """
@@ -16,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr, euler_contributions
 from riskkit._core.validation import (
     check_covariance,
     check_frame,
@@ -29,6 +35,7 @@ from riskkit._core.validation import (
     positive_volatilities,
     returns_matrix,
 )
+from riskkit._core.vocabulary import renamed
 
 __all__ = ["correlation_stress", "scenario_loss", "worst_windows"]
 
@@ -41,13 +48,14 @@ def scenario_loss(weights: pd.Series, scenarios: pd.DataFrame | pd.Series, /) ->
     loss of each asset position (:math:`-w_i s_i`), which sum to ``loss``.
     """
     w = check_weights("weights", weights, shares=True)
-    S, index, columns = _scenario_matrix(scenarios)
+    S, index, columns = scenario_matrix(scenarios)
     check_same_assets("weights", w.index, "scenarios", columns)
-    return _scenario_loss(w.reindex(columns).to_numpy(), S, index, columns)
+    return scenario_loss_core(w.reindex(columns).to_numpy(), S, index, columns)
 
 
-def _scenario_matrix(scenarios: pd.DataFrame | pd.Series) -> tuple[np.ndarray, pd.Index, pd.Index]:
-    """Checked scenarios: values (n_scenarios, n_assets), scenario labels, assets."""
+def scenario_matrix(scenarios: pd.DataFrame | pd.Series) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    """The check of :func:`scenario_loss`'s ``scenarios`` (a frame, numeric, finite, no missing
+    value; a Series is one scenario): values (n_scenarios, n_assets), scenario labels, assets."""
     frame = scenarios.to_frame().T if isinstance(scenarios, pd.Series) else scenarios
     check_frame("scenarios", frame)
     values = check_numeric("scenarios", frame)
@@ -56,55 +64,61 @@ def _scenario_matrix(scenarios: pd.DataFrame | pd.Series) -> tuple[np.ndarray, p
     return values.to_numpy(), frame.index, frame.columns
 
 
-def _scenario_loss(wv: np.ndarray, S: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+def scenario_loss_core(wv: np.ndarray, S: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    """The computation of :func:`scenario_loss`, on inputs already checked by :func:`scenario_loss`:
+    ``S, index, columns`` from :func:`scenario_matrix`, ``wv`` the checked weights aligned to ``columns``."""
     by_asset = -S * wv
     out = pd.DataFrame(by_asset, index=index, columns=columns)
     out.insert(0, "loss", by_asset.sum(axis=1))
     return out
 
 
+@renamed(alpha="level")
 def correlation_stress(
     weights: pd.Series,
     covariance: pd.DataFrame,
     /,
     *,
     blends: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
-    alpha: float = 0.99,
+    level: float = 0.99,
 ) -> pd.DataFrame:
     """Portfolio risk as correlations are blended toward one, volatilities kept.
 
     :math:`C_\\lambda = (1 - \\lambda) C + \\lambda \\mathbf{1}\\mathbf{1}^\\top`. For each
-    blend: volatility, Gaussian VaR at ``alpha`` (zero mean) and each asset's
-    share of that VaR (Euler), which sum to the VaR. Per period of the covariance.
+    blend: volatility, Gaussian VaR at confidence ``level`` (formerly ``alpha``; zero
+    mean) and each asset's share of that VaR (Euler), which sum to the VaR: per period
+    of the covariance, never annualised (the table's ``attrs["units"]`` says so).
     """
     w = check_weights("weights", weights, shares=True)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
-    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     blends = [check_real("blends", lam, low=0.0, high=1.0) for lam in blends]
-    return _correlation_stress(w.reindex(cov.index).to_numpy(), cov, blends, alpha)
+    return correlation_stress_core(w.reindex(cov.index).to_numpy(), cov, blends, level)
 
 
-def _correlation_stress(
-    wv: np.ndarray, cov: pd.DataFrame, blends: Sequence[float], alpha: float
+def correlation_stress_core(
+    wv: np.ndarray, cov: pd.DataFrame, blends: Sequence[float], level: float
 ) -> pd.DataFrame:
-    """:func:`correlation_stress` on a checked covariance and aligned weights."""
+    """The computation of :func:`correlation_stress`, on inputs already checked by
+    :func:`correlation_stress`: ``cov`` a checked covariance, ``wv`` the checked weights in its
+    order, each blend in [0, 1], ``level`` in (0.5, 1). Only what the blend itself needs is
+    checked here: every asset has a positive volatility."""
     from riskkit._core import normal as norm
 
-    a = cov.to_numpy()
     sd = positive_volatilities(
         "covariance", cov, "correlation_stress (it keeps volatilities, blends correlations)"
     )
-    C = a / np.outer(sd, sd)
-    z = float(norm.ppf(alpha))
+    C = cov_to_corr(cov.to_numpy())
+    z = float(norm.ppf(level))
     rows = {}
     for lam in blends:
         S = ((1 - lam) * C + lam) * np.outer(sd, sd)
-        sigma = float(np.sqrt(max(float(wv @ S @ wv), 0.0)))
         # a book hedged exactly under this blend has no risk to split: zero contributions, not 0 / 0
-        comp = wv * (S @ wv) / sigma * z if sigma > 0 else np.zeros(len(wv))
-        rows[lam] = {"volatility": sigma, "VaR": z * sigma, **dict(zip(cov.index, comp, strict=True))}
+        sigma, _, comp = euler_contributions(wv, S)
+        rows[lam] = {"volatility": sigma, "VaR": z * sigma, **dict(zip(cov.index, comp * z, strict=True))}
     out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs["units"] = "per period"
     out.index.name = "correlation_blend"
     return out
 
@@ -129,13 +143,15 @@ def worst_windows(
     check_same_assets("weights", w.index, "returns", columns)
     window = check_int("window", window, minimum=1)
     n = check_int("n", n, minimum=1)
-    return _worst_windows(w.reindex(columns).to_numpy(), X, index, columns, window, n)
+    return worst_windows_core(w.reindex(columns).to_numpy(), X, index, columns, window, n)
 
 
-def _worst_windows(
+def worst_windows_core(
     wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, window: int, n: int
 ) -> pd.DataFrame:
-    """:func:`worst_windows` on checked arrays."""
+    """The computation of :func:`worst_windows`, on inputs already checked by :func:`worst_windows`:
+    ``X, index, columns`` as :func:`riskkit._core.validation.returns_matrix` returns them, ``wv`` the
+    checked weights aligned to ``columns``, ``window`` and ``n`` positive ints."""
     logg = np.log1p(X)
     csum = np.vstack([np.zeros(X.shape[1]), np.cumsum(logg, axis=0)])
     growth = np.expm1(csum[window:] - csum[:-window])  # (T - window + 1, N) window returns per asset

@@ -2,17 +2,19 @@
 
 Contents
 --------
-tail_risk   VaR and ES of a portfolio at level ``alpha`` by the historical,
-            Gaussian or Cornish-Fisher method, with component contributions
-TailRisk    the result
+tail_risk       VaR and ES of a portfolio at ``level`` by the historical,
+                Gaussian or Cornish-Fisher method, with component contributions
+tail_risk_core  the same on inputs already checked (for a caller that checked them once)
+TailRisk        the result
 
 Conventions: losses are positive numbers (a VaR of 0.05 is a 5% loss), for
-one period of the returns given (a day for daily data), at confidence level
-``alpha`` (0.95: the loss exceeded on 5% of days).
+one period of the returns given (a day for daily data: never annualised, and each
+summary says so in ``units``), at confidence ``level`` (0.95: the loss exceeded on
+5% of days; formerly ``alpha``).
 
 Contributions add up to the total:
 
-* historical ES: the mean loss of each position over the ``k = ceil(T (1 - alpha))``
+* historical ES: the mean loss of each position over the ``k = ceil(T (1 - level))``
   worst portfolio periods (conditional mean losses); ES is the mean of those k losses;
 * historical VaR: each position's loss in the period that sets the VaR (the k-th worst);
 * Gaussian: the analytic Euler contributions
@@ -45,6 +47,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import euler_contributions
 from riskkit._core.result import Result
 from riskkit._core.validation import (
     check_choice,
@@ -53,6 +56,7 @@ from riskkit._core.validation import (
     check_weights,
     returns_matrix,
 )
+from riskkit._core.vocabulary import renamed
 
 __all__ = ["METHOD_NAMES", "TailRisk", "tail_risk"]
 
@@ -68,7 +72,8 @@ class TailRisk(Result):
     Attributes
     ----------
     method : str
-    alpha : float
+    level : float
+        Confidence level (formerly ``alpha``).
     var, es : float
     contributions : DataFrame or None
         Columns ``var`` and ``es`` by asset (they sum to ``var`` and ``es``);
@@ -78,25 +83,43 @@ class TailRisk(Result):
     """
 
     method: str
-    alpha: float
+    level: float
     var: float
     es: float
     contributions: pd.DataFrame | None = field(repr=False)
     info: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def alpha(self) -> float:
+        """Former name of :attr:`level`, kept for one release."""
+        import warnings
+
+        from riskkit._core.vocabulary import REMOVED_IN
+
+        warnings.warn(
+            f"TailRisk.alpha is now TailRisk.level; alpha will be removed in riskkit {REMOVED_IN}.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.level
+
     def summary(self) -> pd.DataFrame:
-        """One row by method: ``alpha``, ``VaR`` and ``ES`` (positive losses, per period)."""
+        """One row by method: ``level``, ``VaR`` and ``ES`` (positive losses) and their ``units``
+        (always ``"per period"``: one period of the returns)."""
+        # built by column (not a record then set_index): decompose makes three of these per call
         return pd.DataFrame(
-            [{"method": self.method, "alpha": self.alpha, "VaR": self.var, "ES": self.es}]
-        ).set_index("method")
+            {"level": [self.level], "VaR": [self.var], "ES": [self.es], "units": ["per period"]},
+            index=pd.Index([self.method], name="method"),
+        )
 
 
+@renamed(alpha="level")
 def tail_risk(
     weights: pd.Series,
     returns: pd.DataFrame,
     /,
     *,
-    alpha: float = 0.95,
+    level: float = 0.95,
     method: Method = "historical",
 ) -> TailRisk:
     """Value at risk and expected shortfall of ``returns @ weights``.
@@ -107,7 +130,8 @@ def tail_risk(
         Weights by asset; the same assets as ``returns``' columns.
     returns : DataFrame of shape (n_periods, n_assets)
         Simple returns per period.
-    alpha : float in (0.5, 1), default=0.95
+    level : float in (0.5, 1), default=0.95
+        Confidence level (formerly ``alpha``).
     method : {"historical", "gaussian", "cornish_fisher"}
 
     Returns
@@ -115,41 +139,46 @@ def tail_risk(
     TailRisk
     """
     check_choice("method", method, ("historical", "gaussian", "cornish_fisher"))
-    alpha = check_real("alpha", alpha, low=0.5, high=1.0, low_open=True, high_open=True)
+    level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     w = check_weights("weights", weights, shares=True)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
-    return _tail_risk(w.reindex(columns).to_numpy(), X, index, columns, alpha, method)
+    return tail_risk_core(w.reindex(columns).to_numpy(), X, index, columns, level, method)
 
 
-def _tail_risk(
-    wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, alpha: float, method: str
+def tail_risk_core(
+    wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, level: float, method: str
 ) -> TailRisk:
-    """:func:`tail_risk` on checked arrays: weights aligned to the columns of ``X``."""
+    """The computation of :func:`tail_risk`, on inputs already checked by :func:`tail_risk`.
+
+    For a caller that has checked the inputs once (:func:`riskkit.decomposition.decompose`):
+    ``X, index, columns`` as :func:`riskkit._core.validation.returns_matrix` returns them,
+    ``wv`` the checked weights aligned to ``columns``, ``level`` in (0.5, 1) and ``method``
+    one of ``"historical"``, ``"gaussian"``, ``"cornish_fisher"``. Nothing is checked again.
+    """
     from riskkit._core import normal as norm
 
     port = X @ wv
     if method == "historical":
-        k = max(math.ceil(len(port) * (1.0 - alpha) - 1e-12), 1)
+        k = max(math.ceil(len(port) * (1.0 - level) - 1e-12), 1)
         order = np.argsort(port, kind="stable")[:k]
         losses = -(X[order] * wv)  # (k, N) position losses in the tail periods
         es_c = losses.mean(axis=0)
         var_c = losses[-1]
         contrib = pd.DataFrame({"var": var_c, "es": es_c}, index=columns)
         info = {"tail_periods": k, "var_date": index[order[-1]]}
-        return TailRisk(method, alpha, float(var_c.sum()), float(es_c.sum()), contrib, info)
+        return TailRisk(method, level, float(var_c.sum()), float(es_c.sum()), contrib, info)
     mu = X.mean(axis=0)
     cov = np.cov(X, rowvar=False, ddof=1).reshape(len(wv), len(wv))
-    sigma = float(np.sqrt(max(float(wv @ cov @ wv), 0.0)))
+    sigma, marginal, _ = euler_contributions(wv, cov)  # zeros for a constant portfolio: no spread
     m = float(mu @ wv)
-    z = float(norm.ppf(alpha))
+    z = float(norm.ppf(level))
     if method == "gaussian":
-        marginal = cov @ wv / sigma if sigma > 0 else np.zeros(len(wv))  # constant portfolio: no spread
         var_c = wv * (-mu + z * marginal)
-        es_c = wv * (-mu + norm.pdf(z) / (1.0 - alpha) * marginal)
+        es_c = wv * (-mu + norm.pdf(z) / (1.0 - level) * marginal)
         contrib = pd.DataFrame({"var": var_c, "es": es_c}, index=columns)
         return TailRisk(
-            method, alpha, float(var_c.sum()), float(es_c.sum()), contrib, {"mean": m, "sigma": sigma}
+            method, level, float(var_c.sum()), float(es_c.sum()), contrib, {"mean": m, "sigma": sigma}
         )
     c = port - port.mean()
     sd = float(np.sqrt(np.mean(c * c)))
@@ -158,7 +187,7 @@ def _tail_risk(
         kurt = float(np.mean(c**4) / sd**4 - 3.0)
     else:  # constant portfolio returns: no shape to correct for
         skew = kurt = 0.0
-    p = 1.0 - alpha
+    p = 1.0 - level
     var = -(m + sigma * _cf_quantile(p, skew, kurt))
     es = -(m + sigma * _cf_tail_mean(p, skew, kurt))
     monotone = _cf_monotone(skew, kurt)
@@ -176,7 +205,7 @@ def _tail_risk(
             stacklevel=3,
         )
     info = {"skewness": skew, "excess_kurtosis": kurt, "monotone": monotone}
-    return TailRisk(method, alpha, float(var), float(es), None, info)
+    return TailRisk(method, level, float(var), float(es), None, info)
 
 
 _CF_RANGE = 4.753424308822899  # |z| <= Phi^-1(1 - 1e-6): the quantiles from 1e-6 to 1 - 1e-6
