@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.covariance import ledoit_wolf, oas
 
+import riskkit as rk
 from riskkit.exceptions import (
     CalendarError,
     DataError,
@@ -666,3 +667,29 @@ def test_near_constant_column_gives_no_negative_intensity_or_variance():
     roll = rolling_shrink(r, window=2, step=1)
     assert (roll.intensity >= 0).all() and (np.einsum("kii->ki", roll.covariances) > 0).all()
     assert np.isfinite(roll.summary().drop(columns="units").to_numpy()).all()
+
+
+def test_shrinkage_means_the_same_everywhere():
+    """shrinkage= is a method name or a mapping of shrink()'s options, parsed by one function."""
+    from riskkit.shrinkage import shrinkage_options
+
+    assert shrinkage_options(None) == {"method": "ledoit_wolf"}
+    assert shrinkage_options("oas") == {"method": "oas"}
+    assert shrinkage_options({"target": "constant_correlation"}) == {
+        "method": "ledoit_wolf",
+        "target": "constant_correlation",
+    }
+    with pytest.raises(InvalidParameterError, match="'lw' is not a method"):
+        shrinkage_options("lw")
+    with pytest.raises(InvalidParameterError, match="must be a method name or a mapping"):
+        shrinkage_options(0.5)
+    # a rolling estimate refuses what it cannot do, with a riskkit error (not a TypeError)
+    r = rk.data.to_returns(rk.datasets.load("crypto_sim")).iloc[:300, :4]
+    with pytest.raises(InvalidParameterError, match="'halflife' does not apply to a moving-window"):
+        rk.allocation.rolling_targets(
+            r, method="risk_budgeting", window=100, step=50, shrinkage={"method": "ewma", "halflife": 20}
+        )
+    # the same options give the same estimate through shrink() and through shrinkage=
+    a = rk.decomposition.decompose(pd.Series(0.25, index=r.columns), returns=r, shrinkage="oas")
+    b = rk.shrinkage.shrink(r, method="oas")
+    assert np.array_equal(a.covariance.to_numpy(), b.covariance.to_numpy())

@@ -577,7 +577,7 @@ def rolling_targets(
             raise InvalidParameterError(
                 "rolling_targets(returns) needs window= and step= (or a RollingShrinkage)."
             )
-        roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage))
+        roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage, rolling=True))
     rows = [target_weights(cov, method, budgets=budgets).to_numpy() for _, cov in roll]
     out = pd.DataFrame(rows, index=roll.dates, columns=roll.assets)
     out.index.name = "date"
@@ -622,7 +622,7 @@ def volatility_target_table(
     band = check_real("band", band, low=0.0, high=1.0, low_open=True, high_open=True)
     cap = check_real("leverage_cap", leverage_cap, low=0.0, low_open=True)
     ppy = resolve_periods_per_year(returns, periods_per_year)
-    roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage))
+    roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage, rolling=True))
     x = w.reindex(roll.assets).to_numpy()
     gross = float(np.abs(x).sum())
     scale = None

@@ -651,10 +651,9 @@ def _decompose_covariance(
     nonsingular = "minimum-torsion bets (enb_method='minimum_torsion')" if torsion else None
     if covariance is not None:
         return check_covariance("covariance", covariance, repair=repair, nonsingular=nonsingular)
-    # riskkit.shrinkage (another area) has no public core yet: _shrink is shrink() after its returns_matrix
-    from riskkit.shrinkage import _shrink, shrinkage_options
+    from riskkit.shrinkage import shrink_core, shrinkage_options
 
-    cov = _shrink(*R, shrinkage_options(shrinkage)).covariance
+    cov = shrink_core(*R, shrinkage_options(shrinkage)).covariance
     return check_covariance("covariance", cov, nonsingular=nonsingular) if nonsingular else cov
 
 
@@ -773,7 +772,7 @@ def rolling_decompose(
     w = check_weights("weights", weights, shares=True)
     check_same_assets("weights", w.index, "returns", returns.columns)
     ppy = resolve_periods_per_year(returns, periods_per_year)
-    roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage))
+    roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage, rolling=True))
     wv = w.reindex(roll.assets).to_numpy()
     Sw = np.einsum("kij,j->ki", roll.covariances, wv)
     var = Sw @ wv

@@ -9,6 +9,7 @@ scikit-learn estimator wrapping :func:`shrink`).
 Contents
 --------
 shrink            one estimate from a returns table, any method below
+shrink_core       shrink on returns already read and checked (the core decompose calls)
 ShrinkageResult   covariance, correlation, intensity, target, condition numbers, summary()
 rolling_shrink    a date-indexed series of estimates over moving windows (incremental)
 RollingShrinkage  its result: estimates by date, ``at(date)`` for backtests
@@ -85,7 +86,9 @@ __all__ = [
 DEFAULT_SHRINKAGE = "ledoit_wolf"  # what shrinkage=None means in every function that estimates inside
 
 
-def shrinkage_options(shrinkage: str | Mapping[str, Any] | None, /) -> dict[str, Any]:
+def shrinkage_options(
+    shrinkage: str | Mapping[str, Any] | None, /, *, rolling: bool = False
+) -> dict[str, Any]:
     """What ``shrinkage=`` means in every riskkit function and notebook: the keywords
     of :func:`shrink` it stands for.
 
@@ -95,10 +98,18 @@ def shrinkage_options(shrinkage: str | Mapping[str, Any] | None, /) -> dict[str,
       ``{"method": "ledoit_wolf", "target": "constant_correlation"}`` or
       ``{"method": "ewma", "halflife": 60}`` (``method`` defaults to Ledoit-Wolf).
 
-    Unknown names are refused here, with the list of those that exist.
+    Unknown names are refused here, with the list of those that exist;
+    ``rolling=True`` (for :func:`rolling_shrink`) also refuses the options of
+    :func:`shrink` that a moving-window estimate does not take (``halflife``, ``lam``).
 
     >>> shrinkage_options("oas"), shrinkage_options({"method": "ewma", "halflife": 60})
     ({'method': 'oas'}, {'method': 'ewma', 'halflife': 60})
+    >>> shrinkage_options({"method": "ewma", "halflife": 60}, rolling=True)
+    Traceback (most recent call last):
+    ...
+    riskkit.exceptions.InvalidParameterError: shrinkage option 'halflife' does not apply to a moving-window
+    estimate (rolling_shrink); the options are 'method', 'target', 'intensity', 'market', 'ddof', 'detone',
+    'assume_centered', 'periods_per_year'.
     >>> shrinkage_options({"halflfe": 60})
     Traceback (most recent call last):
     ...
@@ -120,12 +131,16 @@ def shrinkage_options(shrinkage: str | Mapping[str, Any] | None, /) -> dict[str,
             f"got {type(shrinkage).__name__}."
         )
     defaults = shrink.__kwdefaults__
+    if rolling:
+        defaults = {k: v for k, v in defaults.items() if k in rolling_shrink.__kwdefaults__}
     unknown = [k for k in shrinkage if k not in defaults]
     if unknown:
-        raise InvalidParameterError(
-            f"shrinkage has an unknown option {format_items(unknown)}; "
-            f"the options are {format_items(defaults, limit=20)}."
+        what = (
+            f"option {format_items(unknown)} does not apply to a moving-window estimate (rolling_shrink)"
+            if rolling
+            else f"has an unknown option {format_items(unknown)}"
         )
+        raise InvalidParameterError(f"shrinkage {what}; the options are {format_items(defaults, limit=20)}.")
     return {"method": DEFAULT_SHRINKAGE} | dict(shrinkage)
 
 
@@ -323,14 +338,16 @@ def shrink(
     """
     options = {k: v for k, v in locals().items() if k != "returns"}  # the keywords, as given
     X, index, columns = returns_matrix("returns", returns, check_finite=False)
-    return _shrink(X, index, columns, options)
+    return shrink_core(X, index, columns, options)
 
 
-def _shrink(
+def shrink_core(
     X: np.ndarray, index: pd.Index, columns: pd.Index, options: Mapping[str, Any], /
 ) -> ShrinkageResult:
-    """:func:`shrink` on returns already read by ``returns_matrix``; ``options``: some
-    of its keywords (its defaults fill the rest). The estimator's own checks (finite
+    """:func:`shrink`'s core, inputs already checked by :func:`shrink` (its
+    ``returns_matrix``): ``X`` (periods x assets), its ``index`` and ``columns``;
+    ``options``: some of shrink's keywords (its defaults fill the rest), as
+    :func:`shrinkage_options` gives them. The estimator's own checks (finite
     values, constant columns) are made here, where they are cheap."""
     defaults = shrink.__kwdefaults__
     unknown = [k for k in options if k not in defaults]
