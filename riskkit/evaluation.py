@@ -139,12 +139,14 @@ def min_variance_backtest(
     Returns
     -------
     DataFrame
-        Per method: annualised realised volatility, its ratio to the sample
-        covariance's, average gross leverage (sum of absolute weights) and the
-        number of rebalances.
+        Per method: realised volatility (annualised with ``periods_per_year``,
+        resolved by :func:`riskkit.data.calendar.resolve_periods_per_year`: per
+        period when ``returns`` carry no dates), its ratio to the sample
+        covariance's, average gross leverage (sum of absolute weights), the
+        number of rebalances and ``units`` ("annual" or "per period").
     """
     from riskkit.allocation import _min_variance_free
-    from riskkit.data.calendar import resolve_periods_per_year
+    from riskkit.data.calendar import annualise, resolve_periods_per_year, units
     from riskkit.shrinkage import rolling_shrink
 
     specs = {m: {"method": m} for m in methods} if not isinstance(methods, Mapping) else dict(methods)
@@ -179,13 +181,14 @@ def min_variance_backtest(
         rows.append(
             {
                 "method": label,
-                "volatility": float(np.std(path, ddof=1) * np.sqrt(ppy)),
+                "volatility": float(annualise(np.std(path, ddof=1), ppy, power=0.5)),
                 "mean_gross_leverage": float(np.mean(leverage)),
                 "rebalances": len(leverage),
             }
         )
     out = pd.DataFrame(rows).set_index("method")
     out.insert(1, "vs_sample", out["volatility"] / out.loc["sample", "volatility"])
+    out["units"] = units(ppy)
     return out
 
 

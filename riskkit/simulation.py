@@ -102,7 +102,8 @@ class SimulatedMarket(Result):
 
     def summary(self) -> pd.DataFrame:
         """Per asset: group, true annualised volatility, realised annualised
-        volatility, and realised volatility in calm and crash periods."""
+        volatility, and realised volatility in calm and crash periods; ``units``
+        is "annual" (annualised with ``periods_per_year``)."""
         ppy = self.periods_per_year
         crash = (self.regimes == "crash").to_numpy()
         r = self.returns
@@ -115,6 +116,7 @@ class SimulatedMarket(Result):
                 "crash_vol": r.loc[crash].std(ddof=1).to_numpy() * np.sqrt(ppy)
                 if crash.sum() > 1
                 else np.nan,
+                "units": "annual",
             },
             index=r.columns,
         )

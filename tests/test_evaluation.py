@@ -61,5 +61,12 @@ def test_min_variance_backtest_hand_check():
         path.append(r.iloc[end + 1 : end + 51].to_numpy() @ w)
     vol = np.std(np.concatenate(path), ddof=1) * np.sqrt(252)
     assert out.loc["sample", "volatility"] == pytest.approx(vol, rel=1e-10)
+    assert set(out["units"]) == {"annual"}
+    # on a plain index (no dates) the volatility stays per period, the common rule
+    plain = evaluation.min_variance_backtest(
+        r.reset_index(drop=True), methods=["ledoit_wolf"], window=100, step=50
+    )
+    assert plain.loc["sample", "volatility"] == pytest.approx(vol / np.sqrt(252), rel=1e-10)
+    assert set(plain["units"]) == {"per period"}
     with pytest.raises(InvalidParameterError, match="exceeds the 400 observations"):
         evaluation.min_variance_backtest(r, methods=["oas"], window=390, step=20)

@@ -79,6 +79,7 @@ def test_banded_rehedging_trade_off():
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert list(table["hedging_cost"]) == sorted(table["hedging_cost"], reverse=True)
     assert table.loc[0.0, "residual_risk"] < table.loc[1.0, "residual_risk"]
+    assert set(table["units"]) == {"per period"}  # the residual risk is one period's
 
 
 def test_banded_ratio_rehedging_trade_off():
@@ -89,6 +90,7 @@ def test_banded_ratio_rehedging_trade_off():
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert table.loc[1.0, "rehedges"] == 0 and table.loc[1.0, "hedging_cost"] == 0.0
     assert (table["variance_reduction"] > 0.5).all()  # the hedge works whatever the band
+    assert set(table["units"]) == {"per period"}
     # the cost of a re-hedge is the traded ratio change times the proportional rate
     zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=10))
     est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()

@@ -6,7 +6,7 @@ import pytest
 from riskkit.trades import trade_list
 
 from riskkit import metrics
-from riskkit.exceptions import InvalidParameterError, InvalidTypeError, MissingDataError
+from riskkit.exceptions import CalendarError, InvalidParameterError, InvalidTypeError, MissingDataError
 from riskkit.rebalancing import (
     Calendar,
     Config,
@@ -38,6 +38,29 @@ def test_drift_one_period_by_hand():
     assert w["A"] == pytest.approx(0.5 * 1.2 / (0.5 * 1.2 + 0.5 * 0.9))
     np.testing.assert_allclose(drift(np.array([0.5, 0.5]), np.array([0.2, -0.1])), w.to_numpy())
     assert res.values["hold"].iloc[1] == pytest.approx(1_000_000 * 1.05)
+
+
+def test_backtest_resolves_periods_per_year_once_and_states_units():
+    m = simulate_market(n_assets=3, n_periods=200, seed=1)  # 7-day calendar: 365 inferred
+    w = pd.Series(1 / 3, index=m.prices.columns)
+    configs = [Config("m", Calendar("M"), Costs(proportional=0.001)), Config("n", Never())]
+    inferred = backtest(m.prices, w, configs)
+    given = backtest(m.prices, w, configs, periods_per_year=52)
+    assert inferred.periods_per_year == 365.0 and given.periods_per_year == 52.0
+    pd.testing.assert_frame_equal(inferred.values, given.values)  # the paths need no calendar
+    # annual turnover = total turnover / years, years = (T - 1) / periods_per_year
+    total = inferred.turnover["m"].sum()
+    assert inferred.summary().loc["m", "annual_turnover"] == pytest.approx(total / (200 / 365))
+    assert given.summary().loc["m", "annual_turnover"] == pytest.approx(total / (200 / 52))
+    assert list(given.summary()["units"]) == ["annual", "annual"]
+    # two dates: no calendar to read; the paths are computed, a volatility trigger needs it and refuses
+    two = two_assets([100.0, 120.0], [100.0, 90.0])
+    assert backtest(two, W5050, [Config("hold", Never())]).periods_per_year is None
+    cov = pd.DataFrame(np.eye(2) * 1e-4, index=["A", "B"], columns=["A", "B"])
+    with pytest.raises(CalendarError, match="periods_per_year"):
+        backtest(two, W5050, [Config("v", VolatilityTrigger(0.1))], covariance=cov)
+    vol = backtest(two, W5050, [Config("v", VolatilityTrigger(0.1))], covariance=cov, periods_per_year=365)
+    assert vol.periods_per_year == 365.0
 
 
 def test_threshold_fires_exactly_when_the_band_is_crossed():

@@ -304,7 +304,8 @@ def banded_rehedging(
     DataFrame
         Per band: re-hedges, total hedging cost, and the residual risk — the
         standard deviation of the daily hedged P&L (book value change + hedge
-        gain) — both in currency.
+        gain) — both in currency; ``units`` is "per period" (the residual risk is
+        one period's, not annualised).
     """
     from riskkit.data.calendar import resolve_periods_per_year
 
@@ -349,6 +350,7 @@ def banded_rehedging(
                 "rehedges": int(trades[0]),
                 "hedging_cost": float(cost[:, 0].sum()),
                 "residual_risk": float(np.std(pnl[:, 0], ddof=1)),
+                "units": "per period",
             }
         )
     return pd.DataFrame(rows).set_index("band")
@@ -423,8 +425,9 @@ def banded_ratio_rehedging(
     -------
     DataFrame
         Per band: re-hedges, total cost (per unit of spot value), residual risk
-        (standard deviation of the daily hedged return) and the variance reduction
-        against the unhedged position.
+        (standard deviation of the daily hedged return), the variance reduction
+        against the unhedged position, and ``units`` ("per period": the residual
+        risk is one period's).
     """
     costs = costs or Costs()
     y, x, index = _pair(spot, hedge)
@@ -452,6 +455,7 @@ def banded_ratio_rehedging(
         rows.append(
             {"band": band, "rehedges": trades, "hedging_cost": paid,
              "residual_risk": float(np.std(h, ddof=1)),
-             "variance_reduction": float(1.0 - np.var(h, ddof=1) / np.var(y[warmup:], ddof=1))}
+             "variance_reduction": float(1.0 - np.var(h, ddof=1) / np.var(y[warmup:], ddof=1)),
+             "units": "per period"}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("band")

@@ -49,6 +49,7 @@ import pandas as pd
 
 from riskkit._core.result import Result
 from riskkit._core.validation import check_real, count, format_items
+from riskkit.data.calendar import resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
 from riskkit.rebalancing.costs import Costs
 from riskkit.rebalancing.policies import (
@@ -150,10 +151,11 @@ class BacktestResult(Result):
         return out.rename_axis(index="date", columns="asset")
 
     def summary(self, *, risk_free: float = 0.0) -> pd.DataFrame:
-        """Performance and trading metrics per configuration (see :mod:`riskkit.metrics`)."""
+        """Performance and trading metrics per configuration (see :mod:`riskkit.metrics`),
+        with a ``units`` column ("annual")."""
         from riskkit.metrics import backtest_summary
 
-        return backtest_summary(self, risk_free=risk_free)
+        return backtest_summary(self, risk_free=risk_free).assign(units=units(self.periods_per_year))
 
 
 def drift(weights: np.ndarray, returns: np.ndarray) -> np.ndarray:
@@ -174,6 +176,7 @@ def backtest(
     allow_leverage: bool = False,
     record_weights: bool | None = None,
     covariance=None,
+    periods_per_year: float | None = None,
 ) -> BacktestResult:
     """Simulate every configuration on the same prices, in one pass over the dates.
 
@@ -201,15 +204,21 @@ def backtest(
         up ahead. Before the first estimate risk triggers do not fire. A single
         covariance DataFrame is used on every date (it looks ahead when it was
         estimated from these prices: for teaching and what-ifs).
+    periods_per_year : float, optional
+        Periods in a year, for the annualised summary and the volatility
+        triggers; inferred once from the prices' dates otherwise
+        (:func:`riskkit.data.calendar.resolve_periods_per_year`, the package's one
+        rule). Dates whose calendar cannot be read leave it unknown: the paths are
+        computed, ``summary()`` and volatility triggers raise a
+        :class:`riskkit.exceptions.CalendarError` asking for the value.
 
     Notes
     -----
     Each policy encodes itself (``_kernel_row``) and the kernel asks the compiled
     :func:`riskkit.rebalancing._engine.policy_step` on every date the policy looks at, the
     same function :func:`decision` asks, so a backtest's trades and today's
-    decisions follow one rule. Volatility triggers annualise with the periods a
-    year inferred from the prices' index (:class:`riskkit.exceptions.CalendarError`
-    when it has no regular spacing).
+    decisions follow one rule. Volatility triggers annualise with
+    ``periods_per_year``, resolved once with the result's own.
     """
     from riskkit.data import check_prices
 
@@ -245,11 +254,7 @@ def backtest(
         due[:, k], params[k], budgets[k] = c.policy._kernel_row(P.index, assets, cache)
         prop[k], cost_params[k] = c.costs._kernel_row(assets)
     needs_cov = any(isinstance(c.policy, RISK_TRIGGERS) for c in configs)
-    ppy_vol = 1.0  # only volatility triggers annualise
-    if any(isinstance(c.policy, VolatilityTrigger) for c in configs):
-        from riskkit.data.calendar import resolve_periods_per_year
-
-        ppy_vol = resolve_periods_per_year(P.index, None)
+    ppy, ppy_vol = _periods_per_year(P.index, periods_per_year, configs)
 
     from riskkit.rebalancing._engine import simulate
 
@@ -274,7 +279,6 @@ def backtest(
     bh = V0 * ((Pv / Pv[0]) @ w0 + (1.0 - w0.sum()))
     cols = pd.Index(names, name="config")
     frame = lambda a: pd.DataFrame(a, index=P.index, columns=cols, copy=False)  # noqa: E731
-    ppy = _ppy(P.index)
     return BacktestResult(
         values=frame(values),
         turnover=frame(turnover),
@@ -462,9 +466,7 @@ def decision(
         S, has_cov = np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float)), True
     ppy = 1.0  # only volatility triggers annualise
     if isinstance(policy, VolatilityTrigger) or periods_per_year is not None:
-        from riskkit.data.calendar import resolve_periods_per_year
-
-        ppy = resolve_periods_per_year(dates, periods_per_year)
+        ppy = resolve_periods_per_year(dates, periods_per_year) or 1.0
     wv, tv = np.ascontiguousarray(w.to_numpy(dtype=float)), np.ascontiguousarray(tgt.to_numpy(dtype=float))
     level, limit, outside = np.empty(N), np.empty(N), np.empty(N, dtype=bool)
     args = (params[None], 0, budgets[None], wv, tv[None], 0, S[None], 0 if has_cov else -1, ppy)
@@ -540,14 +542,20 @@ def decision_table(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("policy")
 
 
-def _ppy(index: pd.DatetimeIndex) -> float | None:
-    from riskkit.data.calendar import infer_periods_per_year
+def _periods_per_year(index: pd.DatetimeIndex, periods_per_year, configs) -> tuple[float | None, float]:
+    """The backtest's periods a year, resolved once (the common rule), and the value the
+    volatility triggers annualise with. Dates whose calendar cannot be read (two dates,
+    irregular spacing) leave it unknown (None): the paths need no calendar, the annualised
+    summary then raises; a volatility trigger needs it now and raises the CalendarError."""
     from riskkit.exceptions import CalendarError
 
     try:
-        return float(infer_periods_per_year(index))
+        ppy = resolve_periods_per_year(index, periods_per_year)
     except CalendarError:
-        return None
+        if any(isinstance(c.policy, VolatilityTrigger) for c in configs):
+            raise
+        ppy = None
+    return ppy, 1.0 if ppy is None else ppy
 
 
 def _covariance_rows(covariance, index: pd.DatetimeIndex, assets: pd.Index, needed: bool):
