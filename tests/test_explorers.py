@@ -267,5 +267,7 @@ def test_delta_hedge_errors():
         delta_hedge(_book(expiry=0.1), _paths(0))
     bad = _paths(0)
     bad.iloc[3, 2] = -1.0
-    with pytest.raises(InvalidParameterError, match="positive"):
+    from riskkit.exceptions import NonPositivePriceError
+
+    with pytest.raises(NonPositivePriceError, match=r"prices must be positive; zero or negative at"):
         delta_hedge(_book(), bad)

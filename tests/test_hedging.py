@@ -167,3 +167,50 @@ def test_hedge_ratio_result_contract():
         "effectiveness",
         "observations",
     ]
+
+
+def test_one_delta_band_rule_today_and_along_a_path():
+    """hedge_status and banded_rehedging read the band against the delta of the day: a hedge of
+    10 against a book delta that fell from -10 to -8 is outside a 20% band (|-8 + 10| = 2 > 1.6),
+    though inside the band around the starting delta (2 <= 2.0): the two readings differ here."""
+    assert bool(H.outside_band(-8.0, 10.0, 0.2)) and not bool(H.outside_band(-10.0, 10.0 - 0.0, 0.2))
+    S = np.array([[100.0], [101.0]])
+    value = np.array([[0.0], [0.0]])
+    delta = np.array([[-10.0], [-8.0]])
+    _, _, hedge, trades = H._rehedge(S, value, delta, 0.2, Costs())
+    assert trades[0] == 1 and hedge[1, 0] == 8.0  # re-hedged to -delta of the day
+    _, _, hedge, trades = H._rehedge(S, value, np.array([[-10.0], [-8.4]]), 0.2, Costs())
+    assert trades[0] == 0 and hedge[1, 0] == 10.0  # |1.6| <= 0.2 * 8.4 = 1.68: inside
+    # along a real path: on every date, banded_rehedging re-hedges exactly when hedge_status says so
+    g = np.random.default_rng(5)
+    idx = pd.date_range("2024-01-01", periods=80, freq="D")
+    prices = pd.Series(100 * np.exp(np.cumsum(g.normal(0, 0.03, 80))), index=idx)
+    book = pd.DataFrame({"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6],
+                         "quantity": [-10.0], "underlying": ["X"]})  # fmt: skip
+    held, n = None, 0
+    for t in range(len(idx)):
+        opts = book.assign(expiry=0.5 - t / 365)
+        if held is None:
+            held = -float(H.book_greeks(opts, float(prices.iloc[0]))["delta"])
+            continue
+        status = H.hedge_status(opts, pd.Series({"X": float(prices.iloc[t])}), hedges={"X": held}, band=0.1)
+        if status.loc["X", "status"] == "re-hedge":
+            held, n = held + status.loc["X", "trade_units"], n + 1
+    table = H.banded_rehedging(book.drop(columns="underlying"), prices, bands=(0.1,))
+    assert table.loc[0.1, "rehedges"] == n > 0
+
+
+def test_prices_must_be_positive_one_rule():
+    from riskkit.exceptions import MissingDataError, NonPositivePriceError
+
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
+    )
+    idx = pd.date_range("2024-01-01", periods=5, freq="D")
+    prices = pd.Series([100.0, 101.0, -1.0, 99.0, 98.0], index=idx)
+    with pytest.raises(
+        NonPositivePriceError, match="prices must be positive; zero or negative for 2024-01-03"
+    ):
+        H.banded_rehedging(book, prices)
+    with pytest.raises(MissingDataError, match="missing for 2024-01-03"):
+        H.banded_rehedging(book, prices.where(prices > 0))

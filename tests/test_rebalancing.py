@@ -344,7 +344,7 @@ def test_trade_list_goes_where_an_edge_decision_goes():
 def test_trade_list_bad_input():
     with pytest.raises(InvalidParameterError, match="prices are missing for 'SOL'"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
-    with pytest.raises(InvalidParameterError, match=r"sum to 0\.9"):
+    with pytest.raises(InvalidParameterError, match=r"target must sum to 1; it sums to 0\.9"):
         trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.9}))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from riskkit._core.validation import check_int, check_real, format_items
+from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers._common import _describe
 
@@ -86,11 +86,7 @@ def delta_hedge(
     S = frame.to_numpy(dtype=float)
     if len(S) < 3:
         raise InvalidParameterError("prices must hold at least 3 dates of underlying prices.")
-    bad = frame.columns[~(np.isfinite(S) & (S > 0)).all(axis=0)]
-    if len(bad):
-        raise InvalidParameterError(
-            f"prices must be positive and finite; not in the path(s) {format_items(bad)}."
-        )
+    check_positive_prices("prices", frame)
     ppy = resolve_periods_per_year(frame, periods_per_year)
     book_greeks(book, float(S[0, 0]), rate=rate)  # validates the book's columns and values
     late = book.index[book["expiry"].to_numpy(dtype=float) <= (len(S) - 1) / ppy]

@@ -129,7 +129,7 @@ def rebalancing_paths(
     """
     from riskkit.rebalancing import Config, Never, Threshold, backtest
     from riskkit.rebalancing.costs import Costs
-    from riskkit.simulation import simulate_market
+    from riskkit.simulation import simulate_simple_market
 
     n = check_int("n_assets", n_assets, minimum=2)
     vol = check_real("volatility", volatility, low=0.0, low_open=True)
@@ -141,20 +141,11 @@ def rebalancing_paths(
     years = check_int("years", years, minimum=1)
     n_paths = check_int("n_paths", n_paths, minimum=2)
     drift = np.linspace(-spread / 2, spread / 2, n)
-    load = float(np.sqrt(rho))
     configs = [Config("policy", Threshold(band), costs), Config("buy and hold", Never())]
     rows, weights, target, expected = [], {}, None, np.nan
     for k, rng in enumerate(_spawn(seed, n_paths)):
-        sim = simulate_market(
-            n_assets=n,
-            n_periods=365 * years,
-            seed=rng,
-            annual_vol=[vol] * n,
-            market_loading=(load, load),
-            group_loading=(0.0, 0.0),
-            annual_drift=list(drift),
-            crash_probability=0.0,
-            garch=(0.0, 0.0),
+        sim = simulate_simple_market(
+            n_assets=n, n_periods=365 * years, volatility=vol, correlation=rho, dispersion=spread, seed=rng
         )
         r = _mean_revert(sim.returns.to_numpy(), drift, speed, sim.periods_per_year)
         p0 = sim.prices.iloc[0].to_numpy()

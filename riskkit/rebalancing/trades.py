@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.result import Result
-from riskkit._core.validation import check_real, check_weights, count, format_items
+from riskkit._core.validation import (
+    check_positive_prices,
+    check_real,
+    check_weights,
+    check_weights_sum,
+    count,
+    format_items,
+)
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.rebalancing.costs import Costs
 
@@ -98,7 +105,7 @@ def position(
     """
     px = check_weights("prices", prices.iloc[-1] if isinstance(prices, pd.DataFrame) else prices,
                        allow_zero_sum=True)  # fmt: skip
-    _check_positive_prices(px)
+    check_positive_prices("prices", px)
     if (holdings is None) == (weights is None):
         raise InvalidParameterError("give either holdings= (units, with cash=) or weights= (with value=).")
     given_name, given = ("holdings", holdings) if holdings is not None else ("weights", weights)
@@ -254,17 +261,15 @@ def trade_list(
     costs = costs or Costs()
     fraction = check_real("fraction", fraction, low=0.0, high=1.0)
     tgt = check_weights("target", target, shares=True)
-    if not allow_leverage and abs(tgt.sum() - 1.0) > 1e-9:
-        raise InvalidParameterError(
-            f"target weights sum to {tgt.sum():.6g}, not 1; pass allow_leverage=True for other totals."
-        )
+    if not allow_leverage:  # the one rule; allow_leverage=True accepts other totals
+        check_weights_sum("target", tgt)
     held = check_weights("holdings", holdings, allow_zero_sum=True)
     px = check_weights("prices", prices, allow_zero_sum=True)
     assets = held.index.union(tgt.index, sort=False)
     missing = assets.difference(px.index)
     if len(missing):
         raise InvalidParameterError(f"prices are missing for {format_items(missing)}.")
-    _check_positive_prices(px.reindex(assets))
+    check_positive_prices("prices", px.reindex(assets))
     cash = check_real("cash", cash)
     p = px.reindex(assets).to_numpy()
     u0 = held.reindex(assets, fill_value=0.0).to_numpy()
@@ -340,12 +345,6 @@ def trade_list(
         index=pd.Index(assets, name="asset"),
     )
     return TradeList(trades, value, float(cost.sum()), float(cash_after), float(value_after))
-
-
-def _check_positive_prices(px: pd.Series) -> None:
-    bad = px.index[(px <= 0).to_numpy()]
-    if len(bad):
-        raise DataError(f"prices must be positive; not for {format_items(bad)}.")
 
 
 def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:
