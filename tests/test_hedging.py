@@ -75,7 +75,7 @@ def test_banded_rehedging_trade_off():
     book = pd.DataFrame(
         {"kind": ["call"], "strike": [30000.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
     )
-    table = H.banded_rehedging(book, prices, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=10))
+    table = H.banded_rehedging(book, prices, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=0.001))
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert list(table["hedging_cost"]) == sorted(table["hedging_cost"], reverse=True)
     assert table.loc[0.0, "residual_risk"] < table.loc[1.0, "residual_risk"]
@@ -85,14 +85,14 @@ def test_banded_rehedging_trade_off():
 def test_banded_ratio_rehedging_trade_off():
     s, f = pair(seed=3, n=400)
     table = H.banded_ratio_rehedging(
-        s, f, halflife=20, bands=(0.0, 0.02, 0.1, 1.0), costs=Costs(proportional=10)
+        s, f, halflife=20, bands=(0.0, 0.02, 0.1, 1.0), costs=Costs(proportional=0.001)
     )
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert table.loc[1.0, "rehedges"] == 0 and table.loc[1.0, "hedging_cost"] == 0.0
     assert (table["variance_reduction"] > 0.5).all()  # the hedge works whatever the band
     assert set(table["units"]) == {"per period"}
     # the cost of a re-hedge is the traded ratio change times the proportional rate
-    zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=10))
+    zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=0.001))
     est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
     assert zero.loc[0.0, "hedging_cost"] == pytest.approx(1e-3 * np.abs(np.diff(est[29:])).sum(), rel=1e-9)
 
@@ -119,7 +119,7 @@ def test_min_trade_means_not_executed_in_both_hedging_simulations():
     s, f = pair(seed=3, n=400)
     est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
     y, x = s.to_numpy(), f.to_numpy()
-    costs = Costs(proportional=10, fixed=0.001, min_trade=0.01)
+    costs = Costs(proportional=0.001, fixed=0.001, min_trade=0.01)
     got = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0, 0.005), costs=costs, warmup=30)
     for band in (0.0, 0.005):  # a naive loop of the rule
         held, paid, n, r = est[29], 0.0, 0, []

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
+from riskkit._core.vocabulary import renamed
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers._common import _describe
+from riskkit.rebalancing.costs import bps_alias
 
 
 @dataclass(frozen=True)
@@ -144,12 +146,14 @@ def delta_hedge(
     )
 
 
+@bps_alias
+@renamed(cost_bps="proportional")
 def delta_hedge_paths(
     *,
     realised_vol: float = 0.6,
     implied_vol: float = 0.6,
     band: float = 0.05,
-    cost_bps: float = 10.0,
+    proportional: float = 0.001,
     days: int = 120,
     expiry: float = 0.5,
     moneyness: float = 1.0,
@@ -166,7 +170,9 @@ def delta_hedge_paths(
     ``realised_vol`` over ``days`` days of 365 a year, from ``spot``
     (:func:`riskkit.simulation.simulate_market` with independent assets). The book:
     ``quantity`` calls struck at ``moneyness * spot``, ``expiry`` years, priced
-    and hedged at ``implied_vol``. Hedge trades pay ``cost_bps``.
+    and hedged at ``implied_vol``. Hedge trades pay ``proportional``, a fraction of
+    the traded notional (0.001 = 10 bp; the former ``cost_bps=``, in basis points,
+    is accepted until riskkit 0.3 with a FutureWarning and divided by 1e4).
 
     Returns
     -------
@@ -209,7 +215,7 @@ def delta_hedge_paths(
             "quantity": [quantity],
         }
     )
-    costs = Costs(proportional=check_real("cost_bps", cost_bps, low=0.0))
+    costs = Costs(proportional=check_real("proportional", proportional, low=0.0))
     rows = {}
     result = None
     for b in sorted({*map(float, compare_bands), float(band)}):

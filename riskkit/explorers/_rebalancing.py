@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import check_int, check_real
+from riskkit._core.vocabulary import renamed
 from riskkit.explorers._common import _describe, _spawn
+from riskkit.rebalancing.costs import bps_alias
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ def _mean_revert(log_returns: np.ndarray, drift: np.ndarray, speed: float, ppy: 
     return market + trend + np.diff(y, axis=0, prepend=0.0)
 
 
+@bps_alias
+@renamed(cost_bps="proportional")
 def rebalancing_paths(
     *,
     n_assets: int = 4,
@@ -76,7 +80,7 @@ def rebalancing_paths(
     dispersion: float = 0.0,
     reversion: float = 0.0,
     band: float = 0.05,
-    cost_bps: float = 20.0,
+    proportional: float = 0.002,
     years: int = 5,
     n_paths: int = 100,
     seed: int = 0,
@@ -91,7 +95,7 @@ def rebalancing_paths(
     another), and relative prices that revert to that trend at ``reversion`` per
     year (half-life :math:`\\ln 2 / \\kappa` years; 0 is a random walk). The policy
     trades back to the target when a weight leaves the ``band``
-    (:class:`riskkit.rebalancing.Threshold`) and pays ``cost_bps`` of the traded
+    (:class:`riskkit.rebalancing.Threshold`) and pays ``proportional`` of the traded
     notional; the backtest is :func:`riskkit.rebalancing.backtest`.
 
     Parameters
@@ -106,7 +110,10 @@ def rebalancing_paths(
         Mean-reversion speed of relative prices, per year.
     band : float, default=0.05
         Absolute weight band of the threshold policy.
-    cost_bps : float, default=20.0
+    proportional : float, default=0.002
+        Proportional cost, a fraction of traded notional (0.002 = 20 bp). The former
+        ``cost_bps=`` (basis points) is accepted until riskkit 0.3 with a
+        FutureWarning and divided by 1e4.
     years, n_paths, seed : int
 
     Returns
@@ -137,7 +144,7 @@ def rebalancing_paths(
     spread = check_real("dispersion", dispersion, low=0.0)
     speed = check_real("reversion", reversion, low=0.0)
     band = check_real("band", band, low=0.0)
-    costs = Costs(proportional=check_real("cost_bps", cost_bps, low=0.0))
+    costs = Costs(proportional=check_real("proportional", proportional, low=0.0))
     years = check_int("years", years, minimum=1)
     n_paths = check_int("n_paths", n_paths, minimum=2)
     drift = np.linspace(-spread / 2, spread / 2, n)
@@ -187,7 +194,7 @@ def rebalancing_paths(
         "dispersion": spread,
         "reversion": speed,
         "band": band,
-        "cost_bps": float(cost_bps),
+        "proportional": float(proportional),
         "years": years,
         "n_paths": n_paths,
         "seed": seed,

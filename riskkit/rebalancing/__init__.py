@@ -49,9 +49,10 @@ import pandas as pd
 
 from riskkit._core.result import Result
 from riskkit._core.validation import check_real, count, format_items
+from riskkit._core.vocabulary import renamed
 from riskkit.data.calendar import resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
-from riskkit.rebalancing.costs import Costs
+from riskkit.rebalancing.costs import BPS, Costs, bps_alias
 from riskkit.rebalancing.policies import (
     RISK_TRIGGERS,
     Calendar,
@@ -298,23 +299,29 @@ def backtest(
     )
 
 
+@renamed(kind="band_type")
+@bps_alias
+@renamed(cost_bps="proportional")
 def sweep(
     *,
     bands: Sequence[float],
-    cost_bps: Sequence[float] = (0.0,),
+    proportional: Sequence[float] = (0.0,),
     to: Sequence[str | float] = ("target",),
-    kind: Literal["absolute", "relative"] = "absolute",
+    band_type: Literal["absolute", "relative"] = "absolute",
     monitor: Calendar | None = None,
     fixed: float = 0.0,
 ) -> list[Config]:
     """Threshold configurations for every (band, cost, trade-to) combination.
 
-    ``cost_bps``: proportional costs in basis points (one configuration each).
-    Names read ``band=0.05|cost=10bp|to=edge``.
+    ``proportional``: proportional costs as fractions of traded notional (0.001 =
+    10 bp), one configuration each; ``fixed``: the fee per trade (currency).
+    Names read ``band=0.05|cost=10bp|to=edge``. The former ``cost_bps=`` (basis
+    points) is accepted until riskkit 0.3 with a FutureWarning and divided by 1e4;
+    ``kind=`` is now ``band_type=``.
 
     Examples
     --------
-    >>> for c in sweep(bands=[0.05], cost_bps=[0, 10], to=["target", "edge"]):
+    >>> for c in sweep(bands=[0.05], proportional=[0, 0.001], to=["target", "edge"]):
     ...     print(c.name)
     band=0.05|cost=0bp|to=target
     band=0.05|cost=0bp|to=edge
@@ -323,11 +330,11 @@ def sweep(
     """
     return [
         Config(
-            f"band={b:g}|cost={c:g}bp|to={tt if isinstance(tt, str) else f'{tt:g}'}",
-            Threshold(band=b, kind=kind, monitor=monitor, to=tt),
+            f"band={b:g}|cost={round(c / BPS, 10):g}bp|to={tt if isinstance(tt, str) else f'{tt:g}'}",
+            Threshold(band=b, band_type=band_type, monitor=monitor, to=tt),
             Costs(proportional=c, fixed=fixed),
         )
-        for b, c, tt in product(bands, cost_bps, to)
+        for b, c, tt in product(bands, proportional, to)
     ]
 
 
@@ -498,7 +505,7 @@ def decision(
             if len(out)
             else "every asset inside"
         )
-        unit = "of weight" if policy.kind == "absolute" else "of its target, relative"
+        unit = "of weight" if policy.band_type == "absolute" else "of its target, relative"
         reason = f"threshold {policy.band * 100:g}% {unit}:{when} {what}; {biggest}."
     elif isinstance(policy, RiskBudgetTrigger):
         table["risk_share"], table["budget"] = level, limit
@@ -645,7 +652,7 @@ def _load_compiled() -> None:
     cov = m.returns.cov()
     policies = [Never(), Calendar("M"), Threshold(0.05), Threshold(0.05, to="edge"), RiskBudgetTrigger(0.05),
                 VolatilityTrigger(0.1)]  # fmt: skip
-    backtest(m.prices, w, [Config(f"p{i}", p, Costs(proportional=10)) for i, p in enumerate(policies)],
+    backtest(m.prices, w, [Config(f"p{i}", p, Costs(proportional=0.001)) for i, p in enumerate(policies)],
              covariance=rolling_shrink(m.returns, window=20, step=10))  # fmt: skip
     for p in policies:
         decision(p, w * [1.2, 0.9, 0.9], w, dates=m.prices.index, covariance=cov)
