@@ -237,23 +237,7 @@ def backtest(
     T, N, K = len(P), len(assets), len(configs)
     record = K <= 50 if record_weights is None else record_weights
 
-    # every configuration encodes itself: its policy's dates and parameter row, its costs
-    from riskkit.rebalancing.policies import N_PARAMS
-
-    due = np.zeros((T, K), dtype=bool)
-    params = np.zeros((K, N_PARAMS))
-    budgets = np.zeros((K, N))
-    prop = np.zeros((K, N))
-    cost_params = np.zeros((K, 4))
-    cache: dict = {}
-    for k, c in enumerate(configs):
-        check_policy(f"configs[{k}].policy", c.policy)
-        if covariance is None and isinstance(c.policy, RISK_TRIGGERS):
-            raise InvalidParameterError(
-                f"configs[{k}] ({c.name!r}) uses a risk trigger: pass covariance= (rolling_shrink estimates)."
-            )
-        due[:, k], params[k], budgets[k] = c.policy._kernel_row(P.index, assets, cache)
-        prop[k], cost_params[k] = c.costs._kernel_row(assets)
+    due, params, budgets, prop, cost_params = _encode(configs, P.index, assets, covariance is not None)
     needs_cov = any(isinstance(c.policy, RISK_TRIGGERS) for c in configs)
     ppy, ppy_vol = _periods_per_year(P.index, periods_per_year, configs)
 
@@ -547,6 +531,29 @@ def decision_table(
         )
         rows[name] = {"due": d.due, "trade": d.trade, "reason": d.reason}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("policy")
+
+
+def _encode(configs, index: pd.DatetimeIndex, assets: pd.Index, has_covariance: bool):
+    """Every configuration encodes itself for the kernel: its policy's dates and parameter
+    row, its risk budgets, its per-asset cost rates and (fixed, min_trade, impact)."""
+    from riskkit.rebalancing.policies import N_PARAMS
+
+    T, N, K = len(index), len(assets), len(configs)
+    due = np.zeros((T, K), dtype=bool)
+    params = np.zeros((K, N_PARAMS))
+    budgets = np.zeros((K, N))
+    prop = np.zeros((K, N))
+    cost_params = np.zeros((K, 4))
+    cache: dict = {}
+    for k, c in enumerate(configs):
+        check_policy(f"configs[{k}].policy", c.policy)
+        if not has_covariance and isinstance(c.policy, RISK_TRIGGERS):
+            raise InvalidParameterError(
+                f"configs[{k}] ({c.name!r}) uses a risk trigger: pass covariance= (rolling_shrink estimates)."
+            )
+        due[:, k], params[k], budgets[k] = c.policy._kernel_row(index, assets, cache)
+        prop[k], cost_params[k] = c.costs._kernel_row(assets)
+    return due, params, budgets, prop, cost_params
 
 
 def _periods_per_year(index: pd.DatetimeIndex, periods_per_year, configs) -> tuple[float | None, float]:
