@@ -296,26 +296,7 @@ def trade_list(
     cost = cost_of(notional)
     cash_after = cash - float(notional.sum()) - float(cost.sum())
     if cash_after < -1e-9 * value:  # rounding and costs overdrew cash: cut buys, largest first
-        for i in np.argsort(-notional):
-            if notional[i] > 0 and lots[i] == 0:  # no lot size: cut exactly the shortfall
-                cut = min(notional[i], -cash_after)
-                notional[i] -= cut
-                units[i] = notional[i] / p[i]
-                cost = cost_of(notional)
-                cash_after = cash - float(notional.sum()) - float(cost.sum())
-            while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
-                units[i] -= lots[i]
-                new_notional = units[i] * p[i]
-                if not costs.executed(new_notional):
-                    units[i], new_notional = 0.0, 0.0
-                delta = notional[i] - new_notional
-                notional[i] = new_notional
-                cost = cost_of(notional)
-                cash_after = cash - float(notional.sum()) - float(cost.sum())
-                if delta == 0:
-                    break
-            if cash_after >= 0:
-                break
+        cost, cash_after = _cut_buys(units, notional, p, lots, cash, costs, cost_of)
     u1 = u0 + units
     value_after = value - float(cost.sum())
     w_before = u0 * p / value
@@ -345,6 +326,34 @@ def trade_list(
         index=pd.Index(assets, name="asset"),
     )
     return TradeList(trades, value, float(cost.sum()), float(cash_after), float(value_after))
+
+
+def _cut_buys(units, notional, p, lots, cash, costs, cost_of):
+    """Cut buys, largest first, until cash is not overdrawn: exactly the shortfall without a
+    lot size, else lot by lot (a buy cut below ``costs.min_trade`` is dropped). ``units``
+    and ``notional`` are cut in place; returns the costs and the cash left."""
+    cost = cost_of(notional)
+    cash_after = cash - float(notional.sum()) - float(cost.sum())
+    for i in np.argsort(-notional):
+        if notional[i] > 0 and lots[i] == 0:  # no lot size: cut exactly the shortfall
+            notional[i] -= min(notional[i], -cash_after)
+            units[i] = notional[i] / p[i]
+            cost = cost_of(notional)
+            cash_after = cash - float(notional.sum()) - float(cost.sum())
+        while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
+            units[i] -= lots[i]
+            new_notional = units[i] * p[i]
+            if not costs.executed(new_notional):
+                units[i], new_notional = 0.0, 0.0
+            delta = notional[i] - new_notional
+            notional[i] = new_notional
+            cost = cost_of(notional)
+            cash_after = cash - float(notional.sum()) - float(cost.sum())
+            if delta == 0:
+                break
+        if cash_after >= 0:
+            break
+    return cost, cash_after
 
 
 def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:
