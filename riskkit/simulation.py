@@ -198,92 +198,33 @@ def simulate_market(
     n = check_int("n_assets", n_assets, minimum=1)
     t_len = check_int("n_periods", n_periods, minimum=2)
     check_choice("calendar", calendar, ("7d", "business"))
-    nu = check_real("dof", dof, low=2.0, low_open=True)
-    alpha, beta = (
-        check_real("garch[0]", garch[0], low=0.0),
-        check_real("garch[1]", garch[1], low=0.0),
+    nu, alpha, beta, p_in, dur, lam, mult = _check_dynamics(
+        dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier
     )
-    if alpha + beta >= 1:
-        raise InvalidParameterError(
-            f"garch alpha + beta must be < 1 for a stationary variance, got {alpha + beta}."
-        )
-    p_in = check_real("crash_probability", crash_probability, low=0.0, high=1.0)
-    dur = check_real("crash_duration", crash_duration, low=1.0)
-    lam = check_real("crash_correlation", crash_correlation, low=0.0, high=1.0)
-    mult = check_real("crash_vol_multiplier", crash_vol_multiplier, low=0.0, low_open=True)
     rng = (
         seed
         if isinstance(seed, np.random.Generator)
         else np.random.default_rng(check_int("seed", seed, minimum=0))
     )
     seed_value = -1 if isinstance(seed, np.random.Generator) else int(seed)
-
-    names = [f"A{i + 1:02d}" for i in range(n)] if names is None else list(names)
-    if groups is None:
-        groups = [f"G{i % n_groups + 1}" for i in range(n)]
-    groups = list(groups)
-    if len(names) != n or len(groups) != n or len(set(names)) != n:
-        raise InvalidParameterError(
-            f"names and groups must be {n} entries with unique names; got {len(names)} names "
-            f"({len(set(names))} unique) and {len(groups)} groups."
-        )
+    names, groups = _names_and_groups(n, names, groups, n_groups)
     ppy = 365 if calendar == "7d" else 252
 
-    # --- static structure (drawn first so it does not depend on n_periods)
-    if isinstance(annual_vol, tuple) and len(annual_vol) == 2:
-        vol = rng.uniform(annual_vol[0], annual_vol[1], n)
-    else:
-        vol = np.asarray(annual_vol, dtype=float)
-        if vol.shape != (n,) or (vol <= 0).any():
-            raise InvalidParameterError(f"annual_vol must be (low, high) or {n} positive values.")
-    b_mkt = rng.uniform(*market_loading, n)
-    b_grp = rng.uniform(*group_loading, n)
-    labels, codes = np.unique(groups, return_inverse=True)
-    loadings = np.zeros((n, 1 + len(labels)))
-    loadings[:, 0] = b_mkt
-    loadings[np.arange(n), 1 + codes] = b_grp
-    common = np.einsum("ij,ij->i", loadings, loadings)
-    if (common >= 1).any():
-        raise InvalidParameterError("market_loading^2 + group_loading^2 must stay below 1 for every asset.")
-    corr_calm = loadings @ loadings.T
-    np.fill_diagonal(corr_calm, 1.0)
-    corr_crash = (1 - lam) * corr_calm + lam * np.ones((n, n))
-    sigma = vol / np.sqrt(ppy)
+    # static structure (drawn first so it does not depend on n_periods), then the dynamics
+    corr_calm, corr_crash, sigma = _structure(
+        rng, n, ppy, groups, annual_vol, market_loading, group_loading, lam
+    )
     cov_calm = corr_calm * np.outer(sigma, sigma)
     cov_crash = corr_crash * np.outer(sigma, sigma) * mult**2
     calm_mu = np.broadcast_to(np.asarray(annual_drift, dtype=float), (n,))
     mu = np.vstack([calm_mu, np.full(n, float(crash_annual_drift))]) / ppy  # (regime, asset)
-
     p_out = 1.0 / dur
     pi_crash = p_in / (p_in + p_out) if p_in + p_out > 0 else 0.0
-    pis = np.array([1 - pi_crash, pi_crash])
-    mu_bar = pis @ mu
-    shift = sum(pis[s] * np.outer(mu[s] - mu_bar, mu[s] - mu_bar) for s in (0, 1))
-    true_cov = pis[0] * cov_calm + pis[1] * cov_crash + shift
+    true_cov = _true_covariance(pi_crash, cov_calm, cov_crash, mu)
 
-    # --- dynamics
-    state = np.empty(t_len, dtype=np.int8)
-    u = rng.random(t_len)
-    s = int(rng.random() < pi_crash)
-    for t in range(t_len):
-        state[t] = s
-        s = int(u[t] < p_in) if s == 0 else int(u[t] >= p_out)
-    chol = np.stack([_psd_factor(corr_calm), _psd_factor(corr_crash)])
-    eps = rng.standard_normal((t_len, n))
-    w = rng.chisquare(nu, t_len) / nu
-    shocks = np.empty_like(eps)
-    for k in (0, 1):
-        rows = state == k
-        shocks[rows] = eps[rows] @ chol[k].T
-    shocks *= np.sqrt((nu - 2) / (nu * w))[:, None]
-    ew_sd = np.sqrt(np.array([corr_calm.sum(), corr_crash.sum()]))
-    g2 = (shocks.sum(axis=1) / ew_sd[state]) ** 2
-    h = np.empty(t_len)
-    h_prev, g_prev = 1.0, 1.0
-    omega = 1 - alpha - beta
-    for t in range(t_len):
-        h[t] = 1.0 if t == 0 else omega + alpha * h_prev * g_prev + beta * h_prev
-        h_prev, g_prev = h[t], g2[t]
+    state = _regimes(rng, t_len, p_in, p_out, pi_crash)
+    shocks = _shocks(rng, state, corr_calm, corr_crash, nu)
+    h = _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta)
     scale = np.sqrt(h) * np.where(state == 1, mult, 1.0)
     log_ret = mu[state] + scale[:, None] * shocks * sigma[None, :]
 
@@ -311,6 +252,109 @@ def simulate_market(
         periods_per_year=ppy,
         seed=seed_value,
     )
+
+
+def _check_dynamics(dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier):
+    """The checked dynamics of :func:`simulate_market`: (nu, alpha, beta, p_in, duration, lambda,
+    multiplier), each argument named in the error."""
+    nu = check_real("dof", dof, low=2.0, low_open=True)
+    alpha, beta = (
+        check_real("garch[0]", garch[0], low=0.0),
+        check_real("garch[1]", garch[1], low=0.0),
+    )
+    if alpha + beta >= 1:
+        raise InvalidParameterError(
+            f"garch alpha + beta must be < 1 for a stationary variance, got {alpha + beta}."
+        )
+    p_in = check_real("crash_probability", crash_probability, low=0.0, high=1.0)
+    dur = check_real("crash_duration", crash_duration, low=1.0)
+    lam = check_real("crash_correlation", crash_correlation, low=0.0, high=1.0)
+    mult = check_real("crash_vol_multiplier", crash_vol_multiplier, low=0.0, low_open=True)
+    return nu, alpha, beta, p_in, dur, lam, mult
+
+
+def _names_and_groups(n, names, groups, n_groups) -> tuple[list, list]:
+    """Asset names (default ``A01``, ...) and groups (default ``n_groups`` in turn), n of each."""
+    names = [f"A{i + 1:02d}" for i in range(n)] if names is None else list(names)
+    if groups is None:
+        groups = [f"G{i % n_groups + 1}" for i in range(n)]
+    groups = list(groups)
+    if len(names) != n or len(groups) != n or len(set(names)) != n:
+        raise InvalidParameterError(
+            f"names and groups must be {n} entries with unique names; got {len(names)} names "
+            f"({len(set(names))} unique) and {len(groups)} groups."
+        )
+    return names, groups
+
+
+def _structure(rng, n, ppy, groups, annual_vol, market_loading, group_loading, lam):
+    """The static structure, drawn from ``rng`` in this order (volatilities when a range, market
+    loadings, group loadings): (calm correlation, crash correlation, per-period volatilities)."""
+    if isinstance(annual_vol, tuple) and len(annual_vol) == 2:
+        vol = rng.uniform(annual_vol[0], annual_vol[1], n)
+    else:
+        vol = np.asarray(annual_vol, dtype=float)
+        if vol.shape != (n,) or (vol <= 0).any():
+            raise InvalidParameterError(f"annual_vol must be (low, high) or {n} positive values.")
+    b_mkt = rng.uniform(*market_loading, n)
+    b_grp = rng.uniform(*group_loading, n)
+    labels, codes = np.unique(groups, return_inverse=True)
+    loadings = np.zeros((n, 1 + len(labels)))
+    loadings[:, 0] = b_mkt
+    loadings[np.arange(n), 1 + codes] = b_grp
+    common = np.einsum("ij,ij->i", loadings, loadings)
+    if (common >= 1).any():
+        raise InvalidParameterError("market_loading^2 + group_loading^2 must stay below 1 for every asset.")
+    corr_calm = loadings @ loadings.T
+    np.fill_diagonal(corr_calm, 1.0)
+    corr_crash = (1 - lam) * corr_calm + lam * np.ones((n, n))
+    return corr_calm, corr_crash, vol / np.sqrt(ppy)
+
+
+def _true_covariance(pi_crash, cov_calm, cov_crash, mu) -> np.ndarray:
+    """The unconditional one-period covariance: the regimes' covariances weighted by their
+    stationary probabilities, plus the spread of the regimes' drifts ``mu`` (regime, asset)."""
+    pis = np.array([1 - pi_crash, pi_crash])
+    mu_bar = pis @ mu
+    shift = sum(pis[s] * np.outer(mu[s] - mu_bar, mu[s] - mu_bar) for s in (0, 1))
+    return pis[0] * cov_calm + pis[1] * cov_crash + shift
+
+
+def _regimes(rng, t_len, p_in, p_out, pi_crash) -> np.ndarray:
+    """The regime path (0 calm, 1 crash), a Markov chain started from its stationary law."""
+    state = np.empty(t_len, dtype=np.int8)
+    u = rng.random(t_len)
+    s = int(rng.random() < pi_crash)
+    for t in range(t_len):
+        state[t] = s
+        s = int(u[t] < p_in) if s == 0 else int(u[t] >= p_out)
+    return state
+
+
+def _shocks(rng, state, corr_calm, corr_crash, nu) -> np.ndarray:
+    """Unit-variance multivariate Student-t shocks, correlated as the regime of each period."""
+    chol = np.stack([_psd_factor(corr_calm), _psd_factor(corr_crash)])
+    eps = rng.standard_normal((len(state), corr_calm.shape[0]))
+    w = rng.chisquare(nu, len(state)) / nu
+    shocks = np.empty_like(eps)
+    for k in (0, 1):
+        rows = state == k
+        shocks[rows] = eps[rows] @ chol[k].T
+    shocks *= np.sqrt((nu - 2) / (nu * w))[:, None]
+    return shocks
+
+
+def _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta) -> np.ndarray:
+    """The GARCH(1,1) multiplier h_t (h_0 = 1) driven by the unit-variance equal-weight shock."""
+    ew_sd = np.sqrt(np.array([corr_calm.sum(), corr_crash.sum()]))
+    g2 = (shocks.sum(axis=1) / ew_sd[state]) ** 2
+    h = np.empty(len(state))
+    h_prev, g_prev = 1.0, 1.0
+    omega = 1 - alpha - beta
+    for t in range(len(state)):
+        h[t] = 1.0 if t == 0 else omega + alpha * h_prev * g_prev + beta * h_prev
+        h_prev, g_prev = h[t], g2[t]
+    return h
 
 
 def simulate_simple_market(

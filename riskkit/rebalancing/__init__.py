@@ -431,7 +431,7 @@ def decision(
     >>> d.trade, d.fraction
     (True, 1.0)
     """
-    from riskkit._core.validation import check_covariance, check_same_assets, check_weights
+    from riskkit._core.validation import check_same_assets, check_weights
     from riskkit.rebalancing._engine import policy_detail, policy_step
 
     check_policy("policy", policy)
@@ -446,15 +446,7 @@ def decision(
     _, params, budgets = policy._kernel_row(dates[-1:], assets)
     due = looks_today(policy, dates, periods_per_year)
     N = len(assets)
-    S, has_cov = np.zeros((N, N)), False
-    if isinstance(policy, RISK_TRIGGERS):
-        if covariance is None:
-            raise InvalidParameterError(
-                f"{type(policy).__name__} needs covariance= (the per-period estimate in force today)."
-            )
-        cov = check_covariance("covariance", covariance)
-        check_same_assets("target", assets, "covariance", cov.index)
-        S, has_cov = np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float)), True
+    S, has_cov = _risk_matrix(policy, covariance, assets)
     ppy = 1.0  # only volatility triggers annualise
     if isinstance(policy, VolatilityTrigger) or periods_per_year is not None:
         ppy = resolve_periods_per_year(dates, periods_per_year) or 1.0
@@ -466,6 +458,50 @@ def decision(
     fires = fraction > 0.0
     trade = due and fires
     table = pd.DataFrame({"weight": w, "target": tgt, "drift": w - tgt}).rename_axis("asset")
+    reason, following = _explain(
+        policy,
+        table,
+        dates,
+        periods_per_year,
+        due=due,
+        fires=fires,
+        level=level,
+        limit=limit,
+        outside=outside,
+        forecast=forecast,
+        reference=reference,
+    )
+    vol = isinstance(policy, VolatilityTrigger) and np.isfinite(forecast)
+    return Decision(
+        today, due, trade, reason, table, fraction=float(fraction) if trade else 0.0,
+        forecast_volatility=float(forecast) if vol else None,
+        reference_volatility=float(reference) if vol else None, next_check=following,
+    )  # fmt: skip
+
+
+def _risk_matrix(policy, covariance, assets: pd.Index) -> tuple[np.ndarray, bool]:
+    """The kernel's covariance for :func:`decision`: the checked ``covariance`` on ``assets`` for the
+    risk triggers (which need it), else zeros; and whether there is one."""
+    from riskkit._core.validation import check_covariance, check_same_assets
+
+    N = len(assets)
+    if not isinstance(policy, RISK_TRIGGERS):
+        return np.zeros((N, N)), False
+    if covariance is None:
+        raise InvalidParameterError(
+            f"{type(policy).__name__} needs covariance= (the per-period estimate in force today)."
+        )
+    cov = check_covariance("covariance", covariance)
+    check_same_assets("target", assets, "covariance", cov.index)
+    return np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float)), True
+
+
+def _explain(
+    policy, table, dates, periods_per_year, *, due, fires, level, limit, outside, forecast, reference
+) -> tuple[str, pd.Timestamp | None]:
+    """The reason of :func:`decision` in words, and the policy's next look (None when it looks
+    every period); adds the band or risk-budget columns to ``table`` (weight, target, drift)."""
+    assets = table.index
     largest = table["drift"].abs().idxmax()
     biggest = f"largest drift {largest} {table.loc[largest, 'drift']:+.2%}"
     cal = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
@@ -505,12 +541,7 @@ def decision(
         word = "outside" if fires else "inside"
         reason = (f"volatility:{when} forecast {forecast:.2%} vs reference {reference:.2%}, {word} the "
                   f"±{policy.band:.0%} band.")  # fmt: skip
-    vol = isinstance(policy, VolatilityTrigger) and np.isfinite(forecast)
-    return Decision(
-        today, due, trade, reason, table, fraction=float(fraction) if trade else 0.0,
-        forecast_volatility=float(forecast) if vol else None,
-        reference_volatility=float(reference) if vol else None, next_check=following,
-    )  # fmt: skip
+    return reason, following
 
 
 def decision_table(
