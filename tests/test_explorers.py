@@ -102,6 +102,36 @@ def test_rebalancing_paths_errors_name_the_argument(options, word):
         rebalancing_paths(n_paths=2, years=1, **options)
 
 
+def test_rebalancing_paths_summary_states_units_per_row():
+    res = rebalancing_paths(years=2, n_paths=5, seed=4)
+    s = res.summary()
+    assert res.periods_per_year == 365.0
+    annual = ["premium", *SPLIT, "annual_turnover"]
+    assert (s.loc[annual, "units"] == "annual").all()
+    assert (s.loc[["rebalances", "won"], "units"] == "per path").all()
+    assert (s.loc[["drift_buy_and_hold", "drift_policy"], "units"] == "per period").all()
+    # the figures themselves are the paths' statistics, unchanged by the units column
+    assert s.loc["premium", "mean"] == res.paths["premium"].mean()
+    assert s.loc["won", "mean"] == (res.paths["premium"] > 0).mean()
+    assert s.loc["rebalances", "95%"] == res.paths["rebalances"].quantile(0.95)
+
+
+def test_rebalancing_paths_premium_is_annual_log_growth():
+    # the premium over 2 years of 365 days is half the log growth of policy over buy-and-hold
+    from riskkit.explorers._common import _spawn
+    from riskkit.rebalancing import Config, Never, Threshold, backtest
+    from riskkit.simulation import simulate_simple_market
+
+    res = rebalancing_paths(years=2, n_paths=2, seed=9, proportional=0.002)
+    sim = simulate_simple_market(
+        n_assets=4, n_periods=730, volatility=0.8, correlation=0.3, seed=_spawn(9, 2)[0]
+    )
+    configs = [Config("policy", Threshold(0.05), Costs(proportional=0.002)), Config("buy and hold", Never())]
+    bt = backtest(sim.prices, pd.Series(0.25, index=sim.prices.columns), configs)
+    by_hand = np.log(bt.values["policy"].iloc[-1] / bt.values["buy and hold"].iloc[-1]) / 2
+    assert res.paths["premium"].iloc[0] == pytest.approx(by_hand, rel=1e-9)
+
+
 # --------------------------------------------------------------------------- shrinkage
 
 
@@ -260,6 +290,23 @@ def test_tradeoff_wider_bands_trade_less_and_leave_more_risk():
     assert tradeoff["hedging_cost"].is_monotonic_decreasing
     assert tradeoff["residual_risk"].iloc[-1] > tradeoff["residual_risk"].iloc[0]
     assert hedge.components["rehedges"].mean() == tradeoff.loc[0.07, "rehedges"]
+
+
+def test_delta_hedge_summary_and_tradeoff_state_units():
+    prices = _paths(3, n_paths=4)
+    res = delta_hedge(_book(), prices, band=0.1, costs=Costs(proportional=0.001))
+    s = res.summary()
+    assert res.periods_per_year == 365.0
+    assert s.loc["residual_risk", "units"] == "per period"
+    assert (s.drop(index="residual_risk")["units"] == "per path").all()
+    # per period: the residual risk is one day's standard deviation of the hedged P&L before costs,
+    # not annualised; the components are totals over the path's dates
+    d = res.daily
+    daily = (d["theta"] + d["gamma"] + d["unhedged_delta"]).to_numpy()
+    np.testing.assert_allclose(res.residual_risk.to_numpy(), daily.std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(res.components["theta"].to_numpy(), d["theta"].sum().to_numpy(), rtol=1e-12)
+    _, tradeoff = delta_hedge_paths(days=20, n_paths=3, compare_bands=(0.0, 0.1), seed=1)
+    assert list(tradeoff["units"]) == ["per period"] * 3
 
 
 def test_delta_hedge_errors():

@@ -214,3 +214,26 @@ def test_prices_must_be_positive_one_rule():
         H.banded_rehedging(book, prices)
     with pytest.raises(MissingDataError, match="missing for 2024-01-03"):
         H.banded_rehedging(book, prices.where(prices > 0))
+
+
+def test_option_books_need_a_calendar_on_prices_without_dates():
+    # the options age in years: prices on a plain index need periods_per_year, named in the error
+    from riskkit.exceptions import CalendarError
+    from riskkit.explorers import delta_hedge
+
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.5], "quantity": [-10.0]}
+    )
+    plain = pd.Series(100.0 * np.exp(np.linspace(0.0, 0.05, 30)))
+    with pytest.raises(CalendarError, match="periods_per_year is needed"):
+        H.banded_rehedging(book, plain)
+    with pytest.raises(CalendarError, match="periods_per_year is needed"):
+        delta_hedge(book, plain.to_frame())
+    # given, it is the calendar of dated prices: the same numbers as on 30 daily dates
+    dated = plain.set_axis(pd.date_range("2024-01-01", periods=30, freq="D"))
+    pd.testing.assert_frame_equal(
+        H.banded_rehedging(book, plain, periods_per_year=365), H.banded_rehedging(book, dated)
+    )
+    a = delta_hedge(book, plain.to_frame(), periods_per_year=365).components
+    b = delta_hedge(book, dated.to_frame()).components
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())

@@ -35,15 +35,28 @@ class DeltaHedge:
         second order).
     residual_risk : Series
         Per path: standard deviation of the daily hedged P&L before costs.
+    periods_per_year : float
+        The prices' calendar (the options age by 1 / periods_per_year a period); the
+        residual risk is one period's on it, not annualised.
     """
 
     pnl: pd.DataFrame
     components: pd.DataFrame
     daily: dict = field(repr=False)
     residual_risk: pd.Series = field(repr=False)
+    periods_per_year: float | None = None
 
     def summary(self) -> pd.DataFrame:
-        return _describe(self.components.assign(residual_risk=self.residual_risk))
+        """Mean, standard deviation and 5/50/95% quantiles over paths of the components
+        and the residual risk, in currency.
+
+        ``units`` per row: "per path" for the components and ``rehedges`` (totals over
+        each path's dates: they grow with the hedge's horizon and are not annualised);
+        "per period" for ``residual_risk`` (one period's standard deviation).
+        """
+        out = _describe(self.components.assign(residual_risk=self.residual_risk))
+        out["units"] = ["per period" if row == "residual_risk" else "per path" for row in out.index]
+        return out
 
     def _repr_html_(self) -> str:
         return self.summary().to_html()
@@ -77,9 +90,12 @@ def delta_hedge(
     without rates, :math:`\\theta_t \\approx -\\tfrac12\\Gamma S^2\\sigma^2\\,dt`: a short
     option earns theta and pays gamma, and the two cancel on average when the
     realised volatility equals the implied one.
+
+    Expiries age by ``1 / periods_per_year`` a period: given, or read off the prices'
+    dates (:class:`riskkit.exceptions.CalendarError` on prices without dates and
+    without it).
     """
-    from riskkit.data.calendar import resolve_periods_per_year
-    from riskkit.hedging import _bs, _rehedge, book_greeks
+    from riskkit.hedging import _bs, _option_calendar, _rehedge, book_greeks
     from riskkit.rebalancing.costs import Costs
 
     costs = costs or Costs()
@@ -89,7 +105,7 @@ def delta_hedge(
     if len(S) < 3:
         raise InvalidParameterError("prices must hold at least 3 dates of underlying prices.")
     check_positive_prices("prices", frame)
-    ppy = resolve_periods_per_year(frame, periods_per_year)
+    ppy = _option_calendar(frame, periods_per_year)
     book_greeks(book, float(S[0, 0]), rate=rate)  # validates the book's columns and values
     late = book.index[book["expiry"].to_numpy(dtype=float) <= (len(S) - 1) / ppy]
     if len(late):
@@ -143,6 +159,7 @@ def delta_hedge(
         components=components,
         daily=daily,
         residual_risk=pd.Series(np.std(pnl, axis=0, ddof=1), index=cols, name="residual_risk"),
+        periods_per_year=ppy,
     )
 
 
@@ -181,7 +198,9 @@ def delta_hedge_paths(
     tradeoff : DataFrame
         Per band of ``compare_bands`` (and ``band``): the mean re-hedges, mean cost,
         mean residual risk (daily, currency) and the standard deviation of the
-        final hedged P&L across paths.
+        final hedged P&L across paths; ``units`` is "per period", as in
+        :func:`riskkit.hedging.banded_rehedging` (the residual risk is one day's; the
+        re-hedges, the cost and the final P&L are totals over the ``days`` of a path).
     """
     from riskkit.rebalancing.costs import Costs
     from riskkit.simulation import simulate_market
@@ -225,6 +244,7 @@ def delta_hedge_paths(
             "hedging_cost": -res.components["costs"].mean(),
             "residual_risk": res.residual_risk.mean(),
             "final_pnl_std": res.components["total"].std(ddof=1),
+            "units": "per period",
         }
         if b == float(band):
             result = res

@@ -12,6 +12,15 @@ from riskkit._core.vocabulary import renamed
 from riskkit.explorers._common import _describe, _spawn
 from riskkit.rebalancing.costs import bps_alias
 
+# the units of each row of RebalancingPaths.summary() (see its docstring)
+_UNITS = {
+    **dict.fromkeys(
+        ["premium", "diversification_return", "dispersion", "timing", "costs", "annual_turnover"], "annual"
+    ),
+    **dict.fromkeys(["rebalances", "won"], "per path"),
+    **dict.fromkeys(["drift_buy_and_hold", "drift_policy"], "per period"),
+}
+
 
 @dataclass(frozen=True)
 class RebalancingPaths:
@@ -33,6 +42,9 @@ class RebalancingPaths:
         :math:`\\tfrac12(\\sum_i w_i\\sigma_i^2 - w^\\top\\Sigma w)` from the true
         annual covariance of the log returns.
     parameters : dict
+    periods_per_year : float
+        The simulated markets' calendar (365: every day); the premium, its split and
+        the turnover are annualised with it.
     """
 
     paths: pd.DataFrame
@@ -40,12 +52,23 @@ class RebalancingPaths:
     target: pd.Series = field(repr=False)
     expected_diversification_return: float
     parameters: dict = field(default_factory=dict)
+    periods_per_year: float = 365.0
 
     def summary(self) -> pd.DataFrame:
         """Mean, standard deviation and 5/50/95% quantiles over paths, plus the share of
-        paths where the policy beat buy-and-hold (column ``mean`` of row ``won``)."""
+        paths where the policy beat buy-and-hold (column ``mean`` of row ``won``).
+
+        ``units`` per row: "annual" for the premium, its four terms and
+        ``annual_turnover`` (a year's log growth, a year's turnover); "per path" for
+        ``rebalances`` (the count over the path's ``years``, not annualised) and ``won``
+        (1 on a path the policy won, so its mean is a share of paths); "per period" for
+        the drifts from target (each period's distance averaged over the periods: a
+        level that does not grow with time).
+        """
         table = self.paths.assign(won=(self.paths["premium"] > 0).astype(float))
-        return _describe(table)
+        out = _describe(table)
+        out["units"] = [_UNITS[row] for row in out.index]
+        return out
 
     def _repr_html_(self) -> str:
         return self.summary().to_html()
@@ -154,7 +177,8 @@ def rebalancing_paths(
         sim = simulate_simple_market(
             n_assets=n, n_periods=365 * years, volatility=vol, correlation=rho, dispersion=spread, seed=rng
         )
-        r = _mean_revert(sim.returns.to_numpy(), drift, speed, sim.periods_per_year)
+        ppy = sim.periods_per_year
+        r = _mean_revert(sim.returns.to_numpy(), drift, speed, ppy)
         p0 = sim.prices.iloc[0].to_numpy()
         prices = pd.DataFrame(
             p0 * np.exp(np.vstack([np.zeros(n), np.cumsum(r, axis=0)])),
@@ -163,7 +187,7 @@ def rebalancing_paths(
         )
         if target is None:
             target = pd.Series(1.0 / n, index=prices.columns)
-            cov = sim.true_covariance.to_numpy() * sim.periods_per_year
+            cov = sim.true_covariance.to_numpy() * ppy
             w = target.to_numpy()
             expected = 0.5 * float(w @ np.diag(cov) - w @ cov @ w)
         res = backtest(prices, target, configs, record_weights=k == 0)
@@ -199,4 +223,4 @@ def rebalancing_paths(
         "n_paths": n_paths,
         "seed": seed,
     }
-    return RebalancingPaths(paths, weights, target, expected, params)
+    return RebalancingPaths(paths, weights, target, expected, params, float(ppy))

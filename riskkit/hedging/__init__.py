@@ -298,7 +298,9 @@ def banded_rehedging(
     re-hedge every period). Trades pay ``costs`` (a :class:`riskkit.rebalancing.costs.Costs`:
     bps, fixed per trade, impact relative to the notional of the book's initial
     hedge); a re-hedge whose traded notional is below ``costs.min_trade`` is not
-    executed (the hedge held stays, nothing is paid).
+    executed (the hedge held stays, nothing is paid). Expiries age by
+    ``1 / periods_per_year`` a period: given, or read off the prices' dates
+    (:class:`riskkit.exceptions.CalendarError` on prices without dates and without it).
 
     Arguments follow the module's order: the book analysed first, then the
     market data (as :func:`book_greeks` and :func:`hedge_status`).
@@ -311,13 +313,11 @@ def banded_rehedging(
         gain) — both in currency; ``units`` is "per period" (the residual risk is
         one period's, not annualised).
     """
-    from riskkit.data.calendar import resolve_periods_per_year
-
     costs = costs or Costs()
     if not isinstance(prices, pd.Series) or len(prices) < 3:
         raise InvalidParameterError("prices must be a Series of at least 3 underlying prices.")
     check_positive_prices("prices", prices)
-    ppy = resolve_periods_per_year(prices.to_frame(), periods_per_year)
+    ppy = _option_calendar(prices.to_frame(), periods_per_year)
     S = prices.to_numpy(dtype=float)
     elapsed = np.arange(len(S)) / ppy
     q = book["quantity"].to_numpy(dtype=float)
@@ -369,6 +369,23 @@ def outside_band(delta, hedge, band: float):
     (True, False)
     """
     return np.abs(np.add(delta, hedge)) > band * np.abs(delta)
+
+
+def _option_calendar(prices: pd.DataFrame, periods_per_year: float | None) -> float:
+    """The periods in a year by which options age along ``prices`` (the common rule,
+    :func:`riskkit.data.calendar.resolve_periods_per_year`), which an option book cannot do
+    without: :class:`riskkit.exceptions.CalendarError` when the prices have no dates and
+    ``periods_per_year`` is not given."""
+    from riskkit.data.calendar import resolve_periods_per_year
+    from riskkit.exceptions import CalendarError
+
+    ppy = resolve_periods_per_year(prices, periods_per_year)
+    if ppy is None:
+        raise CalendarError(
+            "periods_per_year is needed: the options age in years and the prices have no dates "
+            f"(index {type(prices.index).__name__}); pass periods_per_year= (365: daily, every day)."
+        )
+    return ppy
 
 
 def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, costs):
