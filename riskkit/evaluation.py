@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import check_int, format_items
+from riskkit._core.vocabulary import renamed
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["estimation_experiment", "frobenius_loss", "min_variance_backtest", "rebalancing_experiment"]
@@ -48,12 +49,13 @@ def frobenius_loss(
     return loss, loss / float(np.linalg.norm(b))
 
 
+@renamed(seeds="seed")
 def estimation_experiment(
     *,
     methods: Mapping[str, Mapping] | Sequence[str],
     n_assets: int = 50,
     ratios: Sequence[float] = (0.5, 1, 2, 5, 10),
-    seeds: Sequence[int] = (0, 1, 2),
+    seed: int | np.random.Generator | Sequence[int] = (0, 1, 2),
     market: Mapping | None = None,
 ) -> pd.DataFrame:
     """Frobenius loss of each estimator on simulated markets with a known truth.
@@ -71,7 +73,9 @@ def estimation_experiment(
     n_assets : int
     ratios : sequence of float
         Observations per asset.
-    seeds : sequence of int
+    seed : int, Generator or sequence of int, default=(0, 1, 2)
+        The markets: one per int of a sequence (formerly ``seeds=``), or one market
+        from an int or a Generator.
     market : mapping, optional
         Extra keyword arguments of ``simulate_market``.
 
@@ -89,10 +93,11 @@ def estimation_experiment(
     specs = {m: {"method": m} for m in methods} if not isinstance(methods, Mapping) else dict(methods)
     specs = {"sample": {"method": "sample"}, **{k: v for k, v in specs.items() if k != "sample"}}
     rows = []
+    seeds = _seeds(seed)
     for ratio in ratios:
         T = max(round(ratio * n_assets), 2)
-        for seed in seeds:
-            sim = simulate_market(n_assets=n_assets, n_periods=T, seed=seed, **dict(market or {}))
+        for k, s in enumerate(seeds):
+            sim = simulate_market(n_assets=n_assets, n_periods=T, seed=s, **dict(market or {}))
             truth = sim.true_covariance.to_numpy()
             base = None
             for label, kw in specs.items():
@@ -105,7 +110,7 @@ def estimation_experiment(
                     {
                         "T/N": ratio,
                         "T": T,
-                        "seed": seed,
+                        "seed": k if isinstance(s, np.random.Generator) else s,
                         "method": label,
                         "loss": loss,
                         "relative_loss": rel,
@@ -139,12 +144,14 @@ def min_variance_backtest(
     Returns
     -------
     DataFrame
-        Per method: annualised realised volatility, its ratio to the sample
-        covariance's, average gross leverage (sum of absolute weights) and the
-        number of rebalances.
+        Per method: realised volatility (annualised with ``periods_per_year``,
+        resolved by :func:`riskkit.data.calendar.resolve_periods_per_year`: per
+        period when ``returns`` carry no dates), its ratio to the sample
+        covariance's, average gross leverage (sum of absolute weights), the
+        number of rebalances and ``units`` ("annual" or "per period").
     """
     from riskkit.allocation import _min_variance_free
-    from riskkit.data.calendar import resolve_periods_per_year
+    from riskkit.data.calendar import annualise, resolve_periods_per_year, units
     from riskkit.shrinkage import rolling_shrink
 
     specs = {m: {"method": m} for m in methods} if not isinstance(methods, Mapping) else dict(methods)
@@ -179,36 +186,41 @@ def min_variance_backtest(
         rows.append(
             {
                 "method": label,
-                "volatility": float(np.std(path, ddof=1) * np.sqrt(ppy)),
+                "volatility": float(annualise(np.std(path, ddof=1), ppy, power=0.5)),
                 "mean_gross_leverage": float(np.mean(leverage)),
                 "rebalances": len(leverage),
             }
         )
     out = pd.DataFrame(rows).set_index("method")
     out.insert(1, "vs_sample", out["volatility"] / out.loc["sample", "volatility"])
+    out["units"] = units(ppy)
     return out
 
 
+@renamed(trend="dispersion")
 def rebalancing_experiment(
     *,
     vary: str,
     values: Sequence[float],
     n_assets: int = 4,
     years: int = 5,
-    seeds: Sequence[int] = tuple(range(20)),
+    seed: int | np.random.Generator | Sequence[int] = tuple(range(20)),
     volatility: float = 0.8,
     correlation: float = 0.3,
-    trend: float = 0.0,
+    dispersion: float = 0.0,
     policy=None,
 ) -> pd.DataFrame:
     """When does rebalancing help? Premium over buy-and-hold on simulated markets.
 
-    Equal-weight portfolios of ``n_assets`` simulated assets (7-day calendar, no
-    crashes or volatility clustering, so the effect is clean) are rebalanced by
-    ``policy`` (monthly by default) or held. One of ``"volatility"`` (annual, every
-    asset), ``"correlation"`` (pairwise) or ``"trend"`` (the spread of annual
-    drifts across assets, from ``-trend/2`` to ``+trend/2``) takes each of
-    ``values``; the others stay at their defaults.
+    Equal-weight portfolios of ``n_assets`` simulated assets
+    (:func:`riskkit.simulation.simulate_simple_market`: 7-day calendar, no crashes
+    or volatility clustering, so the effect is clean) are rebalanced by ``policy``
+    (monthly by default) or held. One of ``"volatility"`` (annual, every asset),
+    ``"correlation"`` (pairwise) or ``"dispersion"`` (the spread of annual drifts
+    across assets, from ``-dispersion/2`` to ``+dispersion/2``; formerly
+    ``"trend"``) takes each of ``values``; the others stay at their defaults.
+    ``seed``: the markets, one per int of a sequence (formerly ``seeds=``), or one
+    market from an int or a Generator.
 
     Returns
     -------
@@ -218,31 +230,25 @@ def rebalancing_experiment(
         where the policy won.
     """
     from riskkit.rebalancing import Calendar, Config, Never, backtest
-    from riskkit.simulation import simulate_market
+    from riskkit.simulation import simulate_simple_market
 
-    if vary not in ("volatility", "correlation", "trend"):
+    if vary == "trend":
+        _warn_trend()
+        vary = "dispersion"
+    if vary not in ("volatility", "correlation", "dispersion"):
         raise InvalidParameterError(
-            f"vary={vary!r} is not a valid choice; expected one of 'volatility', 'correlation', 'trend'."
+            f"vary={vary!r} is not a valid choice; expected one of 'volatility', 'correlation', 'dispersion'."
         )
     policy = policy or Calendar("M")
     n_assets = check_int("n_assets", n_assets, minimum=2)
+    seeds = _seeds(seed)
     rows = []
     for value in values:
-        params = {"volatility": volatility, "correlation": correlation, "trend": trend, vary: float(value)}
-        load = float(np.sqrt(max(params["correlation"], 0.0)))
+        params = {"volatility": volatility, "correlation": correlation, "dispersion": dispersion}
+        params[vary] = float(value)
         premiums = []
-        for seed in seeds:
-            sim = simulate_market(
-                n_assets=n_assets,
-                n_periods=365 * years,
-                seed=seed,
-                annual_vol=[params["volatility"]] * n_assets,
-                market_loading=(load, load),
-                group_loading=(0.0, 0.0),
-                annual_drift=list(np.linspace(-params["trend"] / 2, params["trend"] / 2, n_assets)),
-                crash_probability=0.0,
-                garch=(0.0, 0.0),
-            )
+        for s in seeds:
+            sim = simulate_simple_market(n_assets=n_assets, n_periods=365 * years, seed=s, **params)
             w = pd.Series(1.0 / n_assets, index=sim.prices.columns)
             res = backtest(sim.prices, w, [Config("policy", policy), Config("hold", Never())])
             growth = np.log(res.values.iloc[-1] / res.values.iloc[0]) / years
@@ -257,3 +263,29 @@ def rebalancing_experiment(
             }
         )
     return pd.DataFrame(rows).set_index(vary)
+
+
+def _warn_trend() -> None:
+    import warnings
+
+    from riskkit._core.vocabulary import REMOVED_IN
+
+    warnings.warn(
+        f"rebalancing_experiment(vary='trend') is now vary='dispersion'; 'trend' will be removed in "
+        f"riskkit {REMOVED_IN}.",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
+def _seeds(seed) -> list:
+    """``seed`` as the runs' seeds: an int or a Generator is one run; a sequence of ints
+    is one run each (the vocabulary's ``seed``)."""
+    if isinstance(seed, np.random.Generator):
+        return [seed]
+    if isinstance(seed, int | np.integer):
+        return [check_int("seed", seed, minimum=0)]
+    seeds = list(seed)
+    if not seeds:
+        raise InvalidParameterError("seed is an empty sequence; give at least one int.")
+    return [check_int(f"seed[{k}]", s, minimum=0) for k, s in enumerate(seeds)]

@@ -6,6 +6,8 @@ Contents
 --------
 simulate_market   prices of many assets from a regime-switching, fat-tailed,
                   volatility-clustering factor model, with the truth attached
+simulate_simple_market  the clean set-up of the rebalancing experiments: one volatility, one
+                  pairwise correlation, drifts spread evenly, no crashes, no clustering
 SimulatedMarket   the result: prices, returns, true covariance, regimes, ...
 
 The model, for log returns :math:`r_t` of :math:`N` assets, period :math:`t`:
@@ -55,11 +57,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr
 from riskkit._core.result import Result
 from riskkit._core.validation import check_choice, check_int, check_real
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["SimulatedMarket", "simulate_market"]
+__all__ = ["SimulatedMarket", "simulate_market", "simulate_simple_market"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -102,7 +105,8 @@ class SimulatedMarket(Result):
 
     def summary(self) -> pd.DataFrame:
         """Per asset: group, true annualised volatility, realised annualised
-        volatility, and realised volatility in calm and crash periods."""
+        volatility, and realised volatility in calm and crash periods; ``units``
+        is "annual" (annualised with ``periods_per_year``)."""
         ppy = self.periods_per_year
         crash = (self.regimes == "crash").to_numpy()
         r = self.returns
@@ -115,6 +119,7 @@ class SimulatedMarket(Result):
                 "crash_vol": r.loc[crash].std(ddof=1).to_numpy() * np.sqrt(ppy)
                 if crash.sum() > 1
                 else np.nan,
+                "units": "annual",
             },
             index=r.columns,
         )
@@ -193,6 +198,65 @@ def simulate_market(
     n = check_int("n_assets", n_assets, minimum=1)
     t_len = check_int("n_periods", n_periods, minimum=2)
     check_choice("calendar", calendar, ("7d", "business"))
+    nu, alpha, beta, p_in, dur, lam, mult = _check_dynamics(
+        dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier
+    )
+    rng = (
+        seed
+        if isinstance(seed, np.random.Generator)
+        else np.random.default_rng(check_int("seed", seed, minimum=0))
+    )
+    seed_value = -1 if isinstance(seed, np.random.Generator) else int(seed)
+    names, groups = _names_and_groups(n, names, groups, n_groups)
+    ppy = 365 if calendar == "7d" else 252
+
+    # static structure (drawn first so it does not depend on n_periods), then the dynamics
+    corr_calm, corr_crash, sigma = _structure(
+        rng, n, ppy, groups, annual_vol, market_loading, group_loading, lam
+    )
+    cov_calm = corr_calm * np.outer(sigma, sigma)
+    cov_crash = corr_crash * np.outer(sigma, sigma) * mult**2
+    calm_mu = np.broadcast_to(np.asarray(annual_drift, dtype=float), (n,))
+    mu = np.vstack([calm_mu, np.full(n, float(crash_annual_drift))]) / ppy  # (regime, asset)
+    p_out = 1.0 / dur
+    pi_crash = p_in / (p_in + p_out) if p_in + p_out > 0 else 0.0
+    true_cov = _true_covariance(pi_crash, cov_calm, cov_crash, mu)
+
+    state = _regimes(rng, t_len, p_in, p_out, pi_crash)
+    shocks = _shocks(rng, state, corr_calm, corr_crash, nu)
+    h = _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta)
+    scale = np.sqrt(h) * np.where(state == 1, mult, 1.0)
+    log_ret = mu[state] + scale[:, None] * shocks * sigma[None, :]
+
+    p0 = np.full(n, 100.0) if start_prices is None else np.asarray(start_prices, dtype=float)
+    log_p = np.vstack([np.zeros(n), np.cumsum(log_ret, axis=0)]) + np.log(p0)
+    freq = "D" if calendar == "7d" else "B"
+    dates = pd.date_range(start, periods=t_len + 1, freq=freq, name="date")
+    cols = pd.Index(names, name="asset")
+    prices = pd.DataFrame(np.exp(log_p), index=dates, columns=cols)
+    returns = pd.DataFrame(log_ret, index=dates[1:], columns=cols)
+
+    def lab(m: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(m, index=cols, columns=cols)
+
+    return SimulatedMarket(
+        prices=prices,
+        returns=returns,
+        true_covariance=lab(true_cov),
+        true_correlation=lab(cov_to_corr(true_cov)),
+        regime_covariance={"calm": lab(cov_calm), "crash": lab(cov_crash)},
+        regimes=pd.Series(np.where(state == 1, "crash", "calm"), index=dates[1:], name="regime"),
+        variance_multiplier=pd.Series(h, index=dates[1:], name="h"),
+        groups=pd.Series(groups, index=cols, name="group"),
+        stationary_crash_probability=float(pi_crash),
+        periods_per_year=ppy,
+        seed=seed_value,
+    )
+
+
+def _check_dynamics(dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier):
+    """The checked dynamics of :func:`simulate_market`: (nu, alpha, beta, p_in, duration, lambda,
+    multiplier), each argument named in the error."""
     nu = check_real("dof", dof, low=2.0, low_open=True)
     alpha, beta = (
         check_real("garch[0]", garch[0], low=0.0),
@@ -206,13 +270,11 @@ def simulate_market(
     dur = check_real("crash_duration", crash_duration, low=1.0)
     lam = check_real("crash_correlation", crash_correlation, low=0.0, high=1.0)
     mult = check_real("crash_vol_multiplier", crash_vol_multiplier, low=0.0, low_open=True)
-    rng = (
-        seed
-        if isinstance(seed, np.random.Generator)
-        else np.random.default_rng(check_int("seed", seed, minimum=0))
-    )
-    seed_value = -1 if isinstance(seed, np.random.Generator) else int(seed)
+    return nu, alpha, beta, p_in, dur, lam, mult
 
+
+def _names_and_groups(n, names, groups, n_groups) -> tuple[list, list]:
+    """Asset names (default ``A01``, ...) and groups (default ``n_groups`` in turn), n of each."""
     names = [f"A{i + 1:02d}" for i in range(n)] if names is None else list(names)
     if groups is None:
         groups = [f"G{i % n_groups + 1}" for i in range(n)]
@@ -222,9 +284,12 @@ def simulate_market(
             f"names and groups must be {n} entries with unique names; got {len(names)} names "
             f"({len(set(names))} unique) and {len(groups)} groups."
         )
-    ppy = 365 if calendar == "7d" else 252
+    return names, groups
 
-    # --- static structure (drawn first so it does not depend on n_periods)
+
+def _structure(rng, n, ppy, groups, annual_vol, market_loading, group_loading, lam):
+    """The static structure, drawn from ``rng`` in this order (volatilities when a range, market
+    loadings, group loadings): (calm correlation, crash correlation, per-period volatilities)."""
     if isinstance(annual_vol, tuple) and len(annual_vol) == 2:
         vol = rng.uniform(annual_vol[0], annual_vol[1], n)
     else:
@@ -243,69 +308,88 @@ def simulate_market(
     corr_calm = loadings @ loadings.T
     np.fill_diagonal(corr_calm, 1.0)
     corr_crash = (1 - lam) * corr_calm + lam * np.ones((n, n))
-    sigma = vol / np.sqrt(ppy)
-    cov_calm = corr_calm * np.outer(sigma, sigma)
-    cov_crash = corr_crash * np.outer(sigma, sigma) * mult**2
-    calm_mu = np.broadcast_to(np.asarray(annual_drift, dtype=float), (n,))
-    mu = np.vstack([calm_mu, np.full(n, float(crash_annual_drift))]) / ppy  # (regime, asset)
+    return corr_calm, corr_crash, vol / np.sqrt(ppy)
 
-    p_out = 1.0 / dur
-    pi_crash = p_in / (p_in + p_out) if p_in + p_out > 0 else 0.0
+
+def _true_covariance(pi_crash, cov_calm, cov_crash, mu) -> np.ndarray:
+    """The unconditional one-period covariance: the regimes' covariances weighted by their
+    stationary probabilities, plus the spread of the regimes' drifts ``mu`` (regime, asset)."""
     pis = np.array([1 - pi_crash, pi_crash])
     mu_bar = pis @ mu
     shift = sum(pis[s] * np.outer(mu[s] - mu_bar, mu[s] - mu_bar) for s in (0, 1))
-    true_cov = pis[0] * cov_calm + pis[1] * cov_crash + shift
+    return pis[0] * cov_calm + pis[1] * cov_crash + shift
 
-    # --- dynamics
+
+def _regimes(rng, t_len, p_in, p_out, pi_crash) -> np.ndarray:
+    """The regime path (0 calm, 1 crash), a Markov chain started from its stationary law."""
     state = np.empty(t_len, dtype=np.int8)
     u = rng.random(t_len)
     s = int(rng.random() < pi_crash)
     for t in range(t_len):
         state[t] = s
         s = int(u[t] < p_in) if s == 0 else int(u[t] >= p_out)
+    return state
+
+
+def _shocks(rng, state, corr_calm, corr_crash, nu) -> np.ndarray:
+    """Unit-variance multivariate Student-t shocks, correlated as the regime of each period."""
     chol = np.stack([_psd_factor(corr_calm), _psd_factor(corr_crash)])
-    eps = rng.standard_normal((t_len, n))
-    w = rng.chisquare(nu, t_len) / nu
+    eps = rng.standard_normal((len(state), corr_calm.shape[0]))
+    w = rng.chisquare(nu, len(state)) / nu
     shocks = np.empty_like(eps)
     for k in (0, 1):
         rows = state == k
         shocks[rows] = eps[rows] @ chol[k].T
     shocks *= np.sqrt((nu - 2) / (nu * w))[:, None]
+    return shocks
+
+
+def _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta) -> np.ndarray:
+    """The GARCH(1,1) multiplier h_t (h_0 = 1) driven by the unit-variance equal-weight shock."""
     ew_sd = np.sqrt(np.array([corr_calm.sum(), corr_crash.sum()]))
     g2 = (shocks.sum(axis=1) / ew_sd[state]) ** 2
-    h = np.empty(t_len)
+    h = np.empty(len(state))
     h_prev, g_prev = 1.0, 1.0
     omega = 1 - alpha - beta
-    for t in range(t_len):
+    for t in range(len(state)):
         h[t] = 1.0 if t == 0 else omega + alpha * h_prev * g_prev + beta * h_prev
         h_prev, g_prev = h[t], g2[t]
-    scale = np.sqrt(h) * np.where(state == 1, mult, 1.0)
-    log_ret = mu[state] + scale[:, None] * shocks * sigma[None, :]
+    return h
 
-    p0 = np.full(n, 100.0) if start_prices is None else np.asarray(start_prices, dtype=float)
-    log_p = np.vstack([np.zeros(n), np.cumsum(log_ret, axis=0)]) + np.log(p0)
-    freq = "D" if calendar == "7d" else "B"
-    dates = pd.date_range(start, periods=t_len + 1, freq=freq, name="date")
-    cols = pd.Index(names, name="asset")
-    prices = pd.DataFrame(np.exp(log_p), index=dates, columns=cols)
-    returns = pd.DataFrame(log_ret, index=dates[1:], columns=cols)
-    sd = np.sqrt(np.diag(true_cov))
 
-    def lab(m: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(m, index=cols, columns=cols)
+def simulate_simple_market(
+    *,
+    n_assets: int,
+    n_periods: int,
+    volatility: float,
+    correlation: float,
+    dispersion: float = 0.0,
+    seed: int | np.random.Generator = 0,
+) -> SimulatedMarket:
+    """A clean market for rebalancing experiments: :func:`simulate_market` on a 7-day
+    calendar with every asset at annual ``volatility``, one pairwise ``correlation``
+    (a market factor loading :math:`\\sqrt\rho`, no group factors), annual log drifts
+    spread evenly over ``[-dispersion/2, +dispersion/2]`` (a trend: one asset keeps
+    beating another), and no crashes or volatility clustering, so the rebalancing
+    effect is clean. The one set-up of :func:`riskkit.evaluation.rebalancing_experiment`
+    and :func:`riskkit.explorers.rebalancing_paths`.
 
-    return SimulatedMarket(
-        prices=prices,
-        returns=returns,
-        true_covariance=lab(true_cov),
-        true_correlation=lab(true_cov / np.outer(sd, sd)),
-        regime_covariance={"calm": lab(cov_calm), "crash": lab(cov_crash)},
-        regimes=pd.Series(np.where(state == 1, "crash", "calm"), index=dates[1:], name="regime"),
-        variance_multiplier=pd.Series(h, index=dates[1:], name="h"),
-        groups=pd.Series(groups, index=cols, name="group"),
-        stationary_crash_probability=float(pi_crash),
-        periods_per_year=ppy,
-        seed=seed_value,
+    >>> m = simulate_simple_market(n_assets=2, n_periods=10, volatility=0.5, correlation=0.25)
+    >>> round(float(m.true_correlation.iloc[0, 1]), 12), m.periods_per_year
+    (0.25, 365)
+    """
+    n = check_int("n_assets", n_assets, minimum=1)
+    load = float(np.sqrt(max(float(correlation), 0.0)))
+    return simulate_market(
+        n_assets=n,
+        n_periods=n_periods,
+        seed=seed,
+        annual_vol=[volatility] * n,
+        market_loading=(load, load),
+        group_loading=(0.0, 0.0),
+        annual_drift=list(np.linspace(-dispersion / 2, dispersion / 2, n)),
+        crash_probability=0.0,
+        garch=(0.0, 0.0),
     )
 
 

@@ -31,7 +31,7 @@ SPLIT = ["diversification_return", "dispersion", "timing", "costs"]
     [
         {},
         {"dispersion": 0.6, "band": 0.02},
-        {"reversion": 2.0, "correlation": 0.0, "cost_bps": 50.0},
+        {"reversion": 2.0, "correlation": 0.0, "proportional": 0.005},
         {"volatility": 0.3, "correlation": 0.8, "band": 0.15, "n_assets": 3},
     ],
 )
@@ -48,8 +48,8 @@ def test_premium_split_adds_up_and_dispersion_is_never_positive(options, seed):
 
 
 def test_no_costs_no_cost_term_and_paths_do_not_depend_on_their_number():
-    a = rebalancing_paths(years=1, n_paths=4, cost_bps=0.0, seed=3)
-    b = rebalancing_paths(years=1, n_paths=6, cost_bps=0.0, seed=3)
+    a = rebalancing_paths(years=1, n_paths=4, proportional=0.0, seed=3)
+    b = rebalancing_paths(years=1, n_paths=6, proportional=0.0, seed=3)
     assert (a.paths["costs"] == 0).all()
     pd.testing.assert_frame_equal(a.paths, b.paths.iloc[:4])
 
@@ -100,6 +100,36 @@ def test_mean_revert_matches_a_naive_loop(seed):
 def test_rebalancing_paths_errors_name_the_argument(options, word):
     with pytest.raises(InvalidParameterError, match=word):
         rebalancing_paths(n_paths=2, years=1, **options)
+
+
+def test_rebalancing_paths_summary_states_units_per_row():
+    res = rebalancing_paths(years=2, n_paths=5, seed=4)
+    s = res.summary()
+    assert res.periods_per_year == 365.0
+    annual = ["premium", *SPLIT, "annual_turnover"]
+    assert (s.loc[annual, "units"] == "annual").all()
+    assert (s.loc[["rebalances", "won"], "units"] == "per path").all()
+    assert (s.loc[["drift_buy_and_hold", "drift_policy"], "units"] == "per period").all()
+    # the figures themselves are the paths' statistics, unchanged by the units column
+    assert s.loc["premium", "mean"] == res.paths["premium"].mean()
+    assert s.loc["won", "mean"] == (res.paths["premium"] > 0).mean()
+    assert s.loc["rebalances", "95%"] == res.paths["rebalances"].quantile(0.95)
+
+
+def test_rebalancing_paths_premium_is_annual_log_growth():
+    # the premium over 2 years of 365 days is half the log growth of policy over buy-and-hold
+    from riskkit.explorers._common import _spawn
+    from riskkit.rebalancing import Config, Never, Threshold, backtest
+    from riskkit.simulation import simulate_simple_market
+
+    res = rebalancing_paths(years=2, n_paths=2, seed=9, proportional=0.002)
+    sim = simulate_simple_market(
+        n_assets=4, n_periods=730, volatility=0.8, correlation=0.3, seed=_spawn(9, 2)[0]
+    )
+    configs = [Config("policy", Threshold(0.05), Costs(proportional=0.002)), Config("buy and hold", Never())]
+    bt = backtest(sim.prices, pd.Series(0.25, index=sim.prices.columns), configs)
+    by_hand = np.log(bt.values["policy"].iloc[-1] / bt.values["buy and hold"].iloc[-1]) / 2
+    assert res.paths["premium"].iloc[0] == pytest.approx(by_hand, rel=1e-9)
 
 
 # --------------------------------------------------------------------------- shrinkage
@@ -190,7 +220,7 @@ def _paths(seed, n_paths=5, days=60, vol=0.5):
 @pytest.mark.parametrize("band", [0.0, 0.1, 0.3])
 def test_hedged_pnl_identities(seed, band):
     prices = _paths(seed)
-    res = delta_hedge(_book(), prices, band=band, costs=Costs(proportional=10.0))
+    res = delta_hedge(_book(), prices, band=band, costs=Costs(proportional=0.001))
     d = res.daily
     # a naive rewrite: book value change + hedge gain, Black-Scholes per date
     tau = 0.5 - np.arange(len(prices)) / 365
@@ -220,7 +250,7 @@ def test_hedged_pnl_identities(seed, band):
 @pytest.mark.parametrize("seed", range(3))
 def test_delta_hedge_agrees_with_banded_rehedging(seed):
     prices = _paths(seed, n_paths=1)
-    costs = Costs(proportional=15.0, fixed=2.0)
+    costs = Costs(proportional=0.0015, fixed=2.0)
     table = rk.hedging.banded_rehedging(_book(), prices[0], bands=(0.0, 0.05, 0.2), costs=costs)
     for band, row in table.iterrows():
         res = delta_hedge(_book(), prices, band=band, costs=costs)
@@ -237,7 +267,7 @@ def test_gamma_term_is_half_gamma_times_squared_move():
 
 def test_theta_pays_for_gamma_when_realised_equals_implied():
     hedge, _ = delta_hedge_paths(
-        realised_vol=0.6, implied_vol=0.6, band=0.0, cost_bps=0.0, n_paths=400, seed=2
+        realised_vol=0.6, implied_vol=0.6, band=0.0, proportional=0.0, n_paths=400, seed=2
     )
     c = hedge.components
     se = c["total"].std(ddof=1) / np.sqrt(len(c))
@@ -245,10 +275,10 @@ def test_theta_pays_for_gamma_when_realised_equals_implied():
     assert abs(c["total"].mean()) < 0.05 * c["theta"].mean()
     # a short option loses when the market moves more than implied, wins when it moves less
     rich, _ = delta_hedge_paths(
-        realised_vol=0.9, implied_vol=0.6, band=0.0, cost_bps=0.0, n_paths=100, seed=2
+        realised_vol=0.9, implied_vol=0.6, band=0.0, proportional=0.0, n_paths=100, seed=2
     )
     calm, _ = delta_hedge_paths(
-        realised_vol=0.3, implied_vol=0.6, band=0.0, cost_bps=0.0, n_paths=100, seed=2
+        realised_vol=0.3, implied_vol=0.6, band=0.0, proportional=0.0, n_paths=100, seed=2
     )
     assert rich.components["total"].mean() < 0 < calm.components["total"].mean()
 
@@ -262,10 +292,44 @@ def test_tradeoff_wider_bands_trade_less_and_leave_more_risk():
     assert hedge.components["rehedges"].mean() == tradeoff.loc[0.07, "rehedges"]
 
 
+def test_delta_hedge_summary_and_tradeoff_state_units():
+    prices = _paths(3, n_paths=4)
+    res = delta_hedge(_book(), prices, band=0.1, costs=Costs(proportional=0.001))
+    s = res.summary()
+    assert res.periods_per_year == 365.0
+    assert s.loc["residual_risk", "units"] == "per period"
+    assert (s.drop(index="residual_risk")["units"] == "per path").all()
+    # per period: the residual risk is one day's standard deviation of the hedged P&L before costs,
+    # not annualised; the components are totals over the path's dates
+    d = res.daily
+    daily = (d["theta"] + d["gamma"] + d["unhedged_delta"]).to_numpy()
+    np.testing.assert_allclose(res.residual_risk.to_numpy(), daily.std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(res.components["theta"].to_numpy(), d["theta"].sum().to_numpy(), rtol=1e-12)
+    _, tradeoff = delta_hedge_paths(days=20, n_paths=3, compare_bands=(0.0, 0.1), seed=1)
+    assert list(tradeoff["units"]) == ["per period"] * 3
+
+
 def test_delta_hedge_errors():
     with pytest.raises(InvalidParameterError, match="expire"):
         delta_hedge(_book(expiry=0.1), _paths(0))
     bad = _paths(0)
     bad.iloc[3, 2] = -1.0
-    with pytest.raises(InvalidParameterError, match="positive"):
+    from riskkit.exceptions import NonPositivePriceError
+
+    with pytest.raises(NonPositivePriceError, match=r"prices must be positive; zero or negative at"):
         delta_hedge(_book(), bad)
+
+
+def test_cost_bps_is_now_proportional_a_fraction():
+    new = rebalancing_paths(years=1, n_paths=2, proportional=0.002, seed=1)
+    with pytest.warns(
+        FutureWarning, match=r"rebalancing_paths\(cost_bps=\) is now rebalancing_paths\(proportional=\)"
+    ):
+        old = rebalancing_paths(years=1, n_paths=2, cost_bps=20.0, seed=1)  # basis points, divided by 1e4
+    pd.testing.assert_frame_equal(old.paths, new.paths)
+    assert new.parameters["proportional"] == 0.002
+    kw = dict(days=20, n_paths=3, compare_bands=(0.0,), seed=1)
+    _, a = delta_hedge_paths(proportional=0.001, **kw)
+    with pytest.warns(FutureWarning, match=r"delta_hedge_paths\(cost_bps=\) is now"):
+        _, b = delta_hedge_paths(cost_bps=10.0, **kw)
+    pd.testing.assert_frame_equal(a, b)

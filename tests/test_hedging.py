@@ -75,22 +75,24 @@ def test_banded_rehedging_trade_off():
     book = pd.DataFrame(
         {"kind": ["call"], "strike": [30000.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
     )
-    table = H.banded_rehedging(book, prices, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=10))
+    table = H.banded_rehedging(book, prices, bands=(0.0, 0.05, 0.2, 1.0), costs=Costs(proportional=0.001))
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert list(table["hedging_cost"]) == sorted(table["hedging_cost"], reverse=True)
     assert table.loc[0.0, "residual_risk"] < table.loc[1.0, "residual_risk"]
+    assert set(table["units"]) == {"per period"}  # the residual risk is one period's
 
 
 def test_banded_ratio_rehedging_trade_off():
     s, f = pair(seed=3, n=400)
     table = H.banded_ratio_rehedging(
-        s, f, halflife=20, bands=(0.0, 0.02, 0.1, 1.0), costs=Costs(proportional=10)
+        s, f, halflife=20, bands=(0.0, 0.02, 0.1, 1.0), costs=Costs(proportional=0.001)
     )
     assert list(table["rehedges"]) == sorted(table["rehedges"], reverse=True)
     assert table.loc[1.0, "rehedges"] == 0 and table.loc[1.0, "hedging_cost"] == 0.0
     assert (table["variance_reduction"] > 0.5).all()  # the hedge works whatever the band
+    assert set(table["units"]) == {"per period"}
     # the cost of a re-hedge is the traded ratio change times the proportional rate
-    zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=10))
+    zero = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0,), costs=Costs(proportional=0.001))
     est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
     assert zero.loc[0.0, "hedging_cost"] == pytest.approx(1e-3 * np.abs(np.diff(est[29:])).sum(), rel=1e-9)
 
@@ -117,7 +119,7 @@ def test_min_trade_means_not_executed_in_both_hedging_simulations():
     s, f = pair(seed=3, n=400)
     est = H.rolling_hedge_ratio(s, f, halflife=20).reindex(s.index).to_numpy()
     y, x = s.to_numpy(), f.to_numpy()
-    costs = Costs(proportional=10, fixed=0.001, min_trade=0.01)
+    costs = Costs(proportional=0.001, fixed=0.001, min_trade=0.01)
     got = H.banded_ratio_rehedging(s, f, halflife=20, bands=(0.0, 0.005), costs=costs, warmup=30)
     for band in (0.0, 0.005):  # a naive loop of the rule
         held, paid, n, r = est[29], 0.0, 0, []
@@ -165,3 +167,73 @@ def test_hedge_ratio_result_contract():
         "effectiveness",
         "observations",
     ]
+
+
+def test_one_delta_band_rule_today_and_along_a_path():
+    """hedge_status and banded_rehedging read the band against the delta of the day: a hedge of
+    10 against a book delta that fell from -10 to -8 is outside a 20% band (|-8 + 10| = 2 > 1.6),
+    though inside the band around the starting delta (2 <= 2.0): the two readings differ here."""
+    assert bool(H.outside_band(-8.0, 10.0, 0.2)) and not bool(H.outside_band(-10.0, 10.0 - 0.0, 0.2))
+    S = np.array([[100.0], [101.0]])
+    value = np.array([[0.0], [0.0]])
+    delta = np.array([[-10.0], [-8.0]])
+    _, _, hedge, trades = H._rehedge(S, value, delta, 0.2, Costs())
+    assert trades[0] == 1 and hedge[1, 0] == 8.0  # re-hedged to -delta of the day
+    _, _, hedge, trades = H._rehedge(S, value, np.array([[-10.0], [-8.4]]), 0.2, Costs())
+    assert trades[0] == 0 and hedge[1, 0] == 10.0  # |1.6| <= 0.2 * 8.4 = 1.68: inside
+    # along a real path: on every date, banded_rehedging re-hedges exactly when hedge_status says so
+    g = np.random.default_rng(5)
+    idx = pd.date_range("2024-01-01", periods=80, freq="D")
+    prices = pd.Series(100 * np.exp(np.cumsum(g.normal(0, 0.03, 80))), index=idx)
+    book = pd.DataFrame({"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6],
+                         "quantity": [-10.0], "underlying": ["X"]})  # fmt: skip
+    held, n = None, 0
+    for t in range(len(idx)):
+        opts = book.assign(expiry=0.5 - t / 365)
+        if held is None:
+            held = -float(H.book_greeks(opts, float(prices.iloc[0]))["delta"])
+            continue
+        status = H.hedge_status(opts, pd.Series({"X": float(prices.iloc[t])}), hedges={"X": held}, band=0.1)
+        if status.loc["X", "status"] == "re-hedge":
+            held, n = held + status.loc["X", "trade_units"], n + 1
+    table = H.banded_rehedging(book.drop(columns="underlying"), prices, bands=(0.1,))
+    assert table.loc[0.1, "rehedges"] == n > 0
+
+
+def test_prices_must_be_positive_one_rule():
+    from riskkit.exceptions import MissingDataError, NonPositivePriceError
+
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.6], "quantity": [-10.0]}
+    )
+    idx = pd.date_range("2024-01-01", periods=5, freq="D")
+    prices = pd.Series([100.0, 101.0, -1.0, 99.0, 98.0], index=idx)
+    with pytest.raises(
+        NonPositivePriceError, match="prices must be positive; zero or negative for 2024-01-03"
+    ):
+        H.banded_rehedging(book, prices)
+    with pytest.raises(MissingDataError, match="missing for 2024-01-03"):
+        H.banded_rehedging(book, prices.where(prices > 0))
+
+
+def test_option_books_need_a_calendar_on_prices_without_dates():
+    # the options age in years: prices on a plain index need periods_per_year, named in the error
+    from riskkit.exceptions import CalendarError
+    from riskkit.explorers import delta_hedge
+
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [100.0], "expiry": [0.5], "vol": [0.5], "quantity": [-10.0]}
+    )
+    plain = pd.Series(100.0 * np.exp(np.linspace(0.0, 0.05, 30)))
+    with pytest.raises(CalendarError, match="periods_per_year is needed"):
+        H.banded_rehedging(book, plain)
+    with pytest.raises(CalendarError, match="periods_per_year is needed"):
+        delta_hedge(book, plain.to_frame())
+    # given, it is the calendar of dated prices: the same numbers as on 30 daily dates
+    dated = plain.set_axis(pd.date_range("2024-01-01", periods=30, freq="D"))
+    pd.testing.assert_frame_equal(
+        H.banded_rehedging(book, plain, periods_per_year=365), H.banded_rehedging(book, dated)
+    )
+    a = delta_hedge(book, plain.to_frame(), periods_per_year=365).components
+    b = delta_hedge(book, dated.to_frame()).components
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())

@@ -6,7 +6,7 @@ import pytest
 from riskkit.trades import trade_list
 
 from riskkit import metrics
-from riskkit.exceptions import InvalidParameterError, InvalidTypeError, MissingDataError
+from riskkit.exceptions import CalendarError, InvalidParameterError, InvalidTypeError, MissingDataError
 from riskkit.rebalancing import (
     Calendar,
     Config,
@@ -40,6 +40,29 @@ def test_drift_one_period_by_hand():
     assert res.values["hold"].iloc[1] == pytest.approx(1_000_000 * 1.05)
 
 
+def test_backtest_resolves_periods_per_year_once_and_states_units():
+    m = simulate_market(n_assets=3, n_periods=200, seed=1)  # 7-day calendar: 365 inferred
+    w = pd.Series(1 / 3, index=m.prices.columns)
+    configs = [Config("m", Calendar("M"), Costs(proportional=0.001)), Config("n", Never())]
+    inferred = backtest(m.prices, w, configs)
+    given = backtest(m.prices, w, configs, periods_per_year=52)
+    assert inferred.periods_per_year == 365.0 and given.periods_per_year == 52.0
+    pd.testing.assert_frame_equal(inferred.values, given.values)  # the paths need no calendar
+    # annual turnover = total turnover / years, years = (T - 1) / periods_per_year
+    total = inferred.turnover["m"].sum()
+    assert inferred.summary().loc["m", "annual_turnover"] == pytest.approx(total / (200 / 365))
+    assert given.summary().loc["m", "annual_turnover"] == pytest.approx(total / (200 / 52))
+    assert list(given.summary()["units"]) == ["annual", "annual"]
+    # two dates: no calendar to read; the paths are computed, a volatility trigger needs it and refuses
+    two = two_assets([100.0, 120.0], [100.0, 90.0])
+    assert backtest(two, W5050, [Config("hold", Never())]).periods_per_year is None
+    cov = pd.DataFrame(np.eye(2) * 1e-4, index=["A", "B"], columns=["A", "B"])
+    with pytest.raises(CalendarError, match="periods_per_year"):
+        backtest(two, W5050, [Config("v", VolatilityTrigger(0.1))], covariance=cov)
+    vol = backtest(two, W5050, [Config("v", VolatilityTrigger(0.1))], covariance=cov, periods_per_year=365)
+    assert vol.periods_per_year == 365.0
+
+
 def test_threshold_fires_exactly_when_the_band_is_crossed():
     # A rises 2% a day, B flat: w_A = 0.5 g / (0.5 g + 0.5); |w_A - 0.5| > 0.05 first when g > 11/9
     g = 1.02 ** np.arange(15)
@@ -61,7 +84,7 @@ def test_band_edge_rebalancing_lands_on_the_edge():
     rel = backtest(
         two_assets(100 * g40, np.full(40, 100.0)),
         W5050,
-        [Config("edge", Threshold(0.2, kind="relative", to="edge"))],
+        [Config("edge", Threshold(0.2, band_type="relative", to="edge"))],
     )
     assert rel.rebalanced["edge"].any()
     t = int(np.argmax(rel.rebalanced["edge"].to_numpy()))
@@ -77,7 +100,7 @@ def test_band_edge_rebalancing_lands_on_the_edge():
 def test_value_conservation_with_costs():
     m = simulate_market(n_assets=4, n_periods=400, seed=3)
     w = pd.Series(0.25, index=m.prices.columns)
-    c = Costs(proportional=25, fixed=50.0, impact=(0.001, 0.01))
+    c = Costs(proportional=0.0025, fixed=50.0, impact=(0.001, 0.01))
     res = backtest(m.prices, w, [Config("m", Calendar("M"), c)])
     v, cost = res.values["m"].to_numpy(), res.costs["m"].to_numpy()
     r = m.prices.pct_change().to_numpy()
@@ -123,7 +146,7 @@ def test_no_drift_means_no_trade_and_never_is_buy_and_hold():
 def test_a_configuration_is_the_same_alone_or_among_others():
     m = simulate_market(n_assets=6, n_periods=500, seed=2)
     w = pd.Series(1 / 6, index=m.prices.columns)
-    cfgs = sweep(bands=[0.02, 0.05, 0.1], cost_bps=[0, 20], to=["target", "edge", 0.5])
+    cfgs = sweep(bands=[0.02, 0.05, 0.1], proportional=[0, 0.002], to=["target", "edge", 0.5])
     together = backtest(m.prices, w, cfgs)
     for c in cfgs[::5]:
         alone = backtest(m.prices, w, [c])
@@ -249,7 +272,7 @@ def test_drawdowns_reject_non_positive_values():
 def test_premium_terms_add_up():
     m = simulate_market(n_assets=5, n_periods=730, seed=6)
     w = pd.Series(0.2, index=m.prices.columns)
-    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=30)), Config("n", Never())])
+    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=0.003)), Config("n", Never())])
     s = res.summary()
     total = s["drift_term"] + s["rebalancing_term"] + s["cost_term"]
     np.testing.assert_allclose(total, s["premium_vs_buy_and_hold"], atol=1e-12)
@@ -258,52 +281,6 @@ def test_premium_terms_add_up():
 
 
 # ----------------------------------------------------------------------------- trade list
-
-
-def test_trade_list_by_hand():
-    holdings = pd.Series({"BTC": 1.0, "ETH": 10.0})
-    prices = pd.Series({"BTC": 60_000.0, "ETH": 3_000.0, "SOL": 150.0})
-    target = pd.Series({"BTC": 0.5, "ETH": 0.3, "SOL": 0.2})
-    tl = trade_list(holdings, prices, target, cash=10_000.0)
-    t = tl.trades
-    assert tl.value_before == 100_000.0
-    assert t.loc["BTC", "units_trade"] == pytest.approx(-1 / 6)
-    assert t.loc["SOL", "units_trade"] == pytest.approx(20_000 / 150)
-    assert t.loc["BTC", "reason"].startswith("above target") and t.loc["SOL", "reason"].startswith(
-        "below target"
-    )
-    assert tl.cash_after == pytest.approx(0.0, abs=1e-8)
-    np.testing.assert_allclose(t["weight_after"], t["target"], atol=1e-12)
-    lots = trade_list(
-        holdings,
-        prices,
-        target,
-        cash=10_000.0,
-        lot_sizes=pd.Series({"BTC": 0.01, "ETH": 1, "SOL": 1}),
-        costs=Costs(proportional=10, fixed=1.0, min_trade=100.0),
-    )
-    lt = lots.trades
-    assert lt.loc["BTC", "units_trade"] == pytest.approx(-0.16)
-    assert (np.abs(lt["notional"][lt["notional"] != 0]) >= 100).all()
-    assert lots.cash_after >= 0
-    assert lots.value_before == pytest.approx(lots.value_after + lots.costs)
-    assert lots.costs == pytest.approx(
-        (np.abs(lt["notional"]) * 1e-3).sum() + (lt["side"] != "hold").sum() * 1.0
-    )
-
-
-def test_trade_list_fraction_by_hand():
-    """A 6:2 split at equal prices, target 50/50: the full trade sells 2 A and buys 2 B;
-    a quarter of the way sells 0.5 A and buys 0.5 B (A then holds 55 of 80); 0 places nothing."""
-    holdings, prices = pd.Series({"A": 6.0, "B": 2.0}), pd.Series({"A": 10.0, "B": 10.0})
-    full = trade_list(holdings, prices, W5050)
-    quarter = trade_list(holdings, prices, W5050, fraction=0.25)
-    assert full.trades["units_trade"].tolist() == pytest.approx([-2.0, 2.0])
-    assert quarter.trades["units_trade"].tolist() == pytest.approx([-0.5, 0.5])
-    assert quarter.trades.loc["A", "weight_after"] == pytest.approx(55 / 80)
-    assert len(trade_list(holdings, prices, W5050, fraction=0.0).orders) == 0
-    with pytest.raises(InvalidParameterError, match=r"fraction"):
-        trade_list(holdings, prices, W5050, fraction=1.5)
 
 
 def test_trade_list_goes_where_an_edge_decision_goes():
@@ -318,13 +295,6 @@ def test_trade_list_goes_where_an_edge_decision_goes():
     assert w_after["A"] == pytest.approx(0.55, abs=1e-12)
 
 
-def test_trade_list_bad_input():
-    with pytest.raises(InvalidParameterError, match="prices are missing for 'SOL'"):
-        trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.5, "SOL": 0.5}))
-    with pytest.raises(InvalidParameterError, match=r"sum to 0\.9"):
-        trade_list(pd.Series({"BTC": 1.0}), pd.Series({"BTC": 1.0}), pd.Series({"BTC": 0.9}))
-
-
 # ----------------------------------------------------------------------------- one rule, two callers
 
 
@@ -336,9 +306,9 @@ def _agreement_policies(assets):
         "weekly end": Calendar("W", anchor="end"),
         "every 7": Calendar(every=7),
         "abs": Threshold(0.03),
-        "rel": Threshold(0.2, kind="relative"),
+        "rel": Threshold(0.2, band_type="relative"),
         "abs edge": Threshold(0.03, to="edge"),
-        "rel edge": Threshold(0.15, kind="relative", to="edge"),
+        "rel edge": Threshold(0.15, band_type="relative", to="edge"),
         "half way": Threshold(0.03, to=0.5),
         "abs weekly": Threshold(0.02, monitor=Calendar("W")),
         "risk budget": RiskBudgetTrigger(0.03),
@@ -426,7 +396,7 @@ def test_edge_rebalancing_makes_no_phantom_trades_on_flat_prices():
     )
     target = pd.Series(0.25, index=prices.columns)
     fee = Costs(fixed=10.0)
-    for policy in (Threshold(0.02, to="edge"), Threshold(0.05, kind="relative", to="edge")):
+    for policy in (Threshold(0.02, to="edge"), Threshold(0.05, band_type="relative", to="edge")):
         res = backtest(prices, target, [Config("edge", policy, fee)])
         trades = res.rebalanced["edge"]
         assert trades.any()
@@ -434,7 +404,7 @@ def test_edge_rebalancing_makes_no_phantom_trades_on_flat_prices():
         assert res.costs["edge"].sum() == pytest.approx(10.0 * 4 * trades.sum())  # 4 assets each time
         # and every asset lies inside its band after each trade, by the band rule itself
         W = res.weights["edge"][trades]
-        scale = policy.band * (target.abs() if policy.kind == "relative" else 1.0)
+        scale = policy.band * (target.abs() if policy.band_type == "relative" else 1.0)
         assert ((W - target).abs() / scale <= 1.0).all().all()
 
 
@@ -499,7 +469,7 @@ def test_results_summary_repr_html_and_pickle():
 
     m = simulate_market(n_assets=4, n_periods=200, seed=5)
     w = pd.Series(0.25, index=m.prices.columns)
-    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=10)), Config("n", Never())])
+    res = backtest(m.prices, w, [Config("m", Calendar("M"), Costs(proportional=0.001)), Config("n", Never())])
     back = _check_result_contract(res)
     pd.testing.assert_frame_equal(back.values, res.values)
     pd.testing.assert_frame_equal(back.weights["m"], res.weights["m"])

@@ -52,6 +52,8 @@ def test_crash_regime_raises_correlation_and_volatility():
     assert c_crash[off].mean() > c_calm[off].mean() + 0.1
     s = m.summary()
     assert (s["crash_vol"] > 1.5 * s["calm_vol"]).all()
+    assert set(s["units"]) == {"annual"}
+    np.testing.assert_allclose(s["true_vol"], np.sqrt(np.diag(m.true_covariance) * 365))
 
 
 def test_fat_tails_and_volatility_clustering():

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from riskkit._core.validation import check_int, check_real, format_items
+from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
+from riskkit._core.vocabulary import renamed
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers._common import _describe
+from riskkit.rebalancing.costs import bps_alias
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,28 @@ class DeltaHedge:
         second order).
     residual_risk : Series
         Per path: standard deviation of the daily hedged P&L before costs.
+    periods_per_year : float
+        The prices' calendar (the options age by 1 / periods_per_year a period); the
+        residual risk is one period's on it, not annualised.
     """
 
     pnl: pd.DataFrame
     components: pd.DataFrame
     daily: dict = field(repr=False)
     residual_risk: pd.Series = field(repr=False)
+    periods_per_year: float | None = None
 
     def summary(self) -> pd.DataFrame:
-        return _describe(self.components.assign(residual_risk=self.residual_risk))
+        """Mean, standard deviation and 5/50/95% quantiles over paths of the components
+        and the residual risk, in currency.
+
+        ``units`` per row: "per path" for the components and ``rehedges`` (totals over
+        each path's dates: they grow with the hedge's horizon and are not annualised);
+        "per period" for ``residual_risk`` (one period's standard deviation).
+        """
+        out = _describe(self.components.assign(residual_risk=self.residual_risk))
+        out["units"] = ["per period" if row == "residual_risk" else "per path" for row in out.index]
+        return out
 
     def _repr_html_(self) -> str:
         return self.summary().to_html()
@@ -75,9 +90,12 @@ def delta_hedge(
     without rates, :math:`\\theta_t \\approx -\\tfrac12\\Gamma S^2\\sigma^2\\,dt`: a short
     option earns theta and pays gamma, and the two cancel on average when the
     realised volatility equals the implied one.
+
+    Expiries age by ``1 / periods_per_year`` a period: given, or read off the prices'
+    dates (:class:`riskkit.exceptions.CalendarError` on prices without dates and
+    without it).
     """
-    from riskkit.data.calendar import resolve_periods_per_year
-    from riskkit.hedging import _bs, _rehedge, book_greeks
+    from riskkit.hedging import _bs, _option_calendar, _rehedge, book_greeks
     from riskkit.rebalancing.costs import Costs
 
     costs = costs or Costs()
@@ -86,12 +104,8 @@ def delta_hedge(
     S = frame.to_numpy(dtype=float)
     if len(S) < 3:
         raise InvalidParameterError("prices must hold at least 3 dates of underlying prices.")
-    bad = frame.columns[~(np.isfinite(S) & (S > 0)).all(axis=0)]
-    if len(bad):
-        raise InvalidParameterError(
-            f"prices must be positive and finite; not in the path(s) {format_items(bad)}."
-        )
-    ppy = resolve_periods_per_year(frame, periods_per_year)
+    check_positive_prices("prices", frame)
+    ppy = _option_calendar(frame, periods_per_year)
     book_greeks(book, float(S[0, 0]), rate=rate)  # validates the book's columns and values
     late = book.index[book["expiry"].to_numpy(dtype=float) <= (len(S) - 1) / ppy]
     if len(late):
@@ -145,15 +159,18 @@ def delta_hedge(
         components=components,
         daily=daily,
         residual_risk=pd.Series(np.std(pnl, axis=0, ddof=1), index=cols, name="residual_risk"),
+        periods_per_year=ppy,
     )
 
 
+@bps_alias
+@renamed(cost_bps="proportional")
 def delta_hedge_paths(
     *,
     realised_vol: float = 0.6,
     implied_vol: float = 0.6,
     band: float = 0.05,
-    cost_bps: float = 10.0,
+    proportional: float = 0.001,
     days: int = 120,
     expiry: float = 0.5,
     moneyness: float = 1.0,
@@ -170,7 +187,9 @@ def delta_hedge_paths(
     ``realised_vol`` over ``days`` days of 365 a year, from ``spot``
     (:func:`riskkit.simulation.simulate_market` with independent assets). The book:
     ``quantity`` calls struck at ``moneyness * spot``, ``expiry`` years, priced
-    and hedged at ``implied_vol``. Hedge trades pay ``cost_bps``.
+    and hedged at ``implied_vol``. Hedge trades pay ``proportional``, a fraction of
+    the traded notional (0.001 = 10 bp; the former ``cost_bps=``, in basis points,
+    is accepted until riskkit 0.3 with a FutureWarning and divided by 1e4).
 
     Returns
     -------
@@ -179,7 +198,9 @@ def delta_hedge_paths(
     tradeoff : DataFrame
         Per band of ``compare_bands`` (and ``band``): the mean re-hedges, mean cost,
         mean residual risk (daily, currency) and the standard deviation of the
-        final hedged P&L across paths.
+        final hedged P&L across paths; ``units`` is "per period", as in
+        :func:`riskkit.hedging.banded_rehedging` (the residual risk is one day's; the
+        re-hedges, the cost and the final P&L are totals over the ``days`` of a path).
     """
     from riskkit.rebalancing.costs import Costs
     from riskkit.simulation import simulate_market
@@ -213,7 +234,7 @@ def delta_hedge_paths(
             "quantity": [quantity],
         }
     )
-    costs = Costs(proportional=check_real("cost_bps", cost_bps, low=0.0))
+    costs = Costs(proportional=check_real("proportional", proportional, low=0.0))
     rows = {}
     result = None
     for b in sorted({*map(float, compare_bands), float(band)}):
@@ -223,6 +244,7 @@ def delta_hedge_paths(
             "hedging_cost": -res.components["costs"].mean(),
             "residual_risk": res.residual_risk.mean(),
             "final_pnl_std": res.components["total"].std(ddof=1),
+            "units": "per period",
         }
         if b == float(band):
             result = res

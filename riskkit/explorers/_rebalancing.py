@@ -8,7 +8,18 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import check_int, check_real
+from riskkit._core.vocabulary import renamed
 from riskkit.explorers._common import _describe, _spawn
+from riskkit.rebalancing.costs import bps_alias
+
+# the units of each row of RebalancingPaths.summary() (see its docstring)
+_UNITS = {
+    **dict.fromkeys(
+        ["premium", "diversification_return", "dispersion", "timing", "costs", "annual_turnover"], "annual"
+    ),
+    **dict.fromkeys(["rebalances", "won"], "per path"),
+    **dict.fromkeys(["drift_buy_and_hold", "drift_policy"], "per period"),
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,9 @@ class RebalancingPaths:
         :math:`\\tfrac12(\\sum_i w_i\\sigma_i^2 - w^\\top\\Sigma w)` from the true
         annual covariance of the log returns.
     parameters : dict
+    periods_per_year : float
+        The simulated markets' calendar (365: every day); the premium, its split and
+        the turnover are annualised with it.
     """
 
     paths: pd.DataFrame
@@ -38,12 +52,23 @@ class RebalancingPaths:
     target: pd.Series = field(repr=False)
     expected_diversification_return: float
     parameters: dict = field(default_factory=dict)
+    periods_per_year: float = 365.0
 
     def summary(self) -> pd.DataFrame:
         """Mean, standard deviation and 5/50/95% quantiles over paths, plus the share of
-        paths where the policy beat buy-and-hold (column ``mean`` of row ``won``)."""
+        paths where the policy beat buy-and-hold (column ``mean`` of row ``won``).
+
+        ``units`` per row: "annual" for the premium, its four terms and
+        ``annual_turnover`` (a year's log growth, a year's turnover); "per path" for
+        ``rebalances`` (the count over the path's ``years``, not annualised) and ``won``
+        (1 on a path the policy won, so its mean is a share of paths); "per period" for
+        the drifts from target (each period's distance averaged over the periods: a
+        level that does not grow with time).
+        """
         table = self.paths.assign(won=(self.paths["premium"] > 0).astype(float))
-        return _describe(table)
+        out = _describe(table)
+        out["units"] = [_UNITS[row] for row in out.index]
+        return out
 
     def _repr_html_(self) -> str:
         return self.summary().to_html()
@@ -68,6 +93,8 @@ def _mean_revert(log_returns: np.ndarray, drift: np.ndarray, speed: float, ppy: 
     return market + trend + np.diff(y, axis=0, prepend=0.0)
 
 
+@bps_alias
+@renamed(cost_bps="proportional")
 def rebalancing_paths(
     *,
     n_assets: int = 4,
@@ -76,7 +103,7 @@ def rebalancing_paths(
     dispersion: float = 0.0,
     reversion: float = 0.0,
     band: float = 0.05,
-    cost_bps: float = 20.0,
+    proportional: float = 0.002,
     years: int = 5,
     n_paths: int = 100,
     seed: int = 0,
@@ -91,7 +118,7 @@ def rebalancing_paths(
     another), and relative prices that revert to that trend at ``reversion`` per
     year (half-life :math:`\\ln 2 / \\kappa` years; 0 is a random walk). The policy
     trades back to the target when a weight leaves the ``band``
-    (:class:`riskkit.rebalancing.Threshold`) and pays ``cost_bps`` of the traded
+    (:class:`riskkit.rebalancing.Threshold`) and pays ``proportional`` of the traded
     notional; the backtest is :func:`riskkit.rebalancing.backtest`.
 
     Parameters
@@ -106,7 +133,10 @@ def rebalancing_paths(
         Mean-reversion speed of relative prices, per year.
     band : float, default=0.05
         Absolute weight band of the threshold policy.
-    cost_bps : float, default=20.0
+    proportional : float, default=0.002
+        Proportional cost, a fraction of traded notional (0.002 = 20 bp). The former
+        ``cost_bps=`` (basis points) is accepted until riskkit 0.3 with a
+        FutureWarning and divided by 1e4.
     years, n_paths, seed : int
 
     Returns
@@ -129,7 +159,7 @@ def rebalancing_paths(
     """
     from riskkit.rebalancing import Config, Never, Threshold, backtest
     from riskkit.rebalancing.costs import Costs
-    from riskkit.simulation import simulate_market
+    from riskkit.simulation import simulate_simple_market
 
     n = check_int("n_assets", n_assets, minimum=2)
     vol = check_real("volatility", volatility, low=0.0, low_open=True)
@@ -137,26 +167,18 @@ def rebalancing_paths(
     spread = check_real("dispersion", dispersion, low=0.0)
     speed = check_real("reversion", reversion, low=0.0)
     band = check_real("band", band, low=0.0)
-    costs = Costs(proportional=check_real("cost_bps", cost_bps, low=0.0))
+    costs = Costs(proportional=check_real("proportional", proportional, low=0.0))
     years = check_int("years", years, minimum=1)
     n_paths = check_int("n_paths", n_paths, minimum=2)
     drift = np.linspace(-spread / 2, spread / 2, n)
-    load = float(np.sqrt(rho))
     configs = [Config("policy", Threshold(band), costs), Config("buy and hold", Never())]
     rows, weights, target, expected = [], {}, None, np.nan
     for k, rng in enumerate(_spawn(seed, n_paths)):
-        sim = simulate_market(
-            n_assets=n,
-            n_periods=365 * years,
-            seed=rng,
-            annual_vol=[vol] * n,
-            market_loading=(load, load),
-            group_loading=(0.0, 0.0),
-            annual_drift=list(drift),
-            crash_probability=0.0,
-            garch=(0.0, 0.0),
+        sim = simulate_simple_market(
+            n_assets=n, n_periods=365 * years, volatility=vol, correlation=rho, dispersion=spread, seed=rng
         )
-        r = _mean_revert(sim.returns.to_numpy(), drift, speed, sim.periods_per_year)
+        ppy = sim.periods_per_year
+        r = _mean_revert(sim.returns.to_numpy(), drift, speed, ppy)
         p0 = sim.prices.iloc[0].to_numpy()
         prices = pd.DataFrame(
             p0 * np.exp(np.vstack([np.zeros(n), np.cumsum(r, axis=0)])),
@@ -165,7 +187,7 @@ def rebalancing_paths(
         )
         if target is None:
             target = pd.Series(1.0 / n, index=prices.columns)
-            cov = sim.true_covariance.to_numpy() * sim.periods_per_year
+            cov = sim.true_covariance.to_numpy() * ppy
             w = target.to_numpy()
             expected = 0.5 * float(w @ np.diag(cov) - w @ cov @ w)
         res = backtest(prices, target, configs, record_weights=k == 0)
@@ -196,9 +218,9 @@ def rebalancing_paths(
         "dispersion": spread,
         "reversion": speed,
         "band": band,
-        "cost_bps": float(cost_bps),
+        "proportional": float(proportional),
         "years": years,
         "n_paths": n_paths,
         "seed": seed,
     }
-    return RebalancingPaths(paths, weights, target, expected, params)
+    return RebalancingPaths(paths, weights, target, expected, params, float(ppy))

@@ -54,7 +54,7 @@ def _explores(compute: Callable[..., Any]) -> Callable[[Callable[[dict], Explore
     decorated function receives them all as one mapping."""
 
     def wrap(make: Callable[[dict], Explorer]) -> Callable[..., Explorer]:
-        defaults = compute.__kwdefaults__
+        defaults = inspect.unwrap(compute).__kwdefaults__  # under @renamed: the function's own
 
         @functools.wraps(make)
         def explorer(**start: Any) -> Explorer:
@@ -247,7 +247,7 @@ def rebalancing_explorer(v: dict) -> Explorer:
         "dispersion": _slider("drift dispersion", v["dispersion"], 0.0, 1.0, 0.05, ".0%"),
         "reversion": _slider("reversion /yr", v["reversion"], 0.0, 4.0, 0.25),
         "band": _slider("band", v["band"], 0.01, 0.25, 0.01, ".0%"),
-        "cost_bps": _slider("cost (bps)", v["cost_bps"], 0.0, 100.0, 5.0, ".0f"),
+        "proportional": _slider("cost (of trade)", v["proportional"], 0.0, 0.01, 0.0005, ".2%"),
     }
 
     def compute(**sliders):
@@ -422,7 +422,7 @@ def hedging_explorer(v: dict) -> Explorer:
     """Sliders for :func:`riskkit.explorers.delta_hedge_paths`."""
     controls = {
         "band": _slider("band (share of Δ₀)", v["band"], 0.0, 0.5, 0.01),
-        "cost_bps": _slider("cost (bps)", v["cost_bps"], 0.0, 50.0, 1.0, ".0f"),
+        "proportional": _slider("cost (of trade)", v["proportional"], 0.0, 0.005, 0.0001, ".2%"),
         "realised_vol": _slider("realised volatility", v["realised_vol"], 0.1, 1.5, 0.05, ".0%"),
         "implied_vol": _slider("implied volatility", v["implied_vol"], 0.1, 1.5, 0.05, ".0%"),
     }

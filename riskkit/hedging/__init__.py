@@ -11,6 +11,7 @@ black_scholes         price, delta and gamma of calls and puts (vectorised)
 book_greeks           delta and gamma of a book of options, and the hedge in the underlying
 hedge_status          today, per underlying: book delta, hedge held, net delta, and whether
                       it is outside its band (re-hedge) with the trade that restores neutrality
+outside_band          the one delta-band rule: |delta + hedge| > band |delta|, today's delta
 banded_rehedging      delta-hedge an option book, re-hedging only when net delta leaves a band;
                       cost of hedging vs residual risk, with the rebalancing cost models
 banded_ratio_rehedging  a spot position hedged with another instrument, re-hedged only when the
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.result import Result
-from riskkit._core.validation import check_int, check_real, format_items
+from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
 from riskkit.exceptions import InvalidParameterError
 from riskkit.rebalancing.costs import Costs
 
@@ -44,6 +45,7 @@ __all__ = [
     "hedge_effectiveness",
     "hedge_ratio",
     "hedge_status",
+    "outside_band",
     "rolling_hedge_ratio",
 ]
 
@@ -242,10 +244,11 @@ def hedge_status(
 
     ``book``: the columns of :func:`book_greeks` plus ``underlying``; ``spots``:
     today's price by underlying; ``hedges``: units of each underlying held as the
-    hedge (default none). The net delta is book delta + hedge; as in
-    :func:`banded_rehedging` the position is re-hedged when ``|net delta|``
-    exceeds ``band`` times the book's absolute delta, and the trade
-    ``-net delta`` (units) restores neutrality.
+    hedge (default none). The net delta is book delta + hedge; the position is
+    re-hedged when ``|net delta|`` exceeds ``band`` times the book's absolute
+    delta today (:func:`outside_band`, the one rule :func:`banded_rehedging`
+    follows on every date), and the trade ``-net delta`` (units) restores
+    neutrality.
     """
     band = check_real("band", band, low=0.0)
     if "underlying" not in book.columns:
@@ -266,7 +269,7 @@ def hedge_status(
         h = float(held.get(u, 0.0))
         net = g["delta"] + h
         limit = band * abs(g["delta"])
-        outside = abs(net) > limit
+        outside = bool(outside_band(g["delta"], h, band))
         rows[u] = {
             "spot": float(spots[u]), "book_value": g["value"], "book_delta": g["delta"],
             "book_gamma": g["gamma"], "hedge_units": h, "net_delta": net, "band_units": limit,
@@ -290,11 +293,14 @@ def banded_rehedging(
 
     At each date the book's delta is recomputed (expiries shrink with time); the
     hedge in the underlying is reset to ``-delta`` only when ``|book delta +
-    hedge|`` exceeds ``band`` times the book's absolute delta at the start (0 =
+    hedge|`` exceeds ``band`` times the book's absolute delta on that date
+    (:func:`outside_band`, the rule :func:`hedge_status` applies today; 0 =
     re-hedge every period). Trades pay ``costs`` (a :class:`riskkit.rebalancing.costs.Costs`:
     bps, fixed per trade, impact relative to the notional of the book's initial
     hedge); a re-hedge whose traded notional is below ``costs.min_trade`` is not
-    executed (the hedge held stays, nothing is paid).
+    executed (the hedge held stays, nothing is paid). Expiries age by
+    ``1 / periods_per_year`` a period: given, or read off the prices' dates
+    (:class:`riskkit.exceptions.CalendarError` on prices without dates and without it).
 
     Arguments follow the module's order: the book analysed first, then the
     market data (as :func:`book_greeks` and :func:`hedge_status`).
@@ -304,18 +310,14 @@ def banded_rehedging(
     DataFrame
         Per band: re-hedges, total hedging cost, and the residual risk — the
         standard deviation of the daily hedged P&L (book value change + hedge
-        gain) — both in currency.
+        gain) — both in currency; ``units`` is "per period" (the residual risk is
+        one period's, not annualised).
     """
-    from riskkit.data.calendar import resolve_periods_per_year
-
     costs = costs or Costs()
     if not isinstance(prices, pd.Series) or len(prices) < 3:
         raise InvalidParameterError("prices must be a Series of at least 3 underlying prices.")
-    pv = prices.to_numpy(dtype=float)
-    bad = prices.index[~(np.isfinite(pv) & (pv > 0))]
-    if len(bad):
-        raise InvalidParameterError(f"prices must be positive and finite; not on {format_items(bad)}.")
-    ppy = resolve_periods_per_year(prices.to_frame(), periods_per_year)
+    check_positive_prices("prices", prices)
+    ppy = _option_calendar(prices.to_frame(), periods_per_year)
     S = prices.to_numpy(dtype=float)
     elapsed = np.arange(len(S)) / ppy
     q = book["quantity"].to_numpy(dtype=float)
@@ -349,9 +351,41 @@ def banded_rehedging(
                 "rehedges": int(trades[0]),
                 "hedging_cost": float(cost[:, 0].sum()),
                 "residual_risk": float(np.std(pnl[:, 0], ddof=1)),
+                "units": "per period",
             }
         )
     return pd.DataFrame(rows).set_index("band")
+
+
+def outside_band(delta, hedge, band: float):
+    r"""The one delta-band rule: a hedge of ``hedge`` units against a book delta of
+    ``delta`` is re-hedged when the net delta leaves the band,
+    :math:`|\Delta + h| > b\,|\Delta|`, with today's delta (a short option's delta
+    moves: the band follows the exposure held now, not the one hedged at the start).
+    Scalars or arrays; used by :func:`hedge_status` (today), :func:`banded_rehedging`
+    and :func:`riskkit.explorers.delta_hedge` (every date).
+
+    >>> bool(outside_band(-8.0, 10.0, 0.2)), bool(outside_band(-8.0, 9.5, 0.2))
+    (True, False)
+    """
+    return np.abs(np.add(delta, hedge)) > band * np.abs(delta)
+
+
+def _option_calendar(prices: pd.DataFrame, periods_per_year: float | None) -> float:
+    """The periods in a year by which options age along ``prices`` (the common rule,
+    :func:`riskkit.data.calendar.resolve_periods_per_year`), which an option book cannot do
+    without: :class:`riskkit.exceptions.CalendarError` when the prices have no dates and
+    ``periods_per_year`` is not given."""
+    from riskkit.data.calendar import resolve_periods_per_year
+    from riskkit.exceptions import CalendarError
+
+    ppy = resolve_periods_per_year(prices, periods_per_year)
+    if ppy is None:
+        raise CalendarError(
+            "periods_per_year is needed: the options age in years and the prices have no dates "
+            f"(index {type(prices.index).__name__}); pass periods_per_year= (365: daily, every day)."
+        )
+    return ppy
 
 
 def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, costs):
@@ -360,9 +394,9 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
 
     ``S``, ``value``, ``delta``: (dates, paths) underlying price, book value and
     book delta. The hedge starts at ``-delta[0]`` and is reset to ``-delta[t]``
-    after the close of ``t`` when ``|delta[t] + hedge| > band * |delta[0]|`` and the
-    trade is executed (``costs.executed``: its notional is at least ``costs.min_trade``);
-    the trade pays ``costs.of(notional, value=|delta[0]| S[0])``.
+    after the close of ``t`` when ``|delta[t] + hedge| > band * |delta[t]|``
+    (:func:`outside_band`) and the trade is executed (``costs.executed``: its
+    notional is at least ``costs.min_trade``); the trade pays ``costs.of(notional, value=|delta[0]| S[0])``.
 
     Returns
     -------
@@ -378,7 +412,6 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     n_dates, n_paths = S.shape
     scale = np.abs(delta[0]) * S[0]
     scale = np.where(scale > 0, scale, 1.0)
-    limit = band * np.abs(delta[0])
     hedge = np.empty((n_dates, n_paths))
     hedge[0] = -delta[0]
     pnl = np.empty((n_dates - 1, n_paths))
@@ -388,7 +421,7 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     for t in range(1, n_dates):
         pnl[t - 1] = (value[t] - value[t - 1]) + held * (S[t] - S[t - 1])
         x = np.abs(-delta[t] - held) * S[t]
-        fire = (np.abs(delta[t] + held) > limit) & costs.executed(x)
+        fire = outside_band(delta[t], held, band) & costs.executed(x)
         if fire.any():
             cost[t - 1, fire] = costs.of(x[fire], value=scale[fire])
             held = np.where(fire, -delta[t], held)
@@ -423,8 +456,9 @@ def banded_ratio_rehedging(
     -------
     DataFrame
         Per band: re-hedges, total cost (per unit of spot value), residual risk
-        (standard deviation of the daily hedged return) and the variance reduction
-        against the unhedged position.
+        (standard deviation of the daily hedged return), the variance reduction
+        against the unhedged position, and ``units`` ("per period": the residual
+        risk is one period's).
     """
     costs = costs or Costs()
     y, x, index = _pair(spot, hedge)
@@ -452,6 +486,7 @@ def banded_ratio_rehedging(
         rows.append(
             {"band": band, "rehedges": trades, "hedging_cost": paid,
              "residual_risk": float(np.std(h, ddof=1)),
-             "variance_reduction": float(1.0 - np.var(h, ddof=1) / np.var(y[warmup:], ddof=1))}
+             "variance_reduction": float(1.0 - np.var(h, ddof=1) / np.var(y[warmup:], ddof=1)),
+             "units": "per period"}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("band")

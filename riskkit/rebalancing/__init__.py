@@ -49,8 +49,10 @@ import pandas as pd
 
 from riskkit._core.result import Result
 from riskkit._core.validation import check_real, count, format_items
+from riskkit._core.vocabulary import renamed
+from riskkit.data.calendar import resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
-from riskkit.rebalancing.costs import Costs
+from riskkit.rebalancing.costs import BPS, Costs, bps_alias
 from riskkit.rebalancing.policies import (
     RISK_TRIGGERS,
     Calendar,
@@ -150,10 +152,11 @@ class BacktestResult(Result):
         return out.rename_axis(index="date", columns="asset")
 
     def summary(self, *, risk_free: float = 0.0) -> pd.DataFrame:
-        """Performance and trading metrics per configuration (see :mod:`riskkit.metrics`)."""
+        """Performance and trading metrics per configuration (see :mod:`riskkit.metrics`),
+        with a ``units`` column ("annual")."""
         from riskkit.metrics import backtest_summary
 
-        return backtest_summary(self, risk_free=risk_free)
+        return backtest_summary(self, risk_free=risk_free).assign(units=units(self.periods_per_year))
 
 
 def drift(weights: np.ndarray, returns: np.ndarray) -> np.ndarray:
@@ -174,6 +177,7 @@ def backtest(
     allow_leverage: bool = False,
     record_weights: bool | None = None,
     covariance=None,
+    periods_per_year: float | None = None,
 ) -> BacktestResult:
     """Simulate every configuration on the same prices, in one pass over the dates.
 
@@ -201,15 +205,21 @@ def backtest(
         up ahead. Before the first estimate risk triggers do not fire. A single
         covariance DataFrame is used on every date (it looks ahead when it was
         estimated from these prices: for teaching and what-ifs).
+    periods_per_year : float, optional
+        Periods in a year, for the annualised summary and the volatility
+        triggers; inferred once from the prices' dates otherwise
+        (:func:`riskkit.data.calendar.resolve_periods_per_year`, the package's one
+        rule). Dates whose calendar cannot be read leave it unknown: the paths are
+        computed, ``summary()`` and volatility triggers raise a
+        :class:`riskkit.exceptions.CalendarError` asking for the value.
 
     Notes
     -----
     Each policy encodes itself (``_kernel_row``) and the kernel asks the compiled
     :func:`riskkit.rebalancing._engine.policy_step` on every date the policy looks at, the
     same function :func:`decision` asks, so a backtest's trades and today's
-    decisions follow one rule. Volatility triggers annualise with the periods a
-    year inferred from the prices' index (:class:`riskkit.exceptions.CalendarError`
-    when it has no regular spacing).
+    decisions follow one rule. Volatility triggers annualise with
+    ``periods_per_year``, resolved once with the result's own.
     """
     from riskkit.data import check_prices
 
@@ -227,29 +237,9 @@ def backtest(
     T, N, K = len(P), len(assets), len(configs)
     record = K <= 50 if record_weights is None else record_weights
 
-    # every configuration encodes itself: its policy's dates and parameter row, its costs
-    from riskkit.rebalancing.policies import N_PARAMS
-
-    due = np.zeros((T, K), dtype=bool)
-    params = np.zeros((K, N_PARAMS))
-    budgets = np.zeros((K, N))
-    prop = np.zeros((K, N))
-    cost_params = np.zeros((K, 4))
-    cache: dict = {}
-    for k, c in enumerate(configs):
-        check_policy(f"configs[{k}].policy", c.policy)
-        if covariance is None and isinstance(c.policy, RISK_TRIGGERS):
-            raise InvalidParameterError(
-                f"configs[{k}] ({c.name!r}) uses a risk trigger: pass covariance= (rolling_shrink estimates)."
-            )
-        due[:, k], params[k], budgets[k] = c.policy._kernel_row(P.index, assets, cache)
-        prop[k], cost_params[k] = c.costs._kernel_row(assets)
+    due, params, budgets, prop, cost_params = _encode(configs, P.index, assets, covariance is not None)
     needs_cov = any(isinstance(c.policy, RISK_TRIGGERS) for c in configs)
-    ppy_vol = 1.0  # only volatility triggers annualise
-    if any(isinstance(c.policy, VolatilityTrigger) for c in configs):
-        from riskkit.data.calendar import resolve_periods_per_year
-
-        ppy_vol = resolve_periods_per_year(P.index, None)
+    ppy, ppy_vol = _periods_per_year(P.index, periods_per_year, configs)
 
     from riskkit.rebalancing._engine import simulate
 
@@ -274,7 +264,6 @@ def backtest(
     bh = V0 * ((Pv / Pv[0]) @ w0 + (1.0 - w0.sum()))
     cols = pd.Index(names, name="config")
     frame = lambda a: pd.DataFrame(a, index=P.index, columns=cols, copy=False)  # noqa: E731
-    ppy = _ppy(P.index)
     return BacktestResult(
         values=frame(values),
         turnover=frame(turnover),
@@ -294,23 +283,29 @@ def backtest(
     )
 
 
+@renamed(kind="band_type")
+@bps_alias
+@renamed(cost_bps="proportional")
 def sweep(
     *,
     bands: Sequence[float],
-    cost_bps: Sequence[float] = (0.0,),
+    proportional: Sequence[float] = (0.0,),
     to: Sequence[str | float] = ("target",),
-    kind: Literal["absolute", "relative"] = "absolute",
+    band_type: Literal["absolute", "relative"] = "absolute",
     monitor: Calendar | None = None,
     fixed: float = 0.0,
 ) -> list[Config]:
     """Threshold configurations for every (band, cost, trade-to) combination.
 
-    ``cost_bps``: proportional costs in basis points (one configuration each).
-    Names read ``band=0.05|cost=10bp|to=edge``.
+    ``proportional``: proportional costs as fractions of traded notional (0.001 =
+    10 bp), one configuration each; ``fixed``: the fee per trade (currency).
+    Names read ``band=0.05|cost=10bp|to=edge``. The former ``cost_bps=`` (basis
+    points) is accepted until riskkit 0.3 with a FutureWarning and divided by 1e4;
+    ``kind=`` is now ``band_type=``.
 
     Examples
     --------
-    >>> for c in sweep(bands=[0.05], cost_bps=[0, 10], to=["target", "edge"]):
+    >>> for c in sweep(bands=[0.05], proportional=[0, 0.001], to=["target", "edge"]):
     ...     print(c.name)
     band=0.05|cost=0bp|to=target
     band=0.05|cost=0bp|to=edge
@@ -319,11 +314,11 @@ def sweep(
     """
     return [
         Config(
-            f"band={b:g}|cost={c:g}bp|to={tt if isinstance(tt, str) else f'{tt:g}'}",
-            Threshold(band=b, kind=kind, monitor=monitor, to=tt),
+            f"band={b:g}|cost={round(c / BPS, 10):g}bp|to={tt if isinstance(tt, str) else f'{tt:g}'}",
+            Threshold(band=b, band_type=band_type, monitor=monitor, to=tt),
             Costs(proportional=c, fixed=fixed),
         )
-        for b, c, tt in product(bands, cost_bps, to)
+        for b, c, tt in product(bands, proportional, to)
     ]
 
 
@@ -436,7 +431,7 @@ def decision(
     >>> d.trade, d.fraction
     (True, 1.0)
     """
-    from riskkit._core.validation import check_covariance, check_same_assets, check_weights
+    from riskkit._core.validation import check_same_assets, check_weights
     from riskkit.rebalancing._engine import policy_detail, policy_step
 
     check_policy("policy", policy)
@@ -451,20 +446,10 @@ def decision(
     _, params, budgets = policy._kernel_row(dates[-1:], assets)
     due = looks_today(policy, dates, periods_per_year)
     N = len(assets)
-    S, has_cov = np.zeros((N, N)), False
-    if isinstance(policy, RISK_TRIGGERS):
-        if covariance is None:
-            raise InvalidParameterError(
-                f"{type(policy).__name__} needs covariance= (the per-period estimate in force today)."
-            )
-        cov = check_covariance("covariance", covariance)
-        check_same_assets("target", assets, "covariance", cov.index)
-        S, has_cov = np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float)), True
+    S, has_cov = _risk_matrix(policy, covariance, assets)
     ppy = 1.0  # only volatility triggers annualise
     if isinstance(policy, VolatilityTrigger) or periods_per_year is not None:
-        from riskkit.data.calendar import resolve_periods_per_year
-
-        ppy = resolve_periods_per_year(dates, periods_per_year)
+        ppy = resolve_periods_per_year(dates, periods_per_year) or 1.0
     wv, tv = np.ascontiguousarray(w.to_numpy(dtype=float)), np.ascontiguousarray(tgt.to_numpy(dtype=float))
     level, limit, outside = np.empty(N), np.empty(N), np.empty(N, dtype=bool)
     args = (params[None], 0, budgets[None], wv, tv[None], 0, S[None], 0 if has_cov else -1, ppy)
@@ -473,6 +458,50 @@ def decision(
     fires = fraction > 0.0
     trade = due and fires
     table = pd.DataFrame({"weight": w, "target": tgt, "drift": w - tgt}).rename_axis("asset")
+    reason, following = _explain(
+        policy,
+        table,
+        dates,
+        periods_per_year,
+        due=due,
+        fires=fires,
+        level=level,
+        limit=limit,
+        outside=outside,
+        forecast=forecast,
+        reference=reference,
+    )
+    vol = isinstance(policy, VolatilityTrigger) and np.isfinite(forecast)
+    return Decision(
+        today, due, trade, reason, table, fraction=float(fraction) if trade else 0.0,
+        forecast_volatility=float(forecast) if vol else None,
+        reference_volatility=float(reference) if vol else None, next_check=following,
+    )  # fmt: skip
+
+
+def _risk_matrix(policy, covariance, assets: pd.Index) -> tuple[np.ndarray, bool]:
+    """The kernel's covariance for :func:`decision`: the checked ``covariance`` on ``assets`` for the
+    risk triggers (which need it), else zeros; and whether there is one."""
+    from riskkit._core.validation import check_covariance, check_same_assets
+
+    N = len(assets)
+    if not isinstance(policy, RISK_TRIGGERS):
+        return np.zeros((N, N)), False
+    if covariance is None:
+        raise InvalidParameterError(
+            f"{type(policy).__name__} needs covariance= (the per-period estimate in force today)."
+        )
+    cov = check_covariance("covariance", covariance)
+    check_same_assets("target", assets, "covariance", cov.index)
+    return np.ascontiguousarray(cov.loc[assets, assets].to_numpy(dtype=float)), True
+
+
+def _explain(
+    policy, table, dates, periods_per_year, *, due, fires, level, limit, outside, forecast, reference
+) -> tuple[str, pd.Timestamp | None]:
+    """The reason of :func:`decision` in words, and the policy's next look (None when it looks
+    every period); adds the band or risk-budget columns to ``table`` (weight, target, drift)."""
+    assets = table.index
     largest = table["drift"].abs().idxmax()
     biggest = f"largest drift {largest} {table.loc[largest, 'drift']:+.2%}"
     cal = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
@@ -496,7 +525,7 @@ def decision(
             if len(out)
             else "every asset inside"
         )
-        unit = "of weight" if policy.kind == "absolute" else "of its target, relative"
+        unit = "of weight" if policy.band_type == "absolute" else "of its target, relative"
         reason = f"threshold {policy.band * 100:g}% {unit}:{when} {what}; {biggest}."
     elif isinstance(policy, RiskBudgetTrigger):
         table["risk_share"], table["budget"] = level, limit
@@ -512,12 +541,7 @@ def decision(
         word = "outside" if fires else "inside"
         reason = (f"volatility:{when} forecast {forecast:.2%} vs reference {reference:.2%}, {word} the "
                   f"±{policy.band:.0%} band.")  # fmt: skip
-    vol = isinstance(policy, VolatilityTrigger) and np.isfinite(forecast)
-    return Decision(
-        today, due, trade, reason, table, fraction=float(fraction) if trade else 0.0,
-        forecast_volatility=float(forecast) if vol else None,
-        reference_volatility=float(reference) if vol else None, next_check=following,
-    )  # fmt: skip
+    return reason, following
 
 
 def decision_table(
@@ -540,14 +564,43 @@ def decision_table(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("policy")
 
 
-def _ppy(index: pd.DatetimeIndex) -> float | None:
-    from riskkit.data.calendar import infer_periods_per_year
+def _encode(configs, index: pd.DatetimeIndex, assets: pd.Index, has_covariance: bool):
+    """Every configuration encodes itself for the kernel: its policy's dates and parameter
+    row, its risk budgets, its per-asset cost rates and (fixed, min_trade, impact)."""
+    from riskkit.rebalancing.policies import N_PARAMS
+
+    T, N, K = len(index), len(assets), len(configs)
+    due = np.zeros((T, K), dtype=bool)
+    params = np.zeros((K, N_PARAMS))
+    budgets = np.zeros((K, N))
+    prop = np.zeros((K, N))
+    cost_params = np.zeros((K, 4))
+    cache: dict = {}
+    for k, c in enumerate(configs):
+        check_policy(f"configs[{k}].policy", c.policy)
+        if not has_covariance and isinstance(c.policy, RISK_TRIGGERS):
+            raise InvalidParameterError(
+                f"configs[{k}] ({c.name!r}) uses a risk trigger: pass covariance= (rolling_shrink estimates)."
+            )
+        due[:, k], params[k], budgets[k] = c.policy._kernel_row(index, assets, cache)
+        prop[k], cost_params[k] = c.costs._kernel_row(assets)
+    return due, params, budgets, prop, cost_params
+
+
+def _periods_per_year(index: pd.DatetimeIndex, periods_per_year, configs) -> tuple[float | None, float]:
+    """The backtest's periods a year, resolved once (the common rule), and the value the
+    volatility triggers annualise with. Dates whose calendar cannot be read (two dates,
+    irregular spacing) leave it unknown (None): the paths need no calendar, the annualised
+    summary then raises; a volatility trigger needs it now and raises the CalendarError."""
     from riskkit.exceptions import CalendarError
 
     try:
-        return float(infer_periods_per_year(index))
+        ppy = resolve_periods_per_year(index, periods_per_year)
     except CalendarError:
-        return None
+        if any(isinstance(c.policy, VolatilityTrigger) for c in configs):
+            raise
+        ppy = None
+    return ppy, 1.0 if ppy is None else ppy
 
 
 def _covariance_rows(covariance, index: pd.DatetimeIndex, assets: pd.Index, needed: bool):
@@ -637,7 +690,7 @@ def _load_compiled() -> None:
     cov = m.returns.cov()
     policies = [Never(), Calendar("M"), Threshold(0.05), Threshold(0.05, to="edge"), RiskBudgetTrigger(0.05),
                 VolatilityTrigger(0.1)]  # fmt: skip
-    backtest(m.prices, w, [Config(f"p{i}", p, Costs(proportional=10)) for i, p in enumerate(policies)],
+    backtest(m.prices, w, [Config(f"p{i}", p, Costs(proportional=0.001)) for i, p in enumerate(policies)],
              covariance=rolling_shrink(m.returns, window=20, step=10))  # fmt: skip
     for p in policies:
         decision(p, w * [1.2, 0.9, 0.9], w, dates=m.prices.index, covariance=cov)

@@ -2,7 +2,7 @@
 
 Contents
 --------
-Costs      proportional (bps), fixed per trade, minimum trade, market impact
+Costs      proportional (a fraction of notional), fixed per trade, minimum trade, market impact
 
 The formula and the minimum-trade rule are written once here (:func:`trade_cost`,
 :func:`executes`); the compiled backtest kernel (:mod:`riskkit.rebalancing._engine`) compiles
@@ -21,6 +21,25 @@ from riskkit._core.validation import check_real, format_items
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["Costs"]
+
+MAX_PROPORTIONAL = 0.1  # 1,000 bp: above it a value is basis points given by mistake
+BPS = 1e-4  # one basis point as a fraction: what the former cost_bps= keywords are converted with
+
+
+def bps_alias(f):
+    """Under ``@renamed(cost_bps="proportional")``: the former keyword held basis points,
+    the new one holds a fraction, so the value is converted here (bps * 1e-4, a number
+    or a sequence) before the rename warns."""
+    import functools
+
+    @functools.wraps(f)
+    def inner(*args, **kwargs):
+        if "cost_bps" in kwargs:
+            bps = kwargs["cost_bps"]
+            kwargs["cost_bps"] = [b * BPS for b in bps] if isinstance(bps, Sequence) else bps * BPS
+        return f(*args, **kwargs)
+
+    return inner
 
 
 def executes(notional, min_trade):
@@ -45,7 +64,9 @@ class Costs:
     Parameters
     ----------
     proportional : float or mapping asset -> float, default=0.0
-        Basis points of traded notional.
+        A fraction of traded notional (0.001 = 10 bp), at most 0.1 (a larger
+        value is taken for basis points given by mistake and refused; riskkit 0.1
+        read basis points here: divide them by 1e4).
     fixed : float, default=0.0
         Currency per executed trade (per asset traded).
     min_trade : float, default=0.0
@@ -65,16 +86,16 @@ class Costs:
 
     .. math:: c_i |x| + F + V (a u + b u^{1.5}), \\qquad u = |x| / V,
 
-    with :math:`c_i` the proportional rate of asset :math:`i` (bps / 10^4) and
+    with :math:`c_i` the proportional rate of asset :math:`i` (a fraction) and
     :math:`F` the fixed fee. A trade with :math:`|x| <` ``min_trade`` is not
     executed and costs nothing.
 
     Examples
     --------
-    10 bps and a fixed fee of 5 on a portfolio of 10,000: a trade of 1,000 costs
+    10 bp and a fixed fee of 5 on a portfolio of 10,000: a trade of 1,000 costs
     1 + 5; with ``min_trade=500`` a trade of 400 is not executed and costs nothing.
 
-    >>> c = Costs(proportional=10, fixed=5.0, min_trade=500.0)
+    >>> c = Costs(proportional=0.001, fixed=5.0, min_trade=500.0)
     >>> c.of([1000.0, -400.0], value=10_000.0)
     array([6., 0.])
     >>> c.executed([1000.0, -400.0])
@@ -89,7 +110,11 @@ class Costs:
     def __post_init__(self):
         values = self.proportional.values() if isinstance(self.proportional, Mapping) else [self.proportional]
         for v in values:
-            check_real("proportional", v, low=0.0)
+            if check_real("proportional", v, low=0.0) > MAX_PROPORTIONAL:
+                raise InvalidParameterError(
+                    f"proportional is a fraction of traded notional (0.001 = 10 bp), at most "
+                    f"{MAX_PROPORTIONAL:g}; got {v!r}: for basis points pass {v!r} / 1e4."
+                )
         check_real("fixed", self.fixed, low=0.0)
         check_real("min_trade", self.min_trade, low=0.0)
         for v in self.impact:
@@ -99,7 +124,7 @@ class Costs:
         """Proportional cost as a fraction of notional, per asset of ``assets``
         (a mapping must name only those assets; unnamed ones cost nothing)."""
         if not isinstance(self.proportional, Mapping):
-            rate = float(self.proportional) * 1e-4
+            rate = float(self.proportional)
             return rate if assets is None else np.full(len(assets), rate)
         if assets is None:
             raise InvalidParameterError(
@@ -111,7 +136,7 @@ class Costs:
                 "costs.proportional names assets that are not traded: "
                 f"{format_items(sorted(map(str, unknown)))}."
             )
-        return np.array([self.proportional.get(a, 0.0) for a in assets], dtype=float) * 1e-4
+        return np.array([self.proportional.get(a, 0.0) for a in assets], dtype=float)
 
     def executed(self, notional: np.ndarray | float, /) -> np.ndarray:
         """Which trades of ``notional`` (currency, sign ignored) are executed: not zero

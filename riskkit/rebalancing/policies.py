@@ -5,7 +5,7 @@ Contents
 Never, Calendar, Threshold     buy and hold; calendar dates; a band around each target weight
 RiskBudgetTrigger              trade when an asset's share of risk leaves its budget by more than a band
 VolatilityTrigger              trade when portfolio volatility leaves a band around a reference
-make_policy                    a policy from plain parameters (name, band, frequency), for reports
+make_policy                    a policy from plain parameters (name, band, freq), for reports
 
 A policy says *when* it looks (its dates: a calendar, a monitoring calendar, or
 every period after day 0) and, on those dates, *whether* it trades and *how far*.
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import check_choice, check_int, check_real
+from riskkit._core.vocabulary import renamed
 
 __all__ = ["Calendar", "Never", "RiskBudgetTrigger", "Threshold", "VolatilityTrigger", "make_policy"]
 
@@ -188,11 +189,12 @@ class Calendar:
         return _looks(self, index, cache), _row(THRESHOLD, band=0.0), _no_budgets(assets)
 
 
+@renamed(kind="band_type")
 @dataclass(frozen=True)
 class Threshold:
     """Rebalance when a weight drifts outside its band.
 
-    ``kind="absolute"``: :math:`|w_i - w^*_i| > b`; ``"relative"``:
+    ``band_type="absolute"``: :math:`|w_i - w^*_i| > b`; ``"relative"``:
     :math:`|w_i / w^*_i - 1| > b`. Checked every period, or only on the dates of
     ``monitor`` (a :class:`Calendar`: "monitor monthly, trade when 5% off").
     ``to``: ``"target"`` (all the way), ``"edge"`` (the smallest uniform move
@@ -200,16 +202,17 @@ class Threshold:
     edge, never outside it: the move is checked with the band rule itself and
     widened by a few ulps where rounding would leave it a hair outside, so flat
     prices never re-trigger it), or a fraction in (0, 1] of the way.
+    ``band_type`` was ``kind`` (accepted with a FutureWarning until riskkit 0.3).
     """
 
     band: float
-    kind: Literal["absolute", "relative"] = "absolute"
+    band_type: Literal["absolute", "relative"] = "absolute"
     monitor: Calendar | None = None
     to: Literal["target", "edge"] | float = "target"
 
     def __post_init__(self):
         check_real("band", self.band, low=0.0, high=1.0, low_open=True, high_open=True)
-        check_choice("kind", self.kind, ("absolute", "relative"))
+        check_choice("band_type", self.band_type, ("absolute", "relative"))
         if isinstance(self.to, str):
             check_choice("to", self.to, ("target", "edge"))
         else:
@@ -217,7 +220,7 @@ class Threshold:
 
     def _kernel_row(self, index: pd.DatetimeIndex, assets: pd.Index, cache: dict | None = None):
         to = 1.0 if self.to == "target" else EDGE if self.to == "edge" else float(self.to)
-        row = _row(THRESHOLD, self.band, self.kind == "relative", to)
+        row = _row(THRESHOLD, self.band, self.band_type == "relative", to)
         return _looks(self.monitor, index, cache), row, _no_budgets(assets)
 
 
@@ -280,19 +283,21 @@ RISK_TRIGGERS = (RiskBudgetTrigger, VolatilityTrigger)
 _POLICY_NAMES = ("never", "calendar", "threshold", "relative_threshold", "risk_budget", "volatility")
 
 
-def make_policy(kind: str, /, *, band: float = 0.05, frequency: str = "M"):
+@renamed(frequency="freq")
+def make_policy(kind: str, /, *, band: float = 0.05, freq: str = "M"):
     """A policy from plain values: ``kind`` one of never, calendar (at
-    ``frequency``), threshold / relative_threshold / risk_budget / volatility
-    (at ``band``, monitored at ``frequency``, or every period when it is ``""``)."""
+    ``freq``), threshold / relative_threshold / risk_budget / volatility
+    (at ``band``, monitored at ``freq``, or every period when it is ``""``).
+    ``freq`` was ``frequency`` (accepted with a FutureWarning until riskkit 0.3)."""
     check_choice("kind", kind, _POLICY_NAMES)
     if kind == "never":
         return Never()
     if kind == "calendar":
-        return Calendar(frequency or "D")
-    monitor = Calendar(frequency) if frequency else None
+        return Calendar(freq or "D")
+    monitor = Calendar(freq) if freq else None
     if kind in ("threshold", "relative_threshold"):
         return Threshold(
-            band, kind="relative" if kind == "relative_threshold" else "absolute", monitor=monitor
+            band, band_type="relative" if kind == "relative_threshold" else "absolute", monitor=monitor
         )
     if kind == "risk_budget":
         return RiskBudgetTrigger(band, monitor=monitor)

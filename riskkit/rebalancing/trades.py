@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.result import Result
-from riskkit._core.validation import check_real, check_weights, count, format_items
+from riskkit._core.validation import (
+    check_positive_prices,
+    check_real,
+    check_weights,
+    check_weights_sum,
+    count,
+    format_items,
+)
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.rebalancing.costs import Costs
 
@@ -98,7 +105,7 @@ def position(
     """
     px = check_weights("prices", prices.iloc[-1] if isinstance(prices, pd.DataFrame) else prices,
                        allow_zero_sum=True)  # fmt: skip
-    _check_positive_prices(px)
+    check_positive_prices("prices", px)
     if (holdings is None) == (weights is None):
         raise InvalidParameterError("give either holdings= (units, with cash=) or weights= (with value=).")
     given_name, given = ("holdings", holdings) if holdings is not None else ("weights", weights)
@@ -254,17 +261,15 @@ def trade_list(
     costs = costs or Costs()
     fraction = check_real("fraction", fraction, low=0.0, high=1.0)
     tgt = check_weights("target", target, shares=True)
-    if not allow_leverage and abs(tgt.sum() - 1.0) > 1e-9:
-        raise InvalidParameterError(
-            f"target weights sum to {tgt.sum():.6g}, not 1; pass allow_leverage=True for other totals."
-        )
+    if not allow_leverage:  # the one rule; allow_leverage=True accepts other totals
+        check_weights_sum("target", tgt)
     held = check_weights("holdings", holdings, allow_zero_sum=True)
     px = check_weights("prices", prices, allow_zero_sum=True)
     assets = held.index.union(tgt.index, sort=False)
     missing = assets.difference(px.index)
     if len(missing):
         raise InvalidParameterError(f"prices are missing for {format_items(missing)}.")
-    _check_positive_prices(px.reindex(assets))
+    check_positive_prices("prices", px.reindex(assets))
     cash = check_real("cash", cash)
     p = px.reindex(assets).to_numpy()
     u0 = held.reindex(assets, fill_value=0.0).to_numpy()
@@ -291,26 +296,7 @@ def trade_list(
     cost = cost_of(notional)
     cash_after = cash - float(notional.sum()) - float(cost.sum())
     if cash_after < -1e-9 * value:  # rounding and costs overdrew cash: cut buys, largest first
-        for i in np.argsort(-notional):
-            if notional[i] > 0 and lots[i] == 0:  # no lot size: cut exactly the shortfall
-                cut = min(notional[i], -cash_after)
-                notional[i] -= cut
-                units[i] = notional[i] / p[i]
-                cost = cost_of(notional)
-                cash_after = cash - float(notional.sum()) - float(cost.sum())
-            while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
-                units[i] -= lots[i]
-                new_notional = units[i] * p[i]
-                if not costs.executed(new_notional):
-                    units[i], new_notional = 0.0, 0.0
-                delta = notional[i] - new_notional
-                notional[i] = new_notional
-                cost = cost_of(notional)
-                cash_after = cash - float(notional.sum()) - float(cost.sum())
-                if delta == 0:
-                    break
-            if cash_after >= 0:
-                break
+        cost, cash_after = _cut_buys(units, notional, p, lots, cash, costs, cost_of)
     u1 = u0 + units
     value_after = value - float(cost.sum())
     w_before = u0 * p / value
@@ -342,10 +328,32 @@ def trade_list(
     return TradeList(trades, value, float(cost.sum()), float(cash_after), float(value_after))
 
 
-def _check_positive_prices(px: pd.Series) -> None:
-    bad = px.index[(px <= 0).to_numpy()]
-    if len(bad):
-        raise DataError(f"prices must be positive; not for {format_items(bad)}.")
+def _cut_buys(units, notional, p, lots, cash, costs, cost_of):
+    """Cut buys, largest first, until cash is not overdrawn: exactly the shortfall without a
+    lot size, else lot by lot (a buy cut below ``costs.min_trade`` is dropped). ``units``
+    and ``notional`` are cut in place; returns the costs and the cash left."""
+    cost = cost_of(notional)
+    cash_after = cash - float(notional.sum()) - float(cost.sum())
+    for i in np.argsort(-notional):
+        if notional[i] > 0 and lots[i] == 0:  # no lot size: cut exactly the shortfall
+            notional[i] -= min(notional[i], -cash_after)
+            units[i] = notional[i] / p[i]
+            cost = cost_of(notional)
+            cash_after = cash - float(notional.sum()) - float(cost.sum())
+        while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
+            units[i] -= lots[i]
+            new_notional = units[i] * p[i]
+            if not costs.executed(new_notional):
+                units[i], new_notional = 0.0, 0.0
+            delta = notional[i] - new_notional
+            notional[i] = new_notional
+            cost = cost_of(notional)
+            cash_after = cash - float(notional.sum()) - float(cost.sum())
+            if delta == 0:
+                break
+        if cash_after >= 0:
+            break
+    return cost, cash_after
 
 
 def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:
