@@ -643,10 +643,10 @@ def bench_grid(members: int) -> list[dict]:
     from riskkit.reports import compare_notebooks
 
     bands = [0.01, 0.02, 0.03, 0.05, 0.1]
-    costs = [0.0, 5.0, 10.0, 25.0, 50.0]
+    costs = [0.0, 0.0005, 0.001, 0.0025, 0.005]  # proportional, a fraction of notional
     alerts = [0.1, 0.15, 0.2, 0.3]
     runs = [
-        {"band": b, "cost_bps": c, "alert_threshold": a}
+        {"band": b, "proportional": c, "alert_share": a}
         for b, c, a in itertools.product(bands, costs, alerts)
     ]
     runs = runs[:members]

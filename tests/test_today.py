@@ -134,7 +134,11 @@ def test_threshold_decision_agrees_with_the_backtest_engine(market):
     """Holding buy-and-hold weights, the decision fires first on the date the
     threshold backtest first rebalances (same prices, same target)."""
     target = pd.Series(0.2, index=market.columns)
-    for policy in (Threshold(0.03), Threshold(0.15, band_type="relative"), Threshold(0.02, monitor=Calendar("W"))):
+    for policy in (
+        Threshold(0.03),
+        Threshold(0.15, band_type="relative"),
+        Threshold(0.02, monitor=Calendar("W")),
+    ):
         run = backtest(market, target, [Config("hold", Never()), Config("band", policy)], record_weights=True)
         first = int(np.argmax(run.rebalanced["band"].to_numpy()))
         assert first > 0

@@ -12,7 +12,8 @@ subclass :class:`Result`, so the dataclass does not write its own (long) repr.
 
 Units: a result whose figures scale with time has a ``periods_per_year``
 attribute (None: per period) and a ``units`` column in its summary ("annual"
-or "per period"); its headline ends with "(annual)" or "(per period)".
+or "per period", or "per path" for a total over a simulated path); its
+headline ends with the units its rows state, "(annual)" or "(per period)".
 
 Numbers and dates are written by ``riskkit._core.formats``, as everywhere. This
 module imports neither numpy nor pandas (the reports package's results
@@ -78,10 +79,14 @@ class Result:
         return self.summary()
 
     def _units(self) -> str | None:
-        """``"(annual)"`` or ``"(per period)"`` for a result with ``periods_per_year``."""
+        """The units the summary states: ``"(annual)"``, ``"(per period)"``, or all of
+        them (``"(annual, per path)"``) when its rows differ; None without a ``units`` column."""
         if not hasattr(self, "periods_per_year"):
             return None
-        return "(per period)" if self.periods_per_year is None else "(annual)"
+        summary = self.summary()
+        if "units" not in summary.columns:
+            return "(per period)" if self.periods_per_year is None else "(annual)"
+        return "(" + ", ".join(dict.fromkeys(str(u) for u in summary["units"])) + ")"
 
     def __repr__(self) -> str:
         headline = self._headline()

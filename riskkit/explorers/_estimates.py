@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import cov_to_corr
+from riskkit._core.result import Result
 from riskkit._core.validation import check_choice, check_int, check_real, format_items
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers._common import _describe, _spawn
 
 
-@dataclass(frozen=True)
-class ShrinkageTrials:
+@dataclass(frozen=True, eq=False, repr=False)
+class ShrinkageTrials(Result):
     """Sample against shrunk covariance on simulated markets with a known truth.
 
     Attributes
@@ -36,13 +38,9 @@ class ShrinkageTrials:
     def summary(self) -> pd.DataFrame:
         return _describe(self.trials)
 
-    def _repr_html_(self) -> str:
-        return self.summary().to_html()
-
 
 def _corr_eigenvalues(cov: np.ndarray) -> np.ndarray:
-    sd = np.sqrt(np.diag(cov))
-    return np.sort(np.linalg.eigvalsh(cov / np.outer(sd, sd)))[::-1]
+    return np.sort(np.linalg.eigvalsh(cov_to_corr(cov)))[::-1]
 
 
 def shrinkage_trials(
@@ -120,8 +118,8 @@ def shrinkage_trials(
     return ShrinkageTrials(trials, eigenvalues, params)
 
 
-@dataclass(frozen=True)
-class RiskShares:
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskShares(Result):
     """Risk contributions of a small portfolio and its equal-risk-contribution weights.
 
     Attributes
@@ -158,8 +156,8 @@ class RiskShares:
             index=pd.Index(["volatility", "effective_bets", "effective_assets", "largest_risk_share"]),
         )
 
-    def _repr_html_(self) -> str:
-        return self.contributions.to_html()
+    def _display_table(self) -> pd.DataFrame:
+        return self.contributions
 
 
 def risk_shares(

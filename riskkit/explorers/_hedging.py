@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskkit._core.result import Result
 from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
 from riskkit._core.vocabulary import renamed
 from riskkit.exceptions import InvalidParameterError
@@ -14,8 +15,8 @@ from riskkit.explorers._common import _describe
 from riskkit.rebalancing.costs import bps_alias
 
 
-@dataclass(frozen=True)
-class DeltaHedge:
+@dataclass(frozen=True, eq=False, repr=False)
+class DeltaHedge(Result):
     """Banded delta hedging of an option book along one or several price paths.
 
     Attributes
@@ -57,9 +58,6 @@ class DeltaHedge:
         out = _describe(self.components.assign(residual_risk=self.residual_risk))
         out["units"] = ["per period" if row == "residual_risk" else "per path" for row in out.index]
         return out
-
-    def _repr_html_(self) -> str:
-        return self.summary().to_html()
 
 
 def delta_hedge(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskkit._core.result import Result
 from riskkit._core.validation import check_int, check_real
 from riskkit._core.vocabulary import renamed
 from riskkit.explorers._common import _describe, _spawn
@@ -22,8 +23,8 @@ _UNITS = {
 }
 
 
-@dataclass(frozen=True)
-class RebalancingPaths:
+@dataclass(frozen=True, eq=False, repr=False)
+class RebalancingPaths(Result):
     """A rebalancing policy against buy-and-hold on many simulated markets.
 
     Attributes
@@ -69,9 +70,6 @@ class RebalancingPaths:
         out = _describe(table)
         out["units"] = [_UNITS[row] for row in out.index]
         return out
-
-    def _repr_html_(self) -> str:
-        return self.summary().to_html()
 
 
 def _mean_revert(log_returns: np.ndarray, drift: np.ndarray, speed: float, ppy: float) -> np.ndarray:
