@@ -265,7 +265,7 @@ def test_drawdowns_reject_non_positive_values():
     from riskkit.exceptions import DataError
 
     idx = pd.date_range("2024-01-01", periods=3, freq="D")
-    with pytest.raises(DataError, match=r"finite and positive.*2024-01-02"):
+    with pytest.raises(DataError, match=r"must be positive; zero or negative for 2024-01-02"):
         metrics.drawdowns(pd.Series([1.0, 0.0, 1.0], index=idx))
 
 

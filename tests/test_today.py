@@ -94,7 +94,7 @@ def test_target_weights_by_method_or_given(market):
         rk.allocation.target_weights(cov, "risk_parity")
     with pytest.raises(InvalidParameterError, match="budgets apply to method='risk_budgeting' only"):
         rk.allocation.target_weights(cov, "min_variance", budgets=budgets)
-    with pytest.raises(InvalidParameterError, match=r"sum to 0\.8, not 1"):
+    with pytest.raises(InvalidParameterError, match=r"must sum to 1; it sums to 0\.8"):
         rk.allocation.target_weights(cov, dict(list(given.items())[:4]) | {cov.index[0]: 0.0})
     with pytest.raises(InvalidParameterError, match="in covariance only: 'A05'"):
         rk.allocation.target_weights(cov, {a: 0.25 for a in cov.index[:4]})
