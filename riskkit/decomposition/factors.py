@@ -36,7 +36,13 @@ from riskkit._core.validation import check_same_assets, check_weights, format_it
 from riskkit.data.calendar import resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["FactorModel", "factor_decomposition", "factor_exposures"]
+__all__ = [
+    "FactorModel",
+    "factor_decomposition",
+    "factor_decomposition_core",
+    "factor_exposures",
+    "factor_exposures_core",
+]
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -37,7 +37,15 @@ from riskkit._core.validation import (
 )
 from riskkit._core.vocabulary import renamed
 
-__all__ = ["correlation_stress", "scenario_loss", "worst_windows"]
+__all__ = [
+    "correlation_stress",
+    "correlation_stress_core",
+    "scenario_loss",
+    "scenario_loss_core",
+    "scenario_matrix",
+    "worst_windows",
+    "worst_windows_core",
+]
 
 
 def scenario_loss(weights: pd.Series, scenarios: pd.DataFrame | pd.Series, /) -> pd.DataFrame:

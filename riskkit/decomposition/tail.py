@@ -58,7 +58,7 @@ from riskkit._core.validation import (
 )
 from riskkit._core.vocabulary import renamed
 
-__all__ = ["METHOD_NAMES", "TailRisk", "tail_risk"]
+__all__ = ["METHOD_NAMES", "TailRisk", "tail_risk", "tail_risk_core"]
 
 Method = Literal["historical", "gaussian", "cornish_fisher"]
 METHOD_NAMES = {"historical": "historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher"}

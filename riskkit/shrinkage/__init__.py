@@ -80,6 +80,7 @@ __all__ = [
     "ShrinkageResult",
     "rolling_shrink",
     "shrink",
+    "shrink_core",
     "shrinkage_options",
 ]
 
