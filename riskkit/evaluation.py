@@ -197,7 +197,7 @@ def min_variance_backtest(
     return out
 
 
-@renamed(trend="dispersion")
+@renamed(trend="dispersion", seeds="seed")
 def rebalancing_experiment(
     *,
     vary: str,
@@ -266,15 +266,11 @@ def rebalancing_experiment(
 
 
 def _warn_trend() -> None:
-    import warnings
+    from riskkit._core.vocabulary import REMOVED_IN, warn_renamed
 
-    from riskkit._core.vocabulary import REMOVED_IN
-
-    warnings.warn(
+    warn_renamed(
         f"rebalancing_experiment(vary='trend') is now vary='dispersion'; 'trend' will be removed in "
-        f"riskkit {REMOVED_IN}.",
-        FutureWarning,
-        stacklevel=3,
+        f"riskkit {REMOVED_IN}."
     )
 
 

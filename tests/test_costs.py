@@ -33,7 +33,10 @@ def test_min_trade_and_per_asset_rates():
 
 def test_proportional_is_a_fraction_and_basis_points_are_refused():
     assert Costs(proportional=0.001).rates() == 0.001  # 10 bp
-    with pytest.raises(InvalidParameterError, match=r"fraction of traded notional.*got 10: .*10 / 1e4"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"fraction of traded notional.*got 10: if that is basis points, pass 0.001 \(10 bp\)",
+    ):
         Costs(proportional=10)
     with pytest.raises(InvalidParameterError, match="proportional must lie in"):
         Costs(proportional=-0.001)

@@ -116,3 +116,13 @@ def test_rebalancing_experiment_by_hand():
     assert single.loc[0.6, "premium_mean"] == pytest.approx(premiums[0], rel=1e-12)
     with pytest.raises(InvalidParameterError, match="seed is an empty sequence"):
         evaluation.rebalancing_experiment(vary="volatility", values=[0.6], seed=[])
+
+
+def test_rebalancing_experiment_keeps_its_former_seeds_keyword():
+    """seeds= (riskkit 0.1) is seed= now: kept for one release, warning at the caller's line."""
+    kw = dict(vary="volatility", values=[0.5], years=1)
+    new = evaluation.rebalancing_experiment(seed=[0, 1], **kw)
+    with pytest.warns(FutureWarning, match=r"rebalancing_experiment\(seeds=\) is now") as seen:
+        old = evaluation.rebalancing_experiment(seeds=[0, 1], **kw)
+    assert seen[0].filename == __file__
+    pd.testing.assert_frame_equal(old, new)

@@ -7,9 +7,30 @@ everywhere and the glossary (docs/api/glossary.md) lists what replaced what.
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import warnings
 
 REMOVED_IN = "0.3"  # the release that drops the former names
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../riskkit
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first frame outside riskkit:
+    the user's line, however many riskkit wrappers (decorators, aliases) stand between."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def warn_renamed(message: str) -> None:
+    """A :class:`FutureWarning` about a former name, pointing at the caller's line."""
+    warnings.warn(message, FutureWarning, stacklevel=outside_stacklevel())
+
+
+NOTES = {"cost_bps": " (a fraction: the value given was divided by 10,000, 10 bp = 0.001)"}
+"""What a rename changed besides the name, said in its warning."""
 
 
 def renamed(**old_to_new: str):
@@ -38,11 +59,10 @@ def renamed(**old_to_new: str):
                         from riskkit.exceptions import InvalidParameterError
 
                         raise InvalidParameterError(f"{name}: pass {new}= only; {old}= is its former name.")
-                    warnings.warn(
-                        f"{name}({old}=) is now {name}({new}=); "
-                        f"{old}= will be removed in riskkit {REMOVED_IN}.",
-                        FutureWarning,
-                        stacklevel=2,
+                    note = NOTES.get(old, "")
+                    warn_renamed(
+                        f"{name}({old}=) is now {name}({new}=){note}; "
+                        f"{old}= will be removed in riskkit {REMOVED_IN}."
                     )
                     kwargs[new] = kwargs.pop(old)
             return target(*args, **kwargs)

@@ -92,15 +92,9 @@ class TailRisk(Result):
     @property
     def alpha(self) -> float:
         """Former name of :attr:`level`, kept for one release."""
-        import warnings
+        from riskkit._core.vocabulary import REMOVED_IN, warn_renamed
 
-        from riskkit._core.vocabulary import REMOVED_IN
-
-        warnings.warn(
-            f"TailRisk.alpha is now TailRisk.level; alpha will be removed in riskkit {REMOVED_IN}.",
-            FutureWarning,
-            stacklevel=2,
-        )
+        warn_renamed(f"TailRisk.alpha is now TailRisk.level; alpha will be removed in riskkit {REMOVED_IN}.")
         return self.level
 
     def summary(self) -> pd.DataFrame:

@@ -113,7 +113,7 @@ class Costs:
             if check_real("proportional", v, low=0.0) > MAX_PROPORTIONAL:
                 raise InvalidParameterError(
                     f"proportional is a fraction of traded notional (0.001 = 10 bp), at most "
-                    f"{MAX_PROPORTIONAL:g}; got {v!r}: for basis points pass {v!r} / 1e4."
+                    f"{MAX_PROPORTIONAL:g}; got {v!r}: if that is basis points, pass {v * BPS:g} ({v:g} bp)."
                 )
         check_real("fixed", self.fixed, low=0.0)
         check_real("min_trade", self.min_trade, low=0.0)
