@@ -118,3 +118,34 @@ def test_cli_y_and_f_and_p_layer_like_papermill(tmp_path, capsys):
     assert manifest["parameters"] == {"band": 0.02, "name": "0.05", "w": {"A": 1.0}}
     assert main(["report", str(nb), "-y", "[1, 2]", "--out", str(tmp_path / "out2")]) == 2
     assert "-y: parameters are one mapping of name: value" in capsys.readouterr().err
+
+
+def test_a_type_error_names_the_true_default():
+    """band is a float defaulting to 0.03: the message says 0.03, not the type's zero."""
+    from riskkit.reports import check_parameters
+
+    nb = Path(__file__).resolve().parent.parent / "notebooks" / "risk_report.ipynb"
+    with pytest.raises(InvalidTypeError, match=r"takes a float \(default 0\.03: "):
+        check_parameters(nb, {"band": "five"})
+
+
+@pytest.mark.parametrize(
+    ("old", "value", "advice"),
+    [
+        ("cost_bps", "10", "-p proportional 0.001"),
+        ("frequency", "Q", "-p freq Q"),
+        ("alert_threshold", 0.3, "-p alert_share 0.3"),
+    ],
+)
+def test_a_former_parameter_name_is_answered_with_advice_that_works(old, value, advice):
+    """The advice printed for a renamed parameter is one the check accepts."""
+    from riskkit.reports import check_parameters
+
+    nb = Path(__file__).resolve().parent.parent / "notebooks" / "risk_report.ipynb"
+    with pytest.raises(InvalidParameterError, match=f"{old!r} is now .*try: {advice};") as info:
+        check_parameters(nb, {old: value})
+    new, text = advice.removeprefix("-p ").split(" ", 1)
+    from riskkit.reports import notebook_parameters
+
+    checked = check_parameters(nb, {new: notebook_parameters(nb)[new].parse(text)})
+    assert new in checked and "try" in str(info.value)

@@ -43,7 +43,7 @@ class Parameter:
 
     def coerce(self, value: Any) -> Any:
         """``value`` as this parameter's type; InvalidTypeError when it is not one."""
-        d = self.default
+        d = self.default  # the type's prototype; the message names the true default
         if self.annotation is not None:  # the declared type decides (a float may default to 1)
             declared = _TYPES[_base(self.annotation)]
             d = None if declared is None else declared()
@@ -67,7 +67,7 @@ class Parameter:
         if not ok:
             raise InvalidTypeError(
                 f"parameter {self.name!r} takes {_article(self.kind)} {self.kind} "
-                f"(default {d!r}: {self.comment}); got {type(value).__name__} {value!r}."
+                f"(default {self.default!r}: {self.comment}); got {type(value).__name__} {value!r}."
             )
         return value
 
@@ -189,12 +189,48 @@ def check_parameters(notebook: str | os.PathLike, parameters: Mapping[str, Any] 
     return _checked(Path(notebook).name, notebook_parameters(notebook), parameters)
 
 
+FORMER = {  # former notebook parameter -> (its name now, factor on its value, what changed)
+    "cost_bps": ("proportional", 1e-4, "a fraction of the traded value: 10 bp is 0.001"),
+    "fixed_fee": ("fixed", 1.0, ""),
+    "frequency": ("freq", 1.0, ""),
+    "alpha": ("level", 1.0, ""),
+    "alert_threshold": ("alert_share", 1.0, ""),
+    "group_alert_threshold": ("group_alert_share", 1.0, ""),
+    "cluster_threshold": ("cluster_min_correlation", 1.0, ""),
+    "sim_seeds": ("sim_seed", 1.0, ""),
+}
+"""Renamed in riskkit 0.2 (the glossary lists them); a former name is answered with the new one."""
+
+
+def _former(notebook: str, declared: Mapping[str, Parameter], name: str, value: Any) -> str:
+    """ "'cost_bps' is now 'proportional' (...); try: -p proportional 0.001", the advice
+    tried: the converted value passes the new parameter's type check."""
+    new, factor, what = FORMER[name]
+    said = f"{name!r} is now {new!r}" + (f" ({what})" if what else "")
+    try:
+        if isinstance(value, str):  # -p NAME TEXT: an unknown name's value is left as text
+            value = declared[new].parse(value)
+        if factor != 1.0 and isinstance(value, int | float) and not isinstance(value, bool):
+            value = float(value) * factor
+        value = declared[new].coerce(value)
+    except (InvalidTypeError, InvalidParameterError, ValueError):
+        return said
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return f"{said}; try: -p {new} {text if text.strip() else repr(text)}"
+
+
 def _checked(notebook: str, declared: Mapping[str, Parameter], parameters: Mapping[str, Any] | None) -> dict:
     unknown = [k for k in (parameters or {}) if k not in declared]
     if unknown:
+        renamed = [
+            _former(notebook, declared, k, parameters[k])
+            for k in unknown
+            if k in FORMER and FORMER[k][0] in declared
+        ]
         raise InvalidParameterError(
-            f"{notebook} has no parameter {', '.join(map(repr, unknown))}; "
-            f"its parameters are:\n{_listing(declared)}"
+            f"{notebook} has no parameter {', '.join(map(repr, unknown))}"
+            + (f": {'; '.join(renamed)}" if renamed else "")
+            + f"; its parameters are:\n{_listing(declared)}"
         )
     out = {}
     for name, value in (parameters or {}).items():
