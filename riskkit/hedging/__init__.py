@@ -34,6 +34,7 @@ import pandas as pd
 from riskkit._core.result import Result
 from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
 from riskkit.exceptions import InvalidParameterError
+from riskkit.hedging.greeks import _checked, _greeks
 from riskkit.rebalancing.costs import Costs
 
 __all__ = [
@@ -175,38 +176,16 @@ def black_scholes(
 
     ``expiry`` in years and ``vol`` annualised must be positive.
     """
-    S, K, T, v = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (spot, strike, expiry, vol)))
-    kinds = np.broadcast_to(np.asarray(kind), S.shape)
-    for name, arr in (("expiry", T), ("vol", v), ("spot", S), ("strike", K)):
-        bad = np.flatnonzero(~(arr.ravel() > 0))
-        if bad.size:
-            raise InvalidParameterError(
-                f"{name} must be positive (expiry in years, vol annualised); not for option(s) at position "
-                f"{format_items(bad.tolist())} (value {arr.ravel()[bad[0]]!r})."
-            )
-    bad = set(np.unique(kinds)) - {"call", "put"}
-    if bad:
-        raise InvalidParameterError(f"kind must be 'call' or 'put', got {format_items(sorted(bad))}.")
-    price, delta, gamma = _bs(S, K, T, v, kinds == "call", rate, dividend)
+    S, K, T, v, call = _checked(spot, strike, expiry, vol, kind, None)
+    price, delta, gamma = _bs(S, K, T, v, call, rate, dividend)
     return pd.DataFrame({"price": price.ravel(), "delta": delta.ravel(), "gamma": gamma.ravel()})
 
 
 def _bs(S, K, T, v, call, rate: float, dividend: float):
-    """Black-Scholes price, delta, gamma on broadcast arrays (validated by the caller)."""
-    from riskkit._core import normal as norm
-
-    sq = v * np.sqrt(T)
-    d1 = (np.log(S / K) + (rate - dividend + 0.5 * v * v) * T) / sq
-    d2 = d1 - sq
-    disc_q, disc_r = np.exp(-dividend * T), np.exp(-rate * T)
-    price = np.where(
-        call,
-        S * disc_q * norm.cdf(d1) - K * disc_r * norm.cdf(d2),
-        K * disc_r * norm.cdf(-d2) - S * disc_q * norm.cdf(-d1),
-    )
-    delta = np.where(call, disc_q * norm.cdf(d1), disc_q * (norm.cdf(d1) - 1.0))
-    gamma = disc_q * norm.pdf(d1) / (S * sq)
-    return price, delta, gamma
+    """Black-Scholes price, delta, gamma on broadcast arrays (validated by the caller): the
+    one kernel, :func:`riskkit.hedging.greeks._greeks`."""
+    g = _greeks(S, K, T, v, call, rate, rate - dividend)
+    return g["price"], g["delta"], g["gamma"]
 
 
 def book_greeks(book: pd.DataFrame, spot: float, /, *, rate: float = 0.0) -> pd.Series:
