@@ -274,7 +274,10 @@ def banded_rehedging(
     hedge in the underlying is reset to ``-delta`` only when ``|book delta +
     hedge|`` exceeds ``band`` times the book's absolute delta on that date
     (:func:`outside_band`, the rule :func:`hedge_status` applies today; 0 =
-    re-hedge every period). Trades pay ``costs`` (a :class:`riskkit.rebalancing.costs.Costs`:
+    re-hedge every period), or, for a band policy such as
+    :class:`riskkit.hedging.bands.WhalleyWilmott`, when the hedge leaves its no-trade band
+    around ``-delta`` (half-widths in units that follow the book's gamma), traded back to
+    the band's nearest edge. Trades pay ``costs`` (a :class:`riskkit.rebalancing.costs.Costs`:
     bps, fixed per trade, impact relative to the notional of the book's initial
     hedge); a re-hedge whose traded notional is below ``costs.min_trade`` is not
     executed (the hedge held stays, nothing is paid). Expiries age by
@@ -310,7 +313,7 @@ def banded_rehedging(
         )
     black_scholes(S[0], K, T0, vol, kind=kinds, rate=rate)  # validates the book once
     # greeks of every option on every date at once: (dates, options)
-    price, dlt, _ = _bs(
+    price, dlt, gam = _bs(
         S[:, None],
         K[None, :],
         T0[None, :] - elapsed[:, None],
@@ -322,11 +325,11 @@ def banded_rehedging(
     value, delta = price @ q, dlt @ q
     rows = []
     for band in bands:
-        band = check_real("band", band, low=0.0)
+        label, band = _band_rule(band, (gam @ q)[:, None], S[:, None], T0.max() - elapsed[:, None], costs, rate)
         pnl, cost, _, trades = _rehedge(S[:, None], value[:, None], delta[:, None], band, costs)
         rows.append(
             {
-                "band": band,
+                "band": label,
                 "rehedges": int(trades[0]),
                 "hedging_cost": float(cost[:, 0].sum()),
                 "residual_risk": float(np.std(pnl[:, 0], ddof=1)),
@@ -334,6 +337,15 @@ def banded_rehedging(
             }
         )
     return pd.DataFrame(rows).set_index("band")
+
+
+def _band_rule(band, gamma, S, tau, costs, rate: float):
+    """A band of ``bands``: a share of the delta (float), or a policy of
+    :mod:`riskkit.hedging.bands` giving half-widths in units on every date and path."""
+    if hasattr(band, "half_width"):
+        return str(band), band.half_width(gamma, S, proportional=costs.proportional, rate=rate, expiry=tau)
+    band = check_real("band", band, low=0.0)
+    return band, band
 
 
 def outside_band(delta, hedge, band: float):
@@ -374,7 +386,9 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     ``S``, ``value``, ``delta``: (dates, paths) underlying price, book value and
     book delta. The hedge starts at ``-delta[0]`` and is reset to ``-delta[t]``
     after the close of ``t`` when ``|delta[t] + hedge| > band * |delta[t]|``
-    (:func:`outside_band`) and the trade is executed (``costs.executed``: its
+    (:func:`outside_band`), or, when ``band`` is an array of half-widths in units (dates,
+    paths; :mod:`riskkit.hedging.bands`), moved to the nearest edge of
+    ``-delta[t] +/- band[t]`` when outside it; and the trade is executed (``costs.executed``: its
     notional is at least ``costs.min_trade``); the trade pays ``costs.of(notional, value=|delta[0]| S[0])``.
 
     Returns
@@ -397,13 +411,19 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     cost = np.zeros((n_dates - 1, n_paths))
     trades = np.zeros(n_paths, dtype=np.int64)
     held = hedge[0].copy()
+    absolute = isinstance(band, np.ndarray)  # half-widths in units (dates, paths): trade to the edge
     for t in range(1, n_dates):
         pnl[t - 1] = (value[t] - value[t - 1]) + held * (S[t] - S[t - 1])
-        x = np.abs(-delta[t] - held) * S[t]
-        fire = outside_band(delta[t], held, band) & costs.executed(x)
+        if absolute:
+            target = np.clip(held, -delta[t] - band[t], -delta[t] + band[t])
+            outside = target != held
+        else:
+            target, outside = -delta[t], outside_band(delta[t], held, band)
+        x = np.abs(target - held) * S[t]
+        fire = outside & costs.executed(x)
         if fire.any():
             cost[t - 1, fire] = costs.of(x[fire], value=scale[fire])
-            held = np.where(fire, -delta[t], held)
+            held = np.where(fire, target, held)
             trades += fire
         hedge[t] = held
     return pnl, cost, hedge, trades
