@@ -26,19 +26,31 @@ def naive(S, K, T, sigma, kind, r=0.0, q=0.0):
     if kind == "call":
         price = S * math.exp(-q * T) * _N(d1) - K * math.exp(-r * T) * _N(d2)
         delta = math.exp(-q * T) * _N(d1)
-        theta = (-S * _n(d1) * sigma * math.exp(-q * T) / (2 * math.sqrt(T)) + q * S * _N(d1) * math.exp(-q * T)
-                 - r * K * math.exp(-r * T) * _N(d2))  # fmt: skip
+        theta = (
+            -S * _n(d1) * sigma * math.exp(-q * T) / (2 * math.sqrt(T))
+            + q * S * _N(d1) * math.exp(-q * T)
+            - r * K * math.exp(-r * T) * _N(d2)
+        )
         rho = K * T * math.exp(-r * T) * _N(d2)
     else:
         price = K * math.exp(-r * T) * _N(-d2) - S * math.exp(-q * T) * _N(-d1)
         delta = -math.exp(-q * T) * _N(-d1)
-        theta = (-S * _n(d1) * sigma * math.exp(-q * T) / (2 * math.sqrt(T)) - q * S * _N(-d1) * math.exp(-q * T)
-                 + r * K * math.exp(-r * T) * _N(-d2))  # fmt: skip
+        theta = (
+            -S * _n(d1) * sigma * math.exp(-q * T) / (2 * math.sqrt(T))
+            - q * S * _N(-d1) * math.exp(-q * T)
+            + r * K * math.exp(-r * T) * _N(-d2)
+        )
         rho = -K * T * math.exp(-r * T) * _N(-d2)
     gamma = _n(d1) * math.exp(-q * T) / (S * sigma * math.sqrt(T))
     vega = S * math.sqrt(T) * _n(d1) * math.exp(-q * T)
-    return {"price": price, "delta": delta, "gamma": gamma, "vega": vega / 100, "theta": theta / 365,
-            "rho": rho / 100}  # fmt: skip
+    return {
+        "price": price,
+        "delta": delta,
+        "gamma": gamma,
+        "vega": vega / 100,
+        "theta": theta / 365,
+        "rho": rho / 100,
+    }
 
 
 CASES = [
@@ -66,8 +78,11 @@ def test_hull_example_15_6():
 
 def _bump(name, S, K, T, v, kind, model, settlement, r, q):
     """Central finite difference of the price for the Greek ``name``, in the documented units."""
+
     def p(S=S, T=T, v=v, r=r):
-        return option_greeks(S, K, T, v, kind=kind, model=model, settlement=settlement, rate=r, dividend=q)["price"].item()
+        return option_greeks(S, K, T, v, kind=kind, model=model, settlement=settlement, rate=r, dividend=q)[
+            "price"
+        ].item()
 
     h, hv = S * 1e-4, 1e-4
     if name == "delta":
@@ -81,8 +96,10 @@ def _bump(name, S, K, T, v, kind, model, settlement, r, q):
     if name == "rho":
         return (p(r=r + 1e-5) - p(r=r - 1e-5)) / 2e-5 * 0.01
     if name == "vanna":
+
         def d(v):
             return (p(S=S + h, v=v) - p(S=S - h, v=v)) / (2 * h)
+
         return (d(v + hv) - d(v - hv)) / (2 * hv) * 0.01
     if name == "volga":
         return (p(v=v + hv) - 2 * p() + p(v=v - hv)) / hv**2 * 1e-4
@@ -139,8 +156,14 @@ def test_put_call_parity():
 
 
 def test_vectorised_over_a_book_with_labels():
-    g = option_greeks([100, 100, 100], [90, 100, 110], 0.5, 0.3, kind=np.array(["call", "put", "call"]),
-                      labels=["a", "b", "c"])  # fmt: skip
+    g = option_greeks(
+        [100, 100, 100],
+        [90, 100, 110],
+        0.5,
+        0.3,
+        kind=np.array(["call", "put", "call"]),
+        labels=["a", "b", "c"],
+    )
     assert list(g.index) == ["a", "b", "c"]
     for i, (K, kind) in enumerate([(90, "call"), (100, "put"), (110, "call")]):
         assert g["price"].iloc[i] == pytest.approx(naive(100, K, 0.5, 0.3, kind)["price"], rel=1e-12)
@@ -185,7 +208,7 @@ def test_against_quantlib():
     today = ql.Date(1, 1, 2024)
     ql.Settings.instance().evaluationDate = today
     dc = ql.Actual365Fixed()
-    maturity = today + int(round(T * 365))
+    maturity = today + round(T * 365)
     T = (maturity - today) / 365.0
     opt = ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Put, K), ql.EuropeanExercise(maturity))
     process = ql.BlackScholesMertonProcess(

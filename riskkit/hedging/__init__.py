@@ -2,6 +2,11 @@
 
 May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.rebalancing.
 
+Inside: ``greeks`` (public: price and full Greeks, Black-Scholes, Black-76, coin-settled),
+``margin`` (public: books of spot, futures, perpetuals and options on margin; liquidation
+distance), ``stress`` (public: spot x volatility stress grid, SPAN default), ``bands``
+(public: the Whalley-Wilmott cost-aware band and its comparison with fixed bands).
+
 Contents
 --------
 hedge_ratio           minimum-variance hedge ratio by OLS (statsmodels) with a confidence interval
@@ -325,7 +330,9 @@ def banded_rehedging(
     value, delta = price @ q, dlt @ q
     rows = []
     for band in bands:
-        label, band = _band_rule(band, (gam @ q)[:, None], S[:, None], T0.max() - elapsed[:, None], costs, rate)
+        label, band = _band_rule(
+            band, (gam @ q)[:, None], S[:, None], T0.max() - elapsed[:, None], costs, rate
+        )
         pnl, cost, _, trades = _rehedge(S[:, None], value[:, None], delta[:, None], band, costs)
         rows.append(
             {
@@ -489,3 +496,9 @@ def banded_ratio_rehedging(
              "units": "per period"}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("band")
+
+
+# the public topic modules (see "Inside" above), reachable as riskkit.hedging.<module>
+import riskkit.hedging.bands  # noqa: E402
+import riskkit.hedging.margin  # noqa: E402
+import riskkit.hedging.stress  # noqa: E402, F401

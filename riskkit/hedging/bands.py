@@ -49,8 +49,9 @@ from riskkit.exceptions import InvalidParameterError
 __all__ = ["BandComparison", "WhalleyWilmott", "compare_bands", "whalley_wilmott_band"]
 
 
-def whalley_wilmott_band(gamma, spot, /, *, proportional: float, risk_aversion: float, rate: float = 0.0,
-                         expiry=0.0):  # fmt: skip
+def whalley_wilmott_band(
+    gamma, spot, /, *, proportional: float, risk_aversion: float, rate: float = 0.0, expiry=0.0
+):
     """Half-width :math:`H` of the Whalley-Wilmott no-trade band (units of the underlying).
 
     ``gamma``: the book's gamma (units per 1 of price); ``spot``: the price; ``proportional``:
@@ -79,8 +80,9 @@ class WhalleyWilmott:
 
     def half_width(self, gamma, spot, *, proportional: float, rate: float = 0.0, expiry=0.0):
         """:func:`whalley_wilmott_band` at this risk aversion."""
-        return whalley_wilmott_band(gamma, spot, proportional=proportional, risk_aversion=self.risk_aversion,
-                                    rate=rate, expiry=expiry)  # fmt: skip
+        return whalley_wilmott_band(
+            gamma, spot, proportional=proportional, risk_aversion=self.risk_aversion, rate=rate, expiry=expiry
+        )
 
     def __str__(self) -> str:
         return f"Whalley-Wilmott (risk aversion {self.risk_aversion:g})"
@@ -141,7 +143,9 @@ def compare_bands(
     costs = costs or Costs()
     gam = check_real("risk_aversion", risk_aversion, low=0.0, low_open=True)
     if not isinstance(paths, pd.DataFrame) or len(paths) < 3:
-        raise InvalidParameterError("paths must be a DataFrame of at least 3 dates x paths of the underlying's price.")
+        raise InvalidParameterError(
+            "paths must be a DataFrame of at least 3 dates x paths of the underlying's price."
+        )
     S = paths.to_numpy(dtype=float)
     ppy = _option_calendar(paths, periods_per_year)
     book_greeks(book, float(S[0, 0]), rate=rate)  # validates the book
@@ -149,7 +153,9 @@ def compare_bands(
     T0 = book["expiry"].to_numpy(dtype=float)
     late = book.index[T0 <= float(elapsed[-1, 0, 0])]
     if len(late):
-        raise InvalidParameterError(f"every option must expire after the last date of the paths; not the rows {format_items(late)}.")
+        raise InvalidParameterError(
+            f"every option must expire after the last date of the paths; not the rows {format_items(late)}."
+        )
     q = book["quantity"].to_numpy(dtype=float)
     K, vol = (book[c].to_numpy(dtype=float)[None, None, :] for c in ("strike", "vol"))
     call = (book["kind"].to_numpy() == "call")[None, None, :]
@@ -162,8 +168,15 @@ def compare_bands(
         label, rule = _band_rule(band, gamma, S, T0.max() - elapsed[:, :, 0], costs, rate)
         pnl, cost, _, trades = _rehedge(S, value, delta, rule, costs)
         final = (pnl - cost).sum(axis=0)
-        rows.append({"band": label, "rehedges": float(trades.mean()), "hedging_cost": float(cost.sum(axis=0).mean()),
-                     "mean_pnl": float(final.mean()), "pnl_std": float(final.std(ddof=1)),
-                     "loss": float(cost.sum(axis=0).mean() + 0.5 * gam * final.var(ddof=1)),
-                     "units": "per path"})  # fmt: skip
+        rows.append(
+            {
+                "band": label,
+                "rehedges": float(trades.mean()),
+                "hedging_cost": float(cost.sum(axis=0).mean()),
+                "mean_pnl": float(final.mean()),
+                "pnl_std": float(final.std(ddof=1)),
+                "loss": float(cost.sum(axis=0).mean() + 0.5 * gam * final.var(ddof=1)),
+                "units": "per path",
+            }
+        )
     return BandComparison(pd.DataFrame(rows).set_index("band"), gam, S.shape[1])

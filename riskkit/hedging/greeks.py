@@ -149,7 +149,9 @@ def _greeks(S, K, T, v, call, rate: float, carry, *, rho_moves_carry: bool = Tru
     price = sign * (S * grow * Nd1 - K * disc * Nd2)
     delta = sign * grow * Nd1
     vega = S * grow * nd1 * np.sqrt(T)  # per unit of volatility
-    theta = -S * grow * nd1 * v / (2 * np.sqrt(T)) - sign * ((carry - rate) * S * grow * Nd1 + rate * K * disc * Nd2)
+    theta = -S * grow * nd1 * v / (2 * np.sqrt(T)) - sign * (
+        (carry - rate) * S * grow * Nd1 + rate * K * disc * Nd2
+    )
     carry_rho = sign * T * S * grow * Nd1  # dV/db at a fixed rate
     rho = -T * price + (carry_rho if rho_moves_carry else 0.0)
     return {

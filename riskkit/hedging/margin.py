@@ -47,6 +47,7 @@ margins) is moved by one common relative move of every underlying.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -87,10 +88,16 @@ class _Book:
 
 def _column(frame: pd.DataFrame, name: str, rows: np.ndarray, what: str) -> np.ndarray:
     """Column ``name`` as floats; a riskkit error naming the rows where it is needed and missing."""
-    values = pd.to_numeric(frame[name], errors="coerce").to_numpy(float) if name in frame else np.full(len(frame), np.nan)
+    values = (
+        pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
+        if name in frame
+        else np.full(len(frame), np.nan)
+    )
     bad = frame.index[rows & ~np.isfinite(values)]
     if len(bad):
-        raise InvalidParameterError(f"positions need {name!r} ({what}); missing for the rows {format_items(bad)}.")
+        raise InvalidParameterError(
+            f"positions need {name!r} ({what}); missing for the rows {format_items(bad)}."
+        )
     return np.where(rows, values, 0.0)
 
 
@@ -106,7 +113,9 @@ def _parse(positions: pd.DataFrame, spots: pd.Series | dict, rate: float) -> _Bo
     inst = positions["instrument"].astype(str).to_numpy()
     bad = idx[~np.isin(inst, INSTRUMENTS)]
     if len(bad):
-        raise InvalidParameterError(f"instrument must be one of {format_items(INSTRUMENTS)}; not for the rows {format_items(bad)}.")
+        raise InvalidParameterError(
+            f"instrument must be one of {format_items(INSTRUMENTS)}; not for the rows {format_items(bad)}."
+        )
     und = positions["underlying"].to_numpy()
     bad = idx[~pd.Index(und).isin(spots.index)]
     if len(bad):
@@ -117,37 +126,59 @@ def _parse(positions: pd.DataFrame, spots: pd.Series | dict, rate: float) -> _Bo
     S = spots.reindex(und).to_numpy(float)
     bad = idx[~(S > 0)]
     if len(bad):
-        raise InvalidParameterError(f"spots must be positive; not for the underlying of the rows {format_items(bad)}.")
-    settle = positions["settlement"].fillna("linear").astype(str).to_numpy() if "settlement" in positions else np.full(len(idx), "linear")
+        raise InvalidParameterError(
+            f"spots must be positive; not for the underlying of the rows {format_items(bad)}."
+        )
+    settle = (
+        positions["settlement"].fillna("linear").astype(str).to_numpy()
+        if "settlement" in positions
+        else np.full(len(idx), "linear")
+    )
     bad = idx[~np.isin(settle, ["linear", "inverse"])]
     if len(bad):
-        raise InvalidParameterError(f"settlement must be 'linear' or 'inverse'; not for the rows {format_items(bad)}.")
+        raise InvalidParameterError(
+            f"settlement must be 'linear' or 'inverse'; not for the rows {format_items(bad)}."
+        )
     everyone = np.ones(len(idx), bool)
     q = _column(positions, "quantity", everyone, "units, or USD notional for inverse contracts")
     contract, option = np.isin(inst, ["future", "perpetual"]), inst == "option"
-    held = option & (pd.to_numeric(positions["collateral"], errors="coerce").notna().to_numpy() if "collateral" in positions else False)
+    held = option & (
+        pd.to_numeric(positions["collateral"], errors="coerce").notna().to_numpy()
+        if "collateral" in positions
+        else False
+    )
     margined = contract | held
-    _positive(positions, margined, contract)
+    entry = _column(positions, "entry_price", margined, "the price opened at, or the premium paid")
+    collateral = _column(positions, "collateral", margined, "currency, or coin when inverse")
+    maintenance = _column(positions, "maintenance", margined, "maintenance-margin rate, a fraction")
+    funding = _column(positions, "funding", inst == "perpetual", "rate per funding interval")
+    _positive(idx, margined, contract, entry, maintenance, collateral)
     return _Book(
-        idx, und, S, inst, settle == "inverse", q,
-        _column(positions, "entry_price", margined, "the price opened at, or the premium paid"),
-        _column(positions, "collateral", margined, "currency, or coin when inverse"),
-        _column(positions, "maintenance", margined, "maintenance-margin rate, a fraction"),
-        margined, _column(positions, "funding", inst == "perpetual", "rate per funding interval"),
-        option, *_options(positions, option), rate,
-    )  # fmt: skip
+        idx,
+        und,
+        S,
+        inst,
+        settle == "inverse",
+        q,
+        entry,
+        collateral,
+        maintenance,
+        margined,
+        funding,
+        option,
+        *_options(positions, option),
+        rate,
+    )
 
 
-def _positive(positions: pd.DataFrame, margined: np.ndarray, contract: np.ndarray) -> None:
+def _positive(idx, margined, contract, entry, maintenance, collateral) -> None:
     """Entry prices of contracts positive, maintenance rates in [0, 1), collateral not negative."""
-    idx = positions.index
     for name, rows, ok, rule in (
-        ("entry_price", contract, lambda a: a > 0, "positive"),
-        ("maintenance", margined, lambda a: (a >= 0) & (a < 1), "a fraction in [0, 1)"),
-        ("collateral", margined, lambda a: a >= 0, "not negative"),
+        ("entry_price", contract, entry > 0, "positive"),
+        ("maintenance", margined, (maintenance >= 0) & (maintenance < 1), "a fraction in [0, 1)"),
+        ("collateral", margined, collateral >= 0, "not negative"),
     ):
-        values = pd.to_numeric(positions[name], errors="coerce").to_numpy(float)
-        bad = idx[rows & ~ok(values)]
+        bad = idx[rows & ~ok]
         if len(bad):
             raise InvalidParameterError(f"{name} must be {rule}; not for the rows {format_items(bad)}.")
 
@@ -162,17 +193,34 @@ def _options(positions: pd.DataFrame, option: np.ndarray):
     strike = _column(positions, "strike", option, "currency")
     expiry = _column(positions, "expiry", option, "years")
     vol = _column(positions, "vol", option, "annual volatility")
-    for name, arr, rule in (("expiry", expiry, "expired options are not valued"), ("vol", vol, "annual"),
-                            ("strike", strike, "currency")):  # fmt: skip
+    for name, arr, rule in (
+        ("expiry", expiry, "expired options are not valued"),
+        ("vol", vol, "annual"),
+        ("strike", strike, "currency"),
+    ):
         bad = idx[option & ~(arr > 0)]
         if len(bad):
-            raise InvalidParameterError(f"options need a positive {name} ({rule}); not the rows {format_items(bad)}.")
-    model = positions["model"].fillna("black_scholes").astype(str).to_numpy() if "model" in positions else np.full(len(idx), "black_scholes")
+            raise InvalidParameterError(
+                f"options need a positive {name} ({rule}); not the rows {format_items(bad)}."
+            )
+    model = (
+        positions["model"].fillna("black_scholes").astype(str).to_numpy()
+        if "model" in positions
+        else np.full(len(idx), "black_scholes")
+    )
     bad = idx[option & ~np.isin(model, ["black_scholes", "black76"])]
     if len(bad):
-        raise InvalidParameterError(f"model must be 'black_scholes' or 'black76'; not for the rows {format_items(bad)}.")
+        raise InvalidParameterError(
+            f"model must be 'black_scholes' or 'black76'; not for the rows {format_items(bad)}."
+        )
     # placeholders on the other rows keep the kernel finite; their values are never used
-    return kind == "call", np.where(option, strike, 1.0), np.where(option, expiry, 1.0), np.where(option, vol, 1.0), model == "black76"
+    return (
+        kind == "call",
+        np.where(option, strike, 1.0),
+        np.where(option, expiry, 1.0),
+        np.where(option, vol, 1.0),
+        model == "black76",
+    )
 
 
 def _option_greeks(b: _Book, x, dvol=0.0, dt=0.0) -> dict:
@@ -186,9 +234,7 @@ def _option_greeks(b: _Book, x, dvol=0.0, dt=0.0) -> dict:
 def _equity(b: _Book, x, dvol=0.0, dt=0.0):
     """USD equity (or value, unmargined) of each position with its underlying at ``x``."""
     V = np.where(b.option, _option_greeks(b, x, dvol, dt)["price"], 0.0)
-    linear = np.where(
-        b.option, b.collateral + b.q * (V - b.entry), b.collateral + b.q * (x - b.entry)
-    )
+    linear = np.where(b.option, b.collateral + b.q * (V - b.entry), b.collateral + b.q * (x - b.entry))
     inverse = np.where(
         b.option,
         x * (b.collateral - b.q * b.entry) + b.q * V,
@@ -221,10 +267,14 @@ def _row_greeks(b: _Book) -> pd.DataFrame:
     )
     zero = np.zeros(len(b.q))
     return pd.DataFrame(
-        {"delta_units": delta, "gamma": np.where(b.option, b.q * g["gamma"], zero),
-         "vega": np.where(b.option, b.q * g["vega"], zero), "theta": np.where(b.option, b.q * g["theta"], zero)},
+        {
+            "delta_units": delta,
+            "gamma": np.where(b.option, b.q * g["gamma"], zero),
+            "vega": np.where(b.option, b.q * g["vega"], zero),
+            "theta": np.where(b.option, b.q * g["theta"], zero),
+        },
         index=b.labels,
-    )  # fmt: skip
+    )
 
 
 def _liquidation(surplus) -> tuple[float, float]:
@@ -301,7 +351,9 @@ class MarginBook(Result):
         :func:`riskkit.decomposition.risk_contributions` takes (leverage shows as weights
         summing past 1; options as their delta)."""
         if not self.equity > 0:
-            raise InvalidParameterError(f"the book's equity is {self.equity:,.2f}: exposure shares need a positive equity.")
+            raise InvalidParameterError(
+                f"the book's equity is {self.equity:,.2f}: exposure shares need a positive equity."
+            )
         return (self.underlyings["exposure"] / self.equity).rename("weight")
 
 
@@ -348,15 +400,21 @@ def margin_book(
     funding_hours = check_real("funding_hours", funding_hours, low=0.0, low_open=True)
     b = _parse(positions, spots, rate)
     table = pd.DataFrame(
-        {"underlying": b.underlying, "instrument": b.instrument,
-         "settlement": np.where(b.inverse, "inverse", "linear"), "spot": b.spot,
-         "equity": _equity(b, b.spot), "maintenance_margin": _maintenance(b, b.spot)},
+        {
+            "underlying": b.underlying,
+            "instrument": b.instrument,
+            "settlement": np.where(b.inverse, "inverse", "linear"),
+            "spot": b.spot,
+            "equity": _equity(b, b.spot),
+            "maintenance_margin": _maintenance(b, b.spot),
+        },
         index=b.labels,
-    ).join(_row_greeks(b))  # fmt: skip
+    ).join(_row_greeks(b))
     table.insert(7, "exposure", table["delta_units"] * b.spot)
     table["funding_carry"] = _funding(b, horizon_days * 24.0 / funding_hours)
     down, up = np.full(len(b.q), np.nan), np.full(len(b.q), np.nan)
     for i in np.flatnonzero(b.margined):
+
         def surplus(m, i=i):
             x = np.outer(1.0 + m, b.spot)
             return (_equity(b, x) - _maintenance(b, x))[:, i]
@@ -369,12 +427,17 @@ def margin_book(
     by = table.groupby("underlying", sort=False)[sums].sum()
     by.insert(0, "spot", table.groupby("underlying", sort=False)["spot"].first())
     return MarginBook(
-        table, by, float(table["equity"].sum()), float(table["maintenance_margin"].sum()),
-        total_down, total_up, horizon_days, funding_hours,
-    )  # fmt: skip
+        table,
+        by,
+        float(table["equity"].sum()),
+        float(table["maintenance_margin"].sum()),
+        total_down,
+        total_up,
+        horizon_days,
+        funding_hours,
+    )
 
 
 def _surplus_of_book(b: _Book, m):
     x = np.outer(1.0 + m, b.spot)
     return (_equity(b, x) - _maintenance(b, x)).sum(axis=1)
-

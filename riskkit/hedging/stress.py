@@ -100,16 +100,21 @@ class StressGrid(Result):
         from riskkit._core import formats
 
         return (
-            f"{self.pnl.shape[0]} spot moves x {self.pnl.shape[1]} vol shocks over {formats.fixed(self.horizon_days, 0)} "
-            f"day(s): requirement {formats.money(self.requirement)} at spot {formats.percent(self.worst_move)}, "
-            f"vol {self.worst_shock * 100:+.0f} points ({self.source})"
+            f"{self.pnl.shape[0]} spot moves x {self.pnl.shape[1]} vol shocks over "
+            f"{formats.fixed(self.horizon_days, 0)} day(s): requirement {formats.money(self.requirement)} "
+            f"at spot {formats.percent(self.worst_move)}, vol {self.worst_shock * 100:+.0f} points "
+            f"({self.source})"
         )
 
     def summary(self) -> pd.DataFrame:
         """One row per cell: spot move, vol shock, full revaluation and Taylor P&L, their gap, and
         the weight in the requirement; USD over the horizon."""
         out = pd.DataFrame(
-            {"pnl": self.pnl.stack(), "taylor": self.taylor.stack(), "weight": self.weights.stack(future_stack=True)}
+            {
+                "pnl": self.pnl.stack(),
+                "taylor": self.taylor.stack(),
+                "weight": self.weights.stack(future_stack=True),
+            }
         )
         out["taylor_error"] = out["taylor"] - out["pnl"]
         return out.rename_axis(["spot_move", "vol_shock"])
@@ -157,13 +162,16 @@ def stress_grid(
         if not (moves.size and shocks.size and np.isfinite(moves).all() and np.isfinite(shocks).all()):
             raise InvalidParameterError("spot_moves and vol_shocks must be non-empty finite numbers.")
         if (moves <= -1).any():
-            raise InvalidParameterError(f"spot moves must be above -100%; not {format_items(moves[moves <= -1].tolist())}.")
+            raise InvalidParameterError(
+                f"spot moves must be above -100%; not {format_items(moves[moves <= -1].tolist())}."
+            )
         weights, source = np.ones((moves.size, shocks.size)), "given"
     b = _parse(positions, spots, check_real("rate", rate))
     low = b.labels[b.option & (b.vol + shocks.min() <= 0)]
     if len(low):
         raise InvalidParameterError(
-            f"a vol shock of {shocks.min():+.2f} takes the volatility of the rows {format_items(low)} to zero or below."
+            f"a vol shock of {shocks.min():+.2f} takes the volatility of the rows {format_items(low)} "
+            "to zero or below."
         )
     dt = horizon_days / 365.0
     carry = _funding(b, horizon_days * 24.0 / funding_hours)
@@ -173,23 +181,41 @@ def stress_grid(
         full[:, j] = _equity(b, np.outer(1.0 + moves, b.spot), dv, dt) - today + carry
     g = _row_greeks(b).to_numpy()
     dS = np.outer(moves, b.spot)[:, None, :]
-    taylor = (g[:, 0] * dS + 0.5 * g[:, 1] * dS**2 + g[:, 2] * (shocks * 100)[None, :, None]
-              + g[:, 3] * horizon_days + carry).sum(axis=2)  # fmt: skip
+    taylor = (
+        g[:, 0] * dS
+        + 0.5 * g[:, 1] * dS**2
+        + g[:, 2] * (shocks * 100)[None, :, None]
+        + g[:, 3] * horizon_days
+        + carry
+    ).sum(axis=2)
     pnl = full.sum(axis=2)
     loss = np.where(np.isfinite(weights), -weights * pnl, -np.inf)
     i, j = np.unravel_index(np.argmax(loss), loss.shape)
     after = today + full[i, j]
     maint = _maintenance(b, b.spot * (1.0 + moves[i]))
     worst = pd.DataFrame(
-        {"pnl": full[i, j], "equity_after": after, "maintenance_after": np.where(b.margined, maint, np.nan),
-         "surplus_after": np.where(b.margined, after - maint, np.nan)},
+        {
+            "pnl": full[i, j],
+            "equity_after": after,
+            "maintenance_after": np.where(b.margined, maint, np.nan),
+            "surplus_after": np.where(b.margined, after - maint, np.nan),
+        },
         index=b.labels,
-    )  # fmt: skip
+    )
 
     def frame(a):
-        return pd.DataFrame(a, index=pd.Index(moves, name="spot_move"), columns=pd.Index(shocks, name="vol_shock"))
+        return pd.DataFrame(
+            a, index=pd.Index(moves, name="spot_move"), columns=pd.Index(shocks, name="vol_shock")
+        )
 
     return StressGrid(
-        frame(pnl), frame(taylor), frame(weights), float(max(loss[i, j], 0.0)), float(moves[i]),
-        float(shocks[j]), worst, horizon_days, source,
-    )  # fmt: skip
+        frame(pnl),
+        frame(taylor),
+        frame(weights),
+        float(max(loss[i, j], 0.0)),
+        float(moves[i]),
+        float(shocks[j]),
+        worst,
+        horizon_days,
+        source,
+    )
