@@ -100,7 +100,8 @@ def test_a_fully_collateralised_inverse_short_never_liquidates():
 
 def test_the_book_moves_every_underlying_together_under_cross_margin():
     """Two linear longs (BTC and ETH), pooled:
-    9000 + 2 (S_b - 30000) + 30 (S_e - 2000) = 0.01 (2 S_b + 30 S_e) with S = (1 + m) S0: 9000 + 120000 m = 0.01 * 120000 (1 + m) -> m = -7800 / 118800."""
+    9000 + 2 (S_b - 30000) + 30 (S_e - 2000) = 0.01 (2 S_b + 30 S_e); with S = (1 + m) S0:
+    9000 + 120000 m = 0.01 * 120000 (1 + m) -> m = -7800 / 118800."""
     book = pd.DataFrame(
         [
             {
