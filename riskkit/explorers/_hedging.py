@@ -161,8 +161,6 @@ def delta_hedge(
     )
 
 
-@bps_alias
-@renamed(cost_bps="proportional")
 def price_paths(
     *, realised_vol: float = 0.6, days: int = 120, spot: float = 30000.0, n_paths: int = 200, seed: int = 0
 ) -> pd.DataFrame:
@@ -191,6 +189,8 @@ def price_paths(
     return sim.prices.rename_axis(columns="path")
 
 
+@bps_alias
+@renamed(cost_bps="proportional")
 def delta_hedge_paths(
     *,
     realised_vol: float = 0.6,

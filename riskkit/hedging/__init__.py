@@ -498,7 +498,7 @@ def banded_ratio_rehedging(
     return pd.DataFrame(rows).set_index("band")
 
 
-# the public topic modules (see "Inside" above), reachable as riskkit.hedging.<module>
-import riskkit.hedging.bands  # noqa: E402
+# the public topic modules (see "Inside" above), reachable as riskkit.hedging.<module>; bands
+# builds on this module's kernels, so it is imported on its own: import riskkit.hedging.bands
 import riskkit.hedging.margin  # noqa: E402
 import riskkit.hedging.stress  # noqa: E402, F401
