@@ -442,9 +442,12 @@ def plot_stress_grid(grid, /, *, taylor: bool = True, figsize: tuple[float, floa
     import seaborn as sns
     from matplotlib.patches import Rectangle
 
+    def signed(text: str) -> str:  # "+15%", "-5%", and "0%" / "0" (no sign on a zero)
+        return text.lstrip("+-") if float(text.rstrip("%")) == 0 else text
+
     def axes_labels(table: pd.DataFrame) -> pd.DataFrame:
-        return table.set_axis([f"{m:+.0%}" for m in table.index], axis=0).set_axis(
-            [f"{v * 100:+.0f}" for v in table.columns], axis=1
+        return table.set_axis([signed(f"{m:+.0%}") for m in table.index], axis=0).set_axis(
+            [signed(f"{v * 100:+.0f}") for v in table.columns], axis=1
         )
 
     panels = {"P&L, full revaluation (currency)": grid.pnl}

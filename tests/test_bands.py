@@ -55,6 +55,7 @@ def test_banded_rehedging_keeps_the_hedge_inside_the_band_and_trades_to_its_edge
             trades += 1
             cost += 0.001 * abs(new - held) * path.iloc[t]
             held = new
+    assert str(policy) == "Whalley-Wilmott (risk aversion 0.0001)"
     row = table.loc[str(policy)]
     assert row["rehedges"] == trades and trades > 0
     assert row["hedging_cost"] == pytest.approx(cost, rel=1e-12)
@@ -72,10 +73,12 @@ def test_whalley_wilmott_beats_the_fixed_bands_at_moderate_risk_aversion():
         costs=Costs(proportional=0.001),
     )
     table = res.table
-    ww = table.loc[str(WhalleyWilmott(3e-5)), "loss"]
-    fixed = table.drop(index=str(WhalleyWilmott(3e-5)))["loss"]
+    fixed_names = ["fixed 0% (every period)", "fixed 2%", "fixed 5%", "fixed 10%", "fixed 20%", "fixed 50%"]
+    assert list(table.index) == [*fixed_names, "Whalley-Wilmott"]
+    ww = table.loc["Whalley-Wilmott", "loss"]
+    fixed = table.drop(index="Whalley-Wilmott")["loss"]
     assert ww < fixed.min()
     # the loss is what it says
-    row = table.loc[0.1]
+    row = table.loc["fixed 10%"]
     assert row["loss"] == pytest.approx(row["hedging_cost"] + 0.5 * 3e-5 * row["pnl_std"] ** 2, rel=1e-12)
     assert set(table["units"]) == {"per path"}

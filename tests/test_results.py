@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import straddle_and_short_perp
 
 import riskkit
 from riskkit._core.result import Result
@@ -131,29 +132,7 @@ def _band_comparison():
     return compare_bands(book, paths, bands=(0.0, 0.1), risk_aversion=1e-4)
 
 
-_DERIVATIVES = pd.DataFrame(
-    [
-        {
-            "underlying": "BTC",
-            "instrument": "option",
-            "kind": "call",
-            "strike": 30000.0,
-            "expiry": 0.25,
-            "vol": 0.6,
-            "quantity": 1.0,
-        },
-        {
-            "underlying": "BTC",
-            "instrument": "perpetual",
-            "quantity": -0.5,
-            "entry_price": 30000.0,
-            "collateral": 5000.0,
-            "maintenance": 0.005,
-            "funding": 0.0001,
-        },
-    ],
-    index=["call", "perp"],
-)
+_DERIVATIVES = straddle_and_short_perp()
 
 
 def _shrinkage_trials():

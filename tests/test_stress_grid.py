@@ -4,8 +4,8 @@ against a naive Black-Scholes kept here, the SPAN requirement, and the Taylor es
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import straddle_and_short_perp
 
 from riskkit.exceptions import InvalidParameterError
 from riskkit.hedging.stress import span_grid, stress_grid
@@ -21,38 +21,7 @@ def bs(S, K, T, v, kind):
     return S * _N(d1) - K * _N(d2) if kind == "call" else K * _N(-d2) - S * _N(-d1)
 
 
-BOOK = pd.DataFrame(
-    [
-        {
-            "underlying": "BTC",
-            "instrument": "option",
-            "kind": "call",
-            "strike": 30000.0,
-            "expiry": 0.25,
-            "vol": 0.6,
-            "quantity": 2.0,
-        },
-        {
-            "underlying": "BTC",
-            "instrument": "option",
-            "kind": "put",
-            "strike": 30000.0,
-            "expiry": 0.25,
-            "vol": 0.6,
-            "quantity": 2.0,
-        },
-        {
-            "underlying": "BTC",
-            "instrument": "perpetual",
-            "quantity": -0.5,
-            "entry_price": 30000.0,
-            "collateral": 5000.0,
-            "maintenance": 0.005,
-            "funding": 0.0001,
-        },
-    ],
-    index=["call", "put", "perp"],
-)
+BOOK = straddle_and_short_perp()
 
 
 def test_straddle_and_short_perp_cell_by_cell():

@@ -22,8 +22,13 @@ the number of units held :math:`h` stays within
 
 and to trade to the nearest edge of the band when outside it (:math:`\\Delta, \\Gamma` the
 book's, :math:`S` the price; Whalley & Wilmott 1997, section 4, in the form Zakamouline 2006
-restates it). The band widens where gamma is large (the delta moves fast, trading
-after it is costly) and with the cost to the power 1/3; it closes where gamma vanishes.
+restates it). :math:`T` is the hedger's horizon, the date of the terminal wealth whose utility is
+maximised (the option's expiry in the paper): a book of several options is hedged as one (one
+hedge against its total :math:`\\Delta` and :math:`\\Gamma`), so its band is one band with one
+horizon, the book's last expiry, when the hedge ends; a band per option would hedge each option
+apart and forgo the netting of their gammas. The band widens where gamma is large (the delta
+moves fast, trading after it is costly) and with the cost to the power 1/3; it closes where
+gamma vanishes.
 
 References
 ----------
@@ -85,7 +90,8 @@ class WhalleyWilmott:
         )
 
     def __str__(self) -> str:
-        return f"Whalley-Wilmott (risk aversion {self.risk_aversion:g})"
+        aversion = f"{self.risk_aversion:.12f}".rstrip("0").rstrip(".")  # 0.00003, not 3e-05
+        return f"Whalley-Wilmott (risk aversion {aversion})"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -95,7 +101,8 @@ class BandComparison(Result):
     Attributes
     ----------
     table : DataFrame
-        Per policy (index ``band``): mean ``rehedges``, mean ``hedging_cost`` (currency),
+        Per policy (index ``band``, in words: ``"fixed 5%"`` for a band of 5% of the delta,
+        ``"Whalley-Wilmott"`` for the gamma band): mean ``rehedges``, mean ``hedging_cost`` (currency),
         ``mean_pnl`` and ``pnl_std`` of the final hedged P&L after costs (currency), and ``loss``:
         mean cost :math:`+ \\tfrac{\\gamma}{2}` variance of the final hedged P&L at
         ``risk_aversion`` (currency; lower is better), the mean-variance form of the criterion the
@@ -135,6 +142,9 @@ def compare_bands(
     ``paths`` with each of ``bands`` (shares of the delta, as :func:`riskkit.hedging.banded_rehedging`,
     or band policies such as :class:`WhalleyWilmott`), and the Whalley-Wilmott band at
     ``risk_aversion`` added when no policy is given; the loss is measured at ``risk_aversion``.
+    The band is the book's (its total gamma, one hedge), with the book's last expiry as the
+    horizon :math:`T` (see the module docstring). The result's index names the policies in words
+    (``"fixed 5%"``, ``"Whalley-Wilmott"``).
     """
     from riskkit.hedging import _band_rule, _option_calendar, _rehedge, book_greeks
     from riskkit.hedging.greeks import _greeks
@@ -170,7 +180,7 @@ def compare_bands(
         final = (pnl - cost).sum(axis=0)
         rows.append(
             {
-                "band": label,
+                "band": _label(band, label, gam),
                 "rehedges": float(trades.mean()),
                 "hedging_cost": float(cost.sum(axis=0).mean()),
                 "mean_pnl": float(final.mean()),
@@ -180,3 +190,16 @@ def compare_bands(
             }
         )
     return BandComparison(pd.DataFrame(rows).set_index("band"), gam, S.shape[1])
+
+
+def _label(band, label, risk_aversion: float) -> str:
+    """A policy in words: ``"fixed 5%"`` (a band of 5% of the delta), ``"fixed 0% (every
+    period)"``, ``"Whalley-Wilmott"`` at the comparison's risk aversion, else the policy's name."""
+    from riskkit._core import formats
+
+    if isinstance(band, WhalleyWilmott) and band.risk_aversion == risk_aversion:
+        return "Whalley-Wilmott"
+    if isinstance(label, str):
+        return label
+    text = formats.percent(label, 0 if round(label * 100, 6).is_integer() else 1)
+    return f"fixed {text}" + (" (every period)" if label == 0 else "")

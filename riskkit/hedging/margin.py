@@ -101,6 +101,22 @@ def _column(frame: pd.DataFrame, name: str, rows: np.ndarray, what: str) -> np.n
     return np.where(rows, values, 0.0)
 
 
+def _labels(frame: pd.DataFrame, name: str, choices: tuple[str, ...], rows: np.ndarray) -> np.ndarray:
+    """Column ``name`` as text, left out or empty meaning ``choices[0]``; a riskkit error naming
+    the ``rows`` holding anything else."""
+    values = (
+        frame[name].fillna(choices[0]).astype(str).to_numpy()
+        if name in frame
+        else np.full(len(frame), choices[0])
+    )
+    bad = frame.index[rows & ~np.isin(values, choices)]
+    if len(bad):
+        raise InvalidParameterError(
+            f"{name} must be one of {format_items(choices)}; not for the rows {format_items(bad)}."
+        )
+    return values
+
+
 def _parse(positions: pd.DataFrame, spots: pd.Series | dict, rate: float) -> _Book:
     """Check a book (the module's columns) against today's ``spots``; errors name the rows."""
     if not isinstance(positions, pd.DataFrame) or positions.empty:
@@ -129,17 +145,8 @@ def _parse(positions: pd.DataFrame, spots: pd.Series | dict, rate: float) -> _Bo
         raise InvalidParameterError(
             f"spots must be positive; not for the underlying of the rows {format_items(bad)}."
         )
-    settle = (
-        positions["settlement"].fillna("linear").astype(str).to_numpy()
-        if "settlement" in positions
-        else np.full(len(idx), "linear")
-    )
-    bad = idx[~np.isin(settle, ["linear", "inverse"])]
-    if len(bad):
-        raise InvalidParameterError(
-            f"settlement must be 'linear' or 'inverse'; not for the rows {format_items(bad)}."
-        )
     everyone = np.ones(len(idx), bool)
+    settle = _labels(positions, "settlement", ("linear", "inverse"), everyone)
     q = _column(positions, "quantity", everyone, "units, or USD notional for inverse contracts")
     contract, option = np.isin(inst, ["future", "perpetual"]), inst == "option"
     held = option & (
@@ -203,16 +210,7 @@ def _options(positions: pd.DataFrame, option: np.ndarray):
             raise InvalidParameterError(
                 f"options need a positive {name} ({rule}); not the rows {format_items(bad)}."
             )
-    model = (
-        positions["model"].fillna("black_scholes").astype(str).to_numpy()
-        if "model" in positions
-        else np.full(len(idx), "black_scholes")
-    )
-    bad = idx[option & ~np.isin(model, ["black_scholes", "black76"])]
-    if len(bad):
-        raise InvalidParameterError(
-            f"model must be 'black_scholes' or 'black76'; not for the rows {format_items(bad)}."
-        )
+    model = _labels(positions, "model", ("black_scholes", "black76"), option)
     # placeholders on the other rows keep the kernel finite; their values are never used
     return (
         kind == "call",
