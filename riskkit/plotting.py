@@ -441,13 +441,13 @@ def plot_stress_grid(grid, /, *, taylor: bool = True, figsize: tuple[float, floa
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib.patches import Rectangle
+    from matplotlib.ticker import StrMethodFormatter
 
-    def signed(text: str) -> str:  # "+15%", "-5%", and "0%" / "0" (no sign on a zero)
-        return text.lstrip("+-") if float(text.rstrip("%")) == 0 else text
+    from riskkit._core import formats
 
-    def axes_labels(table: pd.DataFrame) -> pd.DataFrame:
-        return table.set_axis([signed(f"{m:+.0%}") for m in table.index], axis=0).set_axis(
-            [signed(f"{v * 100:+.0f}") for v in table.columns], axis=1
+    def axes_labels(table: pd.DataFrame) -> pd.DataFrame:  # "+15%", "0%"; "-10", "0" (vol points)
+        return table.set_axis([formats.signed(m, percent=True) for m in table.index], axis=0).set_axis(
+            [formats.signed(v * 100) for v in table.columns], axis=1
         )
 
     panels = {"P&L, full revaluation (currency)": grid.pnl}
@@ -461,15 +461,16 @@ def plot_stress_grid(grid, /, *, taylor: bool = True, figsize: tuple[float, floa
             lim = float(np.nanmax(np.abs(table.to_numpy()))) or 1.0
             sns.heatmap(
                 axes_labels(table),
-                annot=True,
-                fmt=",.0f",
+                annot=table.map(lambda v: formats.money(v)).to_numpy(),  # "0", never "-0"
+                fmt="",
                 cmap="RdBu",
                 vmin=-lim,
                 vmax=lim,
                 ax=ax,
                 annot_kws={"fontsize": 7},
-                cbar_kws={"label": "currency"},
+                cbar_kws={"label": "currency", "format": StrMethodFormatter("{x:,.0f}")},
             )
+            ax.tick_params(axis="y", labelrotation=0)
             i, j = grid.pnl.index.get_loc(grid.worst_move), grid.pnl.columns.get_loc(grid.worst_shock)
             ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", lw=2))
             ax.set_xlabel("volatility shock (vol points)")

@@ -102,7 +102,8 @@ class StressGrid(Result):
         return (
             f"{self.pnl.shape[0]} spot moves x {self.pnl.shape[1]} vol shocks over "
             f"{formats.fixed(self.horizon_days, 0)} day(s): requirement {formats.money(self.requirement)} "
-            f"at spot {formats.percent(self.worst_move)}, vol {self.worst_shock * 100:+.0f} points "
+            f"at spot {formats.signed(self.worst_move, 1, percent=True)}, vol "
+            f"{formats.signed(self.worst_shock * 100)} points "
             f"({self.source})"
         )
 
