@@ -368,7 +368,7 @@ def simulate_simple_market(
 ) -> SimulatedMarket:
     """A clean market for rebalancing experiments: :func:`simulate_market` on a 7-day
     calendar with every asset at annual ``volatility``, one pairwise ``correlation``
-    (a market factor loading :math:`\\sqrt\rho`, no group factors), annual log drifts
+    (a market factor loading :math:`\\sqrt\\rho`, no group factors), annual log drifts
     spread evenly over ``[-dispersion/2, +dispersion/2]`` (a trend: one asset keeps
     beating another), and no crashes or volatility clustering, so the rebalancing
     effect is clean. The one set-up of :func:`riskkit.evaluation.rebalancing_experiment`

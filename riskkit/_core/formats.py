@@ -42,6 +42,7 @@ __all__ = [
     "money",
     "percent",
     "price",
+    "signed",
     "significant",
 ]
 

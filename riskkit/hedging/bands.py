@@ -64,7 +64,7 @@ def whalley_wilmott_band(
     currency; ``expiry``: years left (enters only through :math:`e^{-r(T-t)}`). Arrays broadcast.
 
     >>> round(float(whalley_wilmott_band(0.002, 100.0, proportional=0.001, risk_aversion=0.01)), 6)
-    0.114471
+    0.039149
     """
     lam = check_real("proportional", proportional, low=0.0)
     gam = check_real("risk_aversion", risk_aversion, low=0.0, low_open=True)

@@ -9,21 +9,29 @@ MarginBook      its result: ``positions``, ``underlyings`` (exposure by underlyi
 
 The book is a DataFrame, one row per position (the index names it), with columns
 
-``underlying``   the asset whose price moves it (a label of ``spots``)
-``instrument``   ``"spot"``, ``"future"``, ``"perpetual"`` or ``"option"``
-``quantity``     negative when short: units of the underlying (coins) for spot, linear contracts
-                 and every option; USD notional for inverse futures and perpetuals (as BitMEX
-                 and Deribit list them)
-``settlement``   ``"linear"`` (USD/USDT-margined, collateral in the currency) or ``"inverse"``
-                 (coin-margined, collateral and P&L in the coin); left out or empty: linear
-``entry_price``  futures and perpetuals: the price the position was opened at; margined options:
-                 the premium paid per option (currency, or coin when inverse)
-``collateral``   futures and perpetuals, and options held on margin (currency; coin when inverse)
-``maintenance``  maintenance-margin rate, a fraction of the notional (0.005 is 0.5%)
-``funding``      perpetuals: the funding rate per funding interval (``funding_hours``, 8 h on most
-                 exchanges), a fraction of the notional; positive: longs pay shorts
-``kind, strike, expiry, vol``  options (years to expiry, annual vol); ``model`` optional:
-                 ``"black_scholes"`` (default) or ``"black76"``
+``underlying``
+    the asset whose price moves it (a label of ``spots``)
+``instrument``
+    ``"spot"``, ``"future"``, ``"perpetual"`` or ``"option"``
+``quantity``
+    negative when short: units of the underlying (coins) for spot, linear contracts and every
+    option; USD notional for inverse futures and perpetuals (as BitMEX and Deribit list them)
+``settlement``
+    ``"linear"`` (USD/USDT-margined, collateral in the currency) or ``"inverse"``
+    (coin-margined, collateral and P&L in the coin); left out or empty: linear
+``entry_price``
+    futures and perpetuals: the price the position was opened at; margined options: the
+    premium paid per option (currency, or coin when inverse)
+``collateral``
+    futures and perpetuals, and options held on margin (currency; coin when inverse)
+``maintenance``
+    maintenance-margin rate, a fraction of the notional (0.005 is 0.5%)
+``funding``
+    perpetuals: the funding rate per funding interval (``funding_hours``, 8 h on most
+    exchanges), a fraction of the notional; positive: longs pay shorts
+``kind``, ``strike``, ``expiry``, ``vol``
+    options (years to expiry, annual vol); ``model`` optional: ``"black_scholes"``
+    (default) or ``"black76"``
 
 Conventions. A future's or perpetual's mark moves one for one with its underlying (the basis is
 held); spot rows are held outright (no margin). Equity in USD, per position (isolated margin):
