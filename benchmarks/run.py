@@ -2,6 +2,8 @@
 
     python benchmarks/run.py [--quick] [--only SUBSTRING] [--out reports/benchmarks.md]
 
+(``--only hedging`` runs the option Greeks and stress-grid rows alone.)
+
 For every case, riskkit and each installed peer run on the same synthetic
 data in the same process, alternating (riskkit, peer 1, peer 2, ..., then
 again), after one warm-up call each; the table reports median times, the
@@ -325,6 +327,68 @@ def decomposition_cases(N: int) -> list[Case]:
     except ImportError:
         pass
     return [Case("decomposition", f"decomposition, N={N}, given covariance", ours, peers)]
+
+
+def hedging_cases(n_options: int, n_positions: int) -> list[Case]:
+    """Greeks of a book of ``n_options`` options (riskkit.hedging.greeks.option_greeks; peer:
+    py_vollib_vectorized's get_all_greeks, when installed), and the SPAN stress grid (9 spot moves x
+    3 vol shocks, full revaluation and Taylor) of an ``n_positions`` book: options and perpetuals
+    on 5 underlyings."""
+    from riskkit.hedging.greeks import option_greeks
+    from riskkit.hedging.stress import stress_grid
+
+    rng = np.random.default_rng(5)
+    S = np.full(n_options, 30000.0)
+    K = S * rng.uniform(0.6, 1.4, n_options)
+    T = rng.uniform(7, 365, n_options) / 365
+    vol = rng.uniform(0.3, 1.2, n_options)
+    kind = np.where(rng.random(n_options) < 0.5, "call", "put")
+    ours = Contender(
+        "riskkit option_greeks",
+        lambda: option_greeks(S, K, T, vol, kind=kind, rate=0.03),
+        lambda g: g["delta"].to_numpy(),
+        "price, delta, gamma, vega, theta, rho, vanna, volga",
+    )
+    peers = []
+    try:
+        import py_vollib_vectorized as pv
+
+        flag = np.where(kind == "call", "c", "p")
+        peers.append(
+            Contender(
+                "py_vollib_vectorized get_all_greeks",
+                lambda: pv.get_all_greeks(flag, S, K, T, 0.03, vol, model="black_scholes", return_as="dict"),
+                lambda g: np.asarray(g["delta"], dtype=float).ravel(),
+                "delta, gamma, theta, vega, rho",
+            )
+        )
+    except ImportError:
+        pass
+    names = [f"U{k}" for k in range(5)]
+    spots = dict(zip(names, 100.0 * (1 + np.arange(5)), strict=True))
+    rows = []
+    for k in range(n_positions):
+        u = names[k % 5]
+        row = {"underlying": u, "quantity": float(rng.choice([-3.0, -1.0, 1.0, 2.0]))}
+        if k % 5 == 4:  # one position in five a short perpetual on margin
+            row.update(instrument="perpetual", quantity=-2.0, entry_price=spots[u], collateral=0.3 * spots[u])
+            row.update(maintenance=0.005, funding=0.0001)
+        else:
+            row.update(instrument="option", kind=("call", "put")[k % 2])
+            row["strike"] = spots[u] * rng.uniform(0.8, 1.2)
+            row.update(expiry=rng.uniform(0.05, 1.0), vol=rng.uniform(0.4, 1.0))
+        rows.append(row)
+    book = pd.DataFrame(rows, index=[f"p{k}" for k in range(n_positions)])
+    grid = Contender(
+        "riskkit stress_grid",
+        lambda: stress_grid(book, spots),
+        None,
+        "CME SPAN default: 9 spot moves x 3 vol shocks, full revaluation and Taylor, one day",
+    )
+    return [
+        Case("hedging", f"hedging, option_greeks over {n_options:,} options", ours, peers),
+        Case("hedging", f"hedging, stress_grid of a {n_positions}-position book", grid),
+    ]
 
 
 def backtest_cases() -> list[Case]:
@@ -752,6 +816,7 @@ def main(argv: list[str] | None = None) -> int:
         + backtest_cases()
         + erc_cases([20, 100] if args.quick else [20, 100, 500, 1000])
         + long_only_cases([100] if args.quick else [200, 500])
+        + hedging_cases(10_000, 100)
     )
     rows: list[dict] = []
     for case in cases:

@@ -13,6 +13,7 @@ plot_rolling_risk        volatility and risk shares through time
 plot_weights             weights through time against their targets (drift)
 plot_heatmap             a metric over a two-parameter grid (band x cost)
 plot_frontier            one metric against another across configurations (cost vs tracking error)
+plot_stress_grid         a derivative book's P&L over spot moves x volatility shocks, and the Taylor error
 
 Functions take riskkit results or DataFrames and never change global
 matplotlib or seaborn settings (styles are applied in a context). They draw in
@@ -38,6 +39,7 @@ __all__ = [
     "plot_prices",
     "plot_rolling_risk",
     "plot_shares",
+    "plot_stress_grid",
     "plot_weights",
 ]
 
@@ -428,5 +430,51 @@ def plot_frontier(
                 )
         if hue is not None:
             ax.legend(frameon=False, fontsize="small", title=hue)
+    plt.close(fig)
+    return fig
+
+
+def plot_stress_grid(grid, /, *, taylor: bool = True, figsize: tuple[float, float] | None = None):
+    """Heatmap of a :class:`riskkit.hedging.stress.StressGrid`: the full revaluation P&L (currency)
+    by spot move (%) and volatility shock (vol points), the requirement's cell outlined; with
+    ``taylor``, beside it the Taylor estimate's error (Taylor minus full revaluation)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.patches import Rectangle
+    from matplotlib.ticker import StrMethodFormatter
+
+    from riskkit._core import formats
+
+    def axes_labels(table: pd.DataFrame) -> pd.DataFrame:  # "+15%", "0%"; "-10", "0" (vol points)
+        return table.set_axis([formats.signed(m, percent=True) for m in table.index], axis=0).set_axis(
+            [formats.signed(v * 100) for v in table.columns], axis=1
+        )
+
+    panels = {"P&L, full revaluation (currency)": grid.pnl}
+    if taylor:
+        panels["Taylor estimate minus full revaluation (currency)"] = grid.taylor - grid.pnl
+    with _style("white"):
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=figsize or (5.0 * len(panels), 4.5), layout="constrained", squeeze=False
+        )
+        for ax, (title, table) in zip(axes[0], panels.items(), strict=True):
+            lim = float(np.nanmax(np.abs(table.to_numpy()))) or 1.0
+            sns.heatmap(
+                axes_labels(table),
+                annot=table.map(lambda v: formats.money(v)).to_numpy(),  # "0", never "-0"
+                fmt="",
+                cmap="RdBu",
+                vmin=-lim,
+                vmax=lim,
+                ax=ax,
+                annot_kws={"fontsize": 7},
+                cbar_kws={"label": "currency", "format": StrMethodFormatter("{x:,.0f}")},
+            )
+            ax.tick_params(axis="y", labelrotation=0)
+            i, j = grid.pnl.index.get_loc(grid.worst_move), grid.pnl.columns.get_loc(grid.worst_shock)
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", lw=2))
+            ax.set_xlabel("volatility shock (vol points)")
+            ax.set_ylabel("spot move (%)")
+            ax.set_title(title, fontsize=10)
     plt.close(fig)
     return fig

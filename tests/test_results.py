@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import straddle_and_short_perp
 
 import riskkit
 from riskkit._core.result import Result
@@ -109,6 +110,31 @@ def _delta_hedge():
     return riskkit.explorers.delta_hedge_paths(n_paths=8, days=20, compare_bands=(0.0, 0.1), seed=3)[0]
 
 
+def _margin_book():
+    from riskkit.hedging.margin import margin_book
+
+    return margin_book(_DERIVATIVES, {"BTC": 30000.0})
+
+
+def _stress_grid():
+    from riskkit.hedging.stress import stress_grid
+
+    return stress_grid(_DERIVATIVES, {"BTC": 30000.0})
+
+
+def _band_comparison():
+    from riskkit.hedging.bands import compare_bands
+
+    paths = riskkit.explorers.price_paths(days=10, n_paths=5, seed=2)
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [30000.0], "expiry": [0.5], "vol": [0.6], "quantity": [-1.0]}
+    )
+    return compare_bands(book, paths, bands=(0.0, 0.1), risk_aversion=1e-4)
+
+
+_DERIVATIVES = straddle_and_short_perp()
+
+
 def _shrinkage_trials():
     return riskkit.explorers.shrinkage_trials(n_assets=5, n_trials=3, seed=3)
 
@@ -167,6 +193,9 @@ FACTORIES = {
     "RepairResult": _repair,
     "RebalancingPaths": _rebalancing_paths,
     "DeltaHedge": _delta_hedge,
+    "MarginBook": _margin_book,
+    "StressGrid": _stress_grid,
+    "BandComparison": _band_comparison,
     "ShrinkageTrials": _shrinkage_trials,
     "RiskShares": _risk_shares,
 }

@@ -1,6 +1,7 @@
 """How riskkit writes a number or a date, in one place (pure Python: no numpy, no pandas).
 
 percent      0.1234 -> "12.3%"
+signed       a change with its sign: 0.15 -> "+15%", -10 -> "-10", a rounded zero "0%" / "0"
 money        1234567.891 -> "1,234,568"
 price        20558.54811 -> "20,558.55", 0.0000213452 -> "0.0000213452"
 fixed        1234.5 -> "1,234.5000": fixed decimals, thousands separators (a table's plain numbers)
@@ -41,6 +42,7 @@ __all__ = [
     "money",
     "percent",
     "price",
+    "signed",
     "significant",
 ]
 
@@ -72,6 +74,21 @@ def percent(value: float, /, decimals: int = 1) -> str:
     if math.isnan(value):
         return MISSING
     return _no_minus_zero(f"{value:.{decimals}%}")
+
+
+def signed(value: float, /, decimals: int = 0, *, percent: bool = False) -> str:
+    """A change with its sign (a move, a shock): a rounded zero has none; NaN as ``"–"``.
+
+    Examples
+    --------
+    >>> signed(0.15, percent=True), signed(-0.001, percent=True), signed(-10.0), signed(0.0)
+    ('+15%', '0%', '-10', '0')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return MISSING
+    text = f"{value:+.{decimals}{'%' if percent else 'f'}}"
+    return text[1:] if not any(c in "123456789" for c in text) else text
 
 
 def money(value: float, /, decimals: int = 0) -> str:

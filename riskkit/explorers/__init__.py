@@ -25,6 +25,7 @@ delta_hedge         banded delta hedging of an option book along price paths: he
                     split into theta, gamma, the band's unhedged delta and costs
 delta_hedge_paths   the same on simulated paths, with the cost against residual risk of
                     several bands
+price_paths         the simulated price paths of one underlying those hedges run along
 
 The premium split of :func:`rebalancing_paths`, per path and in annual log
 growth (:math:`g = \\ln(V_T / V_0) / \\text{years}`):
@@ -49,7 +50,7 @@ small, so the premium grows.
 """
 
 from riskkit.explorers._estimates import RiskShares, ShrinkageTrials, risk_shares, shrinkage_trials
-from riskkit.explorers._hedging import DeltaHedge, delta_hedge, delta_hedge_paths
+from riskkit.explorers._hedging import DeltaHedge, delta_hedge, delta_hedge_paths, price_paths
 from riskkit.explorers._rebalancing import RebalancingPaths, rebalancing_paths
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "ShrinkageTrials",
     "delta_hedge",
     "delta_hedge_paths",
+    "price_paths",
     "rebalancing_paths",
     "risk_shares",
     "shrinkage_trials",

@@ -161,6 +161,34 @@ def delta_hedge(
     )
 
 
+def price_paths(
+    *, realised_vol: float = 0.6, days: int = 120, spot: float = 30000.0, n_paths: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """Simulated prices of one underlying, ``days + 1`` dates x ``n_paths`` paths: driftless (in
+    simple returns) Gaussian log returns of annual ``realised_vol`` on a daily calendar of 365
+    days, from ``spot`` (:func:`riskkit.simulation.simulate_market` with independent assets), the
+    paths :func:`delta_hedge_paths` hedges along."""
+    from riskkit.simulation import simulate_market
+
+    rv = check_real("realised_vol", realised_vol, low=0.0, low_open=True)
+    n_paths = check_int("n_paths", n_paths, minimum=2)
+    sim = simulate_market(
+        n_assets=n_paths,
+        n_periods=check_int("days", days, minimum=2),
+        seed=np.random.default_rng(check_int("seed", seed, minimum=0)),
+        annual_vol=[rv] * n_paths,
+        market_loading=(0.0, 0.0),
+        group_loading=(0.0, 0.0),
+        annual_drift=-0.5 * rv * rv,
+        dof=1e9,
+        crash_probability=0.0,
+        garch=(0.0, 0.0),
+        names=[f"path {k + 1}" for k in range(n_paths)],
+        start_prices=[check_real("spot", spot, low=0.0, low_open=True)] * n_paths,
+    )
+    return sim.prices.rename_axis(columns="path")
+
+
 @bps_alias
 @renamed(cost_bps="proportional")
 def delta_hedge_paths(
@@ -201,28 +229,13 @@ def delta_hedge_paths(
         re-hedges, the cost and the final P&L are totals over the ``days`` of a path).
     """
     from riskkit.rebalancing.costs import Costs
-    from riskkit.simulation import simulate_market
 
     rv = check_real("realised_vol", realised_vol, low=0.0, low_open=True)
     iv = check_real("implied_vol", implied_vol, low=0.0, low_open=True)
     days = check_int("days", days, minimum=2)
     n_paths = check_int("n_paths", n_paths, minimum=2)
     spot = check_real("spot", spot, low=0.0, low_open=True)
-    sim = simulate_market(
-        n_assets=n_paths,
-        n_periods=days,
-        seed=np.random.default_rng(check_int("seed", seed, minimum=0)),
-        annual_vol=[rv] * n_paths,
-        market_loading=(0.0, 0.0),
-        group_loading=(0.0, 0.0),
-        annual_drift=-0.5 * rv * rv,
-        dof=1e9,
-        crash_probability=0.0,
-        garch=(0.0, 0.0),
-        names=[f"path {k + 1}" for k in range(n_paths)],
-        start_prices=[spot] * n_paths,
-    )
-    prices = sim.prices.rename_axis(columns="path")
+    prices = price_paths(realised_vol=rv, days=days, spot=spot, n_paths=n_paths, seed=seed)
     book = pd.DataFrame(
         {
             "kind": ["call"],

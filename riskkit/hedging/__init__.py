@@ -2,6 +2,11 @@
 
 May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.rebalancing.
 
+Inside: ``greeks`` (public: price and full Greeks, Black-Scholes, Black-76, coin-settled),
+``margin`` (public: books of spot, futures, perpetuals and options on margin; liquidation
+distance), ``stress`` (public: spot x volatility stress grid, SPAN default), ``bands``
+(public: the Whalley-Wilmott cost-aware band and its comparison with fixed bands).
+
 Contents
 --------
 hedge_ratio           minimum-variance hedge ratio by OLS (statsmodels) with a confidence interval
@@ -34,6 +39,7 @@ import pandas as pd
 from riskkit._core.result import Result
 from riskkit._core.validation import check_int, check_positive_prices, check_real, format_items
 from riskkit.exceptions import InvalidParameterError
+from riskkit.hedging.greeks import _checked, _greeks
 from riskkit.rebalancing.costs import Costs
 
 __all__ = [
@@ -175,38 +181,16 @@ def black_scholes(
 
     ``expiry`` in years and ``vol`` annualised must be positive.
     """
-    S, K, T, v = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (spot, strike, expiry, vol)))
-    kinds = np.broadcast_to(np.asarray(kind), S.shape)
-    for name, arr in (("expiry", T), ("vol", v), ("spot", S), ("strike", K)):
-        bad = np.flatnonzero(~(arr.ravel() > 0))
-        if bad.size:
-            raise InvalidParameterError(
-                f"{name} must be positive (expiry in years, vol annualised); not for option(s) at position "
-                f"{format_items(bad.tolist())} (value {arr.ravel()[bad[0]]!r})."
-            )
-    bad = set(np.unique(kinds)) - {"call", "put"}
-    if bad:
-        raise InvalidParameterError(f"kind must be 'call' or 'put', got {format_items(sorted(bad))}.")
-    price, delta, gamma = _bs(S, K, T, v, kinds == "call", rate, dividend)
+    S, K, T, v, call = _checked(spot, strike, expiry, vol, kind, None)
+    price, delta, gamma = _bs(S, K, T, v, call, rate, dividend)
     return pd.DataFrame({"price": price.ravel(), "delta": delta.ravel(), "gamma": gamma.ravel()})
 
 
 def _bs(S, K, T, v, call, rate: float, dividend: float):
-    """Black-Scholes price, delta, gamma on broadcast arrays (validated by the caller)."""
-    from riskkit._core import normal as norm
-
-    sq = v * np.sqrt(T)
-    d1 = (np.log(S / K) + (rate - dividend + 0.5 * v * v) * T) / sq
-    d2 = d1 - sq
-    disc_q, disc_r = np.exp(-dividend * T), np.exp(-rate * T)
-    price = np.where(
-        call,
-        S * disc_q * norm.cdf(d1) - K * disc_r * norm.cdf(d2),
-        K * disc_r * norm.cdf(-d2) - S * disc_q * norm.cdf(-d1),
-    )
-    delta = np.where(call, disc_q * norm.cdf(d1), disc_q * (norm.cdf(d1) - 1.0))
-    gamma = disc_q * norm.pdf(d1) / (S * sq)
-    return price, delta, gamma
+    """Black-Scholes price, delta, gamma on broadcast arrays (validated by the caller): the
+    one kernel, :func:`riskkit.hedging.greeks._greeks`."""
+    g = _greeks(S, K, T, v, call, rate, rate - dividend)
+    return g["price"], g["delta"], g["gamma"]
 
 
 def book_greeks(book: pd.DataFrame, spot: float, /, *, rate: float = 0.0) -> pd.Series:
@@ -295,7 +279,10 @@ def banded_rehedging(
     hedge in the underlying is reset to ``-delta`` only when ``|book delta +
     hedge|`` exceeds ``band`` times the book's absolute delta on that date
     (:func:`outside_band`, the rule :func:`hedge_status` applies today; 0 =
-    re-hedge every period). Trades pay ``costs`` (a :class:`riskkit.rebalancing.costs.Costs`:
+    re-hedge every period), or, for a band policy such as
+    :class:`riskkit.hedging.bands.WhalleyWilmott`, when the hedge leaves its no-trade band
+    around ``-delta`` (half-widths in units that follow the book's gamma), traded back to
+    the band's nearest edge. Trades pay ``costs`` (a :class:`riskkit.rebalancing.costs.Costs`:
     bps, fixed per trade, impact relative to the notional of the book's initial
     hedge); a re-hedge whose traded notional is below ``costs.min_trade`` is not
     executed (the hedge held stays, nothing is paid). Expiries age by
@@ -331,7 +318,7 @@ def banded_rehedging(
         )
     black_scholes(S[0], K, T0, vol, kind=kinds, rate=rate)  # validates the book once
     # greeks of every option on every date at once: (dates, options)
-    price, dlt, _ = _bs(
+    price, dlt, gam = _bs(
         S[:, None],
         K[None, :],
         T0[None, :] - elapsed[:, None],
@@ -343,11 +330,13 @@ def banded_rehedging(
     value, delta = price @ q, dlt @ q
     rows = []
     for band in bands:
-        band = check_real("band", band, low=0.0)
+        label, band = _band_rule(
+            band, (gam @ q)[:, None], S[:, None], T0.max() - elapsed[:, None], costs, rate
+        )
         pnl, cost, _, trades = _rehedge(S[:, None], value[:, None], delta[:, None], band, costs)
         rows.append(
             {
-                "band": band,
+                "band": label,
                 "rehedges": int(trades[0]),
                 "hedging_cost": float(cost[:, 0].sum()),
                 "residual_risk": float(np.std(pnl[:, 0], ddof=1)),
@@ -355,6 +344,15 @@ def banded_rehedging(
             }
         )
     return pd.DataFrame(rows).set_index("band")
+
+
+def _band_rule(band, gamma, S, tau, costs, rate: float):
+    """A band of ``bands``: a share of the delta (float), or a policy of
+    :mod:`riskkit.hedging.bands` giving half-widths in units on every date and path."""
+    if hasattr(band, "half_width"):
+        return str(band), band.half_width(gamma, S, proportional=costs.proportional, rate=rate, expiry=tau)
+    band = check_real("band", band, low=0.0)
+    return band, band
 
 
 def outside_band(delta, hedge, band: float):
@@ -395,7 +393,9 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     ``S``, ``value``, ``delta``: (dates, paths) underlying price, book value and
     book delta. The hedge starts at ``-delta[0]`` and is reset to ``-delta[t]``
     after the close of ``t`` when ``|delta[t] + hedge| > band * |delta[t]|``
-    (:func:`outside_band`) and the trade is executed (``costs.executed``: its
+    (:func:`outside_band`), or, when ``band`` is an array of half-widths in units (dates,
+    paths; :mod:`riskkit.hedging.bands`), moved to the nearest edge of
+    ``-delta[t] +/- band[t]`` when outside it; and the trade is executed (``costs.executed``: its
     notional is at least ``costs.min_trade``); the trade pays ``costs.of(notional, value=|delta[0]| S[0])``.
 
     Returns
@@ -418,13 +418,19 @@ def _rehedge(S: np.ndarray, value: np.ndarray, delta: np.ndarray, band: float, c
     cost = np.zeros((n_dates - 1, n_paths))
     trades = np.zeros(n_paths, dtype=np.int64)
     held = hedge[0].copy()
+    absolute = isinstance(band, np.ndarray)  # half-widths in units (dates, paths): trade to the edge
     for t in range(1, n_dates):
         pnl[t - 1] = (value[t] - value[t - 1]) + held * (S[t] - S[t - 1])
-        x = np.abs(-delta[t] - held) * S[t]
-        fire = outside_band(delta[t], held, band) & costs.executed(x)
+        if absolute:
+            target = np.clip(held, -delta[t] - band[t], -delta[t] + band[t])
+            outside = target != held
+        else:
+            target, outside = -delta[t], outside_band(delta[t], held, band)
+        x = np.abs(target - held) * S[t]
+        fire = outside & costs.executed(x)
         if fire.any():
             cost[t - 1, fire] = costs.of(x[fire], value=scale[fire])
-            held = np.where(fire, -delta[t], held)
+            held = np.where(fire, target, held)
             trades += fire
         hedge[t] = held
     return pnl, cost, hedge, trades
@@ -490,3 +496,9 @@ def banded_ratio_rehedging(
              "units": "per period"}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("band")
+
+
+# the public topic modules (see "Inside" above), reachable as riskkit.hedging.<module>; bands
+# builds on this module's kernels, so it is imported on its own: import riskkit.hedging.bands
+import riskkit.hedging.margin  # noqa: E402
+import riskkit.hedging.stress  # noqa: E402, F401
