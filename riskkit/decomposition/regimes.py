@@ -308,7 +308,8 @@ def average_correlation(
 ) -> Monitor:
     """Mean of the pairwise correlations over the last ``window`` periods, against a band of
     ``width`` standard deviations around its mean over the ``long`` dates before (one year by
-    default). Alert: above the band's upper edge."""
+    default). Alert: above the band's upper edge. A window in which an asset does not move has no
+    correlation, so no reading (NaN) and no alert that date."""
     window = check_int("window", window, minimum=3)
     X, index, _ = _checked(returns, window, 2)
     n = X.shape[1]
@@ -318,7 +319,8 @@ def average_correlation(
     off = ~np.eye(n, dtype=bool)
     for t0, covs in _window_covariances(X, window, None):
         sd = np.sqrt(np.maximum(np.einsum("tii->ti", covs), 0.0))
-        corr = covs / (sd[:, :, None] * sd[:, None, :])
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant asset: no reading (NaN)
+            corr = covs / (sd[:, :, None] * sd[:, None, :])
         avg[t0 : t0 + len(covs)] = corr[:, off].mean(axis=1)
     series = pd.Series(avg, index=index)
     mean, spread = _trailing(series, long, "mean"), _trailing(series, long, "std")
