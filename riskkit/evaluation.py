@@ -298,8 +298,9 @@ def regime_detection(
 
     For each seed, :func:`riskkit.simulation.simulate_market` (``market``: its keyword arguments;
     its defaults otherwise) gives returns and the true regime of every period. A crash regime is a
-    run of crash periods; it counts once every monitor has its first reading, and it is caught
-    when an alert is on at some period from its start to its end. Per monitor (and ``any``):
+    run of crash periods; it counts once every monitor can raise an alert (has a reading and a
+    threshold), and it is caught when an alert is on at some period from its start to its end.
+    Per monitor (and ``any``):
 
     * ``crashes``: crash regimes counted over all seeds;
     * ``caught_within``: share caught within ``within`` periods of the start (delay <= within);
@@ -325,7 +326,7 @@ def regime_detection(
         sim = simulate_market(seed=s, **dict(market or {}))
         mon = regimes(sim.returns, **dict(monitors or {}))
         crash = (sim.regimes == "crash").to_numpy()
-        ready = int(max(np.argmax(m.table[m.reading].notna().to_numpy()) for m in mon.monitors.values()))
+        ready = int(max(np.argmax(_armed(m.table, m.reading)) for m in mon.monitors.values()))
         ppy = resolve_periods_per_year(sim.returns, None)
         calm = _calm_after(crash, grace)
         calm[:ready] = False
@@ -354,6 +355,11 @@ def regime_detection(
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "monitor"
     return out
+
+
+def _armed(table: pd.DataFrame, reading: str) -> np.ndarray:
+    """Dates where a monitor has both a reading and a threshold (it can raise an alert)."""
+    return (table[reading].notna() & table["threshold"].notna()).to_numpy()
 
 
 def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

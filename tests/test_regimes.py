@@ -64,7 +64,7 @@ def test_ewma_absorption_ratio_matches_explicit_weights():
 
 def test_turbulence_is_the_mahalanobis_distance_from_the_previous_window():
     r = _returns()
-    mon = turbulence(r, window=100, span=3, level=0.99)
+    mon = turbulence(r, window=100, span=3, level=0.99, reference="chi2")
     X = r.to_numpy()
     t = 250
     past = X[t - 100 : t]
@@ -75,6 +75,26 @@ def test_turbulence_is_the_mahalanobis_distance_from_the_previous_window():
     limit = chi2.ppf(0.99, 5 * 3) / 3
     assert mon.table["threshold"].iloc[-1] == pytest.approx(limit)
     np.testing.assert_array_equal(mon.alert.to_numpy(), (mon.table["smoothed"] > limit).to_numpy())
+
+
+def test_turbulence_alert_against_its_own_history():
+    # default rule: the 3-day mean turbulence against the 99% quantile (linear interpolation) of its
+    # 120 previous 3-day means, the date itself excluded
+    r = _returns()
+    mon = turbulence(r, window=100, span=3, level=0.99, long=120)
+    raw = mon.table["turbulence"].to_numpy()
+    t = 300
+    smooth = np.array([raw[u - 2 : u + 1].mean() for u in range(t - 120, t + 1)])
+    assert mon.table["smoothed"].iloc[t] == pytest.approx(smooth[-1], rel=1e-12)
+    assert mon.table["threshold"].iloc[t] == pytest.approx(np.quantile(smooth[:-1], 0.99), rel=1e-12)
+    first = 100 + 2 + 120  # first reading at 100, first 3-day mean at 102, then 120 of them
+    assert mon.table["threshold"].iloc[:first].isna().all()
+    assert np.isfinite(mon.table["threshold"].iloc[first])
+    expect = (mon.table["smoothed"] > mon.table["threshold"]).to_numpy()
+    np.testing.assert_array_equal(mon.alert.to_numpy(), expect)
+    assert not mon.alert.iloc[:first].any()
+    with pytest.raises(InvalidParameterError, match="reference"):
+        turbulence(r, window=100, reference="normal")
 
 
 def test_average_correlation_and_its_band():

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.result import Result
-from riskkit._core.validation import check_int, check_real, returns_matrix
+from riskkit._core.validation import check_choice, check_int, check_real, returns_matrix
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = ["Monitor", "RegimeMonitor", "absorption_ratio", "average_correlation", "regimes", "turbulence"]
@@ -179,6 +179,21 @@ def _trailing(values: pd.Series, history: int, fn: str, q: float | None = None) 
     return past.quantile(q) if fn == "quantile" else getattr(past, fn)()
 
 
+def _per_window(X: np.ndarray, window: int, halflife: float | None, fn) -> np.ndarray:
+    """``fn(covs)`` (one value per covariance of a block) at every date whose window is full, NaN
+    before."""
+    out = np.full(len(X), np.nan)
+    for t0, covs in _window_covariances(X, window, halflife):
+        out[t0 : t0 + len(covs)] = fn(covs)
+    return out
+
+
+def _monitor(name: str, table: pd.DataFrame, reading: str, alert: pd.Series, rule: str) -> Monitor:
+    """``table`` with its ``alert`` column added, as a Monitor."""
+    table["alert"] = alert.to_numpy()
+    return Monitor(name, table, table["alert"].rename("alert"), rule, reading)
+
+
 def absorption_ratio(
     returns: pd.DataFrame,
     /,
@@ -220,21 +235,22 @@ def absorption_ratio(
     threshold = check_real("threshold", threshold)
     if halflife is not None:
         halflife = check_real("halflife", halflife, low=0.0, low_open=True)
-    ar = np.full(len(X), np.nan)
-    for t0, covs in _window_covariances(X, window, halflife):
+
+    def top_share(covs):
         lam = np.linalg.eigvalsh(covs)  # ascending
-        ar[t0 : t0 + len(covs)] = lam[:, -k:].sum(axis=1) / lam.sum(axis=1)
+        return lam[:, -k:].sum(axis=1) / lam.sum(axis=1)
+
+    ar = _per_window(X, window, halflife, top_share)
     series = pd.Series(ar, index=index)
     recent = series.rolling(short, min_periods=short).mean()
     base, spread = series.rolling(long, min_periods=long).mean(), series.rolling(long, min_periods=long).std()
     shift = (recent - base) / spread
     table = pd.DataFrame({"absorption_ratio": ar, "shift": shift, "threshold": threshold}, index=index)
-    table["alert"] = (table["shift"] >= threshold).to_numpy()
     rule = (
         f"the {short}-period mean absorption ratio (top {k} of {n} eigenvectors) is {threshold:g} "
         f"standard deviation(s) or more above its {long}-period mean"
     )
-    return Monitor("absorption_ratio", table, table["alert"].rename("alert"), rule, "shift")
+    return _monitor("absorption_ratio", table, "shift", shift >= threshold, rule)
 
 
 def turbulence(
@@ -244,16 +260,35 @@ def turbulence(
     window: int | None = None,
     span: int = 5,
     level: float = 0.99,
-    long: int | None = None,  # accepted for regimes(long=...): the threshold needs no history
+    long: int | None = None,
+    reference: str = "history",
 ) -> Monitor:
     """Financial turbulence (Kritzman & Li 2010): :math:`d_t = (r_t - \\mu)^\\top\\Sigma^{-1}(r_t - \\mu)`
     with :math:`\\mu, \\Sigma` the mean and covariance of the ``window`` periods before t (one year
-    by default). For Gaussian returns with that mean and covariance, :math:`d_t` is
-    :math:`\\chi^2_N`, so the mean of ``span`` independent values is
-    :math:`\\chi^2_{N\\,\\text{span}}/\\text{span}`.
-    Alert: the mean of the last ``span`` values exceeds that law's ``level`` quantile (fat tails and
-    volatility clustering make it fire more often in calm markets than ``1 - level``: measure it with
-    :func:`riskkit.evaluation.regime_detection`).
+    by default), and its mean over the last ``span`` periods (the reading).
+
+    Alert (``reference="history"``, the default): the reading exceeds the ``level`` (99%) empirical
+    quantile of its own ``long`` previous readings (one year; earlier dates only, so the first
+    alert can come ``window + long + span`` periods in). ``reference="chi2"``: the reading exceeds
+    the ``level`` quantile of :math:`\\chi^2_{N\\,\\text{span}}/\\text{span}`, the reading's law
+    were the returns Gaussian with the window's mean and covariance (no history needed).
+
+    Why the history is the default: fat tails and volatility clustering put calm-market readings
+    far above the chi-square law. On the simulator (:func:`riskkit.evaluation.regime_detection`,
+    seeds 0-19, every other default), over the crash regimes after all monitors can alert:
+
+    ============  ==========  ==============  ======  ============  ===========================
+    rule          crashes     caught within   caught  median delay  false alarms per calm year
+                              5 periods
+    ============  ==========  ==============  ======  ============  ===========================
+    chi2          102         58.8%           80.4%   3             12.3
+    history       95          10.5%           22.1%   6             1.9
+    ============  ==========  ==============  ======  ============  ===========================
+
+    The historical rule buys a bearable false-alarm rate (under two a calm year) with late and
+    rare detection: the simulator's crashes (7% of periods, about 1.5 a year) sit in every year of
+    history, so the 99% quantile is a crash-level reading. Lower ``level`` or ``span`` to trade
+    one for the other (``span=3``: 17.7% caught within 5 periods, 2.4 false alarms a year).
 
     Raises
     ------
@@ -269,8 +304,8 @@ def turbulence(
     X, index, columns = _checked(returns, window + 1, 1)
     span = check_int("span", span, minimum=1)
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
-    if long is not None:
-        check_int("long", long, minimum=2)
+    reference = check_choice("reference", reference, ("history", "chi2"))
+    long = _one_year("long", long, returns) if reference == "history" else long
     d = np.full(len(X), np.nan)
     for t0, covs in _window_covariances(X[:-1], window, None):
         for j, cov in enumerate(covs):
@@ -285,17 +320,23 @@ def turbulence(
                 ) from None
             e = X[t] - mean
             d[t] = float(e @ cho_solve(factor, e, check_finite=False))
-    series = pd.Series(d, index=index)
-    smooth = series.rolling(span, min_periods=span).mean()
+    smooth = pd.Series(d, index=index).rolling(span, min_periods=span).mean()
     n = len(columns)
-    limit = float(chi2.ppf(level, n * span)) / span
+    where = f"each day's Mahalanobis distance from the {window} periods before it"
+    if reference == "chi2":
+        limit = pd.Series(float(chi2.ppf(level, n * span)) / span, index=index)
+        rule = (
+            f"the {span}-period mean turbulence exceeds {limit.iloc[0]:.1f}, the {level:.0%} quantile of a "
+            f"mean of {span} chi-square({n}) values ({where})"
+        )
+    else:
+        limit = _trailing(smooth, long, "quantile", level)
+        rule = (
+            f"the {span}-period mean turbulence ({where}) exceeds the {level:.0%} quantile of its own "
+            f"{long} previous readings"
+        )
     table = pd.DataFrame({"turbulence": d, "smoothed": smooth, "threshold": limit}, index=index)
-    table["alert"] = (smooth > limit).to_numpy()
-    rule = (
-        f"the {span}-period mean turbulence exceeds {limit:.1f}, the {level:.0%} quantile of a mean of "
-        f"{span} chi-square({n}) values (each day's Mahalanobis distance from the {window} periods before it)"
-    )
-    return Monitor("turbulence", table, table["alert"].rename("alert"), rule, "smoothed")
+    return _monitor("turbulence", table, "smoothed", smooth > limit, rule)
 
 
 def average_correlation(
@@ -315,25 +356,26 @@ def average_correlation(
     n = X.shape[1]
     long = _one_year("long", long, returns)
     width = check_real("width", width, low=0.0, low_open=True)
-    avg = np.full(len(X), np.nan)
     off = ~np.eye(n, dtype=bool)
-    for t0, covs in _window_covariances(X, window, None):
+
+    def mean_correlation(covs):
         sd = np.sqrt(np.maximum(np.einsum("tii->ti", covs), 0.0))
         with np.errstate(invalid="ignore", divide="ignore"):  # a constant asset: no reading (NaN)
             corr = covs / (sd[:, :, None] * sd[:, None, :])
-        avg[t0 : t0 + len(covs)] = corr[:, off].mean(axis=1)
+        return corr[:, off].mean(axis=1)
+
+    avg = _per_window(X, window, None, mean_correlation)
     series = pd.Series(avg, index=index)
     mean, spread = _trailing(series, long, "mean"), _trailing(series, long, "std")
     table = pd.DataFrame(
         {"average_correlation": avg, "band_low": mean - width * spread, "threshold": mean + width * spread},
         index=index,
     )
-    table["alert"] = (series > table["threshold"]).to_numpy()
     rule = (
         f"the {window}-period average pairwise correlation is above its previous {long}-period mean "
         f"plus {width:g} standard deviations"
     )
-    return Monitor("average_correlation", table, table["alert"].rename("alert"), rule, "average_correlation")
+    return _monitor("average_correlation", table, "average_correlation", series > table["threshold"], rule)
 
 
 def regimes(
