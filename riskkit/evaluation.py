@@ -1,7 +1,7 @@
 """How good is a covariance estimate? Against a known truth, and out of sample.
 
 May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.shrinkage,
-riskkit.allocation, riskkit.rebalancing, riskkit.simulation.
+riskkit.decomposition, riskkit.allocation, riskkit.rebalancing, riskkit.simulation.
 
 Contents
 --------
@@ -11,6 +11,8 @@ min_variance_backtest   out-of-sample volatility of minimum-variance portfolios 
                         each estimator on moving windows
 rebalancing_experiment  the rebalancing premium over buy-and-hold as volatility, correlation
                         or trend varies, on simulated markets
+regime_detection        the regime monitors on simulated markets whose crash regimes are known:
+                        detection delay, share caught within a few periods, false alarms per calm year
 
 These are the experiments that show why shrinkage works: where the sample
 covariance has too few observations per parameter, a shrunk estimate is
@@ -29,7 +31,13 @@ from riskkit._core.validation import check_int, format_items
 from riskkit._core.vocabulary import renamed
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["estimation_experiment", "frobenius_loss", "min_variance_backtest", "rebalancing_experiment"]
+__all__ = [
+    "estimation_experiment",
+    "frobenius_loss",
+    "min_variance_backtest",
+    "rebalancing_experiment",
+    "regime_detection",
+]
 
 
 def frobenius_loss(
@@ -272,6 +280,96 @@ def _warn_trend() -> None:
         f"rebalancing_experiment(vary='trend') is now vary='dispersion'; 'trend' will be removed in "
         f"riskkit {REMOVED_IN}."
     )
+
+
+def regime_detection(
+    *,
+    seed: int | Sequence[int] = tuple(range(20)),
+    market: Mapping | None = None,
+    monitors: Mapping | None = None,
+    within: int = 5,
+    grace: int = 30,
+) -> pd.DataFrame:
+    """The regime monitors of :func:`riskkit.decomposition.regimes.regimes` on simulated markets.
+
+    For each seed, :func:`riskkit.simulation.simulate_market` (``market``: its keyword arguments;
+    its defaults otherwise) gives returns and the true regime of every period. A crash regime is a
+    run of crash periods; it counts once every monitor can raise an alert (has a reading and a
+    threshold), and it is caught when an alert is on at some period from its start to its end.
+    Per monitor (and ``any``):
+
+    * ``crashes``: crash regimes counted over all seeds;
+    * ``caught_within``: share caught within ``within`` periods of the start (delay <= within);
+    * ``caught``: share caught at all before the regime ends;
+    * ``median_delay``: median periods from a caught regime's start to its first alert (0: the day
+      it starts);
+    * ``false_alarms_per_calm_year``: alerts switching on in calm periods, more than ``grace``
+      periods after a crash ends (the monitors' windows still hold the crash), per year of such
+      calm periods.
+
+    ``monitors`` passes keyword arguments to :func:`~riskkit.decomposition.regimes.regimes`.
+    """
+    from riskkit._core.validation import check_int
+    from riskkit.data.calendar import resolve_periods_per_year
+    from riskkit.decomposition.regimes import regimes
+    from riskkit.simulation import simulate_market
+
+    within = check_int("within", within, minimum=0)
+    grace = check_int("grace", grace, minimum=0)
+    delays: dict[str, list[float]] = {}
+    calm_years, onsets = 0.0, {}
+    for s in _seeds(seed):
+        sim = simulate_market(seed=s, **dict(market or {}))
+        mon = regimes(sim.returns, **dict(monitors or {}))
+        crash = (sim.regimes == "crash").to_numpy()
+        ready = int(max(np.argmax(_armed(m.table, m.reading)) for m in mon.monitors.values()))
+        ppy = resolve_periods_per_year(sim.returns, None)
+        calm = _calm_after(crash, grace)
+        calm[:ready] = False
+        calm_years += calm.sum() / ppy
+        starts, ends = _runs(crash)
+        for name in mon.alerts.columns:
+            a = mon.alerts[name].to_numpy()
+            on = a & ~np.concatenate([[False], a[:-1]])
+            onsets[name] = onsets.get(name, 0) + int((on & calm).sum())
+            for b, e in zip(starts, ends, strict=True):
+                if b < ready:
+                    continue
+                hit = np.flatnonzero(a[b:e])
+                delays.setdefault(name, []).append(float(hit[0]) if len(hit) else np.inf)
+    rows = {}
+    for name, d in delays.items():
+        d = np.array(d)
+        caught = d[np.isfinite(d)]
+        rows[name] = {
+            "crashes": len(d),
+            "caught_within": float(np.mean(d <= within)),
+            "caught": float(np.mean(np.isfinite(d))),
+            "median_delay": float(np.median(caught)) if len(caught) else float("nan"),
+            "false_alarms_per_calm_year": onsets[name] / calm_years if calm_years else float("nan"),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "monitor"
+    return out
+
+
+def _armed(table: pd.DataFrame, reading: str) -> np.ndarray:
+    """Dates where a monitor has both a reading and a threshold (it can raise an alert)."""
+    return (table[reading].notna() & table["threshold"].notna()).to_numpy()
+
+
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (exclusive) of the runs of True in ``flags``."""
+    edges = np.diff(np.concatenate([[0], flags.astype(int), [0]]))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _calm_after(crash: np.ndarray, grace: int) -> np.ndarray:
+    """Calm periods more than ``grace`` periods after the end of any crash."""
+    calm = ~crash
+    for end in _runs(crash)[1]:
+        calm[end : end + grace] = False
+    return calm
 
 
 def _seeds(seed) -> list:

@@ -10,6 +10,7 @@ plot_eigenvalues         eigenvalue spectra of several covariance estimates
 plot_estimation_error    loss improvement over the sample covariance as T/N varies
 plot_shares              side-by-side bars of shares (weight vs risk, ES contributions, factors)
 plot_rolling_risk        volatility and risk shares through time
+plot_regimes             the regime monitors' readings against their thresholds, alerts shaded
 plot_weights             weights through time against their targets (drift)
 plot_heatmap             a metric over a two-parameter grid (band x cost)
 plot_frontier            one metric against another across configurations (cost vs tracking error)
@@ -37,6 +38,7 @@ __all__ = [
     "plot_frontier",
     "plot_heatmap",
     "plot_prices",
+    "plot_regimes",
     "plot_rolling_risk",
     "plot_shares",
     "plot_stress_grid",
@@ -341,6 +343,47 @@ def plot_rolling_risk(table: pd.DataFrame, /, *, top: int = 6, figsize: tuple[fl
         ax2.set_ylabel("share of risk")
         ax2.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
         ax2.legend(frameon=False, fontsize="small", ncol=3)
+    plt.close(fig)
+    return fig
+
+
+def plot_regimes(
+    monitor,
+    /,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    shade: pd.Series | None = None,
+    shade_label: str = "shaded",
+    title: str | None = None,
+    figsize: tuple[float, float] = (10.0, 6.5),
+):
+    """One panel per monitor of a :class:`riskkit.decomposition.regimes.RegimeMonitor`: its reading
+    and threshold (dimensionless; the average correlation also with its band's lower edge) from
+    ``start`` to ``end``, red ticks on the dates its alert is on, and ``shade`` (a boolean Series by
+    date, such as the simulator's crash periods) shaded grey."""
+    import matplotlib.pyplot as plt
+
+    names = {"absorption_ratio": "absorption ratio shift (sd)", "turbulence": "turbulence (mean)",
+             "average_correlation": "average correlation"}  # fmt: skip
+    with _style():
+        fig, axes = plt.subplots(len(monitor.monitors), 1, figsize=figsize, sharex=True, layout="constrained")
+        for ax, (name, mon) in zip(np.atleast_1d(axes), monitor.monitors.items(), strict=True):
+            t = mon.table.loc[start:end]
+            ax.plot(t.index, t[mon.reading], color="0.2", lw=1.0, label="reading")
+            ax.plot(t.index, t["threshold"], color="C3", lw=1.0, ls="--", label="threshold")
+            if "band_low" in t:
+                ax.plot(t.index, t["band_low"], color="C3", lw=0.8, ls=":", label="band")
+            if shade is not None:
+                flags = shade.reindex(t.index, fill_value=False).to_numpy(dtype=bool)
+                _shade(ax, flags, t.index, shade_label)
+            on = t.index[t["alert"].to_numpy(dtype=bool)]
+            low = np.nanmin(t[mon.reading].to_numpy(dtype=float)) if t[mon.reading].notna().any() else 0.0
+            ax.plot(on, np.full(len(on), low), "|", color="C3", ms=8, label="alert on")
+            ax.set_ylabel(names.get(name, name))
+        np.atleast_1d(axes)[0].legend(frameon=False, fontsize="small", ncol=5, loc="upper left")
+        if title:
+            fig.suptitle(title)
     plt.close(fig)
     return fig
 

@@ -46,6 +46,21 @@ def _tail():
     return riskkit.tail.tail_risk(w, m.returns)
 
 
+def _tail_budget():
+    m, _ = _market()
+    return riskkit.allocation.risk_budgeting(m.returns, risk_measure="es")
+
+
+def _monitor():
+    m, _ = _market()
+    return riskkit.decomposition.regimes.turbulence(m.returns, window=100)
+
+
+def _regime_monitor():
+    m, _ = _market()
+    return riskkit.decomposition.regimes.regimes(m.returns, long=100, turbulence_options={"window": 100})
+
+
 def _factor_model():
     m, _ = _market()
     return riskkit.factors.factor_exposures(m.returns, m.returns[["A01"]].rename(columns={"A01": "MKT"}))
@@ -198,6 +213,9 @@ FACTORIES = {
     "BandComparison": _band_comparison,
     "ShrinkageTrials": _shrinkage_trials,
     "RiskShares": _risk_shares,
+    "TailRiskBudget": _tail_budget,
+    "Monitor": _monitor,
+    "RegimeMonitor": _regime_monitor,
 }
 """How to build each result through its public function."""
 SLOW_FACTORIES = {"GridResult": _grid, "Verification": _verification}

@@ -4,7 +4,8 @@ variance, maximum diversification, and risk budgeting.
 May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.shrinkage,
 riskkit.decomposition.
 
-Inside: ``_qp`` (the small long-only quadratic programs).
+Inside: ``_qp`` (the small long-only quadratic programs), ``_tail_budget`` (expected-shortfall
+risk budgets on scenarios: the barrier path and exact crossover, and :class:`TailRiskBudget`).
 
 Contents
 --------
@@ -13,7 +14,9 @@ inverse_volatility    w_i proportional to 1 / sigma_i
 min_variance          fully invested minimum variance, unconstrained (closed form) or long-only
 max_diversification   maximum diversification ratio (Choueifaty & Coignard 2008), long-only
 risk_budgeting        weights whose risk contributions equal given budgets (ERC by default),
-                      solved by Newton's method on Spinu's (2013) convex formulation
+                      solved by Newton's method on Spinu's (2013) convex formulation; with
+                      ``risk_measure="es"``, contributions to expected shortfall on scenarios
+TailRiskBudget        the result of ES risk budgeting: weights, ES, VaR, contributions, tail weights
 group_risk_budgeting  each group's risk share fixed, equal risk inside each group
 hierarchical_risk_parity  Lopez de Prado (2016)
 volatility_target     scale to a target volatility with a leverage cap and a cash leg
@@ -23,7 +26,8 @@ rolling_targets       any of the above recomputed on a schedule from rolling_shr
 target_weights        one of the above by name, or given weights checked against the covariance
 
 All functions take a labelled per-period covariance (DataFrame) and return a
-weight Series on its assets, summing to one. Volatility targets follow the one
+weight Series on its assets, summing to one; ES risk budgeting takes scenario returns
+instead and returns a :class:`TailRiskBudget`. Volatility targets follow the one
 annualisation rule (:func:`riskkit.data.calendar.resolve_periods_per_year`): annual
 with ``periods_per_year`` (or dated returns), else per period.
 """
@@ -46,9 +50,11 @@ from riskkit._core.validation import (
     format_items,
     positive_volatilities,
 )
+from riskkit.allocation._tail_budget import TailRiskBudget
 from riskkit.exceptions import ConvergenceError, InvalidParameterError
 
 __all__ = [
+    "TailRiskBudget",
     "equal_weight",
     "group_risk_budgeting",
     "hierarchical_risk_parity",
@@ -182,16 +188,19 @@ def _long_only_qp(S: np.ndarray, a: np.ndarray, sd: np.ndarray) -> tuple[np.ndar
 
 
 def risk_budgeting(
-    covariance: pd.DataFrame,
+    covariance_or_scenarios: pd.DataFrame,
     /,
     *,
     budgets: Mapping | pd.Series | None = None,
+    risk_measure: Literal["variance", "es"] = "variance",
+    level: float | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
-) -> pd.Series:
+) -> pd.Series | TailRiskBudget:
     """Long-only weights whose risk contributions equal ``budgets``.
 
-    Spinu (2013): the unique positive minimiser of the strictly convex
+    Variance (the default), on a covariance. Spinu (2013): the unique positive
+    minimiser of the strictly convex
     :math:`f(y) = \\tfrac12 y^\\top\\Sigma y - \\sum_i b_i \\ln y_i` satisfies
     :math:`y_i(\\Sigma y)_i = b_i`, so :math:`w = y / \\sum y` has risk shares
     :math:`w_i(\\Sigma w)_i / w^\\top\\Sigma w = b_i`. Solved by Newton's method
@@ -201,13 +210,30 @@ def risk_budgeting(
     the previous Cholesky factor (a chord step), so N = 500 takes two or three
     factorisations.
 
+    Expected shortfall (``risk_measure="es"``), on scenarios: a table of T equally likely scenario
+    returns (historical returns or simulated ones), ES at confidence ``level`` as Rockafellar &
+    Uryasev (2002) define it on them (the fractional tail of :math:`T(1-\\text{level})` scenarios).
+    The minimiser of :math:`\\mathrm{ES}(y) - \\sum_i b_i \\ln y_i` (Bruder & Roncalli 2012; Mausser &
+    Romanko 2018) normalised to sum 1 has ES contributions whose shares are the budgets; it is found by
+    a log-barrier Newton path on Rockafellar & Uryasev's linear programme and an exact crossover on the
+    scenarios tied at the VaR (:mod:`riskkit.allocation._tail_budget`), so the shares match the budgets
+    to rounding (about 1e-15; checked, ConvergenceError above 1e-8). ES is piecewise linear in the
+    weights and the solution usually sits on a kink: its contributions are those of the tail weights
+    the optimum fixes (:attr:`TailRiskBudget.tail_weights`, an element of the subdifferential), which
+    the one-sided derivatives of ES bracket.
+
     Parameters
     ----------
-    covariance : DataFrame
+    covariance_or_scenarios : DataFrame
+        The per-period covariance (variance), or the scenario returns of shape (n_scenarios, n_assets)
+        (ES; per period: a day of daily returns).
     budgets : mapping or Series, optional
         Risk budget per asset, positive, summing to 1; equal (ERC) by default.
+    risk_measure : {"variance", "es"}, default="variance"
+    level : float in (0.5, 1), optional
+        ES confidence level (default 0.95; ``risk_measure="es"`` only).
     tol : float
-        Stop when the largest relative error of the risk shares is below this, or
+        Variance only. Stop when the largest relative error of the risk shares is below this, or
         when every risk contribution is within what float64 can resolve: the
         rounding of :math:`y_i(\\Sigma y)_i` is about
         :math:`\\epsilon\\,y_i(|\\Sigma| y)_i`, which is far above
@@ -216,6 +242,14 @@ def risk_budgeting(
         relative floor near 1e-8). The stop test is therefore
         :math:`|y_i(\\Sigma y)_i - b_i| \\le \\text{tol}\\,b_i + 8\\epsilon\\,y_i(|\\Sigma| y)_i`
         for every asset.
+    max_iter : int
+        Newton steps allowed (ES: four times this, over the whole barrier path).
+
+    Returns
+    -------
+    Series or TailRiskBudget
+        Variance: the weights by asset. ES: a :class:`TailRiskBudget` (its ``weights``, ``es``,
+        ``var`` and ``contributions``).
 
     Raises
     ------
@@ -223,13 +257,32 @@ def risk_budgeting(
         When the covariance is singular (a factor model without idiosyncratic
         variance, a constant asset, N > T sample covariance): risk shares of a
         zero-variance portfolio are undefined.
+    InvalidParameterError
+        ES: an asset whose stand-alone ES is not a loss, or fewer than one scenario in the tail.
     ConvergenceError
         When Newton's method has not met the stop test in ``max_iter`` steps.
+
+    References
+    ----------
+    Spinu, F. (2013). An algorithm for computing risk parity weights. SSRN 2297383.
+    Rockafellar, R. T. & Uryasev, S. (2002). Conditional value-at-risk for general loss distributions.
+    Journal of Banking & Finance 26(7), 1443-1471.
+    Bruder, B. & Roncalli, T. (2012). Managing risk exposures using the risk budgeting approach.
+    Mausser, H. & Romanko, O. (2018). Long-only equal risk contribution portfolios for CVaR under
+    discrete distributions. Quantitative Finance 18(11), 1927-1945.
     """
+    from riskkit._core.validation import check_choice
+
+    check_choice("risk_measure", risk_measure, ("variance", "es"))
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    if risk_measure == "es":
+        return _es_budgeting(covariance_or_scenarios, budgets, level, max_iter)
+    if level is not None:
+        raise InvalidParameterError(f"level applies to risk_measure='es' only, got level={level!r}.")
+    covariance = covariance_or_scenarios
     cov = check_covariance("covariance", covariance, lapack="scipy", nonsingular="risk_budgeting")
     b = _budgets(budgets, cov.index)
     tol = check_real("tol", tol, low=0.0, low_open=True)
-    max_iter = check_int("max_iter", max_iter, minimum=1)
     S = cov.to_numpy()
     sd = np.sqrt(np.diag(S))
     if (sd <= 0).any():
@@ -241,6 +294,23 @@ def risk_budgeting(
     y = _spinu_newton(C, b, tol, max_iter)
     w = y / sd
     return pd.Series(w / w.sum(), index=cov.index, name="weight")
+
+
+def _es_budgeting(scenarios, budgets, level, max_iter: int) -> TailRiskBudget:
+    """Checks for ES risk budgeting, then :func:`riskkit.allocation._tail_budget.es_risk_budgeting`."""
+    from riskkit._core.validation import returns_matrix
+    from riskkit.allocation._tail_budget import es_risk_budgeting
+
+    if isinstance(scenarios, pd.DataFrame) and scenarios.index.equals(scenarios.columns):
+        raise InvalidParameterError(
+            "risk_measure='es' takes scenario returns (scenarios x assets), not a covariance: "
+            "pass the returns the covariance was estimated from."
+        )
+    level = 0.95 if level is None else level
+    level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
+    X, index, columns = returns_matrix("scenarios", scenarios)
+    b = _budgets(budgets, columns)
+    return es_risk_budgeting(X, index, columns, b, level, 4 * max_iter)
 
 
 def _budgets(budgets: Mapping | pd.Series | None, assets: pd.Index) -> np.ndarray:
@@ -347,15 +417,26 @@ def group_risk_budgeting(
     /,
     *,
     group_budgets: Mapping | pd.Series | None = None,
-) -> pd.Series:
+    risk_measure: Literal["variance", "es"] = "variance",
+    level: float | None = None,
+) -> pd.Series | TailRiskBudget:
     """Each group's share of risk fixed, equal risk inside each group.
 
     ``group_budgets``: group -> share of risk (summing to 1; equal by default).
     Every asset gets the budget ``B_g / n_g``; :func:`risk_budgeting` then makes
     group g carry exactly ``B_g`` of the risk, shared equally by its members.
+    ``risk_measure`` and ``level`` are :func:`risk_budgeting`'s: with ``"es"`` the first argument
+    is the scenario returns and the result a :class:`TailRiskBudget` (the groups' ES shares are
+    the sums of its ``contributions["share"]``).
     """
-    cov = check_covariance("covariance", covariance, nonsingular="group_risk_budgeting")
-    g = check_groups("groups", groups, cov.index)
+    from riskkit._core.validation import check_choice, returns_matrix
+
+    check_choice("risk_measure", risk_measure, ("variance", "es"))
+    if risk_measure == "es":
+        _, _, assets = returns_matrix("scenarios", covariance)
+    else:
+        assets = check_covariance("covariance", covariance, nonsingular="group_risk_budgeting").index
+    g = check_groups("groups", groups, assets)
     names = list(dict.fromkeys(g.tolist()))
     if group_budgets is None:
         gb = pd.Series(1.0 / len(names), index=names)
@@ -368,8 +449,8 @@ def group_risk_budgeting(
                 f"mismatch: {format_items(sorted(map(str, unknown)))}."
             )
     counts = g.value_counts()
-    budgets = {a: gb[g[a]] / counts[g[a]] for a in cov.index}
-    return risk_budgeting(cov, budgets=budgets)
+    budgets = {a: gb[g[a]] / counts[g[a]] for a in assets}
+    return risk_budgeting(covariance, budgets=budgets, risk_measure=risk_measure, level=level)
 
 
 def hierarchical_risk_parity(

@@ -4,7 +4,8 @@ May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.shrinkage.
 
 Inside: ``tail`` (public: VaR and expected shortfall with contributions), ``stress``
 (public: scenario, correlation and worst-window stress), ``factors`` (public: factor
-exposures and the factor split of risk).
+exposures and the factor split of risk), ``regimes`` (public: absorption ratio, turbulence and
+average correlation monitors with their alerts).
 
 Contents
 --------
@@ -24,7 +25,7 @@ contribution component / :math:`\\sigma` (sums to 1). Annualised with
 ``periods_per_year`` (volatilities times :math:`\\sqrt{\\text{ppy}}`).
 
 See also :mod:`riskkit.decomposition.tail` (VaR, ES), :mod:`riskkit.decomposition.stress` and
-:mod:`riskkit.decomposition.factors`.
+:mod:`riskkit.decomposition.factors`, :mod:`riskkit.decomposition.regimes`.
 """
 
 from __future__ import annotations
