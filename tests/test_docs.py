@@ -130,7 +130,8 @@ def test_glossary_lists_every_term_and_the_names_it_replaces(site):
         for former in formers:
             assert "<code" in definition and f">{former}</span>" in definition, (term, former)
             # a former report parameter no function took is answered by the CLI, not by a warning
-            said = "answered with" if former in REPORT_PARAMETERS_ONLY else "former name, warns until riskkit 0.3"
+            warns = "former name, warns until riskkit 0.3"
+            said = "answered with" if former in REPORT_PARAMETERS_ONLY else warns
             assert said in definition, term
     assert "0.001" in page and "10 basis" in page  # proportional is a fraction: 10 bp = 0.001
 
