@@ -51,6 +51,7 @@ class Moments:
     owns_P: bool = False  # P was made for this window alone and may be overwritten
     _a: np.ndarray | None = field(default=None, repr=False)  # ||x_t||^2 of the raw rows
     _aX: np.ndarray | None = field(default=None, repr=False)  # X' a
+    mean_in_P: np.ndarray | None = None  # P holds deviations from an origin, not from 0: their mean
 
     @property
     def T(self) -> int:
@@ -63,7 +64,9 @@ class Moments:
     @property
     def d(self) -> np.ndarray:
         """Means still contained in ``P``."""
-        return np.zeros(self.N) if self.centered_P else self.m
+        if self.centered_P:
+            return np.zeros(self.N)
+        return self.m if self.mean_in_P is None else self.mean_in_P
 
     @property
     def S(self) -> np.ndarray:
@@ -204,12 +207,18 @@ def moments(X: np.ndarray, *, assume_centered: bool) -> Moments:
     return mo
 
 
-def moments_from_sums(X: np.ndarray, P: np.ndarray, s: np.ndarray, *, assume_centered: bool) -> Moments:
-    """Moments of a window from its running sums ``P = X'X`` and ``s = X'1`` (P is not modified)."""
+def moments_from_sums(
+    X: np.ndarray, P: np.ndarray, s: np.ndarray, *, assume_centered: bool, origin: np.ndarray | None = None
+) -> Moments:
+    """Moments of a window from its running sums ``P = Z'Z`` and ``s = Z'1`` of the deviations
+    ``Z = X - origin`` (origin 0 when None; P is not modified)."""
     T = X.shape[0]
     if assume_centered:
         return Moments(X, np.zeros(X.shape[1]), P, centered_P=True)
-    return Moments(X, s / T, P)
+    if origin is None:
+        return Moments(X, s / T, P)
+    d = s / T
+    return Moments(X, origin + d, P, mean_in_P=d)
 
 
 # --------------------------------------------------------------------------- helpers
