@@ -176,7 +176,7 @@ def test_backtest_survivor_unchanged_by_ruin_check():
     [(0.3, 0.1, 2000.0), (0.7, 0.001, 60000.0), (3.0, 0.1, 1.0), (0.07, 0.01, 10.0)],
 )
 def test_trade_list_exact_on_lot_multiples(units, lot, price):
-    from riskkit.rebalancing import trade_list
+    from riskkit.rebalancing.trades import trade_list
 
     value = units * price
     tl = trade_list(
@@ -187,7 +187,7 @@ def test_trade_list_exact_on_lot_multiples(units, lot, price):
 
 
 def test_trade_list_decimal_orders_lose_no_lot():
-    from riskkit.rebalancing import trade_list
+    from riskkit.rebalancing.trades import trade_list
 
     lost = 0
     for n in range(1, 200):
@@ -204,7 +204,7 @@ def test_trade_list_decimal_orders_lose_no_lot():
 def test_trade_list_cash_cut_in_few_cost_evaluations(monkeypatch):
     """A shortfall of many lots is cut in one search, not one lot per iteration: the number of cost
     evaluations does not grow with the number of lots (the time does not depend on the price)."""
-    from riskkit.rebalancing import trade_list
+    from riskkit.rebalancing.trades import trade_list
     from riskkit.rebalancing.costs import Costs
 
     calls = {"n": 0}
@@ -218,11 +218,17 @@ def test_trade_list_cash_cut_in_few_cost_evaluations(monkeypatch):
     counts = []
     for price in (1e-2, 1e-5, 1e-8):
         calls["n"] = 0
+        # the sale of U (500) is below min_trade and not placed: the buy of T (1,500) is overfunded
+        # by about 500: 5e4 ... 5e10 lots of T to cut
         tl = trade_list(
-            pd.Series({"T": 0.0, "U": 0.0}), pd.Series({"T": price, "U": 1.0}), pd.Series({"T": 0.5, "U": 0.5}),
-            cash=1e5, lot_sizes=pd.Series({"T": 1.0, "U": 1e-8}), costs=Costs(proportional=0.01, fixed=5.0),
+            pd.Series({"T": 0.0, "U": 4000.0}), pd.Series({"T": price, "U": 1.0}), pd.Series({"T": 0.3, "U": 0.7}),
+            cash=1000.0, lot_sizes=pd.Series({"T": 1.0, "U": 1.0}),
+            costs=Costs(proportional=0.001, min_trade=600.0),
         )  # fmt: skip
-        assert tl.cash_after >= -1e-9 * tl.value
+        assert tl.trades.loc["U", "units_trade"] == 0.0
+        assert -1e-9 * tl.value_before <= tl.cash_after <= price * 1.001 + 1e-9  # within one lot of 0
+        bought = tl.trades.loc["T", "units_trade"]
+        assert bought == math.floor(1000.0 / (price * 1.001) * (1 + 1e-12))  # the most lots 1,000 pays for
         counts.append(calls["n"])
     assert max(counts) <= 80
 
@@ -241,7 +247,7 @@ st = hypothesis.strategies
     fixed=st.sampled_from([0.0, 1.0]),
 )
 def test_trade_list_property(n, seed, log_price, log_lot, prop, fixed):
-    from riskkit.rebalancing import trade_list
+    from riskkit.rebalancing.trades import trade_list
     from riskkit.rebalancing.costs import Costs
 
     rng = np.random.default_rng(seed)
@@ -255,12 +261,12 @@ def test_trade_list_property(n, seed, log_price, log_lot, prop, fixed):
         holdings, prices, target, cash=1000.0, lot_sizes=lots, costs=Costs(proportional=prop, fixed=fixed)
     )
     t = tl.trades
-    q = t["units_trade"] / lots
-    np.testing.assert_allclose(q, np.round(q), atol=1e-6 * np.maximum(1, np.abs(q)))
-    assert tl.cash_after >= -1e-9 * tl.value
+    q = (t["units_trade"] / lots).to_numpy()
+    assert (np.abs(q - np.round(q)) <= 1e-6 * np.maximum(1, np.abs(q))).all()
+    assert tl.cash_after >= -1e-9 * tl.value_before
     # no order goes past its target (orders round toward zero)
-    ideal = (target * (tl.value - tl.cost) - holdings * prices) / prices
-    assert (np.abs(t["units_trade"]) <= np.abs(ideal) + lots + 1e-9 * np.abs(ideal)).all()
+    ideal = (target * (tl.value_before - tl.costs) - holdings * prices) / prices
+    assert (np.abs(t["units_trade"]) <= np.abs(ideal) * (1 + 1e-6) + lots).all()
 
 
 # --------------------------------------------------------------------- 6. risk budgets validated
