@@ -160,7 +160,7 @@ class RuinError(DataError):
     ``configs`` names the configurations ruined and ``dates`` the date each was
     (the first date its value was zero or below)."""
 
-    configs: list = []
+    configs: tuple = ()
     dates: object = None
 
 

@@ -204,8 +204,8 @@ def test_trade_list_decimal_orders_lose_no_lot():
 def test_trade_list_cash_cut_in_few_cost_evaluations(monkeypatch):
     """A shortfall of many lots is cut in one search, not one lot per iteration: the number of cost
     evaluations does not grow with the number of lots (the time does not depend on the price)."""
-    from riskkit.rebalancing.trades import trade_list
     from riskkit.rebalancing.costs import Costs
+    from riskkit.rebalancing.trades import trade_list
 
     calls = {"n": 0}
     original = Costs.of
@@ -221,7 +221,8 @@ def test_trade_list_cash_cut_in_few_cost_evaluations(monkeypatch):
         # the sale of U (500) is below min_trade and not placed: the buy of T (1,500) is overfunded
         # by about 500: 5e4 ... 5e10 lots of T to cut
         tl = trade_list(
-            pd.Series({"T": 0.0, "U": 4000.0}), pd.Series({"T": price, "U": 1.0}), pd.Series({"T": 0.3, "U": 0.7}),
+            pd.Series({"T": 0.0, "U": 4000.0}), pd.Series({"T": price, "U": 1.0}),
+            pd.Series({"T": 0.3, "U": 0.7}),
             cash=1000.0, lot_sizes=pd.Series({"T": 1.0, "U": 1.0}),
             costs=Costs(proportional=0.001, min_trade=600.0),
         )  # fmt: skip
@@ -247,8 +248,8 @@ st = hypothesis.strategies
     fixed=st.sampled_from([0.0, 1.0]),
 )
 def test_trade_list_property(n, seed, log_price, log_lot, prop, fixed):
-    from riskkit.rebalancing.trades import trade_list
     from riskkit.rebalancing.costs import Costs
+    from riskkit.rebalancing.trades import trade_list
 
     rng = np.random.default_rng(seed)
     assets = [f"A{i}" for i in range(n)]
@@ -266,7 +267,7 @@ def test_trade_list_property(n, seed, log_price, log_lot, prop, fixed):
     assert tl.cash_after >= -1e-9 * tl.value_before
     # no order goes past its target (orders round toward zero)
     ideal = (target * (tl.value_before - tl.costs) - holdings * prices) / prices
-    assert (np.abs(t["units_trade"]) <= np.abs(ideal) * (1 + 1e-6) + lots).all()
+    assert (np.abs(t["units_trade"]) <= np.abs(ideal) * (1 + 1e-3) + lots).all()  # ideal: at final costs
 
 
 # --------------------------------------------------------------------- 6. risk budgets validated
@@ -277,7 +278,7 @@ def test_trade_list_property(n, seed, log_price, log_lot, prop, fixed):
     [
         ({"A": 5.0, "B": 5.0}, "sum to 1"),
         ({"A": 1.2, "B": -0.2}, "negative"),
-        ({"A": 0.5}, "leave out"),
+        ({"A": 1.0}, "in prices only: .B."),
         ({"A": 0.5, "BB": 0.5}, "BB"),
     ],
 )
@@ -341,7 +342,8 @@ def test_dollar_neutral_risk_contributions():
 
 
 def test_dollar_neutral_tail_stress_and_decompose():
-    from riskkit.decomposition import correlation_stress, decompose
+    from riskkit.decomposition import decompose
+    from riskkit.decomposition.stress import correlation_stress
     from riskkit.decomposition.tail import tail_risk
 
     w, cov = _neutral()
@@ -396,7 +398,7 @@ def test_decompose_zero_variance_asset_without_groups():
     R = _prices(T=200, N=3, seed=9).pct_change().iloc[1:]
     R["CASH"] = 0.0
     w = pd.Series({"A": 0.3, "B": 0.3, "C": 0.3, "CASH": 0.1})
-    dec = decompose(w, returns=R, shrinkage="sample")
+    dec = decompose(w, covariance=R.cov())  # CASH: a zero row and column
     assert dec.assets.loc["CASH", "percent"] == 0.0
     # the cash asset is a cluster of its own
     assert (dec.assets["group"] == dec.assets.loc["CASH", "group"]).sum() == 1

@@ -140,7 +140,7 @@ def tail_risk(
     """
     check_choice("method", method, ("historical", "gaussian", "cornish_fisher"))
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
     return tail_risk_core(w.reindex(columns).to_numpy(), X, index, columns, level, method)

@@ -364,6 +364,7 @@ def shrink_core(
     if market is not None and not (method == "ledoit_wolf" and target == "single_index"):
         raise InvalidParameterError("market applies to method='ledoit_wolf', target='single_index' only.")
     mkt = _market(market, index, X.shape[0]) if market is not None else None
+    X, unscale = _on_a_safe_scale(X)
     if method in ("ewma", "riskmetrics"):
         check_finite_values("returns", X, index, columns, bool(np.isfinite(X.sum(axis=0)).all()))
         mo = None
@@ -376,6 +377,7 @@ def shrink_core(
     est = _estimate(X, mo, opts, mkt)
     if mo is None:
         _check_variance(X, X.mean(axis=0), np.diag(est.base), columns)
+    est = unscale(est)
     ppy = resolve_periods_per_year(None, periods_per_year)  # checked now; dates are read on first use
     return ShrinkageResult(
         covariance=pd.DataFrame(est.cov, index=columns, columns=columns, copy=False),  # est.cov is ours alone
@@ -390,3 +392,29 @@ def shrink_core(
         _base=est.base,
         _target=est.target,
     )
+
+
+def _on_a_safe_scale(X: np.ndarray):
+    """Returns near 1e150 overflow the fourth-moment sums of the shrinkage formulas, returns
+    near 1e-150 underflow them to 0 / 0: such data are scaled by a power of two (exact) toward 1
+    before the kernels and the estimate scaled back (covariances scale by the square, the
+    intensity not at all). Data of ordinary size are left as they are, bit for bit."""
+    with np.errstate(invalid="ignore"):
+        big = float(np.nanmax(np.abs(X), initial=0.0, where=np.isfinite(X)))
+    if big == 0.0 or 2.0**-100 < big < 2.0**100:
+        return X, lambda est: est
+    c = 2.0 ** -int(np.round(np.log2(big)))
+    back = 1.0 / (c * c)
+
+    def unscale(est):
+        def scaled(x):
+            if x is None:
+                return None
+            if callable(x):
+                return lambda: D.resolve(x) * back
+            return x * back
+
+        est.cov, est.base, est.target = est.cov * back, scaled(est.base), scaled(est.target)
+        return est
+
+    return X * c, unscale
