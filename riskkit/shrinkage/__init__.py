@@ -68,6 +68,7 @@ from riskkit.shrinkage._dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Me
 from riskkit.shrinkage._dispatch import check_variance as _check_variance
 from riskkit.shrinkage._dispatch import estimate as _estimate
 from riskkit.shrinkage._dispatch import market_series as _market
+from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._dispatch import options as _options
 from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._rolling import RollingShrinkage, rolling_shrink
@@ -411,7 +412,7 @@ def _on_a_safe_scale(X: np.ndarray):
             if x is None:
                 return None
             if callable(x):
-                return lambda: D.resolve(x) * back
+                return lambda: _resolve(x) * back
             return x * back
 
         est.cov, est.base, est.target = est.cov * back, scaled(est.base), scaled(est.target)
