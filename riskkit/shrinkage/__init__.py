@@ -68,7 +68,6 @@ from riskkit.shrinkage._dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Me
 from riskkit.shrinkage._dispatch import check_variance as _check_variance
 from riskkit.shrinkage._dispatch import estimate as _estimate
 from riskkit.shrinkage._dispatch import market_series as _market
-from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._dispatch import options as _options
 from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._rolling import RollingShrinkage, rolling_shrink
