@@ -187,12 +187,6 @@ def performance(
     from riskkit.data.calendar import resolve_periods_per_year
 
     frame = values.to_frame() if isinstance(values, pd.Series) else values
-    if isinstance(frame, pd.DataFrame) and len(frame) < 2:
-        from riskkit.exceptions import EmptyDataError
-
-        raise EmptyDataError(
-            f"values has {len(frame)} date(s); performance needs at least two (one period's return)."
-        )
     ppy = resolve_periods_per_year(frame.index, periods_per_year)
     return _performance(frame, ppy, risk_free, level)
 

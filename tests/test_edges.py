@@ -410,8 +410,12 @@ def test_decompose_zero_variance_asset_without_groups():
 def test_performance_one_row_is_a_riskkit_error():
     from riskkit.metrics import performance
 
-    with pytest.raises(RiskkitError, match="two"):
-        performance(pd.Series([1.0], index=pd.date_range("2024-01-01", periods=1)))
+    # already a riskkit error on this tree (the ZeroDivisionError did not reproduce): kept as a guard
+    one = pd.Series([1.0], index=pd.date_range("2024-01-01", periods=1))
+    with pytest.raises(RiskkitError, match="1 date"):
+        performance(one)
+    with pytest.raises(RiskkitError, match="at least 2 dates"):
+        performance(one, periods_per_year=365)
 
 
 @pytest.mark.parametrize("scale", [1e150, 1e-150])

@@ -191,8 +191,5 @@ def test_shrinkage_result_repr_is_short():
     )
     assert repr(shrink(X, method="nonlinear")) == "ShrinkageResult(nonlinear; 250 observations x 40 assets)"
     page = res._repr_html_()
-    assert (
-        page.startswith("<p><strong>ShrinkageResult</strong>: (per period)</p>")
-        and "condition_sample" in page
-    )
+    assert page.startswith("<p><strong>ShrinkageResult</strong>: (per period)</p>") and "condition_sample" in page
     assert len(page) < 2000

@@ -252,7 +252,8 @@ class RiskBudgetTrigger:
             from riskkit._core.validation import check_same_assets
 
             b = _check_budgets(self.budgets)
-            check_same_assets("budgets", b.index, "prices", assets)
+            if len(assets):  # looks_today asks for the dates alone (no assets)
+                check_same_assets("budgets", b.index, "prices", assets)
             budgets = b.reindex(assets).to_numpy()
         return _looks(self.monitor, index, cache), _row(RISK_BUDGET, self.band), budgets
 
