@@ -438,3 +438,106 @@ def test_costs_impact_not_a_pair_is_a_riskkit_error():
 
     with pytest.raises(RiskkitError, match="pair"):
         Costs(impact=0.1)
+
+
+# --------------------------------------------------------------------- conventions decided (issue 25)
+
+
+def _oas_eq23(X, paper):
+    """Chen, Wiesel, Eldar & Hero (2010) eq. 23, transcribed: rho from tr(S^2) and tr^2(S), S = Xc'Xc / n;
+    ``paper=False`` drops the two 2/p terms (scikit-learn's form)."""
+    n, p = X.shape
+    Xc = X - X.mean(axis=0)
+    S = Xc.T @ Xc / n
+    tr2, trs = np.trace(S @ S), np.trace(S) ** 2
+    c = 2.0 / p if paper else 0.0
+    rho = min(((1 - c) * tr2 + trs) / ((n + 1 - c) * (tr2 - trs / p)), 1.0)
+    F = np.trace(S) / p * np.eye(p)
+    return rho, (1 - rho) * S + rho * F
+
+
+@pytest.mark.parametrize(("N", "T"), [(2, 40), (5, 30), (5, 200), (20, 60)])
+def test_oas_follows_scikit_learn_and_names_the_paper(N, T):
+    from riskkit.shrinkage import shrink
+
+    X = np.random.default_rng(N * T).standard_normal((T, N)) @ np.diag(np.linspace(1, 3, N))
+    for method, paper in (("oas", False), ("oas_paper", True)):
+        rho, cov = _oas_eq23(X, paper)
+        res = shrink(X, method=method)
+        assert res.intensity == pytest.approx(rho, rel=1e-12)
+        np.testing.assert_allclose(res.covariance.to_numpy(), cov, rtol=1e-12)
+        assert res.target == "identity"
+    assert shrink(X, method="oas").intensity != shrink(X, method="oas_paper").intensity
+
+
+def test_historical_es_fractional_tail_by_hand():
+    """T = 250: level 0.95 puts 12.5 periods in the tail (12 whole, the 13th half), 0.99 puts 2.5."""
+    from riskkit.decomposition.tail import tail_risk
+    from riskkit.metrics import performance
+
+    rng = np.random.default_rng(11)
+    r = pd.DataFrame(rng.standard_t(4, size=(250, 3)) * 0.01, columns=list("abc"))
+    w = pd.Series([0.5, 0.3, 0.2], index=list("abc"))
+    X, wv = r.to_numpy(), w.to_numpy()
+    order = np.argsort(X @ wv)
+    for level, whole in ((0.95, 12), (0.99, 2)):
+        m = whole + 0.5
+        pos = -(X[order[: whole + 1]] * wv)  # position losses, worst period first
+        es_c = (pos[:whole].sum(axis=0) + 0.5 * pos[whole]) / m
+        res = tail_risk(w, r, level=level)
+        np.testing.assert_allclose(res.contributions["es"], es_c, rtol=1e-12)
+        assert res.es == pytest.approx(es_c.sum(), rel=1e-12)
+        assert res.contributions["es"].sum() == pytest.approx(res.es, rel=1e-14)
+        assert res.var == pytest.approx(pos[whole].sum(), rel=1e-12)  # the 13th (3rd) worst
+        assert res.es > -(X @ wv)[order[: whole + 1]].mean()  # the plain mean of 13 understates it
+    v = pd.Series(np.concatenate([[1.0], np.cumprod(1 + X @ wv)]))
+    ret = np.sort(v.to_numpy()[1:] / v.to_numpy()[:-1] - 1)
+    perf = performance(v, periods_per_year=252, level=0.95)
+    assert perf["ES 95%"].iloc[0] == pytest.approx(-(ret[:12].sum() + 0.5 * ret[12]) / 12.5, rel=1e-12)
+
+
+def test_decompose_gaussian_var_is_z_times_its_volatility():
+    from scipy.stats import norm
+
+    from riskkit.decomposition import decompose
+
+    R = _prices(T=250, N=4, seed=5).pct_change().iloc[1:]
+    w = pd.Series(0.25, index=R.columns)
+    dec = decompose(w, returns=R, periods_per_year=365)
+    sigma = dec.volatility / np.sqrt(365)  # per period
+    mean = float(R.mean() @ w)
+    z = norm.ppf(0.95)
+    assert dec.tail.loc["gaussian", "VaR"] == pytest.approx(z * sigma - mean, rel=1e-13)
+    assert dec.tail.loc["gaussian", "ES"] == pytest.approx(norm.pdf(z) / 0.05 * sigma - mean, rel=1e-13)
+    given = decompose(w, returns=R, covariance=R.cov() * 2.0)  # a covariance given: that one
+    assert given.tail.loc["gaussian", "VaR"] == pytest.approx(
+        z * given.volatility / np.sqrt(365) - mean, rel=1e-13
+    )
+
+
+def test_volatility_target_table_rows_only_when_the_scale_changes():
+    from riskkit.allocation import volatility_target_table
+
+    R = _prices(T=400, N=3, seed=6, vol=0.01).pct_change().iloc[1:]
+    w = pd.Series(1 / 3, index=R.columns)
+    # the cap binds throughout
+    vt = volatility_target_table(w, R, target=3.0, window=60, step=10, leverage_cap=1.5)
+    assert len(vt) == 1
+    np.testing.assert_allclose(vt.sum(axis=1), 1.5, rtol=1e-14)
+    vt = volatility_target_table(w, R, target=0.1, band=0.05, window=60, step=10)  # scale moves freely
+    scales = vt.sum(axis=1).to_numpy()
+    assert len(vt) > 2 and (np.abs(np.diff(scales)) > 1e-12).all()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_constant_correlation_two_assets_deterministic(seed):
+    from riskkit.shrinkage import rolling_shrink, shrink
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((100, 2)) @ np.array([[1.0, 0.4], [0.0, 0.8]]) * 0.01
+    res = shrink(X, method="ledoit_wolf", target="constant_correlation")
+    assert res.intensity == 0.0  # the target is the sample covariance itself
+    np.testing.assert_allclose(res.covariance.to_numpy(), np.cov(X, rowvar=False, ddof=0), rtol=1e-13)
+    R = pd.DataFrame(X, columns=["a", "b"], index=pd.date_range("2024-01-01", periods=100))
+    roll = rolling_shrink(R, window=30, step=7, method="ledoit_wolf", target="constant_correlation")
+    assert (np.asarray(roll.intensity) == 0.0).all()

@@ -79,6 +79,7 @@ _CONFIGS = [
     {"method": "ledoit_wolf", "target": "single_index"},
     {"method": "ledoit_wolf", "intensity": 0.3},
     {"method": "oas"},
+    {"method": "oas_paper"},
     {"method": "nonlinear"},
     {"method": "denoise"},
     {"method": "denoise", "detone": True},
@@ -191,5 +192,8 @@ def test_shrinkage_result_repr_is_short():
     )
     assert repr(shrink(X, method="nonlinear")) == "ShrinkageResult(nonlinear; 250 observations x 40 assets)"
     page = res._repr_html_()
-    assert page.startswith("<p><strong>ShrinkageResult</strong>: (per period)</p>") and "condition_sample" in page
+    assert (
+        page.startswith("<p><strong>ShrinkageResult</strong>: (per period)</p>")
+        and "condition_sample" in page
+    )
     assert len(page) < 2000

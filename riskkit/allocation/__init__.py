@@ -610,7 +610,10 @@ def volatility_target_table(
     :math:`\\sum |w_i|` (the cap is a gross-exposure cap, as in :func:`volatility_target`).
     The rows hold the risky weights; the remainder ``1 - sum`` is the cash (or stablecoin) leg, which
     :func:`riskkit.rebalancing.backtest` keeps at zero return (pass
-    ``allow_leverage=True``). Rows are emitted only when the scale changes.
+    ``allow_leverage=True``). Rows are emitted only when the scale changes: while the cap
+    binds (the forecast stays out of the band at the capped scale), the dates that would reset
+    the scale to the same capped value write no row, so a backtest given the table trades only
+    when the target does change.
     """
     from riskkit._core.validation import check_same_assets, check_weights
     from riskkit.data.calendar import annualise, resolve_periods_per_year
@@ -630,7 +633,10 @@ def volatility_target_table(
     for date, cov in roll:
         sigma = annualise(euler_contributions(x, cov.to_numpy())[0], ppy, power=0.5)
         if scale is None or abs(scale * sigma / target - 1.0) > band:
-            scale = min(target / sigma, cap / gross)
+            new = min(target / sigma, cap / gross)
+            if scale is not None and abs(new - scale) <= 1e-12 * scale:
+                continue  # still at the cap: the same scale, no new row
+            scale = new
             rows.append(x * scale)
             dates.append(date)
     out = pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"), columns=roll.assets)

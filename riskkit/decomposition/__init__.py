@@ -595,7 +595,12 @@ def decompose(
         Formerly ``group_alert_threshold``.
     enb_method : {"pca", "minimum_torsion"}
     level : float, default=0.95
-        Confidence level of VaR and ES (formerly ``alpha``).
+        Confidence level of VaR and ES (formerly ``alpha``). One covariance per
+        decomposition: the Gaussian and Cornish-Fisher VaR and ES use the covariance the
+        volatility comes from (the shrinkage estimate, or ``covariance`` when given), so the
+        Gaussian VaR is :math:`z_\\text{level}\\,\\sigma - \\mu` with :math:`\\sigma` the
+        reported volatility per period; :func:`~riskkit.decomposition.tail.tail_risk` alone, which
+        takes no covariance, uses the returns' sample covariance.
     stress_windows : sequence of int
         Lengths (in periods) of worst historical windows to report (needs returns).
     scenarios : DataFrame, optional
@@ -636,7 +641,7 @@ def decompose(
         )
     grp = _group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
-    tail, tail_c = _decompose_tail(w, R, level) if R is not None else (None, None)
+    tail, tail_c = _decompose_tail(w, R, level, cov) if R is not None else (None, None)
     stress = _decompose_stress(w, R, cov, stress_windows, scenarios, correlation_blends, level)
     return RiskDecomposition(
         volatility=contributions.volatility,
@@ -702,9 +707,16 @@ def _alerts(
     return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
 
 
-def _decompose_tail(w: pd.Series, R: tuple, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _decompose_tail(
+    w: pd.Series, R: tuple, level: float, cov: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """VaR and ES by the three methods of :func:`~riskkit.decomposition.tail.tail_risk` (per period),
-    a non-monotone Cornish-Fisher expansion noted in the table, and the ES contributions."""
+    a non-monotone Cornish-Fisher expansion noted in the table, and the ES contributions.
+
+    One covariance per decomposition: the Gaussian and Cornish-Fisher volatility is the one
+    ``cov`` gives (the estimate, or the covariance passed, whose volatility the decomposition
+    reports), not the returns' sample covariance, so Gaussian VaR is exactly
+    :math:`z_\\text{level}\\,\\sigma - \\mu` with :math:`\\sigma` the reported volatility per period."""
     import warnings
 
     from riskkit.decomposition.tail import tail_risk_core
@@ -713,7 +725,10 @@ def _decompose_tail(w: pd.Series, R: tuple, level: float) -> tuple[pd.DataFrame,
     wr = w.reindex(R[2]).to_numpy()  # the weights in the order of the returns' columns
     with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
         warnings.simplefilter("ignore", ModelValidityWarning)
-        results = {m: tail_risk_core(wr, *R, level, m) for m in ("historical", "gaussian", "cornish_fisher")}
+        S = cov.reindex(index=R[2], columns=R[2]).to_numpy()
+        results = {
+            m: tail_risk_core(wr, *R, level, m, S) for m in ("historical", "gaussian", "cornish_fisher")
+        }
     tail = pd.concat([r.summary() for r in results.values()])
     cf = results["cornish_fisher"].info
     if not cf["monotone"]:

@@ -12,9 +12,18 @@ from riskkit._core.validation import check_choice, check_int, check_real, format
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.shrinkage import _kernels as K
 
-Method = Literal["sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "nonlinear", "denoise"]
+Method = Literal["sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "oas_paper", "nonlinear", "denoise"]
 Target = Literal["identity", "constant_correlation", "single_index"]
-METHODS: tuple[str, ...] = ("sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "nonlinear", "denoise")
+METHODS: tuple[str, ...] = (
+    "sample",
+    "ewma",
+    "riskmetrics",
+    "ledoit_wolf",
+    "oas",
+    "oas_paper",
+    "nonlinear",
+    "denoise",
+)
 TARGETS: tuple[str, ...] = ("identity", "constant_correlation", "single_index")
 RISKMETRICS_LAMBDA = 0.94
 
@@ -80,8 +89,8 @@ def estimate(X, mo, o: Opts, market) -> K.Estimate:
         if mo.T - o.ddof <= 0:
             raise DataError(f"ddof={o.ddof} leaves no degrees of freedom with {mo.T} observations.")
         return K.sample(mo, ddof=o.ddof)
-    if o.method == "oas":
-        return K.oas(mo)
+    if o.method in ("oas", "oas_paper"):
+        return K.oas(mo, paper=o.method == "oas_paper")
     if o.method == "nonlinear":
         n_eff = mo.T - (0 if o.assume_centered else 1)
         if n_eff < 12:

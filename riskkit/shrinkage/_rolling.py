@@ -233,7 +233,7 @@ def rolling_shrink(
         assets=columns,
         intensity=pd.Series(inten, index=dates, name="intensity"),
         method=method,
-        target=target if method in ("ledoit_wolf", "oas") else None,
+        target=target if method in ("ledoit_wolf", "oas", "oas_paper") else None,
         window=window,
         step=step,
         stats=stats,
