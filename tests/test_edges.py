@@ -375,6 +375,40 @@ def test_risk_budgeting_tiny_budgets_converge(tiny):
     np.testing.assert_allclose(shares, b.to_numpy(), rtol=1e-6, atol=1e-15)
 
 
+def _factor_covariance(seed):
+    """Three factors with loadings of either sign: correlations near +-1, so the risk contribution of
+    a tiny budget is a sum of O(1) terms cancelling to 1e-12 (the ERC stop test must know that)."""
+    g = np.random.default_rng(seed)
+    N = int(g.integers(3, 40))
+    T = int(g.integers(N + 5, 4 * N + 40))
+    F = g.standard_normal((T, 3)) * (g.random(3) * 3)
+    L = g.standard_normal((3, N)) * g.choice([-1, 1], N)
+    X = F @ L + g.standard_normal((T, N)) * g.random(N) * 0.3
+    names = [f"a{i}" for i in range(N)]
+    return pd.DataFrame(np.cov(X, rowvar=False) * g.choice([1e-4, 1, 365e-4]), index=names, columns=names), g
+
+
+@pytest.mark.parametrize("seed", [0, 23, 45, 291])
+@pytest.mark.parametrize("tiny", [1e-12, 1e-14])
+def test_risk_budgeting_tiny_budgets_with_cancelling_contributions(seed, tiny):
+    """Raised ConvergenceError: the rounding floor of the stop test was asked only once the relative
+    error was below 1e-6, and a tiny budget's floor is far above that (1e-3 at 1e-12 here)."""
+    from riskkit.allocation import risk_budgeting
+
+    cov, g = _factor_covariance(seed)
+    N = len(cov)
+    k = int(g.integers(1, N))
+    b = np.full(N, (1 - tiny * k) / (N - k))
+    b[g.choice(N, k, replace=False)] = tiny
+    w = risk_budgeting(cov, budgets=pd.Series(b, index=cov.index)).to_numpy()
+    S = cov.to_numpy()
+    rc = w * (S @ w)
+    shares = rc / rc.sum()
+    floor = 16 * np.finfo(float).eps * w * (np.abs(S) @ np.abs(w)) / rc.sum()  # rounding of the share itself
+    assert (np.abs(shares - b) <= 1e-10 * b + floor).all()
+    assert np.abs(shares - b).max() < 1e-11
+
+
 # --------------------------------------------------------------------- 10. six-day weeks
 
 
