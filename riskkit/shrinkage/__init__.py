@@ -76,6 +76,7 @@ from riskkit.shrinkage._dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Me
 from riskkit.shrinkage._dispatch import check_variance as _check_variance
 from riskkit.shrinkage._dispatch import estimate as _estimate
 from riskkit.shrinkage._dispatch import market_series as _market
+from riskkit.shrinkage._dispatch import on_a_safe_scale as _on_a_safe_scale
 from riskkit.shrinkage._dispatch import options as _options
 from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._rolling import RollingShrinkage, rolling_shrink
@@ -401,29 +402,3 @@ def shrink_core(
         _base=est.base,
         _target=est.target,
     )
-
-
-def _on_a_safe_scale(X: np.ndarray):
-    """Returns near 1e150 overflow the fourth-moment sums of the shrinkage formulas, returns
-    near 1e-150 underflow them to 0 / 0: such data are scaled by a power of two (exact) toward 1
-    before the kernels and the estimate scaled back (covariances scale by the square, the
-    intensity not at all). Data of ordinary size are left as they are, bit for bit."""
-    with np.errstate(invalid="ignore"):
-        big = float(np.nanmax(np.abs(X), initial=0.0, where=np.isfinite(X)))
-    if big == 0.0 or 2.0**-100 < big < 2.0**100:
-        return X, lambda est: est
-    c = 2.0 ** -int(np.round(np.log2(big)))
-    back = 1.0 / (c * c)
-
-    def unscale(est):
-        def scaled(x):
-            if x is None:
-                return None
-            if callable(x):
-                return lambda: _resolve(x) * back
-            return x * back
-
-        est.cov, est.base, est.target = est.cov * back, scaled(est.base), scaled(est.target)
-        return est
-
-    return X * c, unscale

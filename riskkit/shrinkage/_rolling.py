@@ -212,6 +212,7 @@ def rolling_shrink(
         )
     opts = D.options(method, target, intensity, None, None, ddof, detone, assume_centered)
     X, index, columns = returns_matrix("returns", returns)
+    X, unscale = D.on_a_safe_scale(X)  # data near 1e+-150: a power of two toward 1, as shrink does
     T = X.shape[0]
     window = check_int("window", window, minimum=2)
     step = check_int("step", step, minimum=1)
@@ -224,7 +225,15 @@ def rolling_shrink(
     _check_outputs(dtype, store, on_estimate)
     ppy = resolve_periods_per_year(None, periods_per_year)  # checked now; the dates are read on first use
     covs, inten, stats = _estimates(
-        X, index, columns, _Plan(ends, keep, window, step, refresh), opts, mkt, dtype, store, on_estimate
+        X,
+        index,
+        columns,
+        _Plan(ends, keep, window, step, refresh, unscale),
+        opts,
+        mkt,
+        dtype,
+        store,
+        on_estimate,
     )
     dates = index[ends[keep]]
     return RollingShrinkage(
@@ -254,13 +263,15 @@ def _check_outputs(dtype: str, store, on_estimate) -> None:
 @dataclass(frozen=True)
 class _Plan:
     """The windows: their last observations (``ends``), which to estimate (``keep``),
-    their length, the step between them, and how often the sums are recomputed."""
+    their length, the step between them, how often the sums are recomputed, and how an estimate
+    returns to the data's scale."""
 
     ends: np.ndarray
     keep: np.ndarray
     window: int
     step: int
     refresh: int
+    unscale: Callable  # an estimate back to the data's own scale (on_a_safe_scale)
 
 
 def _estimates(
@@ -294,7 +305,7 @@ def _estimates(
             continue
         mo = sums.moments(lo, e)
         D.check_variance(mo.X, mo.m, mo.var(), columns, where=f" in the window ending {index[e]!s}")
-        est = D.estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1])
+        est = plan.unscale(D.estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1]))
         stats[kept] = _stats(est.cov)
         if covs is not None:
             covs[kept] = est.cov
