@@ -121,6 +121,38 @@ def test_rolling_hedge_ratio_matches_each_window():
         assert got.iloc[end - 49] == pytest.approx(naive, rel=1e-12)
 
 
+def _ewm_ratio_naive(x, y, halflife, t):
+    """The exponentially weighted hedge ratio at t, written out: weights lam^(t - i), each moment
+    centred on the weighted means of observations 0..t."""
+    lam = 0.5 ** (1.0 / halflife)
+    w = lam ** np.arange(t, -1, -1.0)
+    xs, ys = x[: t + 1], y[: t + 1]
+    xc, yc = xs - w @ xs / w.sum(), ys - w @ ys / w.sum()
+    return np.sum(w * xc * yc) / np.sum(w * xc * xc)
+
+
+def test_rolling_hedge_ratio_ewma_centred():
+    """A guard, not a fix: pandas' ewm centres its moments online, so the EWMA branch already met
+    the written-out formula to 1e-12 on the accruing series (it never had the rolling branch's flaw)."""
+    from riskkit.hedging import rolling_hedge_ratio
+
+    rng = np.random.default_rng(3)
+    idx = pd.date_range("2023-01-01", periods=400, freq="D")
+    f = pd.Series(1e-3 + np.where(np.arange(400) < 200, 0.0, 5e-3) + 1e-7 * rng.standard_normal(400), idx)
+    s = 0.7 * f + 1e-8 * rng.standard_normal(400)
+    got = rolling_hedge_ratio(s, f, halflife=30)
+    assert got.index[0] == idx[1] and len(got) == 399
+    x, y = f.to_numpy(), s.to_numpy()
+    for t in (1, 5, 199, 230, 399):
+        assert got.loc[idx[t]] == pytest.approx(_ewm_ratio_naive(x, y, 30, t), rel=1e-12)
+    # ordinary data: the same numbers as pandas' ewm covariance over variance
+    a, b = pd.Series(rng.standard_normal(400), idx), pd.Series(rng.standard_normal(400), idx)
+    ref = (b.ewm(halflife=10).cov(a) / a.ewm(halflife=10).var()).dropna()
+    pd.testing.assert_series_equal(
+        rolling_hedge_ratio(b, a, halflife=10), ref.rename("hedge_ratio"), rtol=1e-10
+    )
+
+
 # --------------------------------------------------------------------- 3. ruin
 
 
