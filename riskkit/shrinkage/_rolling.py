@@ -344,10 +344,14 @@ class _WindowSums:
         self.P, self.s = W.T @ W, W.sum(axis=0)
 
     def slide(self, lo: int, e: int, step: int) -> None:
-        new, old = self.X[e - step + 1 : e + 1] - self.origin, self.X[lo - step : lo] - self.origin
-        self.P += new.T @ new
-        self.P -= old.T @ old
-        self.s += new.sum(axis=0) - old.sum(axis=0)
+        # the rows that enter and leave, as deviations from the origin, in one (2 step, N) block: one
+        # product and one pass over P (was two of each); the leaving rows enter with a minus sign
+        Z = np.concatenate((self.X[e - step + 1 : e + 1], self.X[lo - step : lo]))
+        Z -= self.origin
+        signed = Z.copy()
+        signed[step:] *= -1.0
+        self.P += signed.T @ Z
+        self.s += signed.sum(axis=0)
         if not self.centred:
             m = self.s / self.window
             var = np.diag(self.P) / self.window - m * m
