@@ -25,6 +25,7 @@ CalendarError           a date index that is not sorted, not dates, or cannot be
                         given a number of periods per year
 SingularCovarianceError a covariance that is singular (or numerically so) where the
                         computation needs an inverse; names the smallest eigenvalue
+RuinError               a backtest whose portfolio value reached zero or below (stops there)
 ConvergenceError        an iterative solver that did not meet its tolerance (ValueError)
 
 Warnings
@@ -64,6 +65,7 @@ __all__ = [
     "NonPositivePriceError",
     "RiskkitError",
     "RiskkitWarning",
+    "RuinError",
     "SingularCovarianceError",
 ]
 
@@ -150,6 +152,16 @@ class SingularCovarianceError(DataError):
     def __init__(self, message: str, smallest_eigenvalue: float | None = None):
         super().__init__(message)
         self.smallest_eigenvalue = smallest_eigenvalue
+
+
+class RuinError(DataError):
+    """A simulated portfolio whose value reached zero or below (a backtest stops there).
+
+    ``configs`` names the configurations ruined and ``dates`` the date each was
+    (the first date its value was zero or below)."""
+
+    configs: tuple = ()
+    dates: object = None
 
 
 class ConvergenceError(RiskkitError, ValueError):

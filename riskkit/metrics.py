@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskkit._core.matrices import tail_weights
 from riskkit._core.result import Result
 from riskkit._core.validation import check_positive_prices, check_real
 from riskkit._core.vocabulary import renamed
@@ -180,9 +181,11 @@ def performance(
     :math:`s(r) \\sqrt{p}` (ddof 1), ``sharpe`` :math:`p \\bar e` over the
     volatility, ``sortino`` :math:`p \\bar e` over
     :math:`\\sqrt{p \\, \\overline{\\min(e, 0)^2}}`, ``calmar``
-    ``cagr / -max_drawdown``. VaR is the :math:`k`-th worst return and ES the
-    mean of the :math:`k` worst, :math:`k = \\lceil n (1 - \\mathrm{level}) \\rceil`
-    (at least 1).
+    ``cagr / -max_drawdown``. VaR is the :math:`k`-th worst return,
+    :math:`k = \\lceil n (1 - \\mathrm{level}) \\rceil` (at least 1), and ES the mean over the
+    fractional tail of :math:`m = n(1 - \\mathrm{level})` periods (Acerbi & Tasche 2002): the
+    :math:`k - 1` worst with weight :math:`1/m`, the k-th with :math:`(m - (k - 1))/m`, as
+    :func:`riskkit.decomposition.tail.tail_risk` does.
     """
     from riskkit.data.calendar import resolve_periods_per_year
 
@@ -213,8 +216,8 @@ def _performance(frame: pd.DataFrame, ppy: float | None, risk_free, level) -> pd
         vol = float(np.std(r, ddof=1) * np.sqrt(p)) if n > 1 else np.nan
         downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * np.sqrt(p))
         dd = _drawdowns(v, frame.index)
-        k = max(int(np.ceil(n * (1 - level) - 1e-12)), 1)
-        worst = np.sort(r)[:k]
+        tw = tail_weights(n, level)  # the fractional tail, as tail_risk's
+        worst = np.sort(r)[: len(tw)]
         rows[col] = {
             "cagr": float(cagr),
             "volatility": vol,
@@ -225,7 +228,7 @@ def _performance(frame: pd.DataFrame, ppy: float | None, risk_free, level) -> pd
             "recovery_periods": dd.recovery_periods,
             "calmar": float(cagr / -dd.max_drawdown) if dd.max_drawdown < 0 else np.nan,
             f"VaR {level:.0%}": float(-worst[-1]),
-            f"ES {level:.0%}": float(-worst.mean()),
+            f"ES {level:.0%}": float(-(tw @ worst)),
             "units": units(ppy),
         }
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -109,8 +109,9 @@ def test_bad_input():
     w, cov = published()
     with pytest.raises(InvalidParameterError, match=r"in covariance only: 'C'; in weights only: 'D'"):
         D.risk_contributions(w.rename({"C": "D"}), cov, periods_per_year=1)
-    with pytest.raises(InvalidParameterError, match="sum to zero"):
-        D.risk_contributions(pd.Series([0.5, -0.5, 0.0], index=list("ABC")), cov, periods_per_year=1)
+    # a dollar-neutral book is defined (issue 25): its shares are of its volatility
+    neutral = D.risk_contributions(pd.Series([0.5, -0.5, 0.0], index=list("ABC")), cov, periods_per_year=1)
+    assert neutral.assets["percent"].sum() == pytest.approx(1.0, rel=1e-12)
     with pytest.raises(NonFiniteError, match="missing or infinite weights for 'B'"):
         D.risk_contributions(pd.Series([0.5, np.nan, 0.5], index=list("ABC")), cov, periods_per_year=1)
     bad = cov.copy()

@@ -79,6 +79,7 @@ _CONFIGS = [
     {"method": "ledoit_wolf", "target": "single_index"},
     {"method": "ledoit_wolf", "intensity": 0.3},
     {"method": "oas"},
+    {"method": "oas_paper"},
     {"method": "nonlinear"},
     {"method": "denoise"},
     {"method": "denoise", "detone": True},

@@ -110,8 +110,9 @@ def test_performance_by_hand_annual():
 
 def test_performance_level_picks_the_tail():
     perf = metrics.performance(pd.Series(PATH, index=DAILY), periods_per_year=365, level=0.6).iloc[0]
-    # k = ceil(4 * 0.4) = 2: the two worst returns are -0.2 and 0.1
-    assert perf["VaR 60%"] == pytest.approx(-0.1) and perf["ES 60%"] == pytest.approx(0.05)
+    # m = 4 * 0.4 = 1.6, k = 2: the two worst returns are -0.2 (weight 1) and 0.1 (weight 0.6, the
+    # fractional tail): ES = (0.2 - 0.6 * 0.1) / 1.6
+    assert perf["VaR 60%"] == pytest.approx(-0.1) and perf["ES 60%"] == pytest.approx(0.14 / 1.6)
     for level in (0.5, 1.0, 0.3):
         with pytest.raises(InvalidParameterError, match=r"level must lie in \(0\.5, 1\)"):
             metrics.performance(pd.Series(PATH, index=DAILY), level=level)
@@ -167,8 +168,9 @@ def test_performance_of_several_paths_matches_each_alone():
         v = frame[col].to_numpy()
         r = np.diff(v) / v[:-1]
         assert both.loc[col, "cagr"] == pytest.approx((v[-1] / v[0]) ** (365 / 299) - 1, rel=1e-12)
-        worst = np.sort(r)[: math.ceil(299 * 0.05)]
-        assert both.loc[col, "ES 95%"] == pytest.approx(-worst.mean(), rel=1e-14)
+        worst = np.sort(r)[: math.ceil(299 * 0.05)]  # m = 14.95: 14 whole, the 15th by 0.95
+        es = -(worst[:14].sum() + (299 * 0.05 - 14) * worst[14]) / (299 * 0.05)
+        assert both.loc[col, "ES 95%"] == pytest.approx(es, rel=1e-13)
         assert both.loc[col, "VaR 95%"] == pytest.approx(-worst[-1], rel=1e-14)
 
 

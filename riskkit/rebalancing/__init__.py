@@ -50,7 +50,7 @@ import pandas as pd
 from riskkit._core.result import Result
 from riskkit._core.validation import check_real, count, format_items
 from riskkit._core.vocabulary import renamed
-from riskkit.data.calendar import resolve_periods_per_year, units
+from riskkit.data.calendar import resolve_periods_per_year, rows_in_force, units
 from riskkit.exceptions import InvalidParameterError
 from riskkit.rebalancing.costs import BPS, Costs, bps_alias
 from riskkit.rebalancing.policies import (
@@ -249,19 +249,22 @@ def backtest(
     rebal = np.zeros((T, K), dtype=np.bool_)
     tracking = np.zeros((T, K))
     wpath = np.zeros((T, K, N)) if record else np.zeros((1, 1, 1))
-    tgt_row = np.searchsorted(targets.index.asi8, P.index.asi8, side="right") - 1
+    tgt_row = rows_in_force(targets.index, P.index)
     tgt = np.ascontiguousarray(targets.to_numpy())
     covs, cov_row = _covariance_rows(covariance, P.index, assets, needs_cov)
+    ruin = np.full(K, -1, dtype=np.int64)
     simulate(
         np.ascontiguousarray(R), tgt, tgt_row, due, params, budgets, covs, cov_row, ppy_vol,
         prop, cost_params, V0, record,
-        values, turnover, costs, rebal, tracking, wpath,
+        values, turnover, costs, rebal, tracking, wpath, ruin,
     )  # fmt: skip
+    _check_ruin(ruin, names, P.index)
     # the references: constant mix (rebalanced every period, no costs) and buy-and-hold
     tv = V0 * np.concatenate([[1.0], np.cumprod(1.0 + np.einsum("ti,ti->t", tgt[tgt_row[:-1]], R))])
     w0 = tgt[tgt_row[0]]
     Pv = P.to_numpy()
     bh = V0 * ((Pv / Pv[0]) @ w0 + (1.0 - w0.sum()))
+    tv, bh = _absorbed(tv), _absorbed(bh)
     cols = pd.Index(names, name="config")
     frame = lambda a: pd.DataFrame(a, index=P.index, columns=cols, copy=False)  # noqa: E731
     return BacktestResult(
@@ -587,6 +590,34 @@ def _encode(configs, index: pd.DatetimeIndex, assets: pd.Index, has_covariance: 
     return due, params, budgets, prop, cost_params
 
 
+def _check_ruin(ruin: np.ndarray, names: list[str], index: pd.DatetimeIndex) -> None:
+    """A configuration whose value reached zero or below has no path after that date:
+    the backtest stops with a :class:`~riskkit.exceptions.RuinError` naming each one and its date."""
+    hit = np.flatnonzero(ruin >= 0)
+    if not hit.size:
+        return
+    from riskkit.exceptions import RuinError
+
+    shown = ", ".join(f"{names[k]!r} on {index[ruin[k]]:%Y-%m-%d}" for k in hit[:5])
+    more = f", ... ({hit.size - 5} more)" if hit.size > 5 else ""
+    err = RuinError(
+        f"the portfolio is ruined (its value reached zero or below: a period return of -100% or worse, "
+        f"or costs above the value) for {count(hit.size, 'configuration')}: {shown}{more}. A value "
+        "path has no meaning after ruin; reduce the leverage or the short positions."
+    )
+    err.configs, err.dates = [names[k] for k in hit], index[ruin[hit]]
+    raise err
+
+
+def _absorbed(values: np.ndarray) -> np.ndarray:
+    """A reference path that reaches zero or below stays at zero from then on (ruin is absorbing)."""
+    gone = np.flatnonzero(~(values > 0.0))
+    if gone.size:
+        values = values.copy()
+        values[gone[0] :] = 0.0
+    return values
+
+
 def _periods_per_year(index: pd.DatetimeIndex, periods_per_year, configs) -> tuple[float | None, float]:
     """The backtest's periods a year, resolved once (the common rule), and the value the
     volatility triggers annualise with. Dates whose calendar cannot be read (two dates,
@@ -628,8 +659,13 @@ def _covariance_rows(covariance, index: pd.DatetimeIndex, assets: pd.Index, need
             "covariance estimates must cover the prices' assets in the same order; "
             f"got {format_items(covariance.assets)}."
         )
-    rows = np.searchsorted(covariance.dates.asi8, index.asi8, side="right") - 1
-    return np.ascontiguousarray(covariance.covariances), rows.astype(np.int64)
+    if covariance.covariances is None:
+        raise InvalidParameterError(
+            "covariance holds no estimates (rolling_shrink(store=False) kept none); a backtest reads "
+            "every estimate: store them (dtype='float32' halves the memory)."
+        )
+    rows = rows_in_force(covariance.dates, index)
+    return np.ascontiguousarray(covariance.covariances, dtype=np.float64), rows
 
 
 def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_leverage: bool) -> pd.DataFrame:

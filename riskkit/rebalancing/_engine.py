@@ -220,7 +220,7 @@ def _risk_step(kind, band, vol_target, budget, w, tgt, cov, ppy, level, limit, o
 def _simulate(
     R, targets, tgt_row, due, params, budgets, covs, cov_row, ppy,
     prop, cost_params, V0, record,
-    values, turnover, costs, rebalanced, tracking, wpath,
+    values, turnover, costs, rebalanced, tracking, wpath, ruin,
 ):  # fmt: skip
     """Fill the output arrays for every configuration k (see backtest for the rules).
 
@@ -229,6 +229,11 @@ def _simulate(
     (K, N) the policies' encodings (riskkit.rebalancing.policies); covs[cov_row[t]] the
     per-period covariance in force at t (cov_row < 0: none yet); prop (K, N)
     proportional rates and cost_params (K, 4) fixed, min_trade, impact a, b.
+
+    Ruin: when a period's growth ``1 + w'r`` or the value after costs is <= 0, the
+    configuration stops there: ``ruin[k]`` is that date's position (-1: never) and
+    the later rows stay as the caller set them (zeros); no weight is divided by a
+    non-positive value, so no 0 / 0 and no negative base of the impact power.
     """
     T = R.shape[0] + 1
     N = R.shape[1]
@@ -247,6 +252,9 @@ def _simulate(
             for i in range(N):
                 port += w[i] * R[t - 1, i]
             g = 1.0 + port
+            if not g > 0.0:  # the value is wiped out (or below zero): stop here
+                ruin[k] = t
+                break
             for i in range(N):
                 w[i] = w[i] * (1.0 + R[t - 1, i]) / g
             V *= g
@@ -272,6 +280,9 @@ def _simulate(
                         turnover[t, k] = traded / 2.0 / V
                         rebalanced[t, k] = True
                         V -= cost  # paid pro rata from every holding: weights unchanged
+                        if not V > 0.0:  # the costs took everything
+                            ruin[k] = t
+                            break
             values[t, k] = V
             dev = 0.0
             for i in range(N):

@@ -117,6 +117,10 @@ class Costs:
                 )
         check_real("fixed", self.fixed, low=0.0)
         check_real("min_trade", self.min_trade, low=0.0)
+        if not isinstance(self.impact, tuple | list) or len(self.impact) != 2:
+            from riskkit.exceptions import InvalidTypeError
+
+            raise InvalidTypeError(f"impact must be a pair (a, b) of fractions, got {self.impact!r}.")
         for v in self.impact:
             check_real("impact", v, low=0.0)
 

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._core.validation import check_choice, check_int, check_real
+from riskkit._core.validation import check_choice, check_int, check_real, format_items
 from riskkit._core.vocabulary import renamed
 
 __all__ = ["Calendar", "Never", "RiskBudgetTrigger", "Threshold", "VolatilityTrigger", "make_policy"]
@@ -228,8 +228,9 @@ class Threshold:
 class RiskBudgetTrigger:
     """Trade to target when an asset's share of risk drifts from its budget by more than ``band``.
 
-    ``budgets``: asset -> share of risk (summing to 1; assets not named have a
-    budget of 0); default: the target portfolio's own risk shares, recomputed at
+    ``budgets``: asset -> share of risk, one for every asset of the backtest
+    (non-negative, summing to 1; a budget of 0 is written as 0; an unknown or a
+    missing asset is an error naming it); default: the target portfolio's own risk shares, recomputed at
     each check from that date's target and the covariance estimate in force
     then. Needs ``covariance=`` in :func:`riskkit.rebalancing.backtest`, where
     each check uses the latest estimate dated on or before it (no look-ahead).
@@ -241,14 +242,33 @@ class RiskBudgetTrigger:
 
     def __post_init__(self):
         check_real("band", self.band, low=0.0, high=1.0, low_open=True, high_open=True)
+        if self.budgets is not None:
+            _check_budgets(self.budgets)
 
     def _kernel_row(self, index: pd.DatetimeIndex, assets: pd.Index, cache: dict | None = None):
-        budgets = (
-            _no_budgets(assets)
-            if self.budgets is None
-            else np.array([float(self.budgets.get(a, 0.0)) for a in assets])
-        )
+        if self.budgets is None:
+            budgets = _no_budgets(assets)
+        else:
+            from riskkit._core.validation import check_same_assets
+
+            b = _check_budgets(self.budgets)
+            if len(assets):  # looks_today asks for the dates alone (no assets)
+                check_same_assets("budgets", b.index, "prices", assets)
+            budgets = b.reindex(assets).to_numpy()
         return _looks(self.monitor, index, cache), _row(RISK_BUDGET, self.band), budgets
+
+
+def _check_budgets(budgets) -> pd.Series:
+    """Risk budgets: finite, non-negative weights summing to 1 (the shared rules)."""
+    from riskkit._core.validation import check_weights, check_weights_sum
+    from riskkit.exceptions import InvalidParameterError
+
+    b = check_weights("budgets", dict(budgets) if isinstance(budgets, Mapping) else budgets, shares=True)
+    negative = b.index[b.to_numpy() < 0]
+    if len(negative):
+        raise InvalidParameterError(f"budgets must not be negative; negative for {format_items(negative)}.")
+    check_weights_sum("budgets", b)
+    return b
 
 
 @dataclass(frozen=True)

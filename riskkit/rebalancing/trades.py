@@ -13,7 +13,8 @@ are set on the value left after estimated costs (so the costs are paid from cash
 and the portfolio ends fully invested at the target, up to rounding). Orders are
 rounded toward zero to whole lots, never up, and orders below ``Costs.min_trade`` are
 not placed (the one minimum-trade rule, :class:`riskkit.rebalancing.costs.Costs`); if rounding
-leaves cash negative, buys are cut lot by lot, largest first.
+leaves cash negative, buys are cut by whole lots, largest first (the fewest lots that
+cover the shortfall, found by bisection: the time does not depend on the price).
 """
 
 from __future__ import annotations
@@ -282,7 +283,7 @@ def trade_list(
     def plan(investable: float):
         units = fraction * (w_t * investable - u0 * p) / p
         has_lot = lots > 0
-        units[has_lot] = np.trunc(units[has_lot] / lots[has_lot]) * lots[has_lot]  # toward zero
+        units[has_lot] = whole_lots(units[has_lot], lots[has_lot]) * lots[has_lot]  # toward zero
         notional = units * p
         placed = costs.executed(notional)
         return np.where(placed, units, 0.0), np.where(placed, notional, 0.0)
@@ -328,32 +329,54 @@ def trade_list(
     return TradeList(trades, value, float(cost.sum()), float(cash_after), float(value_after))
 
 
+def whole_lots(units: np.ndarray, lots: np.ndarray) -> np.ndarray:
+    """Whole lots in ``units``, toward zero, exact on multiples: a quotient within 1e-9
+    (relative) of an integer is that integer (0.3 / 0.1 = 2.9999999999999996 is 3 lots,
+    not 2), any other is truncated."""
+    q = np.asarray(units, dtype=float) / lots
+    near = np.round(q)
+    return np.where(np.abs(q - near) <= _LOT_RTOL * np.maximum(np.abs(q), 1.0), near, np.trunc(q))
+
+
+_LOT_RTOL = 1e-9
+
+
 def _cut_buys(units, notional, p, lots, cash, costs, cost_of):
     """Cut buys, largest first, until cash is not overdrawn: exactly the shortfall without a
-    lot size, else lot by lot (a buy cut below ``costs.min_trade`` is dropped). ``units``
-    and ``notional`` are cut in place; returns the costs and the cash left."""
+    lot size, else by the fewest whole lots that cover it (a buy cut below ``costs.min_trade``
+    is dropped), found by bisection on the number of lots: the spending falls as lots are
+    cut, so O(log lots) cost evaluations, whatever the price. ``units`` and ``notional`` are
+    cut in place; returns the costs and the cash left."""
+
+    def left(i: int, n_lots: float) -> float:  # cash after buying n_lots of asset i
+        units[i] = n_lots * lots[i]
+        notional[i] = units[i] * p[i]
+        if not costs.executed(notional[i : i + 1])[0]:
+            units[i] = notional[i] = 0.0
+        return cash - float(notional.sum()) - float(cost_of(notional).sum())
+
     cost = cost_of(notional)
     cash_after = cash - float(notional.sum()) - float(cost.sum())
     for i in np.argsort(-notional):
-        if notional[i] > 0 and lots[i] == 0:  # no lot size: cut exactly the shortfall
+        if not notional[i] > 0:
+            break
+        if lots[i] == 0:  # no lot size: cut exactly the shortfall
             notional[i] -= min(notional[i], -cash_after)
             units[i] = notional[i] / p[i]
-            cost = cost_of(notional)
-            cash_after = cash - float(notional.sum()) - float(cost.sum())
-        while notional[i] > 0 and cash_after < 0 and lots[i] > 0:
-            units[i] -= lots[i]
-            new_notional = units[i] * p[i]
-            if not costs.executed(new_notional):
-                units[i], new_notional = 0.0, 0.0
-            delta = notional[i] - new_notional
-            notional[i] = new_notional
-            cost = cost_of(notional)
-            cash_after = cash - float(notional.sum()) - float(cost.sum())
-            if delta == 0:
-                break
+            cash_after = cash - float(notional.sum()) - float(cost_of(notional).sum())
+        else:
+            held = whole_lots(units[i : i + 1], lots[i : i + 1])[0]
+            if left(i, 0.0) < 0:  # even no buy of this asset leaves cash short: drop it, go on
+                cash_after = left(i, 0.0)
+            else:  # the most lots in [0, held] that leave cash >= 0
+                lo, hi = 0.0, held
+                while hi - lo > 1:
+                    mid = np.floor((lo + hi) / 2)
+                    lo, hi = (mid, hi) if left(i, mid) >= 0 else (lo, mid)
+                cash_after = left(i, lo)
         if cash_after >= 0:
             break
-    return cost, cash_after
+    return cost_of(notional), cash_after
 
 
 def _lots(lot_sizes, assets: pd.Index) -> np.ndarray:

@@ -22,12 +22,20 @@ Methods (``method=``)
 ``"riskmetrics"``  EWMA with lambda 0.94 and zero mean (J.P. Morgan RiskMetrics 1996)
 ``"ledoit_wolf"``  linear shrinkage toward ``target=``:
                    ``"identity"`` (Ledoit & Wolf 2004; equals ``sklearn.covariance.ledoit_wolf``),
-                   ``"constant_correlation"`` (Ledoit & Wolf 2003, "Honey, I shrunk..."),
+                   ``"constant_correlation"`` (Ledoit & Wolf 2003, "Honey, I shrunk..."; for
+                   two assets the target is the sample covariance itself: intensity 0),
                    ``"single_index"`` (Ledoit & Wolf 2003, "Improved estimation...";
                    ``market=`` series, or the equal-weighted average);
                    ``intensity=`` fixes the intensity instead of estimating it
-``"oas"``          oracle approximating shrinkage (Chen, Wiesel, Eldar & Hero 2010;
-                   equals ``sklearn.covariance.oas``)
+``"oas"``          oracle approximating shrinkage (Chen, Wiesel, Eldar & Hero 2010) as
+                   scikit-learn computes it (equals ``sklearn.covariance.oas``): the intensity
+                   of their eq. 23 without its two :math:`2/p` terms,
+                   :math:`\\min(\\frac{\\operatorname{tr}(S^2) + \\operatorname{tr}^2(S)}
+                   {(T + 1)(\\operatorname{tr}(S^2) - \\operatorname{tr}^2(S)/N)}, 1)`; riskkit
+                   follows scikit-learn, the reference most users compare with
+``"oas_paper"``    the same with eq. 23 as printed, :math:`(1 - 2/N)\\operatorname{tr}(S^2)` in
+                   the numerator and :math:`T + 1 - 2/N` in the denominator (the intensities
+                   differ by about 9% at 5 assets, by 60% or more at 2; they agree as N grows)
 ``"nonlinear"``    analytical nonlinear shrinkage (Ledoit & Wolf 2020)
 ``"denoise"``      Marchenko-Pastur eigenvalue clipping of the correlation, ``detone=``
                    removes the market mode
@@ -68,6 +76,7 @@ from riskkit.shrinkage._dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Me
 from riskkit.shrinkage._dispatch import check_variance as _check_variance
 from riskkit.shrinkage._dispatch import estimate as _estimate
 from riskkit.shrinkage._dispatch import market_series as _market
+from riskkit.shrinkage._dispatch import on_a_safe_scale as _on_a_safe_scale
 from riskkit.shrinkage._dispatch import options as _options
 from riskkit.shrinkage._dispatch import resolve as _resolve
 from riskkit.shrinkage._rolling import RollingShrinkage, rolling_shrink
@@ -325,7 +334,8 @@ def shrink(
     Ledoit, O. & Wolf, M. (2003). Improved estimation of the covariance matrix of stock
     returns with an application to portfolio selection. J. Empirical Finance 10(5).
     Chen, Y., Wiesel, A., Eldar, Y. C. & Hero, A. O. (2010). Shrinkage algorithms for
-    MMSE covariance estimation. IEEE Trans. Signal Processing 58(10).
+    MMSE covariance estimation. IEEE Trans. Signal Processing 58(10), eq. 23 (``"oas_paper"``;
+    ``"oas"`` drops its :math:`2/p` terms, as scikit-learn does).
     Ledoit, O. & Wolf, M. (2020). Analytical nonlinear shrinkage of large-dimensional
     covariance matrices. Annals of Statistics 48(5).
 
@@ -365,6 +375,7 @@ def shrink_core(
     if market is not None and not (method == "ledoit_wolf" and target == "single_index"):
         raise InvalidParameterError("market applies to method='ledoit_wolf', target='single_index' only.")
     mkt = _market(market, index, X.shape[0]) if market is not None else None
+    X, unscale = _on_a_safe_scale(X)
     if method in ("ewma", "riskmetrics"):
         check_finite_values("returns", X, index, columns, bool(np.isfinite(X.sum(axis=0)).all()))
         mo = None
@@ -377,11 +388,12 @@ def shrink_core(
     est = _estimate(X, mo, opts, mkt)
     if mo is None:
         _check_variance(X, X.mean(axis=0), np.diag(est.base), columns)
+    est = unscale(est)
     ppy = resolve_periods_per_year(None, periods_per_year)  # checked now; dates are read on first use
     return ShrinkageResult(
         covariance=pd.DataFrame(est.cov, index=columns, columns=columns, copy=False),  # est.cov is ours alone
         method=method,
-        target=target if method in ("ledoit_wolf", "oas") else None,
+        target=target if method in ("ledoit_wolf", "oas", "oas_paper") else None,
         intensity=est.intensity,
         n_observations=X.shape[0],
         n_assets=X.shape[1],

@@ -1,8 +1,9 @@
-"""Option checking and estimator dispatch shared by shrink and rolling_shrink (private)."""
+"""Option checking, estimator dispatch and the data's scale, shared by shrink and rolling_shrink (private)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -12,9 +13,18 @@ from riskkit._core.validation import check_choice, check_int, check_real, format
 from riskkit.exceptions import DataError, InvalidParameterError
 from riskkit.shrinkage import _kernels as K
 
-Method = Literal["sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "nonlinear", "denoise"]
+Method = Literal["sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "oas_paper", "nonlinear", "denoise"]
 Target = Literal["identity", "constant_correlation", "single_index"]
-METHODS: tuple[str, ...] = ("sample", "ewma", "riskmetrics", "ledoit_wolf", "oas", "nonlinear", "denoise")
+METHODS: tuple[str, ...] = (
+    "sample",
+    "ewma",
+    "riskmetrics",
+    "ledoit_wolf",
+    "oas",
+    "oas_paper",
+    "nonlinear",
+    "denoise",
+)
 TARGETS: tuple[str, ...] = ("identity", "constant_correlation", "single_index")
 RISKMETRICS_LAMBDA = 0.94
 
@@ -80,8 +90,8 @@ def estimate(X, mo, o: Opts, market) -> K.Estimate:
         if mo.T - o.ddof <= 0:
             raise DataError(f"ddof={o.ddof} leaves no degrees of freedom with {mo.T} observations.")
         return K.sample(mo, ddof=o.ddof)
-    if o.method == "oas":
-        return K.oas(mo)
+    if o.method in ("oas", "oas_paper"):
+        return K.oas(mo, paper=o.method == "oas_paper")
     if o.method == "nonlinear":
         n_eff = mo.T - (0 if o.assume_centered else 1)
         if n_eff < 12:
@@ -142,3 +152,39 @@ def market_series(market, index: pd.Index, T: int) -> np.ndarray:
     if np.ptp(values) == 0:
         raise DataError("market returns are constant; the single-index target needs a varying market.")
     return values
+
+
+def on_a_safe_scale(X: np.ndarray):
+    """Returns near 1e150 overflow the fourth-moment sums of the shrinkage formulas, returns
+    near 1e-150 underflow them to 0 / 0: such data are scaled by a power of two (exact) toward 1
+    before the kernels, and ``unscale(estimate)`` scales an estimate back (covariances by the
+    square, the intensity not at all). For :func:`shrink` and :func:`rolling_shrink` alike. Data
+    of ordinary size are left as they are, bit for bit. Returns ``(X scaled, unscale)``."""
+    with np.errstate(invalid="ignore"):
+        big = float(np.nanmax(np.abs(X), initial=0.0, where=np.isfinite(X)))
+    if big == 0.0 or 2.0**-100 < big < 2.0**100:
+        return X, _as_is
+    c = 2.0 ** -int(np.round(np.log2(big)))
+    return X * c, partial(_unscale, 1.0 / (c * c))
+
+
+def _as_is(est: K.Estimate) -> K.Estimate:
+    return est
+
+
+def _unscale(back: float, est: K.Estimate) -> K.Estimate:
+    est.cov, est.base, est.target = est.cov * back, _scaled(est.base, back), _scaled(est.target, back)
+    return est
+
+
+def _scaled(x, back: float):
+    """``x * back``; for a function making ``x`` on first use, a picklable function making it scaled."""
+    if x is None:
+        return None
+    if callable(x):
+        return partial(_made_scaled, x, back)
+    return x * back
+
+
+def _made_scaled(make, back: float):
+    return resolve(make) * back

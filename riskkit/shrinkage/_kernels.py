@@ -51,6 +51,7 @@ class Moments:
     owns_P: bool = False  # P was made for this window alone and may be overwritten
     _a: np.ndarray | None = field(default=None, repr=False)  # ||x_t||^2 of the raw rows
     _aX: np.ndarray | None = field(default=None, repr=False)  # X' a
+    mean_in_P: np.ndarray | None = None  # P holds deviations from an origin, not from 0: their mean
 
     @property
     def T(self) -> int:
@@ -63,7 +64,9 @@ class Moments:
     @property
     def d(self) -> np.ndarray:
         """Means still contained in ``P``."""
-        return np.zeros(self.N) if self.centered_P else self.m
+        if self.centered_P:
+            return np.zeros(self.N)
+        return self.m if self.mean_in_P is None else self.mean_in_P
 
     @property
     def S(self) -> np.ndarray:
@@ -204,12 +207,18 @@ def moments(X: np.ndarray, *, assume_centered: bool) -> Moments:
     return mo
 
 
-def moments_from_sums(X: np.ndarray, P: np.ndarray, s: np.ndarray, *, assume_centered: bool) -> Moments:
-    """Moments of a window from its running sums ``P = X'X`` and ``s = X'1`` (P is not modified)."""
+def moments_from_sums(
+    X: np.ndarray, P: np.ndarray, s: np.ndarray, *, assume_centered: bool, origin: np.ndarray | None = None
+) -> Moments:
+    """Moments of a window from its running sums ``P = Z'Z`` and ``s = Z'1`` of the deviations
+    ``Z = X - origin`` (origin 0 when None; P is not modified)."""
     T = X.shape[0]
     if assume_centered:
         return Moments(X, np.zeros(X.shape[1]), P, centered_P=True)
-    return Moments(X, s / T, P)
+    if origin is None:
+        return Moments(X, s / T, P)
+    d = s / T
+    return Moments(X, origin + d, P, mean_in_P=d)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -293,16 +302,23 @@ def ledoit_wolf_identity(mo: Moments) -> Estimate:
     )
 
 
-def oas(mo: Moments) -> Estimate:
-    """Chen, Wiesel, Eldar & Hero (2010) oracle approximating shrinkage toward :math:`\\mu I`."""
+def oas(mo: Moments, *, paper: bool = False) -> Estimate:
+    """Chen, Wiesel, Eldar & Hero (2010) oracle approximating shrinkage toward :math:`\\mu I`.
+
+    With :math:`p = N`, :math:`n = T`, their eq. 23 is
+    :math:`\\rho = \\min\\big(\\frac{(1 - 2/p)\\operatorname{tr}(S^2) + \\operatorname{tr}^2(S)}
+    {(n + 1 - 2/p)(\\operatorname{tr}(S^2) - \\operatorname{tr}^2(S)/p)}, 1\\big)` (``paper=True``);
+    scikit-learn's ``oas``, the default here, drops the two :math:`2/p` terms.
+    """
     T, N = mo.T, mo.N
     mu = mo.trace_S() / N
     target = partial(_scaled_identity, N, mu)
     if N == 1:
         return Estimate(mo.S.copy(), partial(sample_of, mo), 0.0, target)
-    alpha = mo.sq_norm_S() / N**2
-    num = alpha + mu**2
-    den = (T + 1) * (alpha - mu**2 / N)
+    alpha = mo.sq_norm_S() / N**2  # tr(S^2) / p^2; mu^2 = tr^2(S) / p^2
+    c = 2.0 / N if paper else 0.0
+    num = (1.0 - c) * alpha + mu**2
+    den = (T + 1 - c) * (alpha - mu**2 / N)
     s = 1.0 if den <= 0 else min(num / den, 1.0)  # den >= 0 in exact arithmetic
     fresh = _fresh_sample(mo)
     return Estimate(mo.combine(1.0 - s, s * mu, reuse_P=True), fresh, float(s), target)
@@ -327,7 +343,11 @@ def _constant_correlation_matrix(
 
 
 def ledoit_wolf_constant_correlation(mo: Moments) -> Estimate:
-    """Ledoit & Wolf (2003, "Honey, I shrunk the sample covariance matrix")."""
+    """Ledoit & Wolf (2003, "Honey, I shrunk the sample covariance matrix").
+
+    For two assets the target equals the sample covariance (its one correlation is the
+    sample's): the intensity is 0 and the estimate the sample covariance, exactly.
+    """
     T, N = mo.T, mo.N
     rbar, var, sd = _constant_correlation(mo)
     target = partial(_constant_correlation_matrix, mo, 1.0, rbar, var, sd)
@@ -349,7 +369,9 @@ def ledoit_wolf_constant_correlation(mo: Moments) -> Estimate:
     # ||F - S||^2 over the off-diagonal, expanded so that F - S is never formed
     sum_v = float(np.sum(var))
     gamma_hat = rbar**2 * (sum_v**2 - sum_v2) - 2.0 * rbar * (sd_S_sd - sum_v2) + (sq_s - sum_v2)
-    gamma_hat = max(gamma_hat, 0.0)
+    # two assets: the target's one correlation is the sample's, F = S, and gamma is 0 exactly
+    # (the expansion leaves rounding of either sign, which made the intensity 0 or 1 at random)
+    gamma_hat = max(gamma_hat, 0.0) if N > 2 else 0.0
     s = 0.0 if gamma_hat == 0 else max(0.0, min(1.0, (pi_hat - rho_hat) / gamma_hat / T))
     info = {"mean_correlation": rbar, "pi": pi_hat, "rho": rho_hat, "gamma": gamma_hat}
     return Estimate(

@@ -212,6 +212,7 @@ def rolling_shrink(
         )
     opts = D.options(method, target, intensity, None, None, ddof, detone, assume_centered)
     X, index, columns = returns_matrix("returns", returns)
+    X, unscale = D.on_a_safe_scale(X)  # data near 1e+-150: a power of two toward 1, as shrink does
     T = X.shape[0]
     window = check_int("window", window, minimum=2)
     step = check_int("step", step, minimum=1)
@@ -224,7 +225,15 @@ def rolling_shrink(
     _check_outputs(dtype, store, on_estimate)
     ppy = resolve_periods_per_year(None, periods_per_year)  # checked now; the dates are read on first use
     covs, inten, stats = _estimates(
-        X, index, columns, _Plan(ends, keep, window, step, refresh), opts, mkt, dtype, store, on_estimate
+        X,
+        index,
+        columns,
+        _Plan(ends, keep, window, step, refresh, unscale),
+        opts,
+        mkt,
+        dtype,
+        store,
+        on_estimate,
     )
     dates = index[ends[keep]]
     return RollingShrinkage(
@@ -233,7 +242,7 @@ def rolling_shrink(
         assets=columns,
         intensity=pd.Series(inten, index=dates, name="intensity"),
         method=method,
-        target=target if method in ("ledoit_wolf", "oas") else None,
+        target=target if method in ("ledoit_wolf", "oas", "oas_paper") else None,
         window=window,
         step=step,
         stats=stats,
@@ -254,13 +263,15 @@ def _check_outputs(dtype: str, store, on_estimate) -> None:
 @dataclass(frozen=True)
 class _Plan:
     """The windows: their last observations (``ends``), which to estimate (``keep``),
-    their length, the step between them, and how often the sums are recomputed."""
+    their length, the step between them, how often the sums are recomputed, and how an estimate
+    returns to the data's scale."""
 
     ends: np.ndarray
     keep: np.ndarray
     window: int
     step: int
     refresh: int
+    unscale: Callable  # an estimate back to the data's own scale (on_a_safe_scale)
 
 
 def _estimates(
@@ -278,30 +289,23 @@ def _estimates(
     intensities and summary statistics, from running sums updated incrementally."""
     N = X.shape[1]
     window, step, refresh = plan.window, plan.step, plan.refresh
-    # a constant shift leaves every covariance unchanged and keeps the running sums well conditioned
-    shift = np.zeros(N) if opts.assume_centered else X.mean(axis=0)
-    Z = X - shift if shift.any() else X
     n_keep = int(plan.keep.sum())
     covs = np.empty((n_keep, N, N), dtype=dtype) if store else None
     inten = np.full(n_keep, np.nan)
     stats = np.empty((n_keep, 2))
     kept = 0
-    P = s = None
+    sums = _WindowSums(X, window, centred=opts.assume_centered)
     for k, e in enumerate(plan.ends):
         lo = e - window + 1
-        if P is None or k % refresh == 0 or step >= window:
-            W = Z[lo : e + 1]
-            P, s = W.T @ W, W.sum(axis=0)
+        if k == 0 or k % refresh == 0 or step >= window:
+            sums.recompute(lo, e)
         else:
-            new, old = Z[e - step + 1 : e + 1], Z[lo - step : lo]
-            P += new.T @ new
-            P -= old.T @ old
-            s += new.sum(axis=0) - old.sum(axis=0)
+            sums.slide(lo, e, step)
         if not plan.keep[k]:
             continue
-        mo = K.moments_from_sums(Z[lo : e + 1], P, s, assume_centered=opts.assume_centered)
+        mo = sums.moments(lo, e)
         D.check_variance(mo.X, mo.m, mo.var(), columns, where=f" in the window ending {index[e]!s}")
-        est = D.estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1])
+        est = plan.unscale(D.estimate(None, mo, opts, None if mkt is None else mkt[lo : e + 1]))
         stats[kept] = _stats(est.cov)
         if covs is not None:
             covs[kept] = est.cov
@@ -311,6 +315,54 @@ def _estimates(
             on_estimate(index[e], est.cov)
         kept += 1
     return covs, inten, stats
+
+
+class _WindowSums:
+    """Running sums of one window, :math:`P = \\sum z_t z_t^\\top` and :math:`s = \\sum z_t`, of the
+    deviations :math:`z_t = x_t - c` from an origin :math:`c` (zero for ``centred`` data).
+
+    The window's own covariance is :math:`P/T - \\bar z \\bar z^\\top` with :math:`\\bar z` the
+    mean of the WINDOW (re-centred per window, as :func:`shrink` is), and its rounding is about
+    :math:`\\epsilon \\, \\bar z_i^2 / \\sigma_i^2` relative: small only while the origin is near
+    the window's mean. So the origin is the window's own mean whenever the sums are made afresh
+    (every ``refresh`` windows), and they are made afresh, on the spot, for any window in which
+    an asset's mean has moved from the origin by more than :data:`K._CENTER_RATIO` of its
+    variance (a trend change, a depeg), the test :func:`riskkit.shrinkage._kernels.moments` uses:
+    an accruing asset at noise 1e-12 keeps positive variances, and the estimates equal
+    :func:`shrink` on each window to about 1e-13 relative."""
+
+    def __init__(self, X: np.ndarray, window: int, *, centred: bool):
+        self.X, self.window, self.centred = X, window, centred
+        self.origin = np.zeros(X.shape[1])
+        self.P = self.s = None
+
+    def recompute(self, lo: int, e: int) -> None:
+        W = self.X[lo : e + 1]
+        if not self.centred:
+            self.origin = W.mean(axis=0)
+            W = W - self.origin
+        self.P, self.s = W.T @ W, W.sum(axis=0)
+
+    def slide(self, lo: int, e: int, step: int) -> None:
+        # the rows that enter and leave, as deviations from the origin, in one (2 step, N) block: one
+        # product and one pass over P (was two of each); the leaving rows enter with a minus sign
+        Z = np.concatenate((self.X[e - step + 1 : e + 1], self.X[lo - step : lo]))
+        Z -= self.origin
+        signed = Z.copy()
+        signed[step:] *= -1.0
+        self.P += signed.T @ Z
+        self.s += signed.sum(axis=0)
+        if not self.centred:
+            m = self.s / self.window
+            var = np.diag(self.P) / self.window - m * m
+            if np.any(m * m > K._CENTER_RATIO * np.abs(var)):  # the origin is far from this window's mean
+                self.recompute(lo, e)
+
+    def moments(self, lo: int, e: int) -> K.Moments:
+        origin = None if self.centred else self.origin
+        return K.moments_from_sums(
+            self.X[lo : e + 1], self.P, self.s, assume_centered=self.centred, origin=origin
+        )
 
 
 def _keep(dates, index: pd.Index, ends: np.ndarray, window: int, step: int) -> np.ndarray:
