@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core import formats
+from riskkit._core.matrices import tail_weights
 from riskkit._core.result import Result
 from riskkit._core.validation import format_items
 from riskkit.exceptions import ConvergenceError, InvalidParameterError
@@ -157,13 +158,8 @@ def tail_mass(n_scenarios: int, level: float) -> float:
 
 def scenario_es(losses: np.ndarray, m: float) -> float:
     """ES of the loss vector ``losses`` (one per scenario) with tail mass ``m`` scenarios, by sorting."""
-    k = math.floor(m + 1e-12)
-    order = np.sort(losses)[::-1]
-    frac = m - k
-    total = float(order[:k].sum())
-    if frac > 1e-12 and k < len(order):
-        total += frac * float(order[k])
-    return total / m
+    w = tail_weights(len(losses), 1.0 - m / len(losses))  # the one fractional-tail rule
+    return float(np.sort(losses)[::-1][: len(w)] @ w)
 
 
 def _phi(a: np.ndarray, c: float, mu: float, want_value: bool):
