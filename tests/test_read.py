@@ -316,7 +316,7 @@ def test_duplicated_day_with_different_prices_is_refused(tmp_path):
         match=r"duplicated dates: 2024-01-02 with different prices: 2024-01-02 \('B': 6, 6.5\)",
     ) as err:
         rk.data.read(path)
-    assert err.value.fixes == ({"start": "2024-01-03"},)
+    assert err.value.fixes == ({"duplicates": "last"}, {"duplicates": "first"}, {"start": "2024-01-03"})
     assert rk.data.read(path, start="2024-01-03").prices.shape == (2, 2)
 
 
@@ -332,7 +332,9 @@ def test_long_duplicates_name_asset_and_values():
         DuplicateError, match=r"per asset: 'A' on 2024-01-01 \(1, 1.5\), with different prices"
     ) as err:
         rk.data.read(raw)
-    assert err.value.fixes == ({"start": "2024-01-02"}, {"assets": ["B"]})
+    assert err.value.fixes == (
+        {"duplicates": "last"}, {"duplicates": "first"}, {"start": "2024-01-02"}, {"assets": ["B"]}
+    )
 
 
 def test_non_numeric_long_value_named_by_asset_and_date():

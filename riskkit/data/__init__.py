@@ -3,7 +3,8 @@
 May import: riskkit._core, riskkit.exceptions.
 
 Inside: ``calendar`` (public: periods per year, resampling, alignment), ``_read`` (files and
-folders to a table), ``_dates`` (date columns and their formats), ``_narrow`` (assets, start,
+folders to a table), ``_dates`` (date columns and their formats, offsets, footers), ``_dialect`` (a CSV's
+delimiter, decimal mark and encoding, bad files), ``_narrow`` (assets, start,
 end), ``_checks`` (the price rules and the explicit repairs), ``_coverage`` (staggered
 starts, gaps), ``_quality`` (split, bad-tick, outlier and stale flags), ``_catalog`` (the
 bundled datasets' registry), ``_price_data`` (the PriceData result).
@@ -42,7 +43,8 @@ refused (an error naming assets and dates)     zero or negative prices; one date
                                                staggered histories unless ``align=
                                                "common"``, ``start=``/``end=`` or
                                                ``assets=`` chooses a window
-flagged (``PriceData.flags``; kept as is)      split-like moves, bad ticks, outliers,
+flagged (``PriceData.flags``; kept as is)      split-like moves (until adjusted or
+                                               ``dismiss``-ed), bad ticks, outliers,
                                                stale runs, calendar gaps, one date twice
                                                with the same prices (kept once)
 =============================================  ========================================
@@ -120,12 +122,20 @@ def read(
     ffill_limit: int | None = None,
     align: Literal["common"] | None = None,
     adjust_splits: bool = False,
+    sep: str | None = None,
+    decimal: Literal[".", ","] | None = None,
+    encoding: str | None = None,
+    footer: Literal["refuse", "drop"] = "refuse",
+    duplicates: Literal["refuse", "first", "last"] = "refuse",
+    dismiss: list | None = None,
 ) -> PriceData:
     """Read prices from a file, a folder or a DataFrame, choose, check, and say what was done.
 
-    Steps, in order: read and recognise the layout; keep ``assets`` and the
-    dates from ``start`` to ``end`` (before any value is checked, so a bad
-    region or asset can be cut away); numbers and duplicated timestamps; zero
+    Steps, in order: read the dialect and recognise the layout; leave out
+    footer rows (``footer``), and keep ``assets`` and the dates from ``start``
+    to ``end`` (before any value is checked, and rows whose date cannot be
+    read outside that window before the dates are read, so a bad region or
+    asset can be cut away); numbers and duplicated timestamps; zero
     or negative prices; staggered histories (``align``); gaps (``missing``);
     split adjustment (``adjust_splits``); quality flags.
 
@@ -177,8 +187,30 @@ def read(
         error whose message lists each asset's dates. ``"common"`` keeps the
         window every asset covers (logged).
     adjust_splits : bool, default=False
-        Divide each asset's prices before a detected split (a split flag) by
-        its factor; logged with asset, date and factor.
+        Divide each asset's prices before a detected split (a split flag, of
+        any ratio: 2-for-1, 3-for-2, 1-for-10 ...) by its factor; logged with
+        asset, date and factor. Moves named in ``dismiss`` are left alone.
+    sep, decimal, encoding : str, optional
+        The CSV dialect, detected when not given (and each detected choice
+        logged): ``sep`` the delimiter (``","``, ``";"``, tab or ``"|"``),
+        ``decimal`` the decimal mark (``","`` as in ``1.234,56``, the thousands
+        mark then told from the values), ``encoding`` (UTF-8, UTF-8 or UTF-16
+        with a byte-order mark, cp1252 as Excel writes it). Empty, binary and
+        NUL-padded files are refused from their first bytes.
+    footer : {"refuse", "drop"}, default="refuse"
+        Rows ending the file without a date ("Average", "Total rows: 253",
+        blank dates) are an error naming them; ``"drop"`` leaves them out
+        (logged).
+    duplicates : {"refuse", "first", "last"}, default="refuse"
+        One date twice (per asset) with different prices: an error naming
+        them, or the first or last row kept (logged per date and asset, and
+        warned by :func:`read_prices`). The same date with the same prices is
+        kept once whatever this says (logged, and warned by :func:`read_prices`).
+    dismiss : list of str, optional
+        Split-like moves reviewed and kept as they are, as ``"ASSET@YYYY-MM-DD"``
+        (or (asset, date) pairs): their flags leave ``flags`` (the caution goes)
+        and the log says so. A name that is not a flagged move is an error
+        listing the flagged ones.
 
     Returns
     -------
@@ -220,7 +252,8 @@ def read_prices(source: str | PathLike | pd.DataFrame, /, **options) -> pd.DataF
 
     What :func:`read` logs is told by warnings instead: a
     :class:`~riskkit.exceptions.DataRepairWarning` when prices were changed
-    (``.log`` lists each change), a :class:`~riskkit.exceptions.DataQualityWarning`
+    or rows left out (``.log`` lists each change: repairs, duplicates chosen,
+    exact repeated rows kept once), a :class:`~riskkit.exceptions.DataQualityWarning`
     for split-like moves kept as they are (``.flags``). An unknown keyword is
     an :class:`~riskkit.exceptions.InvalidParameterError` listing the valid ones.
 
@@ -228,7 +261,8 @@ def read_prices(source: str | PathLike | pd.DataFrame, /, **options) -> pd.DataF
     -------
     prices : DataFrame of shape (n_dates, n_assets)
         float64 prices, ``DatetimeIndex`` named ``date`` (naive UTC, sorted),
-        columns named ``asset``. Time zones are converted to UTC.
+        columns named ``asset``. Daily stamps with a UTC offset keep their local
+        calendar date; intraday ones are converted to UTC.
 
     Examples
     --------
@@ -250,9 +284,10 @@ def load(source: str | PathLike, /, **options) -> PriceData:
     (``riskkit datasets`` lists them) or on the file or folder at ``source``.
 
     The choosing options (``assets``, ``start``, ``end``, ``missing``,
-    ``ffill_limit``, ``align``, ``adjust_splits``) apply to datasets too; the
-    format options (``layout``, ``date_column``, ``asset_column``, ``price_column``,
-    ``date_format``) to files only.
+    ``ffill_limit``, ``align``, ``adjust_splits``, ``duplicates``, ``dismiss``) apply
+    to datasets too; the format options (``layout``, ``date_column``, ``asset_column``,
+    ``price_column``, ``date_format``, ``sep``, ``decimal``, ``encoding``, ``footer``)
+    to files only.
     """
     path, name = resolve(source, _known(options))
     return replace(read(path, **options), source=name)

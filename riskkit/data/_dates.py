@@ -1,6 +1,19 @@
-"""Dates of a price table: text, datetimes or Unix epoch numbers -> naive UTC (private;
-see riskkit.data.read). The epoch unit (s, ms, us, ns) is read from the numbers'
-magnitude: the one unit in which every value is a time between 1980 and 2100."""
+"""Dates of a price table: text, datetimes or Unix epoch numbers -> naive dates (private;
+see riskkit.data.read).
+
+The epoch unit (s, ms, us, ns) is read from the numbers' magnitude: the one unit
+in which every value is a time between 1980 and 2100. Stamps with a UTC offset
+(``2010-01-04 00:00:00+01:00``, or a time-zone aware column) keep their local
+calendar date when the series is daily or coarser (one stamp per local day:
+the date the exchange means), and are converted to UTC when intraday; offsets
+on some rows only are refused. Undated summary rows at the end of a file
+("Average", "Total rows", blank) are found by :func:`footer_rows`.
+
+Contents
+--------
+parse_dates   the dates of a column, and a note on how they were read
+footer_rows   the positions of the undated rows that end a table
+"""
 
 from __future__ import annotations
 
@@ -39,7 +52,12 @@ def parse_dates(
         parsed = _with_format(name, label, raw, date_format)
         note = f"{label} read with date_format={date_format!r}"
     elif isinstance(raw, pd.DatetimeIndex):
-        parsed = raw.tz_convert("UTC") if raw.tz is not None else raw.tz_localize("UTC")
+        if raw.tz is None:
+            parsed = raw.tz_localize("UTC")
+        else:
+            parsed, note = _local_or_utc(label, raw.tz_localize(None), raw.tz_convert("UTC"), str(raw.tz))
+    elif (offsets := _with_offsets(name, label, raw)) is not None:
+        parsed, note = offsets
     elif pd.api.types.is_bool_dtype(raw.dtype):
         raise CalendarError(f"{name}: {label} holds booleans, not dates.")
     elif pd.api.types.is_numeric_dtype(raw.dtype) or (
@@ -74,6 +92,76 @@ def parse_dates(
     if parsed.isna().any():
         raise CalendarError(f"{name}: {int(parsed.isna().sum())} missing date(s) in {label}.")
     return pd.DatetimeIndex(parsed.tz_localize(None), name="date"), note
+
+
+_OFFSET = re.compile(r"\s*(.*?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|UTC|[+-]\d{2}:?\d{2})\s*")
+
+
+def _with_offsets(name: str, label: str, raw: pd.Index) -> tuple[pd.DatetimeIndex, str] | None:
+    """Text stamps ending with a UTC offset (``+01:00``, ``-0500``, ``Z``): read by
+    :func:`_local_or_utc`; None when no stamp has one. Refused when only some have one."""
+    if raw.dtype != object and not pd.api.types.is_string_dtype(raw.dtype):
+        return None
+    text = pd.Series(raw.astype(str), dtype=object)
+    found = text.str.fullmatch(_OFFSET.pattern)
+    if not found.any():
+        return None
+    rows = np.flatnonzero(~found.to_numpy())
+    if len(rows):
+        with_offset = np.flatnonzero(found.to_numpy())
+        raise CalendarError(
+            f"{name}: {label} mixes stamps with a UTC offset ({_rows(text, with_offset)}) and stamps "
+            f"without one ({_rows(text, rows)}); which time zone the others are in cannot be told. "
+            "Correct the file so every stamp has its offset, or none has."
+        )
+    parts = text.str.extract(_OFFSET)
+    try:
+        local = pd.DatetimeIndex(pd.to_datetime(parts[0], format="mixed"))
+    except (ValueError, TypeError) as exc:
+        raise CalendarError(f"{name}: {label} has stamps that cannot be parsed: {exc}.") from None
+    sign = parts[1].str[0].map({"+": 1, "-": -1}).fillna(0).to_numpy()
+    digits = parts[1].str.replace(":", "", regex=False).str[1:]
+    hours = pd.to_numeric(digits.str[:2], errors="coerce").fillna(0).to_numpy()
+    minutes = pd.to_numeric(digits.str[2:4], errors="coerce").fillna(0).to_numpy()
+    offset = pd.to_timedelta(sign * (hours * 60 + minutes), unit="min")
+    shown = format_items(pd.unique(parts[1]), limit=4)
+    return _local_or_utc(label, local, (local - offset).tz_localize("UTC"), f"offsets {shown}")
+
+
+def _local_or_utc(label: str, local: pd.DatetimeIndex, utc: pd.DatetimeIndex, zone: str):
+    """One stamp per local calendar day (daily or coarser): the local dates; else UTC."""
+    stamps = local.unique()
+    if len(stamps.normalize().unique()) == len(stamps):
+        note = (
+            f"{label} has UTC {zone}: one stamp per day, each read as its local calendar date "
+            f"(e.g. {local[0]} is {local[0]:%Y-%m-%d})"
+        )
+        return local.normalize().tz_localize("UTC"), note
+    return utc, f"{label} has UTC {zone} and several stamps a day (intraday): converted to UTC"
+
+
+def _rows(text: pd.Series, positions, limit: int = 3) -> str:
+    shown = ", ".join(f"row {i + 1} {text.iloc[i]!r}" for i in positions[:limit])
+    return shown + (f" and {len(positions) - limit} more" if len(positions) > limit else "")
+
+
+_SUMMARY = re.compile(
+    r"(?i)\s*(average|avg|mean|median|total|totals|sum|count|min|max|minimum|maximum|std|stdev|"
+    r"summary|rows|records|end|source|note|notes|disclaimer|generated|data provided|copyright|©)\b.*"
+)
+
+
+def footer_rows(values) -> np.ndarray:
+    """Positions of the rows that end a table without a date: a blank date cell or a
+    summary label ("Average", "Total rows: 253", "Source: ..."). Empty when every row
+    is such a row (then nothing in the table is a date, which parsing says)."""
+    text = pd.Series(pd.Index(values).astype(object)).map(lambda v: "" if v is None or v != v else str(v))
+    undated = text.str.strip().eq("") | text.str.fullmatch(_SUMMARY.pattern)
+    flags = undated.to_numpy()
+    if flags.all() or not flags[-1]:
+        return np.array([], dtype=int)
+    first = len(flags) - int(np.argmin(flags[::-1]))  # the start of the last run of undated rows
+    return np.arange(first, len(flags))
 
 
 def _day_month_order(name: str, label: str, raw: pd.Index) -> tuple[str, str] | None:

@@ -16,8 +16,11 @@ from riskkit.data._read import Table
 from riskkit.exceptions import DuplicateError, EmptyDataError, InvalidParameterError, NonNumericError
 
 
-def narrow(name: str, table: Table, *, assets, start, end) -> tuple[pd.DataFrame, list, list]:
-    """Wide float64 prices (NaN where absent), the log notes and the duplicate flags."""
+def narrow(
+    name: str, table: Table, *, assets, start, end, duplicates: str = "refuse"
+) -> tuple[pd.DataFrame, list, list, list]:
+    """Wide float64 prices (NaN where absent), the log notes, the flags of exact repeats
+    and the choices ``duplicates="first"``/``"last"`` made (dicts: date, asset, action)."""
     notes: list = []
     if table.layout == "wide":
         body = table.frame
@@ -26,7 +29,7 @@ def narrow(name: str, table: Table, *, assets, start, end) -> tuple[pd.DataFrame
         body = _window(name, body[keep], body.index, start, end, notes)
         body = body.apply(lambda col: _thousands(col, notes))
         values = check_numeric(name, body)
-        wide, flags = _dedupe_wide(name, values)
+        wide, flags, chosen = _dedupe_wide(name, values, duplicates)
     else:
         long = table.frame.assign(asset=table.frame["asset"].astype(str))
         order = list(pd.unique(long["asset"]))
@@ -34,13 +37,13 @@ def narrow(name: str, table: Table, *, assets, start, end) -> tuple[pd.DataFrame
         long = long[long["asset"].isin(keep)]
         long = _window(name, long, pd.DatetimeIndex(long["date"]), start, end, notes)
         long = long.assign(price=_long_numbers(name, long.assign(price=_thousands(long["price"], notes))))
-        long, flags = _dedupe_long(name, long)
+        long, flags, chosen = _dedupe_long(name, long, duplicates)
         wide = long.set_index(["date", "asset"])["price"].unstack("asset")
         wide = wide.reindex(columns=[a for a in keep if a in wide.columns])
     wide = wide.sort_index(kind="stable")
     wide.index.name = "date"
     wide.columns = pd.Index(list(wide.columns), name="asset")
-    return wide, notes, flags
+    return wide, notes, flags, chosen
 
 
 def _pick_assets(name: str, available: list, assets, notes: list) -> list:
@@ -172,10 +175,21 @@ def cut_fixes(dates: pd.DatetimeIndex, bad: pd.DatetimeIndex) -> list:
     return fixes
 
 
-def _dedupe_wide(name: str, values: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+def _choice(asset, date, prices, duplicates: str) -> dict:
+    kept = prices[0] if duplicates == "first" else prices[-1]
+    shown = ", ".join(f"{v:g}" for v in prices)
+    return {
+        "date": date,
+        "asset": asset,
+        "action": f"{len(prices)} rows with different prices ({shown}): the {duplicates} kept, {kept:g} "
+        f"(duplicates={duplicates!r})",
+    }
+
+
+def _dedupe_wide(name: str, values: pd.DataFrame, duplicates: str) -> tuple[pd.DataFrame, list, list]:
     dup = values.index.duplicated(keep=False)
     if not dup.any():
-        return values, []
+        return values, [], []
     flags, clash = [], []
     for date, rows in values[dup].groupby(level=0, sort=True):
         if _same(rows):
@@ -183,6 +197,10 @@ def _dedupe_wide(name: str, values: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         else:
             differ = [a for a in values.columns if not _same(rows[[a]])]
             clash.append((date, differ, rows))
+    keep = "last" if duplicates == "last" else "first"
+    if clash and duplicates != "refuse":
+        chosen = [_choice(a, d, list(rows[a]), duplicates) for d, differ, rows in clash for a in differ]
+        return values[~values.index.duplicated(keep=keep)], flags, chosen
     if clash:
         shown = "; ".join(
             f"{_fmt(d)} ({', '.join(f'{a!r}: ' + ', '.join(f'{v:g}' for v in rows[a]) for a in differ[:3])})"
@@ -191,22 +209,27 @@ def _dedupe_wide(name: str, values: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         bad = pd.DatetimeIndex([d for d, _, _ in clash])
         raise DuplicateError(
             f"{name} has duplicated dates: {format_items(bad)} with different prices: {shown}. "
-            "Nothing is chosen for you: correct the file, or cut those dates away with start= or end=.",
-            fixes=cut_fixes(values.index, bad),
+            "Nothing is chosen for you: pass duplicates='last' or 'first' to keep one row of each "
+            "(logged), correct the file, or cut those dates away with start= or end=.",
+            fixes=[{"duplicates": "last"}, {"duplicates": "first"}, *cut_fixes(values.index, bad)],
         )
-    return values[~values.index.duplicated(keep="first")], flags
+    return values[~values.index.duplicated(keep="first")], flags, []
 
 
-def _dedupe_long(name: str, long: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+def _dedupe_long(name: str, long: pd.DataFrame, duplicates: str) -> tuple[pd.DataFrame, list, list]:
     dup = long.duplicated(["date", "asset"], keep=False)
     if not dup.any():
-        return long, []
+        return long, [], []
     flags, clash = [], {}
     for (date, asset), g in long[dup].groupby(["date", "asset"], sort=True):
         if _same(g[["price"]]):
             flags.append(_dup_flag(asset, date, len(g)))
         else:
             clash.setdefault(asset, []).append((date, list(g["price"])))
+    keep = "last" if duplicates == "last" else "first"
+    if clash and duplicates != "refuse":
+        chosen = [_choice(a, d, p, duplicates) for a, items in clash.items() for d, p in items]
+        return long[~long.duplicated(["date", "asset"], keep=keep)], flags, chosen
     if clash:
         listing = "; ".join(
             f"{a!r} on "
@@ -219,8 +242,8 @@ def _dedupe_long(name: str, long: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         fixes = cut_fixes(pd.DatetimeIndex(long["date"]), bad) + ([{"assets": others}] if others else [])
         raise DuplicateError(
             f"{name} has duplicated dates per asset: {listing}, with different prices. Nothing is chosen for "
-            "you: correct the file, leave the asset out with assets=, or cut the dates away "
-            "with start= or end=.",
-            fixes=fixes,
+            "you: pass duplicates='last' or 'first' to keep one row of each (logged), correct the file, "
+            "leave the asset out with assets=, or cut the dates away with start= or end=.",
+            fixes=[{"duplicates": "last"}, {"duplicates": "first"}, *fixes],
         )
-    return long[~long.duplicated(["date", "asset"], keep="first")], flags
+    return long[~long.duplicated(["date", "asset"], keep="first")], flags, []

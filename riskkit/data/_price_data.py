@@ -27,7 +27,8 @@ from riskkit.data._checks import OUTLIER_Z, SPLIT_TOLERANCE, STALE_PERIODS, _che
 from riskkit.data._coverage import align_common, check_staggered, coverage, fill_or_drop, histories
 from riskkit.data._narrow import narrow
 from riskkit.data._quality import FLAGS
-from riskkit.data._read import LAYOUTS, source_name
+from riskkit.data._dialect import SEPARATORS
+from riskkit.data._read import LAYOUTS, Format, source_name
 from riskkit.data._read import read as read_table
 from riskkit.exceptions import (
     DataQualityWarning,
@@ -37,7 +38,7 @@ from riskkit.exceptions import (
 )
 
 LOG_COLUMNS = ["step", "date", "asset", "action", "value"]
-REPAIR_STEPS = ("align", "missing", "adjust_splits")
+REPAIR_STEPS = ("align", "missing", "adjust_splits", "duplicates")
 _CELL_NOTES = {  # log actions on cells, as a report says them (followed by counts per asset)
     "forward-filled": "Prices forward-filled (missing='ffill'), by asset",
     "row dropped": "Dates dropped for missing prices (missing='drop'), by asset",
@@ -160,7 +161,8 @@ class PriceData(Result):
         """Issue the warnings :func:`riskkit.data.read_prices` issues: a
         :class:`DataRepairWarning` when prices were changed, and (with ``flags``)
         a :class:`DataQualityWarning` for split-like moves kept as they are."""
-        repairs = self.repairs()
+        repeats = self.log[self.log["step"] == "duplicate"]
+        repairs = pd.concat([self.repairs(), repeats], ignore_index=True) if len(repeats) else self.repairs()
         if len(repairs):
             parts = []
             for step, g in repairs.groupby("step", sort=False):
@@ -169,6 +171,10 @@ class PriceData(Result):
                         f"{len(g)} missing value(s) repaired with missing="
                         f"{'ffill' if g['action'].iloc[0] == 'forward-filled' else 'drop'!r}: {_cells(g)}"
                     )
+                elif step == "duplicate":
+                    parts.append(f"{len(g)} exact repeated row(s) kept once: {_cells(g)}")
+                elif step == "duplicates":
+                    parts.append(f"{len(g)} duplicated date(s) with different prices, one row kept: {_cells(g)}")
                 else:
                     parts += list(g["action"])
             warnings.warn(
@@ -237,6 +243,12 @@ def options(
     ffill_limit,
     align,
     adjust_splits,
+    sep=None,
+    decimal=None,
+    encoding=None,
+    footer="refuse",
+    duplicates="refuse",
+    dismiss=None,
 ) -> dict:
     """The read options checked, with "" meaning "not given" (as report parameters write it)."""
     check_choice("layout", layout, LAYOUTS)
@@ -264,7 +276,23 @@ def options(
         )
     if not isinstance(adjust_splits, bool | np.bool_):
         raise InvalidTypeError(f"adjust_splits must be True or False, got {adjust_splits!r}.")
+    sep, decimal, encoding = sep or None, decimal or None, encoding or None
+    if sep is not None and sep not in SEPARATORS:
+        raise InvalidParameterError(
+            f"sep must be one of {format_items(SEPARATORS)} (the delimiter between fields), got {sep!r}."
+        )
+    check_choice("decimal", decimal, (None, ".", ","))
+    if encoding is not None and not isinstance(encoding, str):
+        raise InvalidTypeError(f"encoding must be the name of an encoding (str), got {encoding!r}.")
+    check_choice("footer", footer, ("refuse", "drop"))
+    check_choice("duplicates", duplicates, ("refuse", "first", "last"))
     return {
+        "sep": sep,
+        "decimal": decimal,
+        "encoding": encoding,
+        "footer": footer,
+        "duplicates": duplicates,
+        "dismiss": dismissed_pairs(dismiss),
         "layout": layout,
         "date": date_column or None,
         "asset": asset_column or None,
@@ -286,7 +314,10 @@ def resolve(source, options: dict) -> tuple:
     if isinstance(source, str) and source in names():
         given = [
             k
-            for k in ("layout", "date_column", "asset_column", "price_column", "date_format")
+            for k in (
+                "layout", "date_column", "asset_column", "price_column", "date_format", "sep", "decimal",
+                "encoding", "footer",
+            )  # fmt: skip
             if options.get(k) not in (None, "", "auto")
         ]
         if given:
@@ -304,16 +335,23 @@ def resolve(source, options: dict) -> tuple:
 
 
 def build(source, name: str, o: dict) -> PriceData:
+    fmt = Format(
+        date_format=o["date_format"], sep=o["sep"], decimal=o["decimal"], encoding=o["encoding"],
+        footer=o["footer"], start=o["start"], end=o["end"],
+    )  # fmt: skip
     table = read_table(
         source, layout=o["layout"], date=o["date"], asset=o["asset"], price=o["price"], assets=o["assets"],
-        date_format=o["date_format"],
+        fmt=fmt,
     )  # fmt: skip
-    wide, notes, dup_flags = narrow(name, table, assets=o["assets"], start=o["start"], end=o["end"])
+    wide, notes, dup_flags, chosen = narrow(
+        name, table, assets=o["assets"], start=o["start"], end=o["end"], duplicates=o["duplicates"]
+    )
     log = [(step, pd.NaT, None, text, np.nan) for step, text in table.notes + notes]
     log += [
         ("duplicate", f["date"], f["asset"], "same date and price twice: kept once", np.nan)
         for f in dup_flags
     ]
+    log += [("duplicates", c["date"], c["asset"], c["action"], np.nan) for c in chosen]
     check_no_inf(name, wide)
     _check_positive(name, wide, allow_missing=True)  # missing prices: coverage and fill_or_drop
     cov = coverage(wide)
@@ -325,15 +363,7 @@ def build(source, name: str, o: dict) -> PriceData:
     wide, repaired = fill_or_drop(name, wide, missing=o["missing"], ffill_limit=o["ffill_limit"])
     log += [("missing", r.date, r.asset, r.action, np.nan) for r in repaired.itertuples()]
     check_min_rows(name, wide, 2, what="dates")
-    flags = _quality.quality_flags(
-        wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE
-    )
-    if o["adjust_splits"]:
-        wide, done = _quality.split_adjusted(wide, flags[flags["flag"] == "split"])
-        log += [("adjust_splits", r.date, r.asset, r.action, r.ratio) for r in done.itertuples()]
-        flags = _quality.quality_flags(
-            wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE
-        )
+    wide, flags = _split_flags(name, wide, o, log)
     kept = [f for f in dup_flags if f["date"] in wide.index]  # flags describe the prices returned
     flags = _quality.sort_flags(
         pd.concat([_quality.flag_table(kept), flags], ignore_index=True) if kept else flags,
@@ -344,3 +374,64 @@ def build(source, name: str, o: dict) -> PriceData:
     return PriceData(
         prices=wide, flags=flags, log=log_table(log), coverage=cov, source=name, layout=table.layout
     )
+
+
+def _flags(wide: pd.DataFrame) -> pd.DataFrame:
+    return _quality.quality_flags(wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE)
+
+
+def _split_flags(name: str, wide: pd.DataFrame, o: dict, log: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The quality flags, split-like moves named in ``dismiss`` taken out (logged), the
+    others adjusted with ``adjust_splits`` (logged) and the flags of the result."""
+    flags = _flags(wide)
+    pairs = o["dismiss"]
+    if pairs:
+        splits = flags[flags["flag"] == "split"]
+        flagged = set(zip(splits["asset"], splits["date"], strict=True))
+        absent = [p for p in pairs if p not in flagged]
+        if absent:
+            raise InvalidParameterError(
+                f"dismiss= names {format_items([f'{a}@{_fmt(d)}' for a, d in absent])}, which "
+                f"{'is' if len(absent) == 1 else 'are'} not a split-like move of {name}; its split-like "
+                f"moves are {format_items([f'{a}@{_fmt(d)}' for a, d in sorted(flagged)]) or 'none'}.",
+                fixes=[{"dismiss": [f"{a}@{_fmt(d)}" for a, d in pairs if (a, d) in flagged]}]
+                if len(absent) < len(pairs) else [],
+            )
+        for r in splits.itertuples():
+            if (r.asset, r.date) in pairs:
+                log.append(("dismiss", r.date, r.asset, f"split-like move dismissed (dismiss=): kept as is; {r.detail}", r.value))
+    if o["adjust_splits"]:
+        todo = flags[(flags["flag"] == "split") & ~_named(flags, pairs)]
+        wide, done = _quality.split_adjusted(wide, todo)
+        log += [("adjust_splits", r.date, r.asset, r.action, r.ratio) for r in done.itertuples()]
+        flags = _flags(wide)
+    return wide, flags[~((flags["flag"] == "split") & _named(flags, pairs))]
+
+
+def _named(flags: pd.DataFrame, pairs) -> np.ndarray:
+    if not pairs or flags.empty:
+        return np.zeros(len(flags), dtype=bool)
+    return np.array([(a, d) in pairs for a, d in zip(flags["asset"], flags["date"], strict=True)])
+
+
+def dismissed_pairs(dismiss) -> tuple:
+    """``dismiss=`` as (asset, Timestamp) pairs: given as ``"ASSET@YYYY-MM-DD"`` strings
+    (as a report parameter writes them) or (asset, date) pairs."""
+    if dismiss is None or (isinstance(dismiss, str) and not dismiss.strip()):
+        return ()
+    items = [dismiss] if isinstance(dismiss, str) else list(dismiss)
+    pairs = []
+    for item in items:
+        if isinstance(item, str) and "@" in item:
+            asset, _, when = item.rpartition("@")
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            asset, when = item
+        else:
+            raise InvalidParameterError(
+                f"dismiss= takes split-like moves as 'ASSET@YYYY-MM-DD' (or (asset, date) pairs), got {item!r}."
+            )
+        try:
+            pairs.append((str(asset), pd.Timestamp(when)))
+        except (ValueError, TypeError):
+            raise InvalidParameterError(f"dismiss= entry {item!r}: {when!r} is not a date (YYYY-MM-DD).") from None
+    return tuple(pairs)

@@ -12,7 +12,8 @@ Narrowing (assets, dates), numbers and duplicates are in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskkit._core.validation import format_items
-from riskkit.data._dates import parse_dates
+from riskkit._core.validation import count, format_items
+from riskkit.data._dates import footer_rows, parse_dates
+from riskkit.data._dialect import SEPARATORS, Dialect, sniff
 from riskkit.exceptions import (
     DuplicateError,
     EmptyDataError,
@@ -110,7 +112,21 @@ def source_name(source) -> str:
     return f"prices in {Path(source).name!r}" if isinstance(source, str | PathLike) else "prices"
 
 
-def read(source, *, layout: str, date, asset, price, assets, date_format=None) -> Table:
+@dataclass(frozen=True)
+class Format:
+    """How to read a file beyond its layout and columns: the dialect given (None: detected),
+    what to do with undated footer rows, and the window (cut before the dates are checked)."""
+
+    date_format: str | None = None
+    sep: str | None = None
+    decimal: str | None = None
+    encoding: str | None = None
+    footer: str = "refuse"
+    start: Any = None
+    end: Any = None
+
+
+def read(source, *, layout: str, date, asset, price, assets, fmt: Format = Format()) -> Table:
     """The table in ``source`` with its layout recognised (or as given)."""
     name = source_name(source)
     if isinstance(source, str | PathLike) and Path(source).is_dir():
@@ -120,12 +136,12 @@ def read(source, *, layout: str, date, asset, price, assets, date_format=None) -
                 f"(one file per asset), not layout={layout!r}.",
                 fixes=[{"layout": "folder"}],
             )
-        return _read_folder(Path(source), date=date, price=price, assets=assets, date_format=date_format)
+        return _read_folder(Path(source), date=date, price=price, assets=assets, fmt=fmt)
     if layout == "folder":
         raise LayoutError(
             f"layout='folder' needs a folder of price files; source {_describe(source)} is not one."
         )
-    frame, notes = read_table(source)
+    frame, notes, dialect = read_table(source, sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
     stem = _asset_of(Path(source)) if isinstance(source, str | PathLike) else None
     if stem is not None and stem != _stem(Path(source)):
         notes = [
@@ -133,8 +149,8 @@ def read(source, *, layout: str, date, asset, price, assets, date_format=None) -
             ("columns", f"asset {stem!r} from the file name {Path(source).name!r} (symbol-interval-period)"),
         ]
     return _recognise(
-        name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem,
-        date_format=date_format,
+        name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem, fmt=fmt,
+        dialect=dialect, assets=assets,
     )  # fmt: skip
 
 
@@ -161,10 +177,13 @@ def _asset_of(path: Path) -> str:
     return m.group(1) if m else _stem(path)
 
 
-def read_table(source) -> tuple[pd.DataFrame, list]:
-    """A raw frame from a DataFrame, CSV or Parquet file (strings for CSV cells), and notes."""
+def read_table(
+    source, *, sep: str | None = None, decimal: str | None = None, encoding: str | None = None
+) -> tuple[pd.DataFrame, list, Dialect]:
+    """A raw frame from a DataFrame, CSV or Parquet file (strings for CSV cells), the notes
+    and the dialect the CSV was written in (its choices are among the notes)."""
     if isinstance(source, pd.DataFrame):
-        return source.copy(), []
+        return source.copy(), [], Dialect()
     if not isinstance(source, str | PathLike):
         raise InvalidTypeError(
             f"source must be a path to a CSV/Parquet file or a DataFrame, got {type(source).__name__}."
@@ -182,15 +201,20 @@ def read_table(source) -> tuple[pd.DataFrame, list]:
         frame = pd.read_parquet(path)
         if isinstance(frame.index, pd.DatetimeIndex):
             frame = frame.reset_index()
-        return frame, []
+        return frame, [], Dialect()
     if not lower.endswith(CSV_SUFFIXES):
         raise InvalidParameterError(
             f"source {path.name!r} has an unsupported file type; expected one of "
             f"{format_items(CSV_SUFFIXES + PARQUET_SUFFIXES)}."
         )
+    dialect = sniff(path, sep=sep, decimal=decimal, encoding=encoding)
     # pandas renames duplicated header names ("A", "A.1"): read the header as written.
-    first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
-    body = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_values=_NA)
+    csv_options = dict(
+        sep=dialect.sep, encoding=dialect.encoding, header=None, dtype=str, keep_default_na=False,
+    )  # fmt: skip
+    first = _csv(path, dialect, nrows=1, **csv_options).iloc[0].tolist()
+    body = _csv(path, dialect, na_values=_NA, **csv_options)
+    notes = list(dialect.notes)
     if all(_is_number(v) for v in first):
         known = _HEADERLESS.get(len(first))
         if known is None:
@@ -203,14 +227,67 @@ def read_table(source) -> tuple[pd.DataFrame, list]:
             )
         what, names = known
         body.columns = list(names)
-        return body, [("columns", f"no header row; {len(first)} fields read as {what}: {', '.join(names)}")]
+        notes.append(("columns", f"no header row; {len(first)} fields read as {what}: {', '.join(names)}"))
+        return body, notes, dialect
     body = body.iloc[1:].reset_index(drop=True)
     if body.shape[1] != len(first):  # pragma: no cover  (pandas pads short rows; kept as a guard)
         raise DuplicateError(
             f"source {path.name!r}: header has {len(first)} names but rows have {body.shape[1]} fields."
         )
     body.columns = first
-    return body, []
+    _refuse_truncated(path.name, body, dialect)
+    return body, notes, dialect
+
+
+def _csv(path: Path, dialect: Dialect, **options) -> pd.DataFrame:
+    """pandas.read_csv, its errors as riskkit's (naming the dialect read, and the options to change it)."""
+    try:
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError:
+        raise EmptyDataError(f"source {path.name!r} holds no rows (only blank lines).") from None
+    except UnicodeDecodeError as exc:
+        raise LayoutError(
+            f"source {path.name!r} is not {dialect.encoding} throughout: {exc.reason} at byte {exc.start:,} "
+            "(past the first part of the file, which decoded). Pass its encoding with encoding= "
+            "(e.g. 'cp1252', as Excel on Windows writes it).",
+            fixes=[{"encoding": e} for e in ("cp1252", "latin-1") if e != dialect.encoding],
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise LayoutError(
+            f"source {path.name!r} cannot be split into columns with the delimiter {dialect.sep!r}: "
+            f"{str(exc).strip()}. A row with more fields than the header is a damaged line or a "
+            "different delimiter; pass sep= if the delimiter is another.",
+            fixes=[{"sep": s} for s in SEPARATORS if s != dialect.sep and s != "|"],
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise LayoutError(
+            f"source {path.name!r} cannot be read to its end ({type(exc).__name__}: {exc}): it is damaged "
+            "or truncated; download or write it again."
+        ) from None
+
+
+def _refuse_truncated(name: str, body: pd.DataFrame, dialect: Dialect) -> None:
+    """A last row with fewer fields than the others, in a file that does not end with a line
+    break, was cut while being written: refused, naming it (pandas would pad it with NaN)."""
+    if dialect.ends_with_newline or len(body) < 2:
+        return
+    last, before = body.iloc[-1], body.iloc[-2]
+    if last.isna().sum() > before.isna().sum():
+        shown = dialect.sep.join("" if v is None or v != v else str(v) for v in last)
+        raise LayoutError(
+            f"source {name!r} looks truncated: its last row {shown!r} has fewer fields than the one "
+            f"before and the file does not end with a line break (cut while being written or "
+            "downloaded). Download or write it again, or cut the row away with end=.",
+            fixes=[{"end": str(before.iloc[0])}] if _is_date(before.iloc[0]) else [],
+        )
+
+
+def _is_date(text) -> bool:
+    try:
+        pd.Timestamp(str(text))
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _is_number(text) -> bool:
@@ -271,10 +348,13 @@ def _shape(frame: pd.DataFrame) -> str:
     return "; ".join(", ".join(map(str, r)) for r in rows)
 
 
-def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_format=None) -> Table:
+def _recognise(
+    name, frame, notes, *, layout, date, asset, price, stem, fmt: Format, dialect: Dialect, assets=None
+) -> Table:
     """A table read from a file or given as a frame, as dates x assets (wide) or
     date/asset/price rows (long, exchange): its columns found, its layout
-    recognised (``layout="auto"``), its dates parsed."""
+    recognised (``layout="auto"``), its footer and the rows outside the window
+    cut, its dates parsed."""
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise EmptyDataError(
             f"{name} is empty (shape {frame.shape}); it needs at least one row and one column."
@@ -295,14 +375,85 @@ def _recognise(name, frame, notes, *, layout, date, asset, price, stem, date_for
                 f"layout {layout!r} recognised from the columns {format_items(frame.columns, limit=12)}",
             ),
         )
+    if cols.date is not None:
+        frame = _before_dates(name, frame, cols, notes, fmt=fmt, assets=assets if layout == "long" else None)
+    frame = _as_numbers(frame, cols, layout, dialect)
+    cols = replace(cols, rest=frame.drop(columns=[cols.date]) if cols.date is not None else frame)
     column = frame.index if cols.date is None else frame[cols.date]
-    dates, note = parse_dates(name, column, cols.date, date_format)
+    dates, note = parse_dates(name, column, cols.date, fmt.date_format)
     if note:
         notes.append(("dates", note))
     if layout == "wide":
         return Table("wide", cols.rest.set_axis(dates, axis=0), notes)
     long = _long_rows(name, frame, notes, cols, dates, layout=layout, stem=stem, seen=seen)
     return Table(layout, long, notes)
+
+
+def _before_dates(name, frame, cols, notes: list, *, fmt: Format, assets) -> pd.DataFrame:
+    """The rows whose dates are to be read: undated footer rows refused or dropped
+    (``footer="drop"``, logged), a long table's other assets and the undatable rows
+    outside ``start``/``end`` cut first (logged), so that they cannot stop the reading."""
+    footer = footer_rows(frame[cols.date])
+    if len(footer):
+        shown = "; ".join(
+            f"row {i + 1}: {', '.join(str(v) for v in frame.iloc[i].tolist() if v == v and str(v).strip())!r}"
+            for i in footer[:4]
+        ) + (f"; ... ({len(footer) - 4} more)" if len(footer) > 4 else "")
+        if fmt.footer != "drop":
+            raise LayoutError(
+                f"{name} ends with {count(len(footer), 'row')} without a date in {cols.date!r}, a "
+                f"summary or footer rather than prices ({shown}). Pass footer='drop' to leave "
+                f"{'it' if len(footer) == 1 else 'them'} out (logged), or remove {'it' if len(footer) == 1 else 'them'} "
+                "from the file.",
+                fixes=[{"footer": "drop"}],
+            )
+        notes.append(("footer", f"footer='drop': {count(len(footer), 'undated row')} at the end left out ({shown})"))
+        frame = frame.iloc[: footer[0]]
+    if assets:
+        wanted = [assets] if isinstance(assets, str) else list(assets)
+        if cols.asset is not None and frame[cols.asset].astype(str).isin(wanted).any():
+            frame = frame[frame[cols.asset].astype(str).isin(wanted).to_numpy()]
+    if fmt.start or fmt.end:
+        frame = _cut_undatable(name, frame, cols.date, fmt, notes)
+    return frame
+
+
+def _cut_undatable(name, frame, column, fmt: Format, notes: list) -> pd.DataFrame:
+    """Rows whose date cannot be read and whose datable neighbours both lie outside the window."""
+    from riskkit.data._narrow import _bound
+
+    lo, hi = _bound("start", fmt.start, end=False), _bound("end", fmt.end, end=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        guess = pd.to_datetime(frame[column], errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+    bad = guess.isna().to_numpy()
+    if not bad.any() or bad.all():
+        return frame
+    outside = ((guess < lo) if lo is not None else False) | ((guess > hi) if hi is not None else False)
+    side = pd.Series(np.where(bad, np.nan, outside.astype(float)), index=frame.index)
+    before, after = side.ffill(), side.bfill()
+    cut = bad & (before.fillna(after) == 1).to_numpy() & (after.fillna(before) == 1).to_numpy()
+    if not cut.any():
+        return frame
+    shown = format_items(frame[column][cut].astype(str).tolist(), limit=4)
+    notes.append(("window", f"{count(int(cut.sum()), 'row')} with unreadable dates ({shown}) outside "
+                  f"start={fmt.start or None!r}, end={fmt.end or None!r}: cut before reading the dates"))  # fmt: skip
+    return frame[~cut]
+
+
+def _as_numbers(frame: pd.DataFrame, cols, layout: str, dialect: Dialect) -> pd.DataFrame:
+    """Prices written with a decimal comma (and thousands marks) as text pandas reads."""
+    if dialect.decimal == "." and dialect.thousands is None:
+        return frame
+    targets = [cols.price] if layout != "wide" and cols.price is not None else list(cols.rest.columns)
+    out = frame.copy()
+    for c in targets:
+        values = out[c]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            if dialect.thousands:
+                values = values.str.replace(dialect.thousands, "", regex=False)
+            out[c] = values.str.replace(dialect.decimal, ".", regex=False)
+    return out
 
 
 @dataclass(frozen=True)
@@ -412,7 +563,7 @@ def _long_rows(name, frame, notes, cols: _Columns, dates, *, layout, stem, seen)
 _DOC_NAME = re.compile(r"(?i)(readme|license|licence|notice|changelog|notes)([._-].*)?\.txt$")
 
 
-def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Table:
+def _read_folder(folder: Path, *, date, price, assets, fmt: Format) -> Table:
     suffixes = CSV_SUFFIXES + PARQUET_SUFFIXES
     found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
     docs = [p for p in found if _DOC_NAME.match(p.name)]  # an export's README.txt, LICENSE.txt ...
@@ -446,7 +597,7 @@ def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Tabl
     parts = []
     for a in wanted:
         for path in by_asset[a]:
-            frame, found = read_table(path)
+            frame, found, dialect = read_table(path, sep=fmt.sep, decimal=fmt.decimal, encoding=fmt.encoding)
             table = _recognise(
                 f"prices in {path.name!r}",
                 frame,
@@ -456,7 +607,8 @@ def _read_folder(folder: Path, *, date, price, assets, date_format=None) -> Tabl
                 asset=None,
                 price=price,
                 stem=a,
-                date_format=date_format,
+                fmt=fmt,
+                dialect=dialect,
             )
             if not parts:  # what was recognised, told once (the files of a folder come from one export)
                 notes += [(step, f"{path.name}: {text}") for step, text in table.notes]
