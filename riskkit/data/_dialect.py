@@ -84,7 +84,7 @@ def _open(path: Path):
     if lower.endswith(".zip"):
         archive = zipfile.ZipFile(path)
         return archive.open(archive.namelist()[0])
-    return open(path, "rb")  # noqa: SIM115  (closed by the caller's with)
+    return open(path, "rb")
 
 
 def _head_and_tail(path: Path) -> tuple[bytes, bytes]:

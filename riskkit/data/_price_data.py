@@ -25,9 +25,9 @@ from riskkit.data import _quality
 from riskkit.data._catalog import data_dir, info, names
 from riskkit.data._checks import OUTLIER_Z, SPLIT_TOLERANCE, STALE_PERIODS, _check_positive
 from riskkit.data._coverage import align_common, check_staggered, coverage, fill_or_drop, histories
+from riskkit.data._dialect import SEPARATORS
 from riskkit.data._narrow import narrow
 from riskkit.data._quality import FLAGS
-from riskkit.data._dialect import SEPARATORS
 from riskkit.data._read import LAYOUTS, Format, source_name
 from riskkit.data._read import read as read_table
 from riskkit.exceptions import (
@@ -174,7 +174,9 @@ class PriceData(Result):
                 elif step == "duplicate":
                     parts.append(f"{len(g)} exact repeated row(s) kept once: {_cells(g)}")
                 elif step == "duplicates":
-                    parts.append(f"{len(g)} duplicated date(s) with different prices, one row kept: {_cells(g)}")
+                    parts.append(
+                        f"{len(g)} duplicated date(s) with different prices, one row kept: {_cells(g)}"
+                    )
                 else:
                     parts += list(g["action"])
             warnings.warn(
@@ -315,9 +317,16 @@ def resolve(source, options: dict) -> tuple:
         given = [
             k
             for k in (
-                "layout", "date_column", "asset_column", "price_column", "date_format", "sep", "decimal",
-                "encoding", "footer",
-            )  # fmt: skip
+                "layout",
+                "date_column",
+                "asset_column",
+                "price_column",
+                "date_format",
+                "sep",
+                "decimal",
+                "encoding",
+                "footer",
+            )
             if options.get(k) not in (None, "", "auto")
         ]
         if given:
@@ -377,7 +386,9 @@ def build(source, name: str, o: dict) -> PriceData:
 
 
 def _flags(wide: pd.DataFrame) -> pd.DataFrame:
-    return _quality.quality_flags(wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE)
+    return _quality.quality_flags(
+        wide, stale_periods=STALE_PERIODS, outlier_z=OUTLIER_Z, tolerance=SPLIT_TOLERANCE
+    )
 
 
 def _split_flags(name: str, wide: pd.DataFrame, o: dict, log: list) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -395,11 +406,20 @@ def _split_flags(name: str, wide: pd.DataFrame, o: dict, log: list) -> tuple[pd.
                 f"{'is' if len(absent) == 1 else 'are'} not a split-like move of {name}; its split-like "
                 f"moves are {format_items([f'{a}@{_fmt(d)}' for a, d in sorted(flagged)]) or 'none'}.",
                 fixes=[{"dismiss": [f"{a}@{_fmt(d)}" for a, d in pairs if (a, d) in flagged]}]
-                if len(absent) < len(pairs) else [],
+                if len(absent) < len(pairs)
+                else [],
             )
         for r in splits.itertuples():
             if (r.asset, r.date) in pairs:
-                log.append(("dismiss", r.date, r.asset, f"split-like move dismissed (dismiss=): kept as is; {r.detail}", r.value))
+                log.append(
+                    (
+                        "dismiss",
+                        r.date,
+                        r.asset,
+                        f"split-like move dismissed (dismiss=): kept as is; {r.detail}",
+                        r.value,
+                    )
+                )
     if o["adjust_splits"]:
         todo = flags[(flags["flag"] == "split") & ~_named(flags, pairs)]
         wide, done = _quality.split_adjusted(wide, todo)
@@ -428,10 +448,13 @@ def dismissed_pairs(dismiss) -> tuple:
             asset, when = item
         else:
             raise InvalidParameterError(
-                f"dismiss= takes split-like moves as 'ASSET@YYYY-MM-DD' (or (asset, date) pairs), got {item!r}."
+                "dismiss= takes split-like moves as 'ASSET@YYYY-MM-DD' (or (asset, date) pairs), "
+                f"got {item!r}."
             )
         try:
             pairs.append((str(asset), pd.Timestamp(when)))
         except (ValueError, TypeError):
-            raise InvalidParameterError(f"dismiss= entry {item!r}: {when!r} is not a date (YYYY-MM-DD).") from None
+            raise InvalidParameterError(
+                f"dismiss= entry {item!r}: {when!r} is not a date (YYYY-MM-DD)."
+            ) from None
     return tuple(pairs)

@@ -11,11 +11,15 @@ nonpositive error   a zero or negative price (value: the price)
 duplicate  error    one date twice with different prices (value: rows)
 duplicate  warning  one date twice with the same price, kept once (value: rows)
 split      warning  an outlying move (as below) whose one-period price ratio is
-                    within ``split_tolerance`` of 1/k for k in 2, 3, 4, 5, 10 (a
-                    k-for-1 split) or of k (a 1-for-k reverse split), and that
-                    does not reverse the next period
-                    (value: k, or 1/k for a reverse split: the number of new
-                    shares per old share)
+                    1/k for a split ratio k of :data:`SPLIT_FACTORS` (5-for-4,
+                    3-for-2, 2-for-1 ... 100-for-1, 1-for-2 ... 1-for-100
+                    reverse) within ``split_tolerance`` x abs(log k) in logs (the
+                    nearest k), that is an outlier also among the 20 moves each
+                    side (a crash comes among large moves), that does not
+                    reverse the next period and that
+                    fewer than half of the other assets share on its date (two
+                    or more others: a market move is an outlier)
+                    (value: k, the number of new shares per old share)
 bad_tick   warning  an outlying move that the next period undoes: the next
                     move is outlying too and the round trip (next price over
                     the one before the tick, in logs) is at most
@@ -35,6 +39,8 @@ gap        warning  daily data with missing days: any day on a 7-day calendar,
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
@@ -42,7 +48,17 @@ from riskkit._core.formats import date as format_date
 
 FLAG_COLUMNS = ["asset", "date", "end", "flag", "severity", "value", "detail"]
 FLAGS = ("nonpositive", "duplicate", "split", "bad_tick", "outlier", "stale", "gap")
-SPLIT_FACTORS = (2, 3, 4, 5, 10)
+# New shares per old share of the splits people do: forward (3-for-2 is 1.5) and reverse (1-for-10 is 0.1).
+SPLIT_FACTORS = tuple(
+    [
+        Fraction(5, 4),
+        Fraction(3, 2),
+        Fraction(2),
+        Fraction(5, 2),
+        *map(Fraction, (3, 4, 5, 6, 7, 8, 10, 15, 20, 25, 50, 100)),
+    ]
+    + [Fraction(1, k) for k in (2, 3, 4, 5, 8, 10, 15, 20, 25, 30, 50, 100)]
+)
 MAD_SCALE = 1.4826  # makes the median absolute deviation a standard deviation for normal data
 
 
@@ -88,17 +104,21 @@ def _row(asset, date, end, flag, value, detail, severity="warning") -> dict:
 
 
 def split_factor(ratio: float, tolerance: float) -> float | None:
-    """k (k-for-1 split) when ``ratio`` is within ``tolerance`` of 1/k, 1/k when it is near k."""
-    for k in SPLIT_FACTORS:
-        if abs(ratio * k - 1.0) <= tolerance:
-            return float(k)
-        if abs(ratio / k - 1.0) <= tolerance:
-            return 1.0 / k
-    return None
+    """k, the new shares per old share of the split nearest ``ratio`` (in logs: the price
+    moves by 1/k), when ``ratio`` is within ``tolerance`` x |log k| of 1/k in logs; else None."""
+    if not ratio > 0:
+        return None
+    x = np.log(ratio)
+    best = min(SPLIT_FACTORS, key=lambda k: abs(x + np.log(float(k))))
+    size = abs(np.log(float(best)))
+    return float(best) if abs(x + np.log(float(best))) <= tolerance * size else None
 
 
 def describe_split(k: float) -> str:
-    return f"{k:g}-for-1 split" if k >= 1 else f"1-for-{1 / k:g} reverse split"
+    f = Fraction(k).limit_denominator(100)
+    if f >= 1:
+        return f"{f.numerator}-for-{f.denominator} split"
+    return f"{f.numerator}-for-{f.denominator} reverse split"
 
 
 def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, tolerance: float) -> list:
@@ -121,6 +141,8 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
         if z[i] < outlier_z:  # an ordinary move for this asset, whatever its ratio
             continue
         k = split_factor(ratio[i], tolerance)
+        if k is not None and _local_z(x, i) < outlier_z:  # as large as the moves around it: a crash
+            k = None
         back = (
             i + 1 < len(ratio)
             and z[i + 1] >= outlier_z
@@ -142,22 +164,22 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
                 )
             )
         elif k is not None:
-            near = f"1/{k:g}" if k >= 1 else f"{1 / k:g}"
+            f = Fraction(k).limit_denominator(100)
+            near = f"{f.denominator}/{f.numerator}"
             last = (
                 " (the last date: whether it reverses is unknown)"
                 if i + 1 == len(ratio)
                 else ", not reversed"
             )
-            rows.append(
-                _row(
-                    asset,
-                    when,
-                    when,
-                    "split",
-                    k,
-                    f"price ratio {ratio[i]:.3f} ≈ {near}{last}: a {describe_split(k)}?",
-                )
+            split = _row(
+                asset,
+                when,
+                when,
+                "split",
+                k,
+                f"price ratio {ratio[i]:.3f} ≈ {near}{last}: a {describe_split(k)}?",
             )
+            rows.append({**split, "_z": z[i], "_move": ratio[i]})
         else:
             rows.append(
                 _row(
@@ -172,6 +194,22 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
     rows += _stale(asset, dates, v, stale_periods)
     rows += _gaps(asset, dates)
     return rows
+
+
+LOCAL_PERIODS = 20  # the moves each side of a split-like one that tell a crash from a split
+
+
+def _local_z(x: np.ndarray, i: int) -> float:
+    """The robust z-score of move ``i`` among the :data:`LOCAL_PERIODS` moves each side
+    (itself and the next left out): a split stands out of calm moves, a crash comes among
+    large ones. Infinite when fewer than 6 moves surround it or they are all zero."""
+    around = np.r_[x[max(0, i - LOCAL_PERIODS) : i], x[i + 2 : i + 2 + LOCAL_PERIODS]]
+    around = around[np.isfinite(around)]
+    if around.size < 6:
+        return np.inf
+    med = np.median(around)
+    scale = MAD_SCALE * np.median(np.abs(around - med))
+    return np.inf if scale == 0 else float(abs(x[i] - med) / scale)
 
 
 def _robust_z(x: np.ndarray) -> np.ndarray:
@@ -266,8 +304,30 @@ def quality_flags(
         s = prices[asset].dropna()
         s = s[~s.index.duplicated(keep="first")]
         rows += series_flags(asset, s, stale_periods=stale_periods, outlier_z=outlier_z, tolerance=tolerance)
-    out = flag_table(rows)
+    out = flag_table(_market_moves(rows, prices))
     return sort_flags(out, list(prices.columns))
+
+
+def _market_moves(rows: list, prices: pd.DataFrame) -> list:
+    """A split-like move on a date when at least half of the other assets (two or more, with
+    a price that day) moved by an outlier too is the market's move, not a split: an outlier."""
+    moved: dict = {}
+    for r in rows:
+        if r["flag"] in ("split", "outlier", "bad_tick"):
+            moved.setdefault(r["date"], set()).add(r["asset"])
+    out = []
+    for r in rows:
+        if r["flag"] == "split" and prices.shape[1] >= 3:
+            others = int(prices.loc[[r["date"]]].notna().any().sum()) - 1
+            along = len(moved[r["date"]] - {r["asset"]})
+            if others >= 2 and along >= others / 2:
+                detail = (
+                    f"return {r['_move'] - 1:+.1%}, robust z-score {r['_z']:.1f}, on a date {along} of the "
+                    f"{others} other assets moved as much (the market's move, not a split)"
+                )
+                r = {**r, "flag": "outlier", "value": float(r["_z"]), "detail": detail}
+        out.append(r)
+    return out
 
 
 def sort_flags(flags: pd.DataFrame, assets: list) -> pd.DataFrame:

@@ -399,15 +399,17 @@ def _before_dates(name, frame, cols, notes: list, *, fmt: Format, assets) -> pd.
             f"row {i + 1}: {', '.join(str(v) for v in frame.iloc[i].tolist() if v == v and str(v).strip())!r}"
             for i in footer[:4]
         ) + (f"; ... ({len(footer) - 4} more)" if len(footer) > 4 else "")
+        it = "it" if len(footer) == 1 else "them"
         if fmt.footer != "drop":
             raise LayoutError(
                 f"{name} ends with {count(len(footer), 'row')} without a date in {cols.date!r}, a "
                 f"summary or footer rather than prices ({shown}). Pass footer='drop' to leave "
-                f"{'it' if len(footer) == 1 else 'them'} out (logged), or remove {'it' if len(footer) == 1 else 'them'} "
-                "from the file.",
+                f"{it} out (logged), or remove {it} from the file.",
                 fixes=[{"footer": "drop"}],
             )
-        notes.append(("footer", f"footer='drop': {count(len(footer), 'undated row')} at the end left out ({shown})"))
+        notes.append(
+            ("footer", f"footer='drop': {count(len(footer), 'undated row')} at the end left out ({shown})")
+        )
         frame = frame.iloc[: footer[0]]
     if assets:
         wanted = [assets] if isinstance(assets, str) else list(assets)
@@ -436,8 +438,11 @@ def _cut_undatable(name, frame, column, fmt: Format, notes: list) -> pd.DataFram
     if not cut.any():
         return frame
     shown = format_items(frame[column][cut].astype(str).tolist(), limit=4)
-    notes.append(("window", f"{count(int(cut.sum()), 'row')} with unreadable dates ({shown}) outside "
-                  f"start={fmt.start or None!r}, end={fmt.end or None!r}: cut before reading the dates"))  # fmt: skip
+    text = (
+        f"{count(int(cut.sum()), 'row')} with unreadable dates ({shown}) outside start={fmt.start or None!r}, "
+        f"end={fmt.end or None!r}: cut before reading the dates"
+    )
+    notes.append(("window", text))
     return frame[~cut]
 
 
