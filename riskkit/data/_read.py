@@ -37,7 +37,7 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 # Column names as people write them, compared after _key (lower case, runs of space/_/- as one space).
-DATE_KEYS = ("date", "datetime", "timestamp", "time", "open time")
+DATE_KEYS = ("date", "datetime", "timestamp", "time", "open time", "observation date", "snapped at", "dates")
 ASSET_KEYS = ("ticker", "symbol", "asset", "coin", "pair")
 ADJUSTED_KEYS = ("adj close", "adjclose", "adjusted close")
 PRICE_KEYS = ("close", "price")
@@ -65,6 +65,14 @@ EXPORT_KEYS = frozenset(
         "dividends",
         "stock splits",
         "capital gains",
+        "openint",
+        "open interest",
+        "tickvol",
+        "vol",
+        "spread",
+        "change",
+        "market cap",
+        "total volume",
         *ADJUSTED_KEYS,
         *PRICE_KEYS,
     )
@@ -85,11 +93,14 @@ BINANCE_KLINE = (
     "ignore",
 )
 OHLCV = ("timestamp", "open", "high", "low", "close", "volume")
+OHLCVT = (*OHLCV, "trades")  # Kraken's OHLCVT downloads
 _HEADERLESS = {
     len(BINANCE_KLINE): ("a Binance kline export", BINANCE_KLINE),
     len(OHLCV): ("an OHLCV export", OHLCV),
+    len(OHLCVT): ("an OHLCVT export (Kraken)", OHLCVT),
 }
-_NA = ["", "NA", "NaN", "nan", "null", "NULL", "N/A"]
+# Missing values as exports write them: FRED's ".", a terminal's "#N/A N/A".
+_NA = ["", "NA", "NaN", "nan", "null", "NULL", "N/A", ".", "#N/A", "#N/A N/A", "#N/A Field Not Applicable"]
 
 
 @dataclass
@@ -105,7 +116,9 @@ class Table:
 
 
 def _key(name) -> str:
-    return re.sub(r"[\s_\-]+", " ", str(name).strip().lower())
+    """A column name compared: lower case, ``<>`` (MetaTrader), ``.`` and ``%`` removed, runs of
+    space, ``_`` and ``-`` as one space."""
+    return re.sub(r"[\s_\-]+", " ", re.sub(r"[<>.%]", "", str(name)).strip().lower()).strip()
 
 
 def source_name(source) -> str:
@@ -439,7 +452,8 @@ def _cut_undatable(name, frame, column, fmt: Format, notes: list) -> pd.DataFram
         return frame
     shown = format_items(frame[column][cut].astype(str).tolist(), limit=4)
     text = (
-        f"{count(int(cut.sum()), 'row')} with unreadable dates ({shown}) outside start={fmt.start or None!r}, "
+        f"{count(int(cut.sum()), 'row')} with unreadable dates ({shown}) outside "
+        f"start={fmt.start or None!r}, "
         f"end={fmt.end or None!r}: cut before reading the dates"
     )
     notes.append(("window", text))
@@ -530,7 +544,11 @@ def _auto_layout(name: str, cols: _Columns, seen: str) -> str:
 
 
 def _long_rows(name, frame, notes, cols: _Columns, dates, *, layout, stem, seen) -> pd.DataFrame:
-    """The date/asset/price rows of a long table or of one asset's export."""
+    """The date/asset/price rows of a long table or of one asset's export (an export of a
+    date and one other column, as FRED writes ``DATE,SP500``: that column, logged)."""
+    if cols.price is None and layout == "exchange" and len(cols.others) == 1:
+        cols = replace(cols, price=cols.others[0])
+        notes.append(("columns", f"prices from {cols.price!r}, the one column besides the dates"))
     if cols.price is None:
         raise LayoutError(
             f"layout={layout!r} needs a price column (Close, Adj Close or Price, any case) "
