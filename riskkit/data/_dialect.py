@@ -127,6 +127,8 @@ def sniff(path: Path, *, sep: str | None, decimal: str | None, encoding: str | N
             raise LayoutError(f"source {name} is not a CSV text file: it is {what}.")
     notes: list = []
     enc = encoding or _encoding(head, notes)
+    if not enc.startswith(("utf-16", "utf-32")):
+        _refuse_binary(name, head.decode("latin-1"), tail, enc)
     text = _decode(name, head, enc)
     _refuse_binary(name, text, tail, enc)
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -185,20 +187,24 @@ def _decode(name: str, head: bytes, enc: str) -> str:
 
 
 def _refuse_binary(name: str, text: str, tail: bytes, enc: str) -> None:
-    controls = [i for i, ch in enumerate(text) if ch < " " and ch not in "\t\r\n\f"]
-    if controls and ("\x00" in text or len(controls) > 0.01 * len(text)):
-        at = controls[0]
-        raise LayoutError(
-            f"source {name} is not a text file: it holds control characters "
-            f"({len(controls):,} in its first {len(text):,} characters, the first {text[at]!r} at "
-            f"character {at:,}), as binary data does. riskkit reads CSV text and Parquet."
-        )
-    if not enc.startswith(("utf-16", "utf-32")) and tail.endswith(b"\x00"):
-        n = len(tail) - len(tail.rstrip(b"\x00"))
+    """A head of text followed by NUL bytes (in the head or the tail): padded, refused;
+    NUL bytes inside, or more than 1% control characters: binary, refused."""
+    body = text.rstrip("\x00")
+    controls = [i for i, ch in enumerate(body) if ch < " " and ch not in "\t\r\n\f"]
+    padded = len(body) < len(text) or (not enc.startswith(("utf-16", "utf-32")) and tail.endswith(b"\x00"))
+    if padded and not controls:
+        n = len(text) - len(body) if len(body) < len(text) else len(tail) - len(tail.rstrip(b"\x00"))
         raise LayoutError(
             f"source {name} ends with {n:,}{'+' if n == len(tail) else ''} NUL bytes after its text: the "
             "file was padded or not fully written (a copy or download cut short). Write it again, or "
             "remove the NUL bytes."
+        )
+    if controls and ("\x00" in body or len(controls) > 0.01 * len(body)):
+        at = controls[0]
+        raise LayoutError(
+            f"source {name} is not a text file: it holds control characters "
+            f"({len(controls):,} in its first {len(body):,} characters, the first {body[at]!r} at "
+            f"character {at:,}), as binary data does. riskkit reads CSV text and Parquet."
         )
 
 

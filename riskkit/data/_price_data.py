@@ -172,7 +172,9 @@ class PriceData(Result):
                         f"{'ffill' if g['action'].iloc[0] == 'forward-filled' else 'drop'!r}: {_cells(g)}"
                     )
                 elif step == "duplicate":
-                    parts.append(f"{len(g)} exact repeated row(s) kept once: {_cells(g)}")
+                    parts.append(
+                        f"exact repeated rows on {g['date'].nunique()} date(s) kept once: {_cells(g)}"
+                    )
                 elif step == "duplicates":
                     parts.append(
                         f"{len(g)} duplicated date(s) with different prices, one row kept: {_cells(g)}"

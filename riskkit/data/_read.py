@@ -471,6 +471,8 @@ def _as_numbers(frame: pd.DataFrame, cols, layout: str, dialect: Dialect) -> pd.
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             if dialect.thousands:
                 values = values.str.replace(dialect.thousands, "", regex=False)
+            elif dialect.decimal == ",":  # thousands marks first met past the sampled head: 1.234,56
+                values = values.str.replace(r"(?<=\d)\.(?=\d{3}(?:[.,]|$))", "", regex=True)
             out[c] = values.str.replace(dialect.decimal, ".", regex=False)
     return out
 
