@@ -118,8 +118,10 @@ def _stooq_investing(folder: Path) -> list[Case]:
     big = (s * 40).round(2)  # prices in the thousands: written 1,234.56 (quoted)
     lines = ['"Date","Price","Open","High","Low","Vol.","Change %"']
     for d, v in zip(s.index[::-1], big.to_numpy()[::-1], strict=True):  # newest first, as investing.com
-        lines.append(f'"{d:%m/%d/%Y}","{_num(v, ".", ",")}","{_num(v, ".", ",")}","{_num(v, ".", ",")}",'
-                     f'"{_num(v, ".", ",")}","25.12M","0.52%"')  # fmt: skip
+        lines.append(
+            f'"{d:%m/%d/%Y}","{_num(v, ".", ",")}","{_num(v, ".", ",")}","{_num(v, ".", ",")}",'
+            f'"{_num(v, ".", ",")}","25.12M","0.52%"'
+        )
     inv.write_text("\n".join(lines) + "\n")
     return [
         Case("stooq", stooq, {}, _expect(s.rename("msft_us_d").to_frame()), 252),
@@ -132,13 +134,15 @@ def _excel(folder: Path) -> list[Case]:
     p = (_stocks(("AAPL", "MSFT")) * 300).round(2)  # in the thousands: 1.234,56
     de = folder / "kurse_de.csv"
     rows = ["Datum;AAPL;MSFT"] + [
-        f"{d:%d.%m.%Y};{_num(a, ',', '.')};{_num(m, ',', '.')}" for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
-    ]  # fmt: skip
+        f"{d:%d.%m.%Y};{_num(a, ',', '.')};{_num(m, ',', '.')}"
+        for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
+    ]
     de.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
     de_plain = folder / "kurse_de_ohne_tausender.csv"
     rows = ["Datum;Schlusskurs AAPL (€);MSFT"] + [
-        f"{d:%d.%m.%Y};{_num(a, ',')};{_num(m, ',')}" for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
-    ]  # fmt: skip
+        f"{d:%d.%m.%Y};{_num(a, ',')};{_num(m, ',')}"
+        for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
+    ]
     de_plain.write_bytes(("\r\n".join(rows) + "\r\n").encode("utf-8-sig"))
     fr = folder / "cours_fr.csv"
     rows = ["Date;AAPL;MSFT"] + [
@@ -196,13 +200,19 @@ def _sheets_terminal_fred(folder: Path) -> list[Case]:
     for c in ("AAPL", "MSFT"):
         p[[c]].to_csv(fred_dir / f"{c}.csv", index_label="DATE", float_format="%.2f")
     return [
-        Case("google_sheets", sheets, {}, _expect(s.rename("GOOGLEFINANCE_AAPL").to_frame(), s.index + pd.Timedelta(hours=16)), 252),
+        Case(
+            "google_sheets",
+            sheets,
+            {},
+            _expect(s.rename("GOOGLEFINANCE_AAPL").to_frame(), s.index + pd.Timedelta(hours=16)),
+            252,
+        ),
         Case("terminal_wide", wide, {}, _expect(terminal), 252),
         Case("fred_dots", fred, {"missing": "drop"}, _expect(index), 252),
         Case("fred_weekly", weekly_path, {}, _expect(weekly.to_frame()), 52),
         Case("fred_monthly", monthly_path, {}, _expect(monthly.to_frame()), 12),
         Case("fred_folder", fred_dir, {}, _expect(p[["AAPL", "MSFT"]]), 252),
-    ]  # fmt: skip
+    ]
 
 
 def _crypto_files(folder: Path) -> list[Case]:
@@ -211,7 +221,8 @@ def _crypto_files(folder: Path) -> list[Case]:
     bars = _ohlcv(s)
     kline = folder / "BTCUSDT-1d.csv"
     lines = [
-        f"{t},{o:.2f},{h:.2f},{lo:.2f},{c:.2f},{v},{t + 86_399_999},{v * c:.2f},100,{v // 2},{v * c / 2:.2f},0"
+        f"{t},{o:.2f},{h:.2f},{lo:.2f},{c:.2f},{v},{t + 86_399_999},"
+        f"{v * c:.2f},100,{v // 2},{v * c / 2:.2f},0"
         for t, (o, h, lo, c, v) in zip(ms, bars.itertuples(index=False), strict=True)
     ]
     kline.write_text("\n".join(lines) + "\n")
@@ -233,19 +244,31 @@ def _crypto_files(folder: Path) -> list[Case]:
     ]  # newest first
     coinbase.write_text("\n".join(rows) + "\n")
     kraken = folder / "XBTUSD_1440.csv"
-    kraken.write_text("".join(f"{t},{o:.2f},{h:.2f},{lo:.2f},{c:.2f},{v},{v // 7}\n"
-                              for t, (o, h, lo, c, v) in zip(sec, bars.itertuples(index=False), strict=True)))  # fmt: skip
+    kraken.write_text(
+        "".join(
+            f"{t},{o:.2f},{h:.2f},{lo:.2f},{c:.2f},{v},{v // 7}\n"
+            for t, (o, h, lo, c, v) in zip(sec, bars.itertuples(index=False), strict=True)
+        )
+    )
     gecko = folder / "btc-usd-max.csv"
-    gecko.write_text("snapped_at,price,market_cap,total_volume\n" + "".join(
-        f"{d:%Y-%m-%d} 00:00:00 UTC,{v:.2f},{v * 19e6:.1f},{v * 1e4:.1f}\n" for d, v in s.items()))  # fmt: skip
+    gecko.write_text(
+        "snapped_at,price,market_cap,total_volume\n"
+        + "".join(f"{d:%Y-%m-%d} 00:00:00 UTC,{v:.2f},{v * 19e6:.1f},{v * 1e4:.1f}\n" for d, v in s.items())
+    )
     tv = folder / "BITSTAMP_BTCUSD, 1D.csv"
-    tv.write_text("time,open,high,low,close,Volume\n" + "".join(
-        f"{d:%Y-%m-%d}T00:00:00Z,{o:.2f},{h:.2f},{lo:.2f},{c:.2f},{v}\n"
-        for d, (o, h, lo, c, v) in zip(s.index, bars.itertuples(index=False), strict=True)))  # fmt: skip
+    tv.write_text(
+        "time,open,high,low,close,Volume\n"
+        + "".join(
+            f"{d:%Y-%m-%d}T00:00:00Z,{o:.2f},{h:.2f},{lo:.2f},{c:.2f},{v}\n"
+            for d, (o, h, lo, c, v) in zip(s.index, bars.itertuples(index=False), strict=True)
+        )
+    )
     equity = _stocks(("AAPL",))["AAPL"]
     mt = folder / "AAPL_D1.csv"
-    mt.write_text("<DATE>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n" + "".join(
-        f"{d:%Y.%m.%d}\t{c:.2f}\t{c:.2f}\t{c:.2f}\t{c:.2f}\t100\t0\t2\n" for d, c in equity.items()))  # fmt: skip
+    mt.write_text(
+        "<DATE>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n"
+        + "".join(f"{d:%Y.%m.%d}\t{c:.2f}\t{c:.2f}\t{c:.2f}\t{c:.2f}\t100\t0\t2\n" for d, c in equity.items())
+    )
     gz = folder / "ETHUSDT.csv.gz"
     with gzip.open(gz, "wt") as f:
         f.write("timestamp,open,high,low,close,volume\n")

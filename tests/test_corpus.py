@@ -35,8 +35,9 @@ def test_each_file_reads_right_or_is_refused(corpus, name):
     data = rk.data.read(case.path, **case.options)
     got = data.prices
     assert list(got.columns) == list(case.expected.columns)
-    pd.testing.assert_frame_equal(got, case.expected, check_exact=False, rtol=1e-12, check_freq=False,
-                                  check_index_type=False)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        got, case.expected, check_exact=False, rtol=1e-12, check_freq=False, check_index_type=False
+    )
     if case.periods_per_year is not None:
         assert infer_periods_per_year(got) == case.periods_per_year
     assert not (data.flags["flag"] == "split").any(), data.flags  # no split left unexplained
