@@ -132,24 +132,18 @@ def _stooq_investing(folder: Path) -> list[Case]:
 
 def _excel(folder: Path) -> list[Case]:
     p = (_stocks(("AAPL", "MSFT")) * 300).round(2)  # in the thousands: 1.234,56
-    de = folder / "kurse_de.csv"
-    rows = ["Datum;AAPL;MSFT"] + [
-        f"{d:%d.%m.%Y};{_num(a, ',', '.')};{_num(m, ',', '.')}"
-        for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
-    ]
-    de.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
-    de_plain = folder / "kurse_de_ohne_tausender.csv"
-    rows = ["Datum;Schlusskurs AAPL (€);MSFT"] + [
-        f"{d:%d.%m.%Y};{_num(a, ',')};{_num(m, ',')}"
-        for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
-    ]
-    de_plain.write_bytes(("\r\n".join(rows) + "\r\n").encode("utf-8-sig"))
-    fr = folder / "cours_fr.csv"
-    rows = ["Date;AAPL;MSFT"] + [
-        f"{d:%d/%m/%Y};{_num(a, ',', chr(0xA0))};{_num(m, ',', chr(0xA0))}"
-        for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
-    ]
-    fr.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+
+    def write(path, header, date_fmt, decimal, thousands, encoding):
+        rows = [header] + [
+            f"{d:{date_fmt}};{_num(a, decimal, thousands)};{_num(m, decimal, thousands)}"
+            for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
+        ]
+        path.write_bytes(("\r\n".join(rows) + "\r\n").encode(encoding))
+
+    de, de_plain, fr = folder / "kurse_de.csv", folder / "kurse_de_bom.csv", folder / "cours_fr.csv"
+    write(de, "Datum;AAPL;MSFT", "%d.%m.%Y", ",", ".", "cp1252")
+    write(de_plain, "Datum;Schlusskurs AAPL (€);MSFT", "%d.%m.%Y", ",", "", "utf-8-sig")
+    write(fr, "Date;AAPL;MSFT", "%d/%m/%Y", ",", chr(0xA0), "cp1252")
     utf16 = folder / "unicode_text.txt"
     rows = ["Date\tAAPL\tMSFT"] + [
         f"{d:%Y-%m-%d}\t{a:.2f}\t{m:.2f}" for d, a, m in zip(p.index, p["AAPL"], p["MSFT"], strict=True)
