@@ -102,7 +102,9 @@ def test_exercise_states_one_runnable_command(ex):
 def test_parameter_parsing_is_the_clis():
     """The helper reads values as ``riskkit report -p`` does (YAML, typed by the default)."""
     declared = reports.notebook_parameters(ROOT / "notebooks" / "03_rebalancing_policies.ipynb")
-    got = _parameters("riskkit report notebooks/03.ipynb -p stock_start 2003-01-01 -p proportional 0.001", declared)
+    got = _parameters(
+        "riskkit report notebooks/03.ipynb -p stock_start 2003-01-01 -p proportional 0.001", declared
+    )
     assert got == {"stock_start": "2003-01-01", "proportional": 0.001}
     with pytest.raises(AssertionError, match="not a parameter"):
         _parameters("riskkit report notebooks/03.ipynb -p dataset sp500_stocks", declared)
@@ -136,7 +138,14 @@ def test_stated_numbers_skip_formulas_and_citations():
     assert stated_numbers(prose) == ["16.8%", "2.4%"]
 
 
-RUNS = sorted({(ex["notebook"], tuple(sorted(ex["parameters"].items(), key=str))) for ex in ALL if ex["parameters"] is not None}, key=str)
+RUNS = sorted(
+    {
+        (ex["notebook"], tuple(sorted(ex["parameters"].items(), key=str)))
+        for ex in ALL
+        if ex["parameters"] is not None
+    },
+    key=str,
+)
 
 
 @pytest.mark.slow
@@ -145,7 +154,11 @@ def test_exercise_answers_agree_with_their_run(run, tmp_path):
     path, items = run
     folder = reports.run(path, parameters=dict(items), out=tmp_path)
     executed = {c.id: c for c in nbformat.read(folder / f"{path.stem}.ipynb", as_version=4).cells}
-    mine = [ex for ex in ALL if ex["notebook"] == path and tuple(sorted(ex["parameters"].items(), key=str)) == items]
+    mine = [
+        ex
+        for ex in ALL
+        if ex["notebook"] == path and tuple(sorted(ex["parameters"].items(), key=str)) == items
+    ]
     assert mine
     for ex in mine:
         code_id, prose_id = ex["answer_cells"]
