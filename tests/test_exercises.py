@@ -138,12 +138,12 @@ def test_stated_numbers_skip_formulas_and_citations():
     assert stated_numbers(prose) == ["16.8%", "2.4%"]
 
 
+def _key(ex: dict) -> tuple:
+    return tuple(sorted(ex["parameters"].items(), key=str))
+
+
 RUNS = sorted(
-    {
-        (ex["notebook"], tuple(sorted(ex["parameters"].items(), key=str)))
-        for ex in ALL
-        if ex["parameters"] is not None
-    },
+    {(ex["notebook"], _key(ex)) for ex in ALL if ex["parameters"] is not None},
     key=str,
 )
 
@@ -154,11 +154,7 @@ def test_exercise_answers_agree_with_their_run(run, tmp_path):
     path, items = run
     folder = reports.run(path, parameters=dict(items), out=tmp_path)
     executed = {c.id: c for c in nbformat.read(folder / f"{path.stem}.ipynb", as_version=4).cells}
-    mine = [
-        ex
-        for ex in ALL
-        if ex["notebook"] == path and tuple(sorted(ex["parameters"].items(), key=str)) == items
-    ]
+    mine = [ex for ex in ALL if ex["notebook"] == path and _key(ex) == items]
     assert mine
     for ex in mine:
         code_id, prose_id = ex["answer_cells"]
