@@ -6,6 +6,7 @@ Contents
 infer_periods_per_year    365 for a 7-day calendar, 252 business days, 52, 12, 4, 1; intraday
                           bars on 24/7, 24x5 and exchange-hours calendars (8760 hourly 24/7, ...)
 periods                   a window or lookback given in periods (180) or in time ("180D", "1Y")
+windows                   several of them at once, cut to the data, with a note per cut
 resolve_periods_per_year  the value given, the inferred one, or None: per period (the one rule)
 annualise, units          scale a figure by it; the units a summary states
 resample_prices           last price of each week / month / quarter / year
@@ -60,6 +61,7 @@ __all__ = [
     "annualise",
     "infer_periods_per_year",
     "periods",
+    "windows",
     "resample_prices",
     "resample_returns",
     "resolve_periods_per_year",
@@ -219,6 +221,35 @@ def periods(
     else:
         count = int(check_int(name, int(value) if isinstance(value, str) else value, minimum=1))
     return count if available is None else min(count, max(int(available), 1))
+
+
+def windows(
+    values: dict[str, int | str],
+    /,
+    *,
+    periods_per_year: float,
+    available: dict[str, int],
+) -> tuple[tuple[int, ...], list[str]]:
+    """:func:`periods` for each named window or lookback, cut to ``available[name]``
+    periods when longer: the counts in the order given, and a note for each cut
+    (a report states them, so a cut window is never silent).
+
+    >>> windows({"lookback": "1Y", "window": 180}, periods_per_year=12, available={"lookback": 154, "window": 77})
+    ((12, 77), ['window 180 cut to 77 periods: the data hold 154 returns, 12 a year.'])
+    """
+    counts, notes = [], []
+    longest = max(available.values(), default=0)
+    for name, value in values.items():
+        asked = periods(value, periods_per_year=periods_per_year, name=name)
+        count = min(asked, max(int(available.get(name, asked)), 1))
+        if count < asked:
+            said = f"{value!r} = {asked} periods" if isinstance(value, str) else str(value)
+            notes.append(
+                f"{name} {said} cut to {count} periods: the data hold {longest} returns, "
+                f"{periods_per_year:g} a year."
+            )
+        counts.append(count)
+    return tuple(counts), notes
 
 
 def rows_in_force(dates: pd.DatetimeIndex, index: pd.DatetimeIndex) -> np.ndarray:
