@@ -61,12 +61,12 @@ __all__ = [
     "annualise",
     "infer_periods_per_year",
     "periods",
-    "windows",
     "resample_prices",
     "resample_returns",
     "resolve_periods_per_year",
     "rows_in_force",
     "units",
+    "windows",
 ]
 
 Freq = Literal["W", "M", "Q", "Y"]
@@ -234,7 +234,8 @@ def windows(
     periods when longer: the counts in the order given, and a note for each cut
     (a report states them, so a cut window is never silent).
 
-    >>> windows({"lookback": "1Y", "window": 180}, periods_per_year=12, available={"lookback": 154, "window": 77})
+    >>> available = {"lookback": 154, "window": 77}
+    >>> windows({"lookback": "1Y", "window": 180}, periods_per_year=12, available=available)
     ((12, 77), ['window 180 cut to 77 periods: the data hold 154 returns, 12 a year.'])
     """
     counts, notes = [], []
@@ -434,7 +435,7 @@ def align_prices(
     if len(index) < 2:
         raise CalendarError(
             f"left and right have {len(index)} date(s) in common; daily prices stamped at different "
-            "times of day do not match (normalise both with prices.index.normalize() first)."
+            "times of day do not match: read both so that their dates carry no time of day."
         )
     joined = pd.concat([a.reindex(index), b.reindex(index)], axis=1)
     joined.index.name = "date"
