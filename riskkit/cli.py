@@ -112,7 +112,7 @@ def _add_report(sub) -> None:
         "--progress", action="store_true",
         help="one report: the cells done out of the total on stderr (the default when stderr is a terminal)",
     )  # fmt: skip
-    rp.add_argument("--no-progress", action="store_true", help="no progress bar (grid) or cell count (one report)")
+    rp.add_argument("--no-progress", action="store_true", help="no progress bar (grid) or cell count")
     rp.add_argument("-q", "--quiet", action="store_true", help="grid: print only errors (for scripts)")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
     rp.set_defaults(usage=rp.print_help)
