@@ -108,7 +108,11 @@ def _add_report(sub) -> None:
         "--force", action="store_true",
         help="grid: run every member again (by default a member whose report is current is reused)",
     )  # fmt: skip
-    rp.add_argument("--no-progress", action="store_true", help="grid: no progress bar")
+    rp.add_argument(
+        "--progress", action="store_true",
+        help="one report: the cells done out of the total on stderr (the default when stderr is a terminal)",
+    )  # fmt: skip
+    rp.add_argument("--no-progress", action="store_true", help="no progress bar (grid) or cell count")
     rp.add_argument("-q", "--quiet", action="store_true", help="grid: print only errors (for scripts)")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
     rp.set_defaults(usage=rp.print_help)
@@ -213,7 +217,8 @@ def _report(args: argparse.Namespace) -> int:
         params = _parameters(args, declared)
         if args.grid:
             return _report_grid(args, params)
-        path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
+        progress = False if (args.no_progress or args.quiet) else (True if args.progress else None)
+        path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name, progress=progress)
     except reports.ReportError as exc:
         return _report_failed(exc, declared, params)
     except (RiskkitError, FileNotFoundError, ImportError) as exc:
