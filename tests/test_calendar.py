@@ -152,7 +152,7 @@ def test_align_errors():
     with pytest.raises(DuplicateError, match="share asset names: 'BTC'"):
         cal.align_prices(crypto, crypto)
     shifted = stocks.set_axis(stocks.index + pd.Timedelta(hours=21))
-    with pytest.raises(CalendarError, match=r"0 date\(s\) in common.*normalize"):
+    with pytest.raises(CalendarError, match=r"0 date\(s\) in common.*carry no time of day"):
         cal.align_prices(crypto, shifted)
 
 
