@@ -29,8 +29,8 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 
 setup: $(STAMP) ## create .venv and install riskkit with the pinned versions (constraints.txt)
 
-report: $(STAMP) ## run the main risk report on the bundled data -> reports/risk_report/
-	$(BIN)/riskkit report notebooks/risk_report.ipynb --out reports
+report: $(STAMP) ## run the main risk report on the bundled data -> build/risk_report/ (reports/ holds the committed copy)
+	$(BIN)/riskkit report notebooks/risk_report.ipynb --out build
 
 reports: $(STAMP) ## regenerate every committed example report (all notebooks; the risk report on stocks too)
 	@git diff --quiet HEAD -- . ':(exclude)reports' || echo "make reports: the tree has uncommitted changes outside reports/; the manifests will say git_dirty: true (commit first)" >&2

@@ -709,6 +709,56 @@ def bench_imports(repeats: int) -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------- explorers
+
+# the notebooks' explorers at their notebooks' settings, the slider each move sets and its first value
+# and step: every move sets a value not set before (no cached experiment is reused)
+EXPLORERS = {
+    "rebalancing (03, 100 paths): band": ("rebalancing_explorer", {"n_paths": 100}, "band", (0.06, 0.01)),
+    "rebalancing (03, 100 paths): volatility": ("rebalancing_explorer", {"n_paths": 100}, "volatility",
+                                                (0.7, 0.05)),
+    "shrinkage (01, 20 assets x 20 trials): T/N": ("shrinkage_explorer", {"n_assets": 20, "n_trials": 20},
+                                                   "ratio", (3.0, 0.5)),
+    "risk contributions (04): correlation": ("risk_explorer", {}, "correlation", (0.4, 0.05)),
+    "delta hedging (05, 200 paths): band": ("hedging_explorer", {"n_paths": 200, "days": 120, "expiry": 0.5,
+                                            "proportional": 0.001}, "band", (0.11, 0.01)),
+}  # fmt: skip
+
+
+def bench_explorers(repeats: int) -> list[dict]:
+    """Latency of one slider move: the control's observer (``Explorer.update``: the experiment
+    and the figures) plus each output's formatting as a live kernel sends it (figures to PNG by
+    IPython's formatter), with a new value each time. Target (issue 26): <= 0.3 s."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import select_figure_formats
+
+    from riskkit import widgets
+
+    shell = InteractiveShell.instance()
+    select_figure_formats(shell, {"png"})
+    rows = []
+    for case, (name, options, control, (first, step)) in EXPLORERS.items():
+        explorer = getattr(widgets, name)(**options)
+        times = []
+        for k in range(repeats + 1):  # the first move warms caches other than the explorer's own
+            t = time.perf_counter()
+            explorer.controls[control].value = round(first + k * step, 4)
+            for obj in explorer.outputs:
+                shell.display_formatter.format(obj)
+            times.append(time.perf_counter() - t)
+            plt.close("all")
+        med = statistics.median(times[1:])
+        note = f"{'meets' if med <= 0.3 else 'misses'} the 0.3 s target"
+        rows.append({"group": "explorers", "case": f"slider move, {case}", "library": "riskkit",
+                     "median_s": med, "riskkit/peer": None, "x floor": None, "max_abs_diff": None,
+                     "rel_diff": None, "note": note})  # fmt: skip
+    return rows
+
+
 # ----------------------------------------------------------------------------- main report
 
 
@@ -930,6 +980,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only or "grid" in args.only:
         print("... grid of main reports", file=sys.stderr, flush=True)
         rows += bench_grid(10 if args.quick else 100)
+    if not args.only or "explorer" in args.only:
+        print("... explorers' slider moves", file=sys.stderr, flush=True)
+        rows += bench_explorers(repeats)
     if not args.only or "import" in args.only:
         rows += bench_imports(repeats)
     header = [

@@ -2,7 +2,7 @@
 ``riskkit verify``.
 
 May import: riskkit (its version), riskkit._core, riskkit.exceptions, riskkit.datasets,
-riskkit.reports.
+riskkit.data (to re-read the data with each fix before advising it), riskkit.reports.
 
 ``riskkit report NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR]`` runs one
 report; NOTEBOOK is a path, or the bare name of a notebook shipped with riskkit
@@ -108,7 +108,11 @@ def _add_report(sub) -> None:
         "--force", action="store_true",
         help="grid: run every member again (by default a member whose report is current is reused)",
     )  # fmt: skip
-    rp.add_argument("--no-progress", action="store_true", help="grid: no progress bar")
+    rp.add_argument(
+        "--progress", action="store_true",
+        help="one report: the cells done out of the total on stderr (the default when stderr is a terminal)",
+    )  # fmt: skip
+    rp.add_argument("--no-progress", action="store_true", help="no progress bar (grid) or cell count")
     rp.add_argument("-q", "--quiet", action="store_true", help="grid: print only errors (for scripts)")
     rp.add_argument("--all", metavar="FOLDER", help="run every notebook of FOLDER with its defaults")
     rp.set_defaults(usage=rp.print_help)
@@ -201,6 +205,7 @@ def _report(args: argparse.Namespace) -> int:
         print(_extra_error(missing), file=sys.stderr)
         return 2
     declared: dict = {}
+    params: dict = {}
     try:
         _resolve_shipped(args)
         if args.all:
@@ -212,9 +217,10 @@ def _report(args: argparse.Namespace) -> int:
         params = _parameters(args, declared)
         if args.grid:
             return _report_grid(args, params)
-        path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name)
+        progress = False if (args.no_progress or args.quiet) else (True if args.progress else None)
+        path = reports.run(args.notebook, parameters=params, out=args.out, name=args.name, progress=progress)
     except reports.ReportError as exc:
-        return _report_failed(exc, declared)
+        return _report_failed(exc, declared, params)
     except (RiskkitError, FileNotFoundError, ImportError) as exc:
         print(f"riskkit: error: {exc}", file=sys.stderr)
         return 2
@@ -296,19 +302,62 @@ def _report_grid(args: argparse.Namespace, params: Mapping[str, Any]) -> int:
     return 0
 
 
-def _report_failed(exc, declared: Mapping[str, Any]) -> int:
+def _report_failed(exc, declared: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> int:
     """A notebook that raised: 1 with the error when it is the notebook's or riskkit's
-    fault; 2 with the ``-p`` that may fix it when the data or a parameter is."""
+    fault; 2 with the ``-p`` that fix it when the data or a parameter is (each checked
+    first: :func:`working_fixes`)."""
     if not exc.input_error:  # a fault of the notebook or of riskkit: the traceback helps
         print(f"riskkit: report failed: {exc}", file=sys.stderr)
         return 1
     # the data or a parameter: what is wrong and how to settle it, not riskkit's insides
     print(f"riskkit: report failed: {exc.ename}: {exc.evalue}", file=sys.stderr)
     print(f"riskkit: the notebook as run, with the error: {exc.failed_path}", file=sys.stderr)
-    hints = fix_hints(exc.fixes, declared)
+    hints = fix_hints(working_fixes(exc.fixes, declared, params or {}), declared)
     if hints:
         print("riskkit: the data or a parameter is the problem; " + hints, file=sys.stderr)
     return 2
+
+
+# notebook parameters passed to riskkit.data.load otherwise than as given (the notebooks' data cell)
+_READ_AS = {"ffill_limit": lambda v: v or None}
+
+
+def working_fixes(
+    fixes: Sequence[Mapping[str, Any]], declared: Mapping[str, Any], params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The fixes that work, best first: each is a set of notebook parameters (all
+    declared, each value of the parameter's type), and one that changes how the data
+    are read is kept only when ``riskkit.data.load`` with the notebook's read options
+    and the fix gets past the error, in this process, as the notebook's data cell
+    calls it. A fix that touches no read option is checked for its types only."""
+    import inspect
+    import warnings
+
+    from riskkit import data
+    from riskkit.exceptions import RiskkitError
+
+    read_names = [n for n in inspect.signature(data.read).parameters if n != "source" and n in declared]
+    values = {name: getattr(p, "default", p) for name, p in declared.items()} | dict(params)
+    kept = []
+    for fix in fixes:
+        if not fix or not all(name in declared for name in fix):
+            continue
+        try:
+            fix = {name: declared[name].coerce(v) if hasattr(declared[name], "coerce") else v
+                   for name, v in fix.items()}  # fmt: skip
+        except RiskkitError:
+            continue
+        if any(name in read_names for name in fix) and "data" in values:
+            trial = values | fix
+            options = {n: _READ_AS.get(n, lambda v: v)(trial[n]) for n in read_names}
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    data.load(trial["data"], **options)
+            except (RiskkitError, OSError, ValueError):
+                continue
+        kept.append(dict(fix))
+    return kept
 
 
 def fix_hints(fixes: Sequence[Mapping[str, Any]], declared: Mapping[str, Any]) -> str:

@@ -414,15 +414,54 @@ def test_groups_have_their_own_alert_threshold_and_a_group_of_one_is_its_asset()
         D.decompose(w, covariance=cov, group_alert_share=0.0, periods_per_year=1)
 
 
+def test_a_group_holding_every_asset_is_the_portfolio_not_a_concentration():
+    """Issue 26: on a 3-coin file one correlation cluster held all three assets, carried 100% of
+    the risk and raised a group alert. A group of every asset is never alerted; a group of two
+    of the three is, above its limit."""
+    w, cov = published()
+    d = D.decompose(w, covariance=cov, groups=dict.fromkeys("ABC", "all"), alert_share=0.99,
+                    group_alert_share=0.5, periods_per_year=1)  # fmt: skip
+    assert d.groups.loc["all", "percent"] == pytest.approx(1.0, rel=1e-12)
+    assert d.alerts.empty
+    d = D.decompose(w, covariance=cov, groups={"A": "g", "B": "g", "C": "h"}, alert_share=0.99,
+                    group_alert_share=0.5, periods_per_year=1)  # fmt: skip
+    assert list(d.alerts["name"]) == ["g"]  # A + B: 86.4% of the risk, two of three assets
+
+
+def test_one_alert_default_across_decompose_and_the_notebooks():
+    """decompose's defaults are riskkit.decomposition's constants, and every notebook that
+    declares an alert parameter starts it at the same value (02 said 40%, the report 50%)."""
+    import ast
+    import inspect
+    import json
+    from pathlib import Path
+
+    defaults = inspect.signature(inspect.unwrap(D.decompose)).parameters
+    assert defaults["alert_share"].default == D.ALERT_SHARE == 0.25
+    assert defaults["group_alert_share"].default == D.GROUP_ALERT_SHARE == 0.4
+    want = {"alert_share": D.ALERT_SHARE, "group_alert_share": D.GROUP_ALERT_SHARE}
+    seen = {}
+    for path in sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if "parameters" not in cell["metadata"].get("tags", []):
+                continue
+            for node in ast.parse("".join(cell["source"])).body:
+                if isinstance(node, ast.AnnAssign) and node.target.id in want:
+                    seen[(path.name, node.target.id)] = ast.literal_eval(node.value)
+    assert {k for _, k in seen} == set(want)  # both parameters are declared somewhere
+    assert {k: v for k, v in seen.items() if v != want[k[1]]} == {}
+
+
 def test_equal_risk_shares_at_the_threshold_do_not_alert():
     """Four equal risk contributions are 25% each; rounding made them 25.000000000000004%
     and every asset of a balanced portfolio alerted at the 25% default."""
     cov = pd.DataFrame(np.diag([0.04, 0.09, 0.01, 0.16]), index=list("ABCD"), columns=list("ABCD"))
     vol = np.sqrt(np.diag(cov))
     w = pd.Series((1 / vol) / (1 / vol).sum(), index=cov.index)  # inverse volatility: equal risk
-    d = D.decompose(w, covariance=cov, groups={"A": "x", "B": "x", "C": "y", "D": "y"}, periods_per_year=1)
-    assert d.assets["percent"].to_numpy() == pytest.approx([0.25] * 4, rel=1e-12)
-    assert d.groups["percent"].to_numpy() == pytest.approx([0.5, 0.5], rel=1e-12)  # at the 50% default
+    d = D.decompose(w, covariance=cov, groups={"A": "x", "B": "x", "C": "y", "D": "y"}, group_alert_share=0.5,
+                    periods_per_year=1)  # fmt: skip
+    assert d.assets["percent"].to_numpy() == pytest.approx([0.25] * 4, rel=1e-12)  # at the 25% default
+    assert d.groups["percent"].to_numpy() == pytest.approx([0.5, 0.5], rel=1e-12)  # at a 50% limit
     assert d.alerts.empty
     assert len(D.decompose(w, covariance=cov, alert_share=0.2499, periods_per_year=1).alerts) == 4
 

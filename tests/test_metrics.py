@@ -13,7 +13,6 @@ import pytest
 
 from riskkit import metrics
 from riskkit.exceptions import (
-    CalendarError,
     EmptyDataError,
     InvalidParameterError,
     InvalidTypeError,
@@ -148,9 +147,11 @@ def test_performance_follows_the_one_annualisation_rule():
     assert bare["volatility"] == pytest.approx(np.std(R, ddof=1), rel=1e-14)
     assert bare["sharpe"] == pytest.approx(R.mean() / np.std(R, ddof=1), rel=1e-14)
     assert bare["sortino"] == pytest.approx(R.mean() / 0.1, rel=1e-14)
-    hourly = pd.Series(PATH, index=pd.date_range("2024-01-01", periods=5, freq="h"))
-    with pytest.raises(CalendarError, match="intraday"):
-        metrics.performance(hourly)
+    # five hourly stamps on one Monday: exchange hours, 5 bars a day, 252 x 5 = 1260 a year
+    hours = pd.Series(PATH, index=pd.date_range("2024-01-01", periods=5, freq="h"))
+    hourly = metrics.performance(hours).iloc[0]
+    assert hourly["units"] == "annual"
+    pd.testing.assert_series_equal(hourly, metrics.performance(hours, periods_per_year=1260).iloc[0])
 
 
 def test_performance_of_several_paths_matches_each_alone():

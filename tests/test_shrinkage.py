@@ -17,7 +17,6 @@ from sklearn.covariance import ledoit_wolf, oas
 
 import riskkit as rk
 from riskkit.exceptions import (
-    CalendarError,
     DataError,
     DataQualityWarning,
     InvalidParameterError,
@@ -460,10 +459,9 @@ def test_annualisation_follows_the_one_rule():
     assert bare.summary()["units"].tolist() == ["per period"]
     with pytest.raises(InvalidParameterError, match="periods_per_year must lie in"):
         shrink(r, periods_per_year=0)
-    # intraday dates: the rule asks for the value
+    # intraday dates: 100 hours from a Monday, no weekend, read as 24x5 (260 x 24 = 6240 a year)
     hourly = r.set_axis(pd.date_range("2024-01-01", periods=100, freq="h"))
-    with pytest.raises(CalendarError, match="intraday"):
-        _ = shrink(hourly).volatility
+    assert shrink(hourly).volatility.iloc[0] == pytest.approx(sd[0] * np.sqrt(6240))
     hourly_vol = shrink(hourly, periods_per_year=24 * 365).volatility
     assert hourly_vol.iloc[0] == pytest.approx(sd[0] * np.sqrt(8760))
 

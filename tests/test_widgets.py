@@ -1,5 +1,6 @@
 """riskkit.widgets: each explorer recomputes when a control moves and replaces its outputs."""
 
+import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -106,3 +107,23 @@ def test_explorers_take_their_computations_keywords_and_defaults():
         assert list(inspect.signature(widget).parameters) == list(inspect.signature(compute).parameters)
         with pytest.raises(InvalidParameterError, match=r"has no option 'bnad'; its options are"):
             widget(bnad=0.1)
+
+
+def test_risk_explorer_names_a_tie_and_reads_weights_in_percent():
+    """Issue 26: after ERC four equal shares were reported as "largest share 25.0% (ETH)"; the
+    weight sliders read 0.250 while the chart showed the normalised weight in %."""
+    explorer = rk.widgets.risk_explorer({"a": 0.3, "b": 0.3, "c": 0.3}, correlation=0.2)
+    table = explorer.outputs[1]["value"]
+    # three equal volatilities at equal weights: three equal shares of 1/3
+    assert table["largest share of risk"] == "33.3%, a tie of a, b, c"
+    assert table["weights (the sliders over their sum)"] == "a 33.3%, b 33.3%, c 33.3%"
+    assert explorer.controls["w_a"].readout_format == ".1%"
+    explorer.set(w_a=0.5, w_b=0.25, w_c=0.25)  # shares by hand: (w²σ² + ρσ²w Σ_{j≠i} w_j) / σ_p²
+    w, rho = np.array([0.5, 0.25, 0.25]), 0.2
+    cov = 0.09 * (rho + (1 - rho) * np.eye(3))
+    share = w * (cov @ w) / (w @ cov @ w)
+    assert explorer.outputs[1]["value"]["largest share of risk"] == f"{100 * share[0]:.1f}% (a)"
+    assert explorer.outputs[1]["value"]["weights (the sliders over their sum)"] == "a 50.0%, b 25.0%, c 25.0%"
+    four = rk.widgets.risk_explorer()  # the notebook's four coins: ERC on the sliders' 0.001 steps
+    four.extra[0].click()
+    assert four.outputs[1]["value"]["largest share of risk"] == "25.0%, a tie of BTC, ETH, SOL, DOGE"

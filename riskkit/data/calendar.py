@@ -3,7 +3,10 @@ aligning a 24/7 crypto series with a business-day series.
 
 Contents
 --------
-infer_periods_per_year    365 for a 7-day calendar, 252 business days, 52, 12, 4, 1
+infer_periods_per_year    365 for a 7-day calendar, 252 business days, 52, 12, 4, 1; intraday
+                          bars on 24/7, 24x5 and exchange-hours calendars (8760 hourly 24/7, ...)
+periods                   a window or lookback given in periods (180) or in time ("180D", "1Y")
+windows                   several of them at once, cut to the data, with a note per cut
 resolve_periods_per_year  the value given, the inferred one, or None: per period (the one rule)
 annualise, units          scale a figure by it; the units a summary states
 resample_prices           last price of each week / month / quarter / year
@@ -33,6 +36,7 @@ import pandas as pd
 from riskkit._core.validation import (
     check_choice,
     check_frame,
+    check_int,
     check_no_inf,
     check_no_missing,
     check_numeric,
@@ -48,6 +52,7 @@ from riskkit.exceptions import (
     DataError,
     DataRepairWarning,
     DuplicateError,
+    InvalidParameterError,
     MissingDataError,
 )
 
@@ -55,11 +60,13 @@ __all__ = [
     "align_prices",
     "annualise",
     "infer_periods_per_year",
+    "periods",
     "resample_prices",
     "resample_returns",
     "resolve_periods_per_year",
     "rows_in_force",
     "units",
+    "windows",
 ]
 
 Freq = Literal["W", "M", "Q", "Y"]
@@ -71,25 +78,47 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
 
     Rules, on the median spacing between dates:
 
-    ==========================  =======
+    ==========================  ==========================================
     spacing                     result
-    ==========================  =======
+    ==========================  ==========================================
+    under 1 day (intraday)      bars a day x trading days a year (below)
     1 day, weekends present     365 (24/7 markets such as crypto)
-    1 day, no weekends          252 (business days)
+    1 day, no weekends          252 (business days); 260 Sunday-Thursday,
+                                313 Monday-Saturday
     6-8 days                    52
     27-32 days                  12
     88-93 days                  4
     360-367 days                1
-    ==========================  =======
+    ==========================  ==========================================
 
     Weekends count as present when more than 15% of the dates fall on a
     Saturday or Sunday (a full 7-day calendar has 2/7 = 28.6%).
 
+    Intraday bars of ``h`` hours (the median spacing) are read on one of three
+    calendars:
+
+    =====================================  ==================  ==========================
+    calendar                               rule                hourly / 4-hourly
+    =====================================  ==================  ==========================
+    24/7 (weekends present)                365 x 24 / h        8760 / 2190
+    24x5 (a weekday holds 20 h or more)    260 x 24 / h        6240 / 1560 (FX)
+    exchange hours (shorter days)          252 x bars a day    1764 hourly at 7 bars a day
+    =====================================  ==================  ==========================
+
+    where "bars a day" is the median number of stamps on a date that has any
+    and 260 = 5 x 52 weekdays (FX trades Sunday evening to Friday evening, UTC).
+
     Raises
     ------
     CalendarError
-        Fewer than three dates, intraday data, or a spacing matching none of
-        the above; pass ``periods_per_year`` explicitly then.
+        Fewer than three dates, or a spacing matching none of the above; pass
+        ``periods_per_year`` explicitly then.
+
+    Examples
+    --------
+    >>> hours = pd.date_range("2024-01-01", periods=24 * 28, freq="h")
+    >>> infer_periods_per_year(hours), infer_periods_per_year(hours[hours.day_of_week < 5])
+    (8760, 6240)
     """
     if isinstance(index, pd.DataFrame | pd.Series):
         index = index.index
@@ -103,10 +132,7 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
     stamps = index.asi8
     spacing = float(np.median(np.diff(stamps))) / per_day
     if spacing < 0.99:
-        raise CalendarError(
-            f"the dates are intraday (median spacing {spacing * 24:.2f} hours); pass periods_per_year "
-            "explicitly, for example 365 * 24 for hourly 24/7 data."
-        )
+        return _intraday_periods(index, spacing)
     if spacing <= 1.01:
         return _daily_periods(index)
     for low, high, ppy in ((6, 8, 52), (27, 32, 12), (88, 93, 4), (360, 367, 1)):
@@ -116,6 +142,21 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
         f"cannot infer periods_per_year from a median spacing of {spacing:.2f} days; "
         "pass periods_per_year explicitly."
     )
+
+
+def _intraday_periods(index: pd.DatetimeIndex, spacing: float) -> int:
+    """Intraday bars ``spacing`` days apart: 24/7, 24x5 or exchange hours (see
+    :func:`infer_periods_per_year`)."""
+    if spacing <= 0:
+        raise CalendarError("the dates repeat (median spacing 0); pass periods_per_year explicitly.")
+    bars = 1.0 / spacing  # bars in a full 24-hour day
+    if seven_day(index):
+        return round(365 * bars)
+    _, counts = np.unique(index.normalize().asi8, return_counts=True)
+    a_day = float(np.median(counts))
+    if a_day * spacing * 24 >= 20:
+        return round(260 * bars)
+    return round(252 * a_day)
 
 
 def _daily_periods(index: pd.DatetimeIndex) -> int:
@@ -128,6 +169,88 @@ def _daily_periods(index: pd.DatetimeIndex) -> int:
     days = np.bincount(index.day_of_week, minlength=7) / len(index)
     traded = int(np.count_nonzero(days > 1.0 / 21.0))
     return {5: 260, 6: 313}.get(traded, 365)
+
+
+_YEAR_PARTS = {"Y": 1.0, "Q": 4.0, "M": 12.0, "W": 365.25 / 7, "D": 365.25, "h": 365.25 * 24}
+
+
+def periods(
+    value: int | str,
+    /,
+    *,
+    periods_per_year: float,
+    name: str = "window",
+    available: int | None = None,
+) -> int:
+    """A window or lookback in periods: ``value`` as given when it is an int, or a
+    time (``"180D"``, ``"26W"``, ``"6M"``, ``"2Q"``, ``"1Y"``, ``"48h"``) times the
+    calendar's ``periods_per_year``, rounded (at least 1); then at most
+    ``available`` when that is given (the caller says a cut window in its report).
+
+    A time follows the data's calendar: ``"1Y"`` is 365 periods on a 24/7 daily
+    calendar, 252 on business days, 12 on monthly data; ``"180D"`` is 180 x
+    ``periods_per_year`` / 365.25.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``value`` neither a positive int nor a number followed by Y, Q, M, W, D or h.
+
+    Examples
+    --------
+    >>> periods("1Y", periods_per_year=252), periods("6M", periods_per_year=12)
+    (252, 6)
+    >>> periods(365, periods_per_year=12)  # an int is periods
+    365
+    >>> periods("1Y", periods_per_year=365, available=155)
+    155
+    """
+    if isinstance(value, str) and not value.strip().isdigit():
+        text = value.strip() or "?"
+        unit = text[-1] if text[-1] in _YEAR_PARTS else text[-1].upper()
+        try:
+            amount = float(text[:-1])
+        except ValueError:
+            amount = float("nan")
+        if unit not in _YEAR_PARTS or not amount > 0:
+            raise InvalidParameterError(
+                f"{name}={value!r} is neither a number of periods nor a time: a positive number followed by "
+                "Y (years), Q, M (months), W, D (days) or h (hours), such as '180D' or '1Y'."
+            )
+        count = max(1, round(amount / _YEAR_PARTS[unit] * periods_per_year))
+    else:
+        count = int(check_int(name, int(value) if isinstance(value, str) else value, minimum=1))
+    return count if available is None else min(count, max(int(available), 1))
+
+
+def windows(
+    values: dict[str, int | str],
+    /,
+    *,
+    periods_per_year: float,
+    available: dict[str, int],
+) -> tuple[tuple[int, ...], list[str]]:
+    """:func:`periods` for each named window or lookback, cut to ``available[name]``
+    periods when longer: the counts in the order given, and a note for each cut
+    (a report states them, so a cut window is never silent).
+
+    >>> available = {"lookback": 154, "window": 77}
+    >>> windows({"lookback": "1Y", "window": 180}, periods_per_year=12, available=available)
+    ((12, 77), ['window 180 cut to 77 periods: the data hold 154 returns, 12 a year.'])
+    """
+    counts, notes = [], []
+    longest = max(available.values(), default=0)
+    for name, value in values.items():
+        asked = periods(value, periods_per_year=periods_per_year, name=name)
+        count = min(asked, max(int(available.get(name, asked)), 1))
+        if count < asked:
+            said = f"{value!r} = {asked} periods" if isinstance(value, str) else str(value)
+            notes.append(
+                f"{name} {said} cut to {count} periods: the data hold {longest} returns, "
+                f"{periods_per_year:g} a year."
+            )
+        counts.append(count)
+    return tuple(counts), notes
 
 
 def rows_in_force(dates: pd.DatetimeIndex, index: pd.DatetimeIndex) -> np.ndarray:
@@ -312,7 +435,7 @@ def align_prices(
     if len(index) < 2:
         raise CalendarError(
             f"left and right have {len(index)} date(s) in common; daily prices stamped at different "
-            "times of day do not match (normalise both with prices.index.normalize() first)."
+            "times of day do not match: read both so that their dates carry no time of day."
         )
     joined = pd.concat([a.reindex(index), b.reindex(index)], axis=1)
     joined.index.name = "date"

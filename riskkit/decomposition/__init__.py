@@ -17,6 +17,8 @@ concentration           Herfindahl indices, effective bets, diversification rati
 decompose               all of the above, tail risk, stress and factors in one call -> RiskDecomposition
 rolling_decompose       volatility and contributions over time
 verdict                 a plain-language reading of a decomposition
+ALERT_SHARE, GROUP_ALERT_SHARE
+                        the concentration alerts' defaults (25% of the risk in an asset, 40% in a group)
 
 Euler: with :math:`\\sigma(w) = \\sqrt{w^\\top \\Sigma w}`, the marginal contribution
 is :math:`\\partial\\sigma/\\partial w_i = (\\Sigma w)_i / \\sigma`, the component
@@ -56,6 +58,8 @@ from riskkit.data.calendar import annualise, resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
 
 __all__ = [
+    "ALERT_SHARE",
+    "GROUP_ALERT_SHARE",
     "EffectiveBets",
     "RiskContributions",
     "RiskDecomposition",
@@ -68,6 +72,14 @@ __all__ = [
     "rolling_decompose",
     "verdict",
 ]
+
+
+ALERT_SHARE = 0.25
+"""Default ``alert_share``: an asset carrying more than 25% of the risk is alerted."""
+
+GROUP_ALERT_SHARE = 0.4
+"""Default ``group_alert_share``: a group of two or more assets (and fewer than all) carrying
+more than 40% of the risk is alerted; the notebooks' parameters use the same value (tested)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -544,8 +556,8 @@ def decompose(
     cluster_min_correlation: float = 0.5,
     factors: pd.DataFrame | None = None,
     factor_model=None,
-    alert_share: float = 0.25,
-    group_alert_share: float = 0.5,
+    alert_share: float = ALERT_SHARE,
+    group_alert_share: float = GROUP_ALERT_SHARE,
     enb_method: Literal["pca", "minimum_torsion"] = "pca",
     level: float = 0.95,
     stress_windows: Sequence[int] = (),
@@ -586,14 +598,15 @@ def decompose(
         Factor returns on the dates of ``returns``: exposures by OLS.
     factor_model : FactorModel, optional
         Exposures given directly (instead of ``factors``).
-    alert_share : float, default=0.25
+    alert_share : float, default=ALERT_SHARE (0.25)
         Assets whose share of risk exceeds this (by more than rounding, 1e-9)
         are listed in ``alerts`` (formerly ``alert_threshold``).
-    group_alert_share : float, default=0.5
+    group_alert_share : float, default=GROUP_ALERT_SHARE (0.4)
         Groups of two or more assets whose share of risk exceeds this are
         listed in ``alerts`` (a group holds several assets' risk, so it has a
-        limit of its own; a group of one is its asset, alerted as such).
-        Formerly ``group_alert_threshold``.
+        limit of its own; a group of one is its asset, alerted as such; a group
+        holding every asset is the whole portfolio, not a concentration, and is
+        never alerted). Formerly ``group_alert_threshold``.
     enb_method : {"pca", "minimum_torsion"}
     level : float, default=0.95
         Confidence level of VaR and ES (formerly ``alpha``). One covariance per
@@ -695,7 +708,8 @@ def _decompose_covariance(
 def _alerts(
     rc: pd.DataFrame, grp: pd.DataFrame, alert_share: float, group_alert_share: float
 ) -> pd.DataFrame:
-    """Assets, and groups of two or more, whose share of risk exceeds their limit."""
+    """Assets, and groups of two or more but not all of the assets, whose share of risk
+    exceeds their limit (a group of every asset is the portfolio: 100% of its risk)."""
     rows = [
         {"kind": "asset", "name": a, "risk_share": float(s), "alert_share": alert_share}
         for a, s in rc["percent"].items()
@@ -703,7 +717,7 @@ def _alerts(
     ] + [
         {"kind": "group", "name": g, "risk_share": float(s), "alert_share": group_alert_share}
         for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
-        if s > group_alert_share + _SHARE_ROUNDING and n > 1
+        if s > group_alert_share + _SHARE_ROUNDING and 1 < n < len(rc)
     ]
     return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
 

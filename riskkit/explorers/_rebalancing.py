@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,61 @@ def _mean_revert(log_returns: np.ndarray, drift: np.ndarray, speed: float, ppy: 
     return market + trend + np.diff(y, axis=0, prepend=0.0)
 
 
+@functools.lru_cache(maxsize=4)
+def _markets(
+    n: int, vol: float, rho: float, spread: float, speed: float, years: int, n_paths: int, seed: int
+) -> tuple[tuple[pd.DataFrame, ...], float, float]:
+    """The ``n_paths`` simulated price paths (read only), their calendar and the expected
+    diversification return. Cached: a move of the band or cost slider re-runs only the
+    backtests, on the same markets."""
+    from riskkit.simulation import simulate_simple_market
+
+    drift = np.linspace(-spread / 2, spread / 2, n)
+    markets, ppy, expected = [], 365.0, np.nan
+    for k, rng in enumerate(_spawn(seed, n_paths)):
+        sim = simulate_simple_market(
+            n_assets=n, n_periods=365 * years, volatility=vol, correlation=rho, dispersion=spread, seed=rng
+        )
+        ppy = sim.periods_per_year
+        r = _mean_revert(sim.returns.to_numpy(), drift, speed, ppy)
+        p0 = sim.prices.iloc[0].to_numpy()
+        prices = pd.DataFrame(
+            p0 * np.exp(np.vstack([np.zeros(n), np.cumsum(r, axis=0)])),
+            index=sim.prices.index,
+            columns=sim.prices.columns,
+        )
+        if k == 0:
+            cov = sim.true_covariance.to_numpy() * ppy
+            w = np.full(n, 1.0 / n)
+            expected = 0.5 * float(w @ np.diag(cov) - w @ cov @ w)
+        markets.append(prices)
+    return tuple(markets), float(ppy), expected
+
+
+def _split(res, prices: pd.DataFrame, target: pd.Series, years: int) -> dict:
+    """One path's row: the policy's premium over buy-and-hold and its split, read off the
+    backtest's arrays by :func:`riskkit.metrics.backtest_summary`'s formulas (its full table,
+    the performance figures included, took most of a slider move's time)."""
+    policy = list(res.values.columns).index("policy")
+    after = res.values.to_numpy()
+    log_cost = np.log1p(res.costs.to_numpy() / after).sum(axis=0)[policy]
+    log_g = float(np.log(after[-1] / after[0])[policy])
+    log_cm = float(np.log(res.target_values.iloc[-1] / res.target_values.iloc[0]))
+    log_bh = float(np.log(res.buy_and_hold.iloc[-1] / res.buy_and_hold.iloc[0]))
+    g_assets = float(target.to_numpy() @ np.log(prices.iloc[-1] / prices.iloc[0]).to_numpy()) / years
+    return {
+        "premium": (log_g - log_bh) / years,
+        "diversification_return": log_cm / years - g_assets,
+        "dispersion": g_assets - log_bh / years,
+        "timing": (log_g + log_cost - log_cm) / years,
+        "costs": -log_cost / years,
+        "rebalances": float(res.rebalanced["policy"].sum()),
+        "annual_turnover": float(res.turnover["policy"].sum()) / years,
+        "drift_buy_and_hold": float(res.tracking["buy and hold"].mean()),
+        "drift_policy": float(res.tracking["policy"].mean()),
+    }
+
+
 @bps_alias
 @renamed(cost_bps="proportional")
 def rebalancing_paths(
@@ -157,7 +213,6 @@ def rebalancing_paths(
     """
     from riskkit.rebalancing import Config, Never, Threshold, backtest
     from riskkit.rebalancing.costs import Costs
-    from riskkit.simulation import simulate_simple_market
 
     n = check_int("n_assets", n_assets, minimum=2)
     vol = check_real("volatility", volatility, low=0.0, low_open=True)
@@ -168,44 +223,14 @@ def rebalancing_paths(
     costs = Costs(proportional=check_real("proportional", proportional, low=0.0))
     years = check_int("years", years, minimum=1)
     n_paths = check_int("n_paths", n_paths, minimum=2)
-    drift = np.linspace(-spread / 2, spread / 2, n)
+    seed = check_int("seed", seed, minimum=0)
+    markets, ppy, expected = _markets(n, vol, rho, spread, speed, years, n_paths, seed)
     configs = [Config("policy", Threshold(band), costs), Config("buy and hold", Never())]
-    rows, weights, target, expected = [], {}, None, np.nan
-    for k, rng in enumerate(_spawn(seed, n_paths)):
-        sim = simulate_simple_market(
-            n_assets=n, n_periods=365 * years, volatility=vol, correlation=rho, dispersion=spread, seed=rng
-        )
-        ppy = sim.periods_per_year
-        r = _mean_revert(sim.returns.to_numpy(), drift, speed, ppy)
-        p0 = sim.prices.iloc[0].to_numpy()
-        prices = pd.DataFrame(
-            p0 * np.exp(np.vstack([np.zeros(n), np.cumsum(r, axis=0)])),
-            index=sim.prices.index,
-            columns=sim.prices.columns,
-        )
-        if target is None:
-            target = pd.Series(1.0 / n, index=prices.columns)
-            cov = sim.true_covariance.to_numpy() * ppy
-            w = target.to_numpy()
-            expected = 0.5 * float(w @ np.diag(cov) - w @ cov @ w)
+    target = pd.Series(1.0 / n, index=markets[0].columns)
+    rows, weights = [], {}
+    for k, prices in enumerate(markets):
         res = backtest(prices, target, configs, record_weights=k == 0)
-        s = res.summary().loc["policy"]
-        g_assets = float(target.to_numpy() @ np.log(prices.iloc[-1] / prices.iloc[0]).to_numpy()) / years
-        g_bh = float(np.log(res.buy_and_hold.iloc[-1] / res.buy_and_hold.iloc[0])) / years
-        g_cm = float(np.log(res.target_values.iloc[-1] / res.target_values.iloc[0])) / years
-        rows.append(
-            {
-                "premium": s["premium_vs_buy_and_hold"],
-                "diversification_return": g_cm - g_assets,
-                "dispersion": g_assets - g_bh,
-                "timing": s["rebalancing_term"],
-                "costs": s["cost_term"],
-                "rebalances": float(s["rebalances"]),
-                "annual_turnover": s["annual_turnover"],
-                "drift_buy_and_hold": float(res.tracking["buy and hold"].mean()),
-                "drift_policy": float(res.tracking["policy"].mean()),
-            }
-        )
+        rows.append(_split(res, prices, target, years))
         if k == 0:
             weights = {"buy and hold": res.weights["buy and hold"], "policy": res.weights["policy"]}
     paths = pd.DataFrame(rows, index=pd.RangeIndex(1, n_paths + 1, name="path"))

@@ -190,7 +190,9 @@ class Explorer:
         import ipywidgets as w
 
         rows = list(self.controls.values()) + self.extra
-        grid = w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(3, minmax(260px, 1fr))"))
+        # a slider track of at least ~280 px (the cell is 420 px less the 120 px description): wide
+        # enough to set a value to its step; as many columns as the page's width holds
+        grid = w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"))
         self._status = w.Label(self.status)
         return w.VBox([w.HTML(f"<b>{self.title}</b>"), grid, self._status])
 
@@ -365,7 +367,8 @@ def risk_explorer(
     vols = dict(volatilities or {"BTC": 0.55, "ETH": 0.75, "SOL": 1.1, "DOGE": 1.3})
     start = dict(weights or {a: 1.0 / len(vols) for a in vols})
     n = len(vols)
-    controls = {f"w_{a}": _slider(f"weight {a}", start[a], 0.0, 1.0, 0.001, ".3f") for a in vols}
+    # weights in % like the chart (the shown weight is the slider's over the sliders' sum)
+    controls = {f"w_{a}": _slider(f"weight {a}", start[a], 0.0, 1.0, 0.001, ".1%") for a in vols}
     controls |= {f"vol_{a}": _slider(f"volatility {a}", v, 0.05, 2.0, 0.05, ".0%") for a, v in vols.items()}
     controls["correlation"] = _slider("correlation", correlation, round(-1.0 / (n - 1), 2) + 0.01, 0.99, 0.01)
 
@@ -391,7 +394,8 @@ def risk_explorer(
                     percent(res.volatility, 2),
                     f"{res.effective_bets:.2f} of {n}",
                     f"{res.effective_assets:.2f} of {n}",
-                    f"{percent(c['percent'].max())} ({c['percent'].idxmax()})",
+                    _largest(c["percent"]),
+                    ", ".join(f"{a} {percent(x, 1)}" for a, x in c["weight"].items()),
                 ]
             },
             index=pd.Index(
@@ -400,6 +404,7 @@ def risk_explorer(
                     "effective number of bets",
                     "effective number of risk contributors",
                     "largest share of risk",
+                    "weights (the sliders over their sum)",
                 ]
             ),
         )
@@ -415,6 +420,15 @@ def risk_explorer(
     button.on_click(to_erc)
     explorer = Explorer(compute, render, controls, title="Risk contribution explorer", extra=[button])
     return explorer
+
+
+def _largest(shares: pd.Series) -> str:
+    """The largest share and its asset, or every asset tied with it at the printed precision
+    (0.1%: the ERC button's weights, on the sliders' 0.001 steps, make shares equal to that):
+    "25.0%, a tie of BTC, ETH, SOL, DOGE" rather than one of them."""
+    top = percent(shares.max())
+    tied = [str(a) for a, x in shares.items() if percent(x) == top]
+    return f"{top} ({tied[0]})" if len(tied) == 1 else f"{top}, a tie of {', '.join(tied)}"
 
 
 @_explores(delta_hedge_paths)

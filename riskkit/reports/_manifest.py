@@ -178,7 +178,9 @@ def machine() -> dict[str, Any]:
             {k: lib.get(k) for k in ("internal_api", "prefix", "version", "architecture", "num_threads")}
             for lib in threadpool_info()
         ),
-        key=lambda d: (str(d["internal_api"]), str(d["prefix"])),
+        # every kept field, so two libraries of one prefix (numpy's and scipy's libscipy_openblas)
+        # come in one order whatever order threadpoolctl found them in
+        key=lambda d: tuple(str(v) for v in d.values()),
     )
     return {
         "cpu": _cpu_model(),

@@ -21,6 +21,7 @@ def _write_html(executed, target: Path) -> None:
 
     nb = copy.deepcopy(executed)
     nb.metadata.pop("widgets", None)  # no widget state, so no widget-manager script from a CDN
+    nb.metadata["title"] = _title(nb)  # the page's <title> (nbconvert's default is the file name)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _tex_to_mathml(cell.source)
@@ -37,6 +38,21 @@ def _write_html(executed, target: Path) -> None:
     )
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
+
+
+def _title(nb) -> str:
+    """The report's title: the notebook's ``title`` metadata if it has one, else its first Markdown
+    heading (without the ``#`` marks, bold or code marks), else "riskkit report"."""
+    if nb.metadata.get("title"):
+        return str(nb.metadata["title"])
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            heading = line.lstrip("#").strip().replace("**", "").replace("`", "")
+            if line.startswith("#") and heading:
+                return heading
+    return "riskkit report"
 
 
 def _offline_template():

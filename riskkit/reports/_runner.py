@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -67,20 +68,53 @@ def run(
     name: str | None = None,
     kernel_name: str = "python3",
     timeout: int = 600,
+    progress: bool | None = None,
 ) -> Path:
     """Execute ``notebook`` with ``parameters`` and write the report folder.
 
     The parameters are checked first (:func:`check_parameters`). Returns the
     report folder ``out/name`` (``name`` defaults to the notebook's stem).
     Raises :class:`ReportError` when the notebook fails; its message holds the
-    failing cell's error.
+    failing cell's error. ``progress`` writes the code cells done out of the total
+    to stderr as they finish, on one line; None (the default): only when stderr is
+    a terminal.
     """
     nb_path = Path(notebook).resolve()
     declared = notebook_parameters(nb_path)
     params = _checked(nb_path.name, declared, parameters)
     # the kernel boots while papermill and nbformat are imported here
     kernel = start_in_background(kernel_name, cwd=str(Path.cwd()))
-    return _run(nb_path, declared, params, out=out, name=name, kernel=kernel, timeout=timeout)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    on_cell = _Progress(nb_path, injected=bool(params)) if progress else None
+    try:
+        return _run(nb_path, declared, params, out=out, name=name, kernel=kernel, timeout=timeout,
+                    on_cell=on_cell)  # fmt: skip
+    finally:
+        if on_cell is not None:
+            on_cell.close()
+
+
+class _Progress:
+    """``on_cell_executed`` hook: "riskkit: NAME: cell k of N" rewritten in place on stderr.
+    N counts the notebook's code cells and the parameters cell papermill injects."""
+
+    def __init__(self, nb_path: Path, *, injected: bool):
+        cells = json.loads(nb_path.read_text(encoding="utf-8")).get("cells", [])
+        self.total = sum(c.get("cell_type") == "code" for c in cells) + int(injected)
+        self.name, self.done, self.shown = nb_path.stem, 0, False
+
+    def __call__(self, **_: Any) -> None:
+        self.done += 1
+        total = max(self.total, self.done)
+        sys.stderr.write(f"\rriskkit: {self.name}: cell {self.done} of {total}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def _run(

@@ -197,7 +197,8 @@ class ShrinkageResult(Result):
     @cached_property
     def periods_per_year(self) -> float | None:
         """As passed to :func:`shrink`, else inferred from the returns' dates; None (per
-        period) without dates. Dates on a calendar that cannot be read (intraday)
+        period) without dates. Dates on a calendar that cannot be read (a spacing of
+        none of :func:`~riskkit.data.calendar.infer_periods_per_year`'s rules)
         raise :class:`~riskkit.exceptions.CalendarError` asking for the value."""
         return resolve_periods_per_year(self._index, self._periods_per_year)
 
