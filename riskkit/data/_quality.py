@@ -62,10 +62,20 @@ SPLIT_FACTORS = tuple(
 MAD_SCALE = 1.4826  # makes the median absolute deviation a standard deviation for normal data
 
 
+def weekdays(index: pd.DatetimeIndex) -> np.ndarray:
+    """The day of the week of each date, Monday 0 to Sunday 6: ``index.day_of_week``,
+    by integer arithmetic on the stamps when they carry no time zone (1970-01-01 was
+    a Thursday), which costs a tenth of pandas' field access on a backtest's dates."""
+    if index.tz is not None:
+        return np.asarray(index.day_of_week)
+    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, index.unit))
+    return (index.asi8 // per_day + 3) % 7
+
+
 def seven_day(index: pd.DatetimeIndex) -> bool:
     """Weekends present: more than 15% of the dates on a Saturday or Sunday (a full 7-day
     calendar has 2/7 = 28.6%)."""
-    return float(np.mean(index.day_of_week >= 5)) > 0.15 if len(index) else False
+    return float(np.mean(weekdays(index) >= 5)) > 0.15 if len(index) else False
 
 
 def empty_flags() -> pd.DataFrame:

@@ -46,7 +46,7 @@ from riskkit._core.validation import (
 )
 from riskkit.data._checks import _check_index, check_prices
 from riskkit.data._coverage import repair
-from riskkit.data._quality import seven_day
+from riskkit.data._quality import seven_day, weekdays
 from riskkit.exceptions import (
     CalendarError,
     DataError,
@@ -166,7 +166,7 @@ def _daily_periods(index: pd.DatetimeIndex) -> int:
     traded when it holds at least a third of its share of a full week's dates."""
     if not seven_day(index):
         return 252
-    days = np.bincount(index.day_of_week, minlength=7) / len(index)
+    days = np.bincount(weekdays(index), minlength=7) / len(index)
     traded = int(np.count_nonzero(days > 1.0 / 21.0))
     return {5: 260, 6: 313}.get(traded, 365)
 

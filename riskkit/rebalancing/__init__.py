@@ -249,7 +249,8 @@ def backtest(
     rebal = np.zeros((T, K), dtype=np.bool_)
     tracking = np.zeros((T, K))
     wpath = np.zeros((T, K, N)) if record else np.zeros((1, 1, 1))
-    tgt_row = rows_in_force(targets.index, P.index)
+    # one row (fixed weights) is in force from the first date: no dates to compare
+    tgt_row = np.zeros(T, dtype=np.int64) if len(targets) == 1 else rows_in_force(targets.index, P.index)
     tgt = np.ascontiguousarray(targets.to_numpy())
     covs, cov_row = _covariance_rows(covariance, P.index, assets, needs_cov)
     ruin = np.full(K, -1, dtype=np.int64)
@@ -260,10 +261,11 @@ def backtest(
     )  # fmt: skip
     _check_ruin(ruin, names, P.index)
     # the references: constant mix (rebalanced every period, no costs) and buy-and-hold
-    tv = V0 * np.concatenate([[1.0], np.cumprod(1.0 + np.einsum("ti,ti->t", tgt[tgt_row[:-1]], R))])
+    mix = R @ tgt[0] if len(tgt) == 1 else np.einsum("ti,ti->t", tgt[tgt_row[:-1]], R)
+    tv = V0 * np.concatenate([[1.0], np.cumprod(1.0 + mix)])
     w0 = tgt[tgt_row[0]]
     Pv = P.to_numpy()
-    bh = V0 * ((Pv / Pv[0]) @ w0 + (1.0 - w0.sum()))
+    bh = V0 * (Pv @ (w0 / Pv[0]) + (1.0 - w0.sum()))
     tv, bh = _absorbed(tv), _absorbed(bh)
     cols = pd.Index(names, name="config")
     frame = lambda a: pd.DataFrame(a, index=P.index, columns=cols, copy=False)  # noqa: E731
@@ -689,9 +691,9 @@ def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_lever
         )
     else:
         values, dates, columns = target.to_numpy(dtype=float), target.index, target.columns
-    missing = columns.difference(assets)
-    if len(missing):
-        raise InvalidParameterError(f"target assets missing from prices: {format_items(missing)}.")
+    pos = None if columns.equals(assets) else assets.get_indexer(columns)
+    if pos is not None and (pos < 0).any():
+        raise InvalidParameterError(f"target assets missing from prices: {format_items(columns[pos < 0])}.")
     bad = ~np.isfinite(values)
     if bad.any():
         rows, cols = np.nonzero(bad)
@@ -706,9 +708,9 @@ def _target_table(target, index: pd.DatetimeIndex, assets: pd.Index, allow_lever
             f"target weights must sum to 1 (got {format_items(sums[off].round(6).tolist(), limit=3)} on "
             f"{format_items(dates[off], limit=3)}); pass allow_leverage=True for other totals."
         )
-    if not columns.equals(assets):
+    if pos is not None:
         aligned = np.zeros((len(values), len(assets)))
-        aligned[:, assets.get_indexer(columns)] = values
+        aligned[:, pos] = values
         values = aligned
     return pd.DataFrame(values, index=dates, columns=assets, copy=False)
 

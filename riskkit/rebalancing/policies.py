@@ -52,6 +52,21 @@ def _every_period(index: pd.DatetimeIndex) -> np.ndarray:
     return mask
 
 
+def _period_keys(index: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """A key per date that changes exactly when the week (Monday to Sunday), month, quarter
+    or year does: ``index.to_period(...)`` ordinals, by numpy's calendar units when the
+    dates carry no time zone (a fifth of pandas' cost on a backtest's dates)."""
+    from riskkit.data.calendar import _PERIOD
+
+    if index.tz is not None:
+        return np.asarray(index.to_period(_PERIOD[freq]).asi8)
+    v = index.values
+    if freq == "W":  # 1970-01-05 was a Monday: weeks of Monday to Sunday, as W-SUN periods
+        return (v.astype("datetime64[D]").astype(np.int64) - 4) // 7
+    months = v.astype("datetime64[M]").astype(np.int64)
+    return {"M": months, "Q": months // 3, "Y": months // 12}[freq]
+
+
 def _looks(monitor, index: pd.DatetimeIndex, cache: dict | None) -> np.ndarray:
     """The dates a band or risk policy looks: its monitoring calendar, else every period."""
     if monitor is None:
@@ -162,8 +177,6 @@ class Calendar:
 
     def dates(self, index: pd.DatetimeIndex) -> np.ndarray:
         """Boolean mask of the trading dates over ``index`` (day 0 excluded)."""
-        from riskkit.data.calendar import _PERIOD
-
         T = len(index)
         mask = np.zeros(T, dtype=bool)
         if self.every is not None:
@@ -171,7 +184,7 @@ class Calendar:
             return mask
         if self.freq == "D":
             return _every_period(index)
-        keys = np.asarray(index.to_period(_PERIOD[self.freq]).asi8)
+        keys = _period_keys(index, self.freq)
         change = keys[1:] != keys[:-1]
         if self.anchor == "start":
             mask[1:] = change  # first observation of a new period
