@@ -333,3 +333,21 @@ def test_cost_bps_is_now_proportional_a_fraction():
     with pytest.warns(FutureWarning, match=r"delta_hedge_paths\(cost_bps=\) is now"):
         _, b = delta_hedge_paths(cost_bps=10.0, **kw)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_reductions_read_three_ways_by_hand():
+    """Mean of per-trial reductions, reduction of the mean loss, median: by hand on three trials."""
+    from riskkit.explorers import ShrinkageTrials, reduction_table
+
+    trials = pd.DataFrame(
+        {"intensity": [0.2, 0.4, 0.6], "loss_sample": [1.0, 0.5, 0.2], "loss_shrunk": [0.5, 0.45, 0.3]}
+    )
+    trials["improvement"] = 100 * (1 - trials["loss_shrunk"] / trials["loss_sample"])  # 50, 10, -50
+    r = ShrinkageTrials(trials, pd.DataFrame()).reductions()
+    assert r["mean of per-trial reductions"] == pytest.approx((0.5 + 0.1 - 0.5) / 3)
+    assert r["reduction of the mean loss"] == pytest.approx(1 - (1.25 / 3) / (1.7 / 3))
+    assert r["median reduction per trial"] == pytest.approx(0.1)
+    assert r["trials where shrinkage loses"] == 1 and r["trials"] == 3
+    table = reduction_table({"toy": ShrinkageTrials(trials, pd.DataFrame())})
+    assert table.loc["toy", "reduction of the mean loss"] == "26.5%"
+    assert table.loc["toy", "intensity (mean)"] == "0.40" and table.loc["toy", "trials"] == "3"

@@ -333,7 +333,10 @@ def test_long_duplicates_name_asset_and_values():
     ) as err:
         rk.data.read(raw)
     assert err.value.fixes == (
-        {"duplicates": "last"}, {"duplicates": "first"}, {"start": "2024-01-02"}, {"assets": ["B"]}
+        {"duplicates": "last"},
+        {"duplicates": "first"},
+        {"start": "2024-01-02"},
+        {"assets": ["B"]},
     )
 
 
