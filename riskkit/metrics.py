@@ -171,7 +171,8 @@ def performance(
         One row per path: ``cagr``, ``volatility``, ``sharpe``, ``sortino``,
         ``max_drawdown``, ``drawdown_duration``, ``recovery_periods``,
         ``calmar``, ``VaR {level}``, ``ES {level}`` (positive losses, per
-        period) and ``units`` (``"annual"`` or ``"per period"``).
+        period, as ``tail_units`` says) and ``units`` (``"annual"`` or ``"per period"``:
+        those of the other figures).
 
     Notes
     -----
@@ -229,6 +230,7 @@ def _performance(frame: pd.DataFrame, ppy: float | None, risk_free, level) -> pd
             "calmar": float(cagr / -dd.max_drawdown) if dd.max_drawdown < 0 else np.nan,
             f"VaR {level:.0%}": float(-worst[-1]),
             f"ES {level:.0%}": float(-(tw @ worst)),
+            "tail_units": "per period",  # VaR and ES: one period's loss, whatever the rest's units
             "units": units(ppy),
         }
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import format_items
-from riskkit.exceptions import CalendarError
+from riskkit.exceptions import CalendarError, InvalidParameterError
 
 # Unix epoch units, tried from seconds up; a unit fits when every value is a time in 1980-2100.
 _EPOCH_UNITS = (("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9))
@@ -250,3 +250,19 @@ def _unparseable(v) -> bool:
         return False
     except (ValueError, TypeError):
         return True
+
+
+def window_bound(arg: str, value, *, end: bool):
+    """``start=``/``end=`` as a timestamp (None when not given); an ``end`` given as a day
+    reaches its last instant; a date with a time zone is read in UTC."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InvalidParameterError(f"{arg}={value!r} is not a date; write it as YYYY-MM-DD.") from None
+    if ts.tz is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    if end and isinstance(value, str) and len(value.strip()) <= 10:  # a day: up to its last instant
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return ts

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from riskkit._core.validation import _fmt, check_numeric, check_unique_columns, format_items
+from riskkit.data._dates import window_bound
 from riskkit.data._read import Table
 from riskkit.exceptions import DuplicateError, EmptyDataError, InvalidParameterError, NonNumericError
 
@@ -65,22 +66,8 @@ def _pick_assets(name: str, available: list, assets, notes: list) -> list:
     return wanted
 
 
-def _bound(arg: str, value, *, end: bool):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise InvalidParameterError(f"{arg}={value!r} is not a date; write it as YYYY-MM-DD.") from None
-    if ts.tz is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    if end and isinstance(value, str) and len(value.strip()) <= 10:  # a day: up to its last instant
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
-    return ts
-
-
 def _window(name: str, frame: pd.DataFrame, dates: pd.DatetimeIndex, start, end, notes: list) -> pd.DataFrame:
-    lo, hi = _bound("start", start, end=False), _bound("end", end, end=True)
+    lo, hi = window_bound("start", start, end=False), window_bound("end", end, end=True)
     if lo is None and hi is None:
         return frame
     if lo is not None and hi is not None and lo > hi:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import count, format_items
-from riskkit.data._dates import footer_rows, parse_dates
+from riskkit.data._dates import footer_rows, parse_dates, window_bound
 from riskkit.data._dialect import SEPARATORS, Dialect, sniff
 from riskkit.exceptions import (
     DuplicateError,
@@ -435,9 +435,7 @@ def _before_dates(name, frame, cols, notes: list, *, fmt: Format, assets) -> pd.
 
 def _cut_undatable(name, frame, column, fmt: Format, notes: list) -> pd.DataFrame:
     """Rows whose date cannot be read and whose datable neighbours both lie outside the window."""
-    from riskkit.data._narrow import _bound
-
-    lo, hi = _bound("start", fmt.start, end=False), _bound("end", fmt.end, end=True)
+    lo, hi = window_bound("start", fmt.start, end=False), window_bound("end", fmt.end, end=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         guess = pd.to_datetime(frame[column], errors="coerce", format="mixed", utc=True).dt.tz_localize(None)

@@ -244,8 +244,9 @@ class ShrinkageResult(Result):
 
     def summary(self) -> pd.DataFrame:
         """One row: method, target, intensity, T, N, T/N, condition numbers before and
-        after, and ``units`` (``"annual"`` or ``"per period"``: those of
-        :attr:`volatility` and :attr:`annualised_covariance`)."""
+        after, the assets' mean volatility and ``units`` (``"annual"`` or ``"per period"``:
+        those of ``mean_volatility``, :attr:`volatility` and :attr:`annualised_covariance`;
+        :attr:`covariance` itself is always per period)."""
         row = {
             "method": self.method,
             "target": self.target,
@@ -255,6 +256,7 @@ class ShrinkageResult(Result):
             "T/N": self.n_observations / self.n_assets,
             "condition_sample": self.condition_number_sample,
             "condition_estimate": self.condition_number,
+            "mean_volatility": float(self.volatility.mean()),
             "units": units(self.periods_per_year),
         }
         return pd.DataFrame([row]).set_index("method")
