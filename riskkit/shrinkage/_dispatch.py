@@ -160,8 +160,11 @@ def on_a_safe_scale(X: np.ndarray):
     before the kernels, and ``unscale(estimate)`` scales an estimate back (covariances by the
     square, the intensity not at all). For :func:`shrink` and :func:`rolling_shrink` alike. Data
     of ordinary size are left as they are, bit for bit. Returns ``(X scaled, unscale)``."""
-    with np.errstate(invalid="ignore"):
-        big = float(np.nanmax(np.abs(X), initial=0.0, where=np.isfinite(X)))
+    hi, lo = (float(X.max()), float(X.min())) if X.size else (0.0, 0.0)  # two passes, no copy
+    big = max(abs(hi), abs(lo))
+    if not np.isfinite(big):  # NaN or inf (reported later): the largest finite value decides
+        with np.errstate(invalid="ignore"):
+            big = float(np.nanmax(np.abs(X), initial=0.0, where=np.isfinite(X)))
     if big == 0.0 or 2.0**-100 < big < 2.0**100:
         return X, _as_is
     c = 2.0 ** -int(np.round(np.log2(big)))
