@@ -44,8 +44,6 @@ True
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
@@ -87,14 +85,18 @@ _NAMES = {"Costs": "riskkit.rebalancing.costs"}  # classes re-exported at the to
 __all__ = ["__version__", *sorted((*_SUBMODULES, *_MOVED)), *_NAMES]
 
 
-class _SecondName(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _SecondName:
     """``import riskkit.policies`` gives the module ``riskkit.rebalancing.policies``
-    itself (one module object, so classes, patches and pickles agree)."""
+    itself (one module object, so classes, patches and pickles agree). A finder and
+    loader by protocol (``find_spec``; ``create_module``, ``exec_module``), not by the
+    ``importlib.abc`` base classes, whose import costs more than the rest of riskkit's."""
 
     def find_spec(self, fullname, path=None, target=None):
         prefix, _, name = fullname.partition(".")
         if prefix == "riskkit" and name in _MOVED:
-            return importlib.util.spec_from_loader(fullname, self)
+            from importlib.machinery import ModuleSpec
+
+            return ModuleSpec(fullname, self)
         return None
 
     def create_module(self, spec):
