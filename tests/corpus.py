@@ -114,6 +114,13 @@ def _stooq_investing(folder: Path) -> list[Case]:
     _ohlcv(s).to_csv(stooq, index_label="Date", float_format="%.2f")
     openint = folder / "MSFT_openint.csv"
     _ohlcv(s).assign(OpenInt=0).to_csv(openint, index_label="Date", float_format="%.2f")
+    bulk = folder / "msft.us.txt"  # Stooq's bulk download: <DATE> as 20100104, a <TICKER> column
+    bars = _ohlcv(s)
+    lines = ["<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"] + [
+        f"MSFT.US,D,{d:%Y%m%d},000000,{r.Open:.2f},{r.High:.2f},{r.Low:.2f},{r.Close:.2f},{r.Volume},0"
+        for d, r in zip(bars.index, bars.itertuples(), strict=True)
+    ]
+    bulk.write_text("\n".join(lines) + "\n")
     inv = folder / "MSFT Historical Data.csv"
     big = (s * 40).round(2)  # prices in the thousands: written 1,234.56 (quoted)
     lines = ['"Date","Price","Open","High","Low","Vol.","Change %"']
@@ -125,6 +132,7 @@ def _stooq_investing(folder: Path) -> list[Case]:
     inv.write_text("\n".join(lines) + "\n")
     return [
         Case("stooq", stooq, {}, _expect(s.rename("msft_us_d").to_frame()), 252),
+        Case("stooq_bulk_yyyymmdd", bulk, {}, _expect(s.rename("MSFT.US").to_frame()), 252),
         Case("ohlcv_openint", openint, {}, _expect(s.rename("MSFT_openint").to_frame()), 252),
         Case("investing_com", inv, {}, _expect(big.rename("MSFT Historical Data").to_frame()), 252),
     ]

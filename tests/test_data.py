@@ -185,8 +185,8 @@ def test_boolean_column_is_not_a_price():
 def test_unparseable_and_numeric_dates():
     with pytest.raises(CalendarError, match="cannot be parsed: 'yesterday'"):
         rkd.read_prices(pd.DataFrame({"date": ["2024-01-01", "yesterday"], "BTC": [1.0, 2.0]}))
-    with pytest.raises(CalendarError, match="holds numbers"):
-        rkd.read_prices(pd.DataFrame({"date": [20240101, 20240102], "BTC": [1.0, 2.0]}))
+    with pytest.raises(CalendarError, match="holds numbers"):  # (20240101 would be a yyyymmdd date)
+        rkd.read_prices(pd.DataFrame({"date": [12345678, 12345679], "BTC": [1.0, 2.0]}))
 
 
 def test_missing_values_are_an_error_by_default(tmp_path):
@@ -506,3 +506,241 @@ def test_check_prices_returns_a_float_copy_and_names_every_problem():
     rule = r"zero or negative at 'B' on 1 date\(s\): 2024-01-01\. Nothing is repaired"
     with pytest.raises(NonPositivePriceError, match=rule):
         rkd.check_prices(bad)
+
+
+# ---------------------------------------------------------------- options not tested before (issue 24)
+
+
+def _split_frame() -> pd.DataFrame:
+    """A halves on 2024-01-04 and stays there (a 2-for-1 split); B moves 1% a day."""
+    idx = pd.date_range("2024-01-01", periods=6, freq="D")
+    return pd.DataFrame(
+        {"A": [100.0, 101, 102, 51, 51.5, 52], "B": [10.0, 10.1, 10.2, 10.3, 10.4, 10.5]}, index=idx
+    )
+
+
+def test_dismiss_takes_a_reviewed_move_out_of_the_flags_and_the_caution():
+    kept = rkd.read(_split_frame())
+    assert list(kept.flags.loc[kept.flags["flag"] == "split", "asset"]) == ["A"]
+    assert kept.cautions()  # a caution while the move is neither adjusted nor dismissed
+    for dismiss in ("A@2024-01-04", ["A@2024-01-04"], [("A", "2024-01-04")]):
+        data = rkd.read(_split_frame(), dismiss=dismiss)
+        assert not (data.flags["flag"] == "split").any() and data.cautions() == []
+        row = data.log[data.log["step"] == "dismiss"]
+        assert list(row["asset"]) == ["A"] and row["date"].iloc[0] == pd.Timestamp("2024-01-04")
+        assert row["value"].iloc[0] == 2.0 and "kept as is" in row["action"].iloc[0]
+        pd.testing.assert_frame_equal(data.prices, kept.prices)  # nothing changed
+    # adjust_splits leaves a dismissed move alone: the prices before it are not halved
+    both = rkd.read(_split_frame(), adjust_splits=True, dismiss="A@2024-01-04")
+    assert both.prices["A"].iloc[0] == 100.0 and not (both.log["step"] == "adjust_splits").any()
+    adjusted = rkd.read(_split_frame(), adjust_splits=True)
+    assert adjusted.prices["A"].iloc[0] == 50.0  # (the test above could not pass without the dismissal)
+
+
+def test_dismiss_of_a_move_that_is_not_flagged_is_an_error_listing_the_flagged_ones():
+    with pytest.raises(InvalidParameterError) as err:
+        rkd.read(_split_frame(), dismiss=["A@2024-01-04", "B@2024-01-03"])
+    assert "dismiss= names 'B@2024-01-03', which is not a split-like move" in str(err.value)
+    assert "its split-like moves are 'A@2024-01-04'" in str(err.value)
+    assert list(err.value.fixes) == [{"dismiss": ["A@2024-01-04"]}]
+    with pytest.raises(InvalidParameterError, match="is not a date"):
+        rkd.read(_split_frame(), dismiss="A@January")
+    with pytest.raises(InvalidParameterError, match="'ASSET@YYYY-MM-DD'"):
+        rkd.read(_split_frame(), dismiss=["A"])
+
+
+def _two_closes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": ["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"],
+            "X": [10.0, 11.0, 11.5, 12.0],
+            "Y": [20.0, 21.0, 21.0, 22.0],
+        }
+    )
+
+
+@pytest.mark.parametrize("choice, x", [("first", 11.0), ("last", 11.5)])
+def test_duplicates_first_or_last_keeps_that_row_and_logs_it(choice, x):
+    data = rkd.read(_two_closes(), duplicates=choice)
+    assert list(data.prices["X"]) == [10.0, x, 12.0] and list(data.prices["Y"]) == [20.0, 21.0, 22.0]
+    chosen = data.log[data.log["step"] == "duplicates"]
+    assert list(chosen["asset"]) == ["X"] and chosen["date"].iloc[0] == pd.Timestamp("2024-01-02")
+    assert chosen["action"].iloc[0] == (
+        f"2 rows with different prices (11, 11.5): the {choice} kept, {x:g} (duplicates={choice!r})"
+    )
+    with pytest.warns(DataRepairWarning, match=r"1 duplicated date\(s\) with different prices, one row kept"):
+        rkd.read_prices(_two_closes(), duplicates=choice)
+
+
+@pytest.mark.parametrize("choice, x", [("first", 11.0), ("last", 11.5)])
+def test_duplicates_first_or_last_in_a_long_table(choice, x):
+    long = pd.DataFrame(
+        {
+            "Date": ["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"] * 2,
+            "Ticker": ["X"] * 4 + ["Y"] * 4,
+            "Close": [10.0, 11.0, 11.5, 12.0, 20.0, 21.0, 21.0, 22.0],
+        }
+    )
+    data = rkd.read(long, duplicates=choice)
+    assert list(data.prices["X"]) == [10.0, x, 12.0] and list(data.prices["Y"]) == [20.0, 21.0, 22.0]
+    assert list(data.log.loc[data.log["step"] == "duplicates", "asset"]) == ["X"]
+    assert list(data.log.loc[data.log["step"] == "duplicate", "asset"]) == ["Y"]  # same price: kept once
+    with pytest.raises(DuplicateError, match=r"'X' on 2024-01-02 \(11, 11.5\)"):
+        rkd.read(long)
+
+
+def test_mixed_offsets_are_refused_naming_the_rows(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "Date,X\n2024-01-02 00:00:00+01:00,1\n2024-01-03 00:00:00+01:00,2\n2024-01-04 00:00:00,3\n"
+        "2024-01-05 00:00:00+01:00,4\n"
+    )
+    with pytest.raises(CalendarError) as err:
+        rkd.read(path)
+    text = str(err.value)
+    assert "mixes stamps with a UTC offset (row 1 '2024-01-02 00:00:00+01:00', row 2" in text
+    assert "and stamps without one (row 3 '2024-01-04 00:00:00')" in text
+
+
+def test_mixed_offsets_in_a_long_table_name_the_rows_of_the_file(tmp_path):
+    path = tmp_path / "long.csv"
+    rows = [f"2024-01-0{d} 00:00:00+01:00,{a},{d}" for a in "AB" for d in (2, 3, 4)]
+    rows[4] = "2024-01-03 00:00:00,B,3"  # the fifth row has no offset
+    path.write_text("Date,Ticker,Close\n" + "\n".join(rows) + "\n")
+    with pytest.raises(CalendarError, match=r"stamps without one \(row 5 '2024-01-03 00:00:00'\)"):
+        rkd.read(path)
+
+
+@pytest.mark.parametrize("codec, label", [("utf-16-le", "little-endian"), ("utf-16-be", "big-endian")])
+def test_utf16_without_a_byte_order_mark(tmp_path, codec, label):
+    path = tmp_path / "u16.csv"
+    path.write_bytes(
+        "Date\tBTC\tETH\r\n2024-01-01\t42000.5\t2300.25\r\n2024-01-02\t43000\t2350\r\n".encode(codec)
+    )
+    assert not path.read_bytes().startswith((b"\xff\xfe", b"\xfe\xff"))
+    data = rkd.read(path)
+    assert data.prices.to_numpy().tolist() == [[42000.5, 2300.25], [43000.0, 2350.0]]
+    assert f"encoding UTF-16 ({label}, no byte-order mark: every other byte NUL)" in list(data.log["action"])
+
+
+def test_explicit_sep_and_decimal_read_and_are_not_detected(tmp_path):
+    path = tmp_path / "de.csv"
+    path.write_text("Datum;DAX;SAP\n2024-01-02;16769,36;138,5\n2024-01-03;16538,39;139,02\n")
+    detected = rkd.read(path)
+    given = rkd.read(path, sep=";", decimal=",")
+    pd.testing.assert_frame_equal(given.prices, detected.prices)
+    assert given.prices.to_numpy().tolist() == [[16769.36, 138.5], [16538.39, 139.02]]
+    assert any("delimiter semicolon" in a for a in detected.log["action"])
+    assert not any(
+        "delimiter" in a or "decimal comma" in a for a in given.log["action"]
+    )  # given, not guessed
+
+
+def test_explicit_sep_or_decimal_that_contradicts_the_file_is_an_error(tmp_path):
+    comma = tmp_path / "comma.csv"
+    comma.write_text("Date,X,Y\n2024-01-02,1.5,2.5\n2024-01-03,1.6,2.6\n")
+    with pytest.raises(InvalidParameterError) as err:
+        rkd.read(comma, sep=";")
+    assert "sep=';' splits no line" in str(err.value) and list(err.value.fixes) == [{"sep": ","}]
+    dots = tmp_path / "dots.csv"
+    dots.write_text("Date;X;Y\n2024-01-02;1234.56;2.5\n2024-01-03;1240.10;2.6\n")
+    with pytest.raises(InvalidParameterError) as err:  # read with decimal=",", 1234.56 would be 123456
+        rkd.read(dots, decimal=",")
+    assert "decimal=',' contradicts" in str(err.value) and "such as '1234.56'" in str(err.value)
+    assert list(err.value.fixes) == [{"decimal": "."}]
+    commas = tmp_path / "commas.csv"
+    commas.write_text("Date;X;Y\n2024-01-02;1234,56;2,5\n2024-01-03;1240,10;2,6\n")
+    with pytest.raises(InvalidParameterError, match=r"decimal='\.' contradicts .* such as '1234,56'"):
+        rkd.read(commas, decimal=".")
+    assert rkd.read(dots, decimal=".").prices["X"].tolist() == [1234.56, 1240.10]  # the right choice reads
+    # sep="," on a ";" file with decimal commas splits its rows at the commas (3 fields) but not
+    # its header (1): refused, not read as "Date;X" dates and "56;2" prices
+    with pytest.raises(InvalidParameterError) as err:
+        rkd.read(commas, sep=",")
+    assert "splits the header of source 'commas.csv' into 1 fields and its rows into 3" in str(err.value)
+    assert list(err.value.fixes) == [{"sep": ";"}]
+    assert rkd.read(commas, sep=";").prices["X"].tolist() == [1234.56, 1240.10]
+
+
+def test_yyyymmdd_numbers_are_dates(tmp_path):
+    path = tmp_path / "stooq.csv"
+    path.write_text("<DATE>,<CLOSE>\n20100104,30.95\n20100105,30.96\n20100106,30.77\n")
+    data = rkd.read(path)
+    assert list(data.prices.index) == list(pd.to_datetime(["2010-01-04", "2010-01-05", "2010-01-06"]))
+    assert any("yyyymmdd numbers (e.g. 20100104 is 2010-01-04)" in a for a in data.log["action"])
+    newest_first = rkd.read(pd.DataFrame({"date": [20240103, 20240102], "X": [2.0, 1.0]}))
+    assert list(newest_first.prices["X"]) == [1.0, 2.0]
+
+
+def test_yyyymmdd_guard_codes_out_of_order_or_invalid_are_not_dates():
+    shuffled = pd.DataFrame({"date": [20240103, 20240101, 20240102], "X": [3.0, 1.0, 2.0]})
+    with pytest.raises(CalendarError, match=r"not in order \(20240103 then 20240101\)") as err:
+        rkd.read(shuffled)
+    assert list(err.value.fixes) == [{"date_format": "%Y%m%d"}]
+    assert list(rkd.read(shuffled, date_format="%Y%m%d").prices["X"]) == [1.0, 2.0, 3.0]
+    with pytest.raises(CalendarError, match="not Unix epoch times"):  # month 13: not a date
+        rkd.read(pd.DataFrame({"date": [20241301, 20241302], "X": [1.0, 2.0]}))
+    with pytest.raises(CalendarError, match="not Unix epoch times"):  # 7 digits (ddmmyyyy lost its 0)
+        rkd.read(pd.DataFrame({"date": [4012010, 5012010], "X": [1.0, 2.0]}))
+
+
+def test_tickers_of_digits_keep_their_leading_zeros(tmp_path):
+    path = tmp_path / "hk.csv"
+    path.write_text(
+        "Date,Ticker,Close\n2024-01-02,0700,290.5\n2024-01-03,0700,291\n2024-01-02,9988,70\n2024-01-03,9988,71\n"
+    )
+    assert list(rkd.read(path).prices.columns) == ["0700", "9988"]
+
+
+def test_csv_numbers_parsed_as_read_match_the_text(tmp_path):
+    """The values pandas parses while reading are the numbers the text says (a wrong decimal or
+    thousands handling would change them), in a wide and in a long file."""
+    wide = tmp_path / "w.csv"
+    wide.write_text('Date,X,Y\n2024-01-02,"1,234.5",0.001\n2024-01-03,"1,240.25",1e-3\n')
+    assert rkd.read(wide).prices.to_numpy().tolist() == [[1234.5, 0.001], [1240.25, 0.001]]
+    long = tmp_path / "l.csv"
+    long.write_text("Date;Symbol;Close\n02.01.2024;A;1.234,5\n03.01.2024;A;1.240,25\n")
+    data = rkd.read(long, date_format="%d.%m.%Y")
+    assert data.prices["A"].tolist() == [1234.5, 1240.25]
+    assert list(data.prices.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+
+
+# ----------------------------------------------------------------------------- simulated datasets
+
+
+def test_crypto_sim_crash_periods_are_the_simulators():
+    from riskkit.data._catalog import info
+
+    regimes = __import__("riskkit").datasets.simulated("crypto_sim").regimes
+    crash = (regimes == "crash").to_numpy().astype(int)
+    edges = np.flatnonzero(np.diff(np.r_[0, crash, 0])).reshape(-1, 2)
+    periods = [(f"{regimes.index[a]:%Y-%m-%d}", f"{regimes.index[b - 1]:%Y-%m-%d}") for a, b in edges]
+    assert tuple(periods) == info("crypto_sim").crash_periods
+
+
+def test_simulated_dataset_has_no_split_suspicions_and_names_the_simulators_days():
+    from riskkit.data._catalog import data_dir
+
+    data = rkd.load("crypto_sim")
+    assert not (data.flags["flag"] == "split").any() and data.cautions() == []
+    eth = data.flags[(data.flags["asset"] == "ETH_SIM") & (data.flags["date"] == "2020-09-26")].iloc[0]
+    # read as a file, the same move is a 3-for-2 split suspicion: the relabelling is the dataset's
+    as_file = rkd.read(data_dir() / "crypto_sim.csv").flags.set_index(["asset", "date"])
+    assert as_file.loc[("ETH_SIM", pd.Timestamp("2020-09-26")), "flag"] == "split"
+    p = data.prices["ETH_SIM"]
+    ratio = p["2020-09-26"] / p["2020-09-25"]
+    assert eth["flag"] == "outlier" and eth["detail"] == (
+        f"return {ratio - 1:+.1%} (price ratio {ratio:.3f}), robust z-score {eth['value']:.1f}: a calm day "
+        "of crypto_sim's simulation (its shocks are fat-tailed and their volatility clusters); the simulator "
+        "makes no splits"
+    )
+    x = np.log(p / p.shift()).dropna().to_numpy()
+    mad = 1.4826 * np.median(np.abs(x - np.median(x)))
+    assert eth["value"] == pytest.approx(abs(np.log(ratio) - np.median(x)) / mad)
+    crash = data.flags[(data.flags["asset"] == "ETH_SIM") & (data.flags["date"] == "2022-05-24")].iloc[0]
+    assert crash["detail"].endswith(
+        "a simulated crash day (crypto_sim's crash period 2022-05-18 to 2022-05-24)"
+    )
+    with pytest.raises(InvalidParameterError, match="simulated dataset: its simulator makes no splits"):
+        rkd.load("crypto_sim", adjust_splits=True)
+    assert not rkd.load("sp500_stocks").flags["detail"].str.contains("simulat").any()

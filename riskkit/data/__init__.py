@@ -69,6 +69,8 @@ from riskkit._core.validation import (
     format_cells,
     format_items,
 )
+from riskkit.data import _quality
+from riskkit.data._catalog import info, names
 from riskkit.data._checks import (
     RepairResult,
     adjust_splits,
@@ -156,7 +158,9 @@ def read(
         logged) or Close or Price. When unsure it raises
         :class:`~riskkit.exceptions.LayoutError` saying what it saw and which
         argument settles it. Numeric dates are Unix epoch times in s, ms, us
-        or ns, the unit read from their magnitude (and logged).
+        or ns, the unit read from their magnitude (and logged), or dates written
+        as yyyymmdd numbers (``20100104``, as Stooq writes ``<DATE>``: read so
+        when every value has 8 digits, is a valid date and they are in order).
     date_column, asset_column, price_column : str, optional
         Column names (any case) when they are not recognised.
     date_format : str, optional
@@ -196,7 +200,10 @@ def read(
         ``decimal`` the decimal mark (``","`` as in ``1.234,56``, the thousands
         mark then told from the values), ``encoding`` (UTF-8, UTF-8 or UTF-16
         with a byte-order mark, cp1252 as Excel writes it). Empty, binary and
-        NUL-padded files are refused from their first bytes.
+        NUL-padded files are refused from their first bytes. A ``sep`` that
+        splits no line while another does, or a ``decimal`` the values
+        contradict (``decimal=","`` on ``1234.56``), is an
+        :class:`~riskkit.exceptions.InvalidParameterError` naming the right one.
     footer : {"refuse", "drop"}, default="refuse"
         Rows ending the file without a date ("Average", "Total rows: 253",
         blank dates) are an error naming them; ``"drop"`` leaves them out
@@ -287,17 +294,33 @@ def load(source: str | PathLike, /, **options) -> PriceData:
     ``ffill_limit``, ``align``, ``adjust_splits``, ``duplicates``, ``dismiss``) apply
     to datasets too; the format options (``layout``, ``date_column``, ``asset_column``,
     ``price_column``, ``date_format``, ``sep``, ``decimal``, ``encoding``, ``footer``)
-    to files only.
+    to files only. A simulated dataset (``riskkit.datasets.info(name).simulated``) has
+    no split flags: its simulator makes no splits, so each split-like move is an
+    ``outlier`` whose detail says it is the simulator's, on a simulated crash day or a
+    calm one; ``adjust_splits=True`` is refused for it.
     """
     path, name = resolve(source, _known(options))
-    return replace(read(path, **options), source=name)
+    return _dataset(source, replace(read(path, **options), source=name), options)
+
+
+def _dataset(source, data: PriceData, options: dict) -> PriceData:
+    """A simulated dataset's flags said to be the simulator's moves (it makes no splits)."""
+    if not (isinstance(source, str) and source in names() and info(source).simulated):
+        return data
+    if options.get("adjust_splits"):
+        raise InvalidParameterError(
+            f"adjust_splits=True on {source!r}, a simulated dataset: its simulator makes no splits, so "
+            "no move of it is one to adjust."
+        )
+    flags = _quality.simulated_moves(data.flags, data.prices, source, info(source).crash_periods)
+    return replace(data, flags=flags)
 
 
 def load_prices(source: str | PathLike, /, **options) -> pd.DataFrame:
     """:func:`load` returning the prices only, with the warnings of :func:`read_prices`
     (a bundled dataset's quality flags were reviewed: they are not warned about)."""
     path, name = resolve(source, _known(options))
-    result = replace(read(path, **options), source=name)
+    result = _dataset(source, replace(read(path, **options), source=name), options)
     result.warn(flags=path == source, stacklevel=2)
     return result.prices
 

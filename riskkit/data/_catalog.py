@@ -65,6 +65,14 @@ _CRYPTO = {
 }
 
 
+# crypto_sim's crash periods (first and last date), from riskkit.datasets.simulated("crypto_sim").regimes
+_CRYPTO_CRASHES = (
+    ("2019-04-30", "2019-06-14"), ("2020-06-14", "2020-08-14"), ("2021-03-18", "2021-04-10"),
+    ("2021-06-09", "2021-07-23"), ("2022-03-30", "2022-05-01"), ("2022-05-18", "2022-05-24"),
+    ("2023-04-06", "2023-04-13"), ("2023-09-04", "2023-09-21"), ("2023-12-16", "2023-12-29"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """What a bundled dataset is and where it came from."""
@@ -78,6 +86,9 @@ class DatasetInfo:
     simulated: bool
     periods_per_year: int
     groups: dict = field(default_factory=dict, repr=False)
+    # a simulated dataset's crash periods (first, last date), as its simulator's regime path has them
+    # (tests/test_datasets.py checks them against riskkit.datasets.simulated(name).regimes)
+    crash_periods: tuple = field(default=(), repr=False)
 
 
 _REGISTRY: dict[str, DatasetInfo] = {
@@ -98,6 +109,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             simulated=True,
             periods_per_year=365,
             groups={k: v[0] for k, v in _CRYPTO.items()},
+            crash_periods=_CRYPTO_CRASHES,
         ),
         DatasetInfo(
             name="sp500_stocks",

@@ -40,6 +40,36 @@ def parse_dates(
     """Dates as a naive-UTC DatetimeIndex named ``date``, and a note on how they were read
     (epoch numbers, or the order of day and month).
 
+    Each distinct value is read once (a long table repeats each date once per asset:
+    reading the distinct ones is as many times faster and lighter); an error is raised
+    from the whole column, so that it names the rows of the file. The rules are :func:`_parse`'s.
+    """
+    raw = pd.Index(values)
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # read as categories: each distinct text once
+        codes, uniques = np.asarray(raw.codes), pd.Index(np.asarray(raw.categories, dtype=object))
+        if (codes < 0).any():
+            return _parse(name, raw.astype(object), column, date_format)  # raises, counting the missing
+        try:
+            parsed, note = _parse(name, uniques, column, date_format)
+        except CalendarError:
+            return _parse(name, raw.astype(object), column, date_format)  # raises, naming the file's rows
+        return pd.DatetimeIndex(parsed.take(codes), name="date"), note
+    if raw[:4096].is_unique and raw[:: max(1, len(raw) // 4096)].is_unique:  # a head and a sample:
+        # distinct stamps (one series): then the distinct values are not worth finding
+        return _parse(name, raw, column, date_format)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    try:
+        parsed, note = _parse(name, pd.Index(uniques, dtype=raw.dtype), column, date_format)
+    except CalendarError:
+        return _parse(name, raw, column, date_format)  # raises, naming the rows of the file
+    return pd.DatetimeIndex(parsed.take(codes), name="date"), note
+
+
+def _parse(
+    name: str, values, column=None, date_format: str | None = None
+) -> tuple[pd.DatetimeIndex, str | None]:
+    """:func:`parse_dates` on every value.
+
     Text such as ``02/01/2024`` is read day first or month first only when the
     file settles it (a first number above 12 means day first, a second one
     above 12 month first); a file that never does, or mixes both orders, is a
@@ -61,11 +91,12 @@ def parse_dates(
     elif pd.api.types.is_bool_dtype(raw.dtype):
         raise CalendarError(f"{name}: {label} holds booleans, not dates.")
     elif pd.api.types.is_numeric_dtype(raw.dtype) or (
-        len(raw) and pd.to_numeric(raw.astype(str), errors="coerce").notna().all()
+        len(raw) and _is_number(raw[0]) and pd.to_numeric(raw.astype(str), errors="coerce").notna().all()
     ):
-        parsed, note = _epoch(
-            name, label, pd.to_numeric(pd.Series(raw.astype(str) if raw.dtype == object else raw))
+        numbers = pd.to_numeric(
+            pd.Series(raw if pd.api.types.is_numeric_dtype(raw.dtype) else raw.astype(str))
         )
+        parsed, note = _yyyymmdd(name, label, numbers) or _epoch(name, label, numbers)
     elif (order := _day_month_order(name, label, raw)) is not None:
         fmt, note = order
         parsed = _with_format(name, label, raw, fmt, inferred=True)
@@ -155,13 +186,20 @@ def footer_rows(values) -> np.ndarray:
     """Positions of the rows that end a table without a date: a blank date cell or a
     summary label ("Average", "Total rows: 253", "Source: ..."). Empty when every row
     is such a row (then nothing in the table is a date, which parsing says)."""
-    text = pd.Series(pd.Index(values).astype(object)).map(lambda v: "" if v is None or v != v else str(v))
-    undated = text.str.strip().eq("") | text.str.fullmatch(_SUMMARY.pattern)
-    flags = undated.to_numpy()
-    if flags.all() or not flags[-1]:
-        return np.array([], dtype=int)
-    first = len(flags) - int(np.argmin(flags[::-1]))  # the start of the last run of undated rows
-    return np.arange(first, len(flags))
+    values = pd.Index(values)
+    n, tail = len(values), min(len(values), 64)
+    while True:  # only the end of the column is looked at, growing while it is all undated
+        flags = _undated(values[n - tail :])
+        if not len(flags) or not flags[-1] or (flags.all() and tail == n):
+            return np.array([], dtype=int)
+        if not flags.all():
+            return np.arange(n - int(np.argmin(flags[::-1])), n)  # the start of the last undated run
+        tail = min(n, tail * 16)
+
+
+def _undated(values: pd.Index) -> np.ndarray:
+    text = pd.Series(values.astype(object)).map(lambda v: "" if v is None or v != v else str(v))
+    return (text.str.strip().eq("") | text.str.fullmatch(_SUMMARY.pattern)).to_numpy(dtype=bool)
 
 
 def _day_month_order(name: str, label: str, raw: pd.Index) -> tuple[str, str] | None:
@@ -217,6 +255,37 @@ def _with_format(name: str, label: str, raw: pd.Index, fmt: str, inferred: bool 
     return pd.DatetimeIndex(parsed)
 
 
+def _yyyymmdd(name: str, label: str, numbers: pd.Series) -> tuple[pd.DatetimeIndex, str] | None:
+    """Dates written as numbers ``20100104`` (Stooq's ``<DATE>``, Excel's ``yyyymmdd``), or None
+    when the numbers are not such. Unambiguous when every value is a whole number of 8 digits
+    that is a valid date between 1900 and 2099 (no Unix epoch time in 1980-2100 has fewer
+    than 9 digits, and a day-first or month-first 8-digit number such as 04012010 is not a
+    valid date so read) and the values are in order, rising or falling (a column of codes
+    or prices that happened to fit is refused, asking for ``date_format='%Y%m%d'``)."""
+    v = numbers.to_numpy(dtype=float)
+    if not len(v) or not np.isfinite(v).all() or not (v == np.floor(v)).all():
+        return None
+    if not ((v >= 19000101) & (v <= 20991231)).all():
+        return None
+    parsed = pd.to_datetime(pd.Series(v.astype(np.int64).astype(str)), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any():
+        return None  # 8 digits that are not all dates: the epoch reading says what they are
+    d = np.diff(v)
+    if not ((d >= 0).all() or (d <= 0).all()):
+        at = int(np.flatnonzero(d < 0)[0]) if (d < 0).any() else int(np.flatnonzero(d > 0)[0])
+        raise CalendarError(
+            f"{name}: {label} holds 8-digit numbers that are all valid dates written yyyymmdd "
+            f"(e.g. {int(v[0])}), but not in order ({int(v[at])} then {int(v[at + 1])}), so they may "
+            "be codes rather than dates. If they are dates, say so with date_format='%Y%m%d'.",
+            fixes=[{"date_format": "%Y%m%d"}],
+        )
+    return (
+        pd.DatetimeIndex(parsed).tz_localize("UTC"),
+        f"{label} holds dates written as yyyymmdd numbers (e.g. {int(v[0])} is "
+        f"{parsed.iloc[0]:%Y-%m-%d}): 8 digits, valid dates, in order",
+    )
+
+
 def _epoch(name: str, label: str, numbers: pd.Series) -> tuple[pd.DatetimeIndex, str]:
     v = numbers.to_numpy()
     for unit, per_second in _EPOCH_UNITS:
@@ -235,9 +304,17 @@ def _epoch(name: str, label: str, numbers: pd.Series) -> tuple[pd.DatetimeIndex,
         f"{name}: {label} holds numbers ({numbers.dtype}, "
         f"from {_num(np.nanmin(v))} to {_num(np.nanmax(v))}), "
         "not dates, and not Unix epoch times in one unit (s, ms, us or ns) between 1980 and 2100. "
-        "Write the dates as text (YYYY-MM-DD), or convert them explicitly, e.g. "
-        "pd.to_datetime(values.astype(str), format='%Y%m%d') for 20240131."
+        "Write the dates as text (YYYY-MM-DD), or give their format with date_format= "
+        "(e.g. '%Y%m%d' for 20240131)."
     )
+
+
+def _is_number(value) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _num(x: float) -> str:

@@ -136,11 +136,15 @@ def sniff(path: Path, *, sep: str | None, decimal: str | None, encoding: str | N
         lines = lines[:-1] or lines
     lines = lines[:60]
     chosen = sep if sep is not None else _separator(lines, notes)
+    if sep is not None:
+        _check_sep(name, lines, sep)
+    if decimal and sep is not None and decimal == sep:
+        raise InvalidParameterError(f"decimal={decimal!r} is also the delimiter sep={sep!r}.")
+    if decimal:
+        _check_decimal(name, lines, chosen, decimal)
     dec, thousands = (decimal, _thousands_mark(lines, chosen, decimal)) if decimal else _decimal(
         lines, chosen, notes
     )  # fmt: skip
-    if decimal and sep is not None and decimal == sep:
-        raise InvalidParameterError(f"decimal={decimal!r} is also the delimiter sep={sep!r}.")
     stripped = tail.rstrip(b"\x00") if enc.startswith("utf-16") or enc.startswith("utf-32") else tail
     newline = stripped.endswith(b"\n") or stripped.endswith(b"\n\x00")
     return Dialect(enc, chosen, dec, thousands, notes, newline)
@@ -205,6 +209,57 @@ def _refuse_binary(name: str, text: str, tail: bytes, enc: str) -> None:
             f"source {name} is not a text file: it holds control characters "
             f"({len(controls):,} in its first {len(body):,} characters, the first {body[at]!r} at "
             f"character {at:,}), as binary data does. riskkit reads CSV text and Parquet."
+        )
+
+
+def _check_sep(name: str, lines: list, sep: str) -> None:
+    """An explicit ``sep=`` that splits no line of the head, or splits the header into a
+    different number of fields than the rows, while another delimiter splits every line
+    alike: refused (the file would be read as one column of text, or as fields cut at its
+    decimal commas), naming the other."""
+    counts = _fields(lines, sep)
+    if counts and max(counts) >= 2 and _consistent(counts):
+        return
+    other = _separator(lines, [])
+    theirs = _fields(lines, other)
+    if other == sep or not theirs or min(theirs) < 2 or not _consistent(theirs):
+        return
+    if max(counts, default=0) < 2:
+        what = f"splits no line of source {name} into fields"
+    else:
+        what = f"splits the header of source {name} into {counts[0]} fields and its rows into {_mode(counts)}"
+    raise InvalidParameterError(
+        f"sep={sep!r} {what}: its first line {lines[0][:60]!r} has {theirs[0]} fields with {other!r}, as "
+        f"every line does. Pass sep={other!r}, or leave sep out to have it detected (logged).",
+        fixes=[{"sep": other}],
+    )
+
+
+def _mode(counts: list[int]) -> int:
+    return max(set(counts), key=counts.count)
+
+
+def _consistent(counts: list[int]) -> bool:
+    """The header and at least 95% of the lines have the same number of fields (a short
+    last line of the head, cut mid-line, does not count against it)."""
+    mode = _mode(counts)
+    return counts[0] == mode and counts.count(mode) >= 0.95 * len(counts)
+
+
+def _check_decimal(name: str, lines: list, sep: str, decimal: str) -> None:
+    """An explicit ``decimal=`` the file's values contradict (``decimal=","`` with values
+    such as ``1234.56`` and none ``1234,56``, or the reverse): refused rather than read wrong."""
+    values = _values(lines, sep)
+    comma = [v for v in values if _COMMA_DECIMAL.fullmatch(v)] if sep != "," else []
+    dot = [v for v in values if _DOT_DECIMAL.fullmatch(v)]
+    seen, other, wrong = (dot, ".", comma) if decimal == "," else (comma, ",", dot)
+    if seen and not wrong:
+        raise InvalidParameterError(
+            f"decimal={decimal!r} contradicts source {name}: its values are written with a decimal "
+            f"{'point' if other == '.' else 'comma'}, such as {seen[0]!r}, and none with a decimal "
+            f"{'comma' if decimal == ',' else 'point'}. Pass decimal={other!r}, or leave decimal out "
+            "to have it detected (logged).",
+            fixes=[{"decimal": other}],
         )
 
 

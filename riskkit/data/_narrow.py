@@ -9,6 +9,7 @@ hold missing values: choosing what to do with them is :mod:`riskkit.data._covera
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from riskkit._core.validation import _fmt, check_numeric, check_unique_columns, format_items
@@ -32,19 +33,26 @@ def narrow(
         values = check_numeric(name, body)
         wide, flags, chosen = _dedupe_wide(name, values, duplicates)
     else:
-        long = table.frame.assign(asset=table.frame["asset"].astype(str))
+        long = table.frame.assign(asset=_labels(table.frame["asset"]))
         order = list(pd.unique(long["asset"]))
         keep = _pick_assets(name, table.available or order, assets, notes)
-        long = long[long["asset"].isin(keep)]
+        kept = long["asset"].isin(keep).to_numpy()
+        long = long if kept.all() else long[kept]  # (a mask that keeps every row copies them all)
         long = _window(name, long, pd.DatetimeIndex(long["date"]), start, end, notes)
         long = long.assign(price=_long_numbers(name, long.assign(price=_thousands(long["price"], notes))))
         long, flags, chosen = _dedupe_long(name, long, duplicates)
-        wide = long.set_index(["date", "asset"])["price"].unstack("asset")
-        wide = wide.reindex(columns=[a for a in keep if a in wide.columns])
+        wide = _pivot(long, keep)
     wide = wide.sort_index(kind="stable")
     wide.index.name = "date"
     wide.columns = pd.Index(list(wide.columns), name="asset")
     return wide, notes, flags, chosen
+
+
+def _labels(assets: pd.Series) -> pd.Series:
+    """Asset labels as text; categories (as a long CSV is read) stay categories, renamed."""
+    if isinstance(assets.dtype, pd.CategoricalDtype):
+        return assets.cat.rename_categories([str(c) for c in assets.cat.categories])
+    return assets.astype(str)
 
 
 def _pick_assets(name: str, available: list, assets, notes: list) -> list:
@@ -203,8 +211,29 @@ def _dedupe_wide(name: str, values: pd.DataFrame, duplicates: str) -> tuple[pd.D
     return values[~values.index.duplicated(keep="first")], flags, []
 
 
+def _cells(long: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.Index]:
+    """Each row's date and asset as positions in the sorted dates and in the assets met,
+    and those dates and assets (integer codes: lighter than pairs of labels)."""
+    d, dates = pd.factorize(long["date"], sort=True)
+    a, assets = pd.factorize(long["asset"])
+    return d.astype(np.int64), a.astype(np.int64), pd.Index(dates), pd.Index(assets)
+
+
+def _pivot(long: pd.DataFrame, keep: list) -> pd.DataFrame:
+    """Long rows (one per date and asset) as dates x assets, the assets in ``keep``'s order,
+    NaN where a date has no price; filled by position, without a MultiIndex."""
+    d, a, dates, assets = _cells(long)
+    values = np.full((len(dates), len(assets)), np.nan)
+    values[d, a] = long["price"].to_numpy(dtype=np.float64)
+    wide = pd.DataFrame(values, index=pd.DatetimeIndex(dates), columns=assets, copy=False)
+    order = [x for x in keep if x in set(assets)]
+    return wide if order == list(assets) else wide[order]
+
+
 def _dedupe_long(name: str, long: pd.DataFrame, duplicates: str) -> tuple[pd.DataFrame, list, list]:
-    dup = long.duplicated(["date", "asset"], keep=False)
+    d, a, dates, assets = _cells(long)
+    cell = d * len(assets) + a
+    dup = pd.Series(np.bincount(cell, minlength=len(dates) * len(assets))[cell] > 1, index=long.index)
     if not dup.any():
         return long, [], []
     flags, clash = [], {}

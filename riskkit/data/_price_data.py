@@ -3,6 +3,7 @@ the steps that build it (private; riskkit.data.read and its siblings call them).
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from os import PathLike
@@ -454,6 +455,8 @@ def dismissed_pairs(dismiss) -> tuple:
                 f"got {item!r}."
             )
         try:
+            if isinstance(when, str) and not re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}.*", when):
+                raise ValueError(when)  # pd.Timestamp would read "January" as 0001-01-01
             pairs.append((str(asset), pd.Timestamp(when)))
         except (ValueError, TypeError):
             raise InvalidParameterError(

@@ -15,8 +15,10 @@ split      warning  an outlying move (as below) whose one-period price ratio is
                     3-for-2, 2-for-1 ... 100-for-1, 1-for-2 ... 1-for-100
                     reverse) within ``split_tolerance`` x abs(log k) in logs (the
                     nearest k), that is an outlier also among the 20 moves each
-                    side (a crash comes among large moves), that does not
-                    reverse the next period and that
+                    side (a crash comes among large moves), with no other
+                    large move and no stalled quotes within 5 periods each
+                    side (``_near_outlier``), that does not reverse the next
+                    period and that
                     fewer than half of the other assets share on its date (two
                     or more others: a market move is an outlier)
                     (value: k, the number of new shares per old share)
@@ -151,7 +153,8 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
         if z[i] < outlier_z:  # an ordinary move for this asset, whatever its ratio
             continue
         k = split_factor(ratio[i], tolerance)
-        if k is not None and _local_z(x, i) < outlier_z:  # as large as the moves around it: a crash
+        turbulent = k is not None and (_local_z(x, i) < outlier_z or _near_outlier(x, z, i, outlier_z))
+        if turbulent:  # as large as the moves around it, or next to another large one: a crash
             k = None
         back = (
             i + 1 < len(ratio)
@@ -191,6 +194,10 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
             )
             rows.append({**split, "_z": z[i], "_move": ratio[i]})
         else:
+            near = (
+                f"; split-like (ratio {ratio[i]:.3f}) but among large moves: not taken for a split"
+                * turbulent
+            )
             rows.append(
                 _row(
                     asset,
@@ -198,7 +205,7 @@ def series_flags(asset, s: pd.Series, *, stale_periods: int, outlier_z: float, t
                     when,
                     "outlier",
                     z[i],
-                    f"return {ratio[i] - 1:+.1%}, robust z-score {z[i]:.1f}",
+                    f"return {ratio[i] - 1:+.1%}, robust z-score {z[i]:.1f}{near}",
                 )
             )
     rows += _stale(asset, dates, v, stale_periods)
@@ -220,6 +227,24 @@ def _local_z(x: np.ndarray, i: int) -> float:
     med = np.median(around)
     scale = MAD_SCALE * np.median(np.abs(around - med))
     return np.inf if scale == 0 else float(abs(x[i] - med) / scale)
+
+
+NEAR_PERIODS = 5  # a split's neighbours: the periods each side that tell it from a crash or stalled quotes
+
+
+def _near_outlier(x: np.ndarray, z: np.ndarray, i: int, outlier_z: float) -> bool:
+    """Move ``i`` in a stretch no split comes in: within :data:`NEAR_PERIODS` each side (the
+    next move left out: a tick's reversal is judged apart), another move whose robust z-score
+    is at least half ``outlier_z`` and a quarter of move ``i``'s own (a crash or a run of
+    jumps), or unchanged prices on half the moves or more (stalled quotes of a thinly traded
+    stock, jumping between them). The adjusted closes of UNH on 1999-09-30 (-19.5% between
+    -6% and -8% days), BBY on 1991-12-19 and RRC on 1992-08-21 (quotes that jump and stall)
+    were flagged as 5-for-4 and 3-for-2 splits without this; none was a split."""
+    lo, hi = max(0, i - NEAR_PERIODS), i + 1 + NEAR_PERIODS
+    around, moves = np.r_[z[lo:i], z[i + 2 : hi]], np.r_[x[lo:i], x[i + 2 : hi]]
+    if (around >= max(outlier_z / 2, z[i] / 4)).any():
+        return True
+    return bool(moves.size >= 4 and np.mean(moves == 0) >= 0.5)
 
 
 def _robust_z(x: np.ndarray) -> np.ndarray:
@@ -367,3 +392,35 @@ def split_adjusted(prices: pd.DataFrame, splits: pd.DataFrame) -> tuple[pd.DataF
             }
         )
     return out, pd.DataFrame(log, columns=["date", "asset", "ratio", "action"])
+
+
+def simulated_moves(flags: pd.DataFrame, prices: pd.DataFrame, dataset: str, crash_periods) -> pd.DataFrame:
+    """The flags of a simulated dataset, whose simulator makes no splits: each split-like move
+    an ``outlier`` (value: its robust z-score), and every outlier said to be the simulator's,
+    on a day of one of its ``crash_periods`` ((first, last) dates) or on a calm day (a
+    fat-tailed shock)."""
+    periods = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in crash_periods]
+    out = flags.copy()
+    for i in np.flatnonzero(out["flag"].isin(["split", "outlier"]).to_numpy()):
+        r = out.iloc[i]
+        crash = next(((a, b) for a, b in periods if a <= r["date"] <= b), None)
+        where = (
+            f"a simulated crash day ({dataset}'s crash period {format_date(crash[0])} to "
+            f"{format_date(crash[1])})"
+            if crash
+            else f"a calm day of {dataset}'s simulation (its shocks are fat-tailed and their "
+            "volatility clusters)"
+        )
+        if r["flag"] == "split":
+            s = prices[r["asset"]].dropna()
+            x = np.log(s.to_numpy()[1:] / s.to_numpy()[:-1])
+            at = s.index.get_loc(r["date"]) - 1
+            ratio = float(np.exp(x[at]))
+            out.iloc[i, out.columns.get_loc("flag")] = "outlier"
+            out.iloc[i, out.columns.get_loc("value")] = float(_robust_z(x)[at])
+            text = f"return {ratio - 1:+.1%} (price ratio {ratio:.3f}), robust z-score {_robust_z(x)[at]:.1f}"
+            detail = f"{text}: {where}; the simulator makes no splits"
+        else:
+            detail = f"{r['detail'].split(';')[0]}: {where}"  # (not "split-like ...": none is a split)
+        out.iloc[i, out.columns.get_loc("detail")] = detail
+    return out

@@ -140,7 +140,8 @@ def infer_periods_per_year(index: pd.Index | pd.DataFrame | pd.Series, /) -> int
             return ppy
     raise CalendarError(
         f"cannot infer periods_per_year from a median spacing of {spacing:.2f} days; "
-        "pass periods_per_year explicitly."
+        f"pass periods_per_year explicitly ({365.25 / spacing:.0f} for dates {spacing:g} days apart).",
+        fixes=[{"periods_per_year": round(365.25 / spacing)}],
     )
 
 
