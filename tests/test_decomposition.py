@@ -152,6 +152,87 @@ def test_effective_number_of_bets():
     assert np.max(np.abs(tst - np.diag(np.diag(tst)))) < 1e-8 * np.max(np.abs(tst))  # uncorrelated factors
 
 
+def naive_minimum_torsion(S, *, starts=3, seed=0):
+    """Meucci, Santangelo & Deguest (2015), section 3, as the optimisation it is: among the
+    maps t whose factors t r are uncorrelated, the one whose factors track the assets best,
+    min (1/N) sum_n Var((t_n r - r_n) / sigma_n). In standardised units (correlation C, its
+    symmetric root c) a map x has uncorrelated factors iff x c = diag(d) Q with Q orthogonal,
+    and the tracking error is ||diag(d) Q - c||_F^2, best at d_n = (Q c)_nn: so minimise
+    ||c||^2 - sum_n (Q c)_nn^2 over rotations Q = expm(A - A'), by BFGS from several starts
+    (not the paper's fixed-point iteration, which riskkit runs)."""
+    from scipy.linalg import expm, sqrtm
+    from scipy.optimize import minimize
+
+    n = len(S)
+    sigma = np.sqrt(np.diag(S))
+    c = np.real(sqrtm(S / np.outer(sigma, sigma)))
+    iu = np.triu_indices(n, 1)
+
+    def rotation(a):
+        A = np.zeros((n, n))
+        A[iu] = a
+        return expm(A - A.T)
+
+    def torsion(a):
+        return float(np.sum(c * c) - np.sum(np.diag(rotation(a) @ c) ** 2))
+
+    x0s = [np.zeros(len(iu[0])), *np.random.default_rng(seed).normal(scale=0.5, size=(starts, len(iu[0])))]
+    best = min(
+        (minimize(torsion, x0, method="BFGS", options={"gtol": 1e-12}) for x0 in x0s), key=lambda r: r.fun
+    )
+    Q = rotation(best.x)
+    x = (np.diag(Q @ c)[:, None] * Q) @ np.linalg.inv(c)
+    return (sigma[:, None] * x) / sigma[None, :], best.fun, c
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_minimum_torsion_is_the_papers_optimum(seed):
+    """riskkit's fixed-point iteration (the paper's appendix) against the definition solved
+    by a general optimiser: the same tracking error at the optimum, the same risk shares."""
+    w, cov = random_case(seed, n=4)
+    S, wv = cov.to_numpy(), w.to_numpy()
+    t_naive, best, c = naive_minimum_torsion(S)
+    t = D._minimum_torsion(S)
+    sigma = np.sqrt(np.diag(S))
+    x = (t / sigma[:, None]) * sigma[None, :]  # riskkit's map in standardised units
+    assert np.sum((x @ c - c) ** 2) == pytest.approx(best, rel=1e-8)  # the same (smallest) torsion
+    tst = t @ S @ t.T
+    assert np.max(np.abs(tst - np.diag(np.diag(tst)))) < 1e-8 * np.max(np.abs(tst))  # uncorrelated factors
+
+    def shares(t):  # p_k = (t^-T w)_k (t S w)_k / w'Sw, Meucci et al. eq. (25)
+        return np.linalg.solve(t.T, wv) * (t @ S @ wv) / (wv @ S @ wv)
+
+    mt = D.effective_number_of_bets(w, cov, method="minimum_torsion")
+    np.testing.assert_allclose(mt.distribution.to_numpy(), shares(t_naive), atol=2e-5)
+    p = shares(t_naive)
+    assert mt.effective_bets == pytest.approx(np.exp(-np.sum(p * np.log(p))), rel=1e-4)
+
+
+def test_minimum_torsion_with_one_common_factor_by_hand():
+    """Equal correlations rho and equal volatilities: by symmetry the minimum-torsion factors
+    share the risk of an equal-weight book equally, N bets, while principal components see
+    one: the first carries (1 + (N - 1) rho) / N of the correlation's variance and all of
+    this book's risk (the equal-weight book is that eigenvector)."""
+    n, rho = 5, 0.6
+    C = np.full((n, n), rho) + (1 - rho) * np.eye(n)
+    cov = pd.DataFrame(C * 0.04, index=list("abcde"), columns=list("abcde"))
+    w = pd.Series(0.2, index=cov.index)
+    mt = D.effective_number_of_bets(w, cov, method="minimum_torsion")
+    assert mt.effective_bets == pytest.approx(5.0, rel=1e-9)
+    pca = D.effective_number_of_bets(w, cov, method="pca")
+    assert pca.effective_bets == pytest.approx(1.0, rel=1e-9) and pca.distribution.iloc[0] == pytest.approx(
+        1.0
+    )
+    d = D.decompose(w, covariance=cov, periods_per_year=1)
+    assert d.bets().effective_bets == pytest.approx(5.0, rel=1e-9) and d.bets(
+        "pca"
+    ).effective_bets == pytest.approx(1.0)
+    text = D.verdict(d)
+    assert "behaves like 5.0 equally risky assets (it holds 5)" in text
+    assert "5.0 minimum-torsion bets" in text and "1.0 principal-component bets" in text
+    assert "first principal component carries 100.0% of the risk" in text
+
+
 def test_concentration_by_hand():
     w, cov = published()
     c = D.concentration(w, cov)

@@ -17,14 +17,24 @@ concentration           Herfindahl indices, effective bets, diversification rati
 decompose               all of the above, tail risk, stress and factors in one call -> RiskDecomposition
 rolling_decompose       volatility and contributions over time
 verdict                 a plain-language reading of a decomposition
+top_assets              the labels of the largest values (shares of risk): what a figure of many assets shows
 ALERT_SHARE, GROUP_ALERT_SHARE
                         the concentration alerts' defaults (25% of the risk in an asset, 40% in a group)
+DENSE_ASSETS            above this many assets, :func:`decompose` clusters only the largest shares of risk
+                        and leaves the effective bets out (each is N x N or N^3 work)
+REST                    the name of the group of the assets left out of the clustering
 
 Euler: with :math:`\\sigma(w) = \\sqrt{w^\\top \\Sigma w}`, the marginal contribution
 is :math:`\\partial\\sigma/\\partial w_i = (\\Sigma w)_i / \\sigma`, the component
 :math:`w_i (\\Sigma w)_i / \\sigma` (components sum to :math:`\\sigma`), the percent
 contribution component / :math:`\\sigma` (sums to 1). Annualised with
 ``periods_per_year`` (volatilities times :math:`\\sqrt{\\text{ppy}}`).
+
+Wide universes: the contributions need :math:`\\Sigma w` only (one pass over the covariance), the
+correlation stress blends :math:`\\Sigma w` and :math:`\\sigma (\\sigma^\\top w)` without forming a
+blended matrix, so :func:`decompose` holds one N x N matrix (the covariance) beyond its input.
+Hierarchical clustering (a condensed distance matrix, quadratic time) and the effective bets (an
+eigen-decomposition, cubic time) are bounded by ``dense_assets`` (:data:`DENSE_ASSETS`).
 
 See also :mod:`riskkit.decomposition.tail` (VaR, ES), :mod:`riskkit.decomposition.stress` and
 :mod:`riskkit.decomposition.factors`, :mod:`riskkit.decomposition.regimes`.
@@ -55,11 +65,13 @@ from riskkit._core.validation import (
 )
 from riskkit._core.vocabulary import renamed
 from riskkit.data.calendar import annualise, resolve_periods_per_year, units
-from riskkit.exceptions import InvalidParameterError
+from riskkit.exceptions import InvalidParameterError, SingularCovarianceError
 
 __all__ = [
     "ALERT_SHARE",
+    "DENSE_ASSETS",
     "GROUP_ALERT_SHARE",
+    "REST",
     "EffectiveBets",
     "RiskContributions",
     "RiskDecomposition",
@@ -70,6 +82,7 @@ __all__ = [
     "group_contributions",
     "risk_contributions",
     "rolling_decompose",
+    "top_assets",
     "verdict",
 ]
 
@@ -80,6 +93,43 @@ ALERT_SHARE = 0.25
 GROUP_ALERT_SHARE = 0.4
 """Default ``group_alert_share``: a group of two or more assets (and fewer than all) carrying
 more than 40% of the risk is alerted; the notebooks' parameters use the same value (tested)."""
+
+DENSE_ASSETS = 2000
+"""Default ``dense_assets`` of :func:`decompose`: with more assets than this, only the 2,000
+largest shares of risk are clustered (the others form the group :data:`REST`, never alerted) and
+the effective number of bets is not computed (NaN, said in ``concentration["enb_note"]``): its
+eigen-decomposition of 10,000 assets takes minutes. Clustering 2,000 assets takes about 1 s."""
+
+REST = "rest (not clustered)"
+"""The group of the assets :func:`decompose` leaves out of its clustering (see :data:`DENSE_ASSETS`)."""
+
+
+def top_assets(values: pd.Series, /, *, n: int = 30) -> pd.Index:
+    """The labels of the ``n`` largest absolute values, largest first; ties keep the Series' order.
+
+    The rule a report uses to show many assets: the bars and tables of a decomposition show
+    ``top_assets(risk.assets["percent"])``, the 30 largest shares of risk (a short position's
+    negative share counts by its size). All labels when there are ``n`` or fewer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> top_assets(pd.Series({"a": 0.1, "b": -0.5, "c": 0.3, "d": 0.1}), n=3).tolist()
+    ['b', 'c', 'a']
+    """
+    n = check_int("n", n, minimum=1)
+    if not isinstance(values, pd.Series):
+        raise InvalidParameterError(
+            f"top_assets takes a Series of values by asset; got {type(values).__name__}."
+        )
+    v = np.abs(values.to_numpy(dtype=float))
+    if np.isnan(v).any():
+        raise InvalidParameterError(
+            f"top_assets: the values of {format_items(values.index[np.isnan(v)])} are missing; "
+            "rank real values."
+        )
+    order = np.argsort(-v, kind="stable")[:n]
+    return values.index[order]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -419,12 +469,23 @@ def concentration(
     return _concentration(pd.DataFrame(parts, index=cov.index), cov.to_numpy(), enb_method)
 
 
-def _concentration(rc: pd.DataFrame, S: np.ndarray, enb_method: str) -> pd.Series:
-    """:func:`concentration` from Euler contributions ``rc`` and the covariance ``S`` in their order."""
+def _concentration(
+    rc: pd.DataFrame, S: np.ndarray, enb_method: str, dense_assets: int | None = None
+) -> pd.Series:
+    """:func:`concentration` from Euler contributions ``rc`` and the covariance ``S`` in their order;
+    above ``dense_assets`` assets without the effective bets (NaN, ``enb_note`` says why)."""
     aw = rc["weight"].abs() / rc["weight"].abs().sum()
     hhi_w = float((aw**2).sum())
     hhi_r = float((rc["percent"] ** 2).sum())
-    enb = _enb(rc["weight"].to_numpy(), S, rc.index, enb_method).effective_bets
+    note = ""
+    if dense_assets is not None and len(rc) > dense_assets:
+        enb = float("nan")
+        note = (
+            f"not computed for {count(len(rc), 'asset')}: the eigen-decomposition it needs is cubic in "
+            f"the number of assets (dense_assets={dense_assets:,})"
+        )
+    else:
+        enb = _enb(rc["weight"].to_numpy(), S, rc.index, enb_method).effective_bets
     sigma = float(rc["component"].sum())
     top = rc["percent"].idxmax()
     return pd.Series(
@@ -435,6 +496,7 @@ def _concentration(rc: pd.DataFrame, S: np.ndarray, enb_method: str) -> pd.Serie
             "effective_risk_assets": 1.0 / hhi_r,
             "effective_bets": enb,
             "enb_method": enb_method,
+            "enb_note": note,
             "diversification_ratio": float((rc["weight"] * rc["volatility"]).sum() / sigma),
             "largest_risk_share": float(rc["percent"].max()),
             "largest_risk_asset": top,
@@ -497,6 +559,12 @@ class RiskDecomposition(Result):
         c = self.covariance
         return pd.DataFrame(cov_to_corr(c.to_numpy()), index=c.index, columns=c.columns)
 
+    def _largest_group(self) -> pd.Series:
+        """The row of the group with the largest share of risk, :data:`REST` aside (it is not a
+        cluster but the assets left out of the clustering), unless it is the only one."""
+        clustered = self.groups[self.groups.index != REST]
+        return (clustered if len(clustered) else self.groups).iloc[0]
+
     def worst_windows(self, *, contributions: bool = False) -> pd.DataFrame:
         """The worst windows of every length asked for (``stress_windows``), as a
         reader reads them: one row per window, indexed by its length
@@ -516,6 +584,21 @@ class RiskDecomposition(Result):
             return pd.DataFrame(columns=["from", "to", "loss"])
         return pd.concat(parts, names=["window", "rank"])
 
+    def bets(self, method: Literal["pca", "minimum_torsion"] = "minimum_torsion") -> EffectiveBets:
+        """The effective number of bets of these weights on this covariance, by ``method``
+        (:func:`effective_number_of_bets`), whichever ``enb_method`` the decomposition used.
+
+        The two counts answer different questions: ``"pca"`` counts the principal
+        components the risk is spread over, near 1 for almost any long-only book of
+        correlated assets (the first component is their common move);
+        ``"minimum_torsion"`` counts the uncorrelated factors closest to the assets
+        themselves (Meucci, Santangelo & Deguest 2015), near the assets' effective
+        number when the risk is spread evenly over them. Minimum torsion refuses a
+        singular covariance (:class:`~riskkit.exceptions.SingularCovarianceError`).
+        """
+        check_choice("method", method, ("pca", "minimum_torsion"))
+        return effective_number_of_bets(self.assets["weight"], self.covariance, method=method)
+
     def summary(self) -> pd.DataFrame:
         """One row: volatility (``units``: annual or per period), largest asset and group shares,
         effective bets, alerts, and the ES of each method (``tail_units``: always per period)."""
@@ -526,8 +609,8 @@ class RiskDecomposition(Result):
             "periods_per_year": self.periods_per_year,
             "largest_asset": c["largest_risk_asset"],
             "largest_asset_share": c["largest_risk_share"],
-            "largest_group": self.groups.index[0],
-            "largest_group_share": float(self.groups["percent"].iloc[0]),
+            "largest_group": self._largest_group().name,
+            "largest_group_share": float(self._largest_group()["percent"]),
             "effective_bets": c["effective_bets"],
             "diversification_ratio": c["diversification_ratio"],
             "alerts": len(self.alerts),
@@ -565,6 +648,7 @@ def decompose(
     correlation_blends: Sequence[float] = (),
     periods_per_year: float | None = None,
     repair: Literal["clip"] | None = None,
+    dense_assets: int = DENSE_ASSETS,
 ) -> RiskDecomposition:
     """Risk decomposition of a portfolio in one call.
 
@@ -628,6 +712,11 @@ def decompose(
         stress tables are always per period; every table says so in ``units``.
     repair : {"clip"}, optional
         Clip negative eigenvalues of a non-PSD covariance instead of raising.
+    dense_assets : int, default=2000
+        With more assets than this (:data:`DENSE_ASSETS`), the correlated clusters are found among
+        the ``dense_assets`` largest shares of risk only (the others form the group :data:`REST`,
+        never alerted) and the effective bets are NaN (``concentration["enb_note"]`` says why): the
+        eigen-decomposition they need is cubic in the number of assets.
     """
     # every input is checked once, here; the parts below are the public functions' cores
     if returns is None and covariance is None:
@@ -636,6 +725,7 @@ def decompose(
     group_alert_share = check_real("group_alert_share", group_alert_share, low=0.0, high=1.0, low_open=True)
     level = check_real("level", level, low=0.5, high=1.0, low_open=True, high_open=True)
     check_choice("enb_method", enb_method, ("pca", "minimum_torsion"))
+    dense_assets = check_int("dense_assets", dense_assets, minimum=2)
     w = check_weights("weights", weights, allow_zero_sum=True, shares=True)
     R = None  # the returns as returns_matrix reads them: (X, index, columns)
     if returns is not None:
@@ -649,10 +739,7 @@ def decompose(
     if groups is not None:
         labels, source = check_groups("groups", groups, rc.index), "groups"
     else:
-        labels, source = (
-            correlation_clusters(_cluster_correlation(cov), min_correlation=cluster_min_correlation),
-            "clusters",
-        )
+        labels, source = _clusters(cov, rc["percent"], cluster_min_correlation, dense_assets), "clusters"
     grp = _group_contributions(rc, labels)
     rc = rc.assign(group=labels.reindex(rc.index).to_numpy())
     tail, tail_c = _decompose_tail(w, R, level, cov) if R is not None else (None, None)
@@ -663,7 +750,7 @@ def decompose(
         assets=rc,
         groups=grp,
         group_source=source,
-        concentration=_concentration(rc, cov.to_numpy(), enb_method),
+        concentration=_concentration(rc, cov.to_numpy(), enb_method, dense_assets),
         alerts=_alerts(rc, grp, alert_share, group_alert_share),
         tail=tail,
         tail_contributions=tail_c,
@@ -671,6 +758,17 @@ def decompose(
         stress=stress,
         covariance=cov,
     )
+
+
+def _clusters(cov: pd.DataFrame, share: pd.Series, min_correlation: float, dense_assets: int) -> pd.Series:
+    """The correlated clusters of :func:`decompose`: of every asset, or, above ``dense_assets``
+    assets, of the ``dense_assets`` largest shares of risk, the others in the group :data:`REST`
+    (the correlation is formed for the clustered assets only)."""
+    if len(cov) <= dense_assets:
+        return correlation_clusters(_cluster_correlation(cov), min_correlation=min_correlation)
+    keep = top_assets(share, n=dense_assets)
+    found = correlation_clusters(_cluster_correlation(cov.loc[keep, keep]), min_correlation=min_correlation)
+    return found.reindex(cov.index).fillna(REST).rename("cluster")
 
 
 def _cluster_correlation(cov: pd.DataFrame) -> pd.DataFrame:
@@ -717,7 +815,7 @@ def _alerts(
     ] + [
         {"kind": "group", "name": g, "risk_share": float(s), "alert_share": group_alert_share}
         for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
-        if s > group_alert_share + _SHARE_ROUNDING and 1 < n < len(rc)
+        if s > group_alert_share + _SHARE_ROUNDING and 1 < n < len(rc) and g != REST
     ]
     return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
 
@@ -863,6 +961,38 @@ def _eigengap(covariance: pd.DataFrame) -> float:
     return float(ev[-1] / ev[-2]) if len(ev) > 1 and ev[-2] > 0 else float("inf")
 
 
+def _bets_sentence(result: RiskDecomposition, held: int) -> str:
+    """The verdict's counts: equally risky assets (the inverse Herfindahl of the risk shares),
+    then the bets by minimum torsion and by principal components, each said for what it is."""
+    c = result.concentration
+    text = (
+        f"By its risk contributions the portfolio behaves like {c['effective_risk_assets']:,.1f} equally "
+        f"risky assets (it holds {held:,})"
+    )
+    if not np.isfinite(c["effective_bets"]):  # a universe above the dense cap: the reason, not a count
+        return text + f"; independent bets {c['enb_note']}."
+    if result.covariance is None:  # only the decomposition's own count
+        return text + f"; by independent bets ({c['enb_method']}) like {c['effective_bets']:.1f}."
+    pca = result.bets("pca")
+    try:
+        mt = result.bets("minimum_torsion").effective_bets
+        torsion = (
+            f"{mt:.1f} minimum-torsion bets (uncorrelated factors closest to the assets themselves) and "
+        )
+    except SingularCovarianceError:
+        torsion = ""
+    return text + (
+        f". Counted as uncorrelated bets: {torsion}{pca.effective_bets:.1f} principal-component bets "
+        f"(the first principal component carries {pca.distribution.iloc[0]:.1%} of the risk)."
+    )
+
+
+def _share_format(n_assets: int) -> str:
+    """A share of risk or weight to one decimal of a percent, to three with over 100 assets (each
+    then holds about 1% or less: 0.0% would say nothing)."""
+    return ".1%" if n_assets <= 100 else ".3%"
+
+
 def verdict(result: RiskDecomposition, /) -> str:
     """A plain-language reading of a :class:`RiskDecomposition`, for reports."""
     c = result.concentration
@@ -871,18 +1001,17 @@ def verdict(result: RiskDecomposition, /) -> str:
     annual = units(result.periods_per_year) == "annual" and result.periods_per_year != 1
     unit = "a year" if annual else "per period"
     held = int((a["weight"] != 0).sum())
+    share = _share_format(len(a))
     lines = [
         f"Portfolio volatility is {result.volatility:.1%} {unit}.",
-        f"The largest single source of risk is {top}: {c['largest_risk_share']:.1%} of the risk "
-        f"for {a.loc[top, 'weight']:.1%} of the weight.",
+        f"The largest single source of risk is {top}: {c['largest_risk_share']:{share}} of the risk "
+        f"for {a.loc[top, 'weight']:{share}} of the weight.",
     ]
     if held > 1:
-        lines.append(
-            "By risk contributions the portfolio behaves like "
-            f"{c['effective_risk_assets']:.1f} equally risky assets "
-            f"(it holds {held}); by independent bets ({c['enb_method']}) like {c['effective_bets']:.1f}."
-        )
-    if held > 1 and c["enb_method"] == "pca" and c["effective_bets"] < 1.5 and result.covariance is not None:
+        lines.append(_bets_sentence(result, held))
+    # the principal-component count, whichever count the decomposition kept (both are said above)
+    dense = np.isfinite(c["effective_bets"]) and result.covariance is not None
+    if held > 1 and dense and result.bets("pca").effective_bets < 1.5:
         gap = _eigengap(result.covariance)
         if gap >= _CLEAR_GAP:
             lines.append(
@@ -894,15 +1023,22 @@ def verdict(result: RiskDecomposition, /) -> str:
             lines.append(
                 "The first two principal components of the assets' correlation are close "
                 f"({gap:.1f} to 1): principal components are ill-determined here, and so is their count "
-                "of bets; enb_method='minimum_torsion' reads such a portfolio better."
+                "of bets; the minimum-torsion count reads such a portfolio better."
             )
-    g = result.groups.iloc[0]
+    g = result._largest_group()
     kind = "group" if result.group_source == "groups" else "correlated cluster"
     lines.append(
-        f"The largest {kind}, {result.groups.index[0]} ({count(int(g['n_assets']), 'asset')}), "
-        f"carries {g['percent']:.1%} "
-        f"of the risk for {g['weight']:.1%} of the weight."
+        f"The largest {kind}, {g.name} ({count(int(g['n_assets']), 'asset')}), "
+        f"carries {g['percent']:{share}} "
+        f"of the risk for {g['weight']:{share}} of the weight."
     )
+    if REST in result.groups.index and g.name != REST:
+        rest = result.groups.loc[REST]
+        lines.append(
+            f"The {int(rest['n_assets']):,} assets with the smallest shares of risk were not clustered "
+            f"(more than dense_assets): together {rest['percent']:.1%} of the risk for {rest['weight']:.1%} "
+            "of the weight."
+        )
     if len(result.alerts):
         names = ", ".join(f"{r.name} ({r.risk_share:.0%})" for r in result.alerts.itertuples())
         limits = " and ".join(

@@ -6,6 +6,7 @@ absorption_ratio     share of variance absorbed by the top eigenvectors, and its
 turbulence           Mahalanobis distance of each day's returns from the trailing distribution
 average_correlation  mean pairwise correlation over a short window, against its historical band
 regimes              the three in one call -> RegimeMonitor
+MAX_ASSETS           the widest universe :func:`regimes` takes (500 assets)
 Monitor              one monitor's dated readings, its alert series and the rule that sets it
 RegimeMonitor        the monitors together, with an alert when any fires
 
@@ -39,7 +40,20 @@ from riskkit._core.result import Result
 from riskkit._core.validation import check_choice, check_int, check_real, returns_matrix
 from riskkit.exceptions import InvalidParameterError
 
-__all__ = ["Monitor", "RegimeMonitor", "absorption_ratio", "average_correlation", "regimes", "turbulence"]
+__all__ = [
+    "MAX_ASSETS",
+    "Monitor",
+    "RegimeMonitor",
+    "absorption_ratio",
+    "average_correlation",
+    "regimes",
+    "turbulence",
+]
+
+MAX_ASSETS = 500
+"""The most assets :func:`regimes` takes: it forms a covariance per date in blocks of 512 dates
+(512 N^2 floats: 1 GiB at 500 assets, 15 GiB at 2,000) and decomposes each (N^3); a wider universe
+is refused at once, before any of that work (a report skips the monitors and says so)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -389,6 +403,12 @@ def regimes(
 ) -> RegimeMonitor:
     """The absorption ratio, turbulence and average correlation with their defaults (or the options
     given per monitor as a mapping of keyword arguments), sharing the history ``long``."""
+    n_assets = returns.shape[1] if hasattr(returns, "shape") and len(returns.shape) == 2 else 0
+    if n_assets > MAX_ASSETS:
+        raise InvalidParameterError(
+            f"regimes takes at most MAX_ASSETS={MAX_ASSETS} assets, got {n_assets:,}: each date's covariance "
+            "is N x N and its eigen-decomposition N^3; pass the returns of fewer assets."
+        )
     kw = {} if long is None else {"long": long}
     monitors = {
         "absorption_ratio": absorption_ratio(returns, **kw, **dict(absorption or {})),

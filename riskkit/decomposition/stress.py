@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from riskkit._core.matrices import cov_to_corr, euler_contributions
 from riskkit._core.validation import (
     check_covariance,
     check_frame,
@@ -117,13 +116,17 @@ def correlation_stress_core(
     sd = positive_volatilities(
         "covariance", cov, "correlation_stress (it keeps volatilities, blends correlations)"
     )
-    C = cov_to_corr(cov.to_numpy())
+    # the blend ((1 - lam) C + lam 11') o sd sd' is (1 - lam) Sigma + lam sd sd': its product with w is
+    # (1 - lam) Sigma w + lam sd (sd' w), so no N x N matrix is formed beyond the covariance
+    Sw, sdw = cov.to_numpy() @ wv, float(sd @ wv)
     z = float(norm.ppf(level))
     rows = {}
     for lam in blends:
-        S = ((1 - lam) * C + lam) * np.outer(sd, sd)
+        Bw = (1.0 - lam) * Sw + lam * sd * sdw
+        var = float(wv @ Bw)
         # a book hedged exactly under this blend has no risk to split: zero contributions, not 0 / 0
-        sigma, _, comp = euler_contributions(wv, S)
+        sigma = float(np.sqrt(var)) if var > 0.0 else 0.0
+        comp = wv * Bw / sigma if sigma > 0.0 else np.zeros(len(wv))
         rows[lam] = {"volatility": sigma, "VaR": z * sigma, **dict(zip(cov.index, comp * z, strict=True))}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.attrs["units"] = "per period"
