@@ -198,35 +198,17 @@ def simulate_market(
     n = check_int("n_assets", n_assets, minimum=1)
     t_len = check_int("n_periods", n_periods, minimum=2)
     check_choice("calendar", calendar, ("7d", "business"))
-    nu, alpha, beta, p_in, dur, lam, mult = _check_dynamics(
-        dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier
-    )
-    rng = (
-        seed
-        if isinstance(seed, np.random.Generator)
-        else np.random.default_rng(check_int("seed", seed, minimum=0))
-    )
-    seed_value = -1 if isinstance(seed, np.random.Generator) else int(seed)
     names, groups = _names_and_groups(n, names, groups, n_groups)
-    ppy = 365 if calendar == "7d" else 252
-
-    # static structure (drawn first so it does not depend on n_periods), then the dynamics
-    corr_calm, corr_crash, sigma = _structure(
-        rng, n, ppy, groups, annual_vol, market_loading, group_loading, lam
-    )
-    cov_calm = corr_calm * np.outer(sigma, sigma)
-    cov_crash = corr_crash * np.outer(sigma, sigma) * mult**2
-    calm_mu = np.broadcast_to(np.asarray(annual_drift, dtype=float), (n,))
-    mu = np.vstack([calm_mu, np.full(n, float(crash_annual_drift))]) / ppy  # (regime, asset)
-    p_out = 1.0 / dur
-    pi_crash = p_in / (p_in + p_out) if p_in + p_out > 0 else 0.0
-    true_cov = _true_covariance(pi_crash, cov_calm, cov_crash, mu)
-
-    state = _regimes(rng, t_len, p_in, p_out, pi_crash)
-    shocks = _shocks(rng, state, corr_calm, corr_crash, nu)
-    h = _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta)
-    scale = np.sqrt(h) * np.where(state == 1, mult, 1.0)
-    log_ret = mu[state] + scale[:, None] * shocks * sigma[None, :]
+    m = _market_arrays(
+        n=n, t_len=t_len, seed=seed, calendar=calendar, groups=groups, annual_vol=annual_vol,
+        market_loading=market_loading, group_loading=group_loading, annual_drift=annual_drift, dof=dof,
+        garch=garch, crash_probability=crash_probability, crash_duration=crash_duration,
+        crash_vol_multiplier=crash_vol_multiplier, crash_correlation=crash_correlation,
+        crash_annual_drift=crash_annual_drift,
+    )  # fmt: skip
+    log_ret, state, h, ppy = m["log_ret"], m["state"], m["h"], m["ppy"]
+    cov_calm, cov_crash, true_cov, pi_crash = m["cov_calm"], m["cov_crash"], m["true_cov"], m["pi_crash"]
+    seed_value = -1 if isinstance(seed, np.random.Generator) else int(seed)
 
     p0 = np.full(n, 100.0) if start_prices is None else np.asarray(start_prices, dtype=float)
     log_p = np.vstack([np.zeros(n), np.cumsum(log_ret, axis=0)]) + np.log(p0)
@@ -252,6 +234,45 @@ def simulate_market(
         periods_per_year=ppy,
         seed=seed_value,
     )
+
+
+def _market_arrays(
+    *, n, t_len, seed, calendar, groups, annual_vol, market_loading, group_loading, annual_drift, dof, garch,
+    crash_probability, crash_duration, crash_vol_multiplier, crash_correlation, crash_annual_drift,
+) -> dict:  # fmt: skip
+    """:func:`simulate_market`'s draws and truth as arrays, before any labelled frame: the log
+    returns (periods, assets), regimes, variance multiplier, regime and true covariances, the
+    stationary crash probability and the calendar. The same numbers for the same arguments."""
+    nu, alpha, beta, p_in, dur, lam, mult = _check_dynamics(
+        dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier
+    )
+    rng = (
+        seed
+        if isinstance(seed, np.random.Generator)
+        else np.random.default_rng(check_int("seed", seed, minimum=0))
+    )
+    ppy = 365 if calendar == "7d" else 252
+
+    # static structure (drawn first so it does not depend on n_periods), then the dynamics
+    corr_calm, corr_crash, sigma = _structure(
+        rng, n, ppy, groups, annual_vol, market_loading, group_loading, lam
+    )
+    cov_calm = corr_calm * np.outer(sigma, sigma)
+    cov_crash = corr_crash * np.outer(sigma, sigma) * mult**2
+    calm_mu = np.broadcast_to(np.asarray(annual_drift, dtype=float), (n,))
+    mu = np.vstack([calm_mu, np.full(n, float(crash_annual_drift))]) / ppy  # (regime, asset)
+    p_out = 1.0 / dur
+    pi_crash = p_in / (p_in + p_out) if p_in + p_out > 0 else 0.0
+    true_cov = _true_covariance(pi_crash, cov_calm, cov_crash, mu)
+
+    state = _regimes(rng, t_len, p_in, p_out, pi_crash)
+    shocks = _shocks(rng, state, corr_calm, corr_crash, nu)
+    h = _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta)
+    scale = np.sqrt(h) * np.where(state == 1, mult, 1.0)
+    log_ret = mu[state] + scale[:, None] * shocks * sigma[None, :]
+
+    return {"log_ret": log_ret, "state": state, "h": h, "ppy": ppy, "cov_calm": cov_calm,
+            "cov_crash": cov_crash, "true_cov": true_cov, "pi_crash": pi_crash}  # fmt: skip
 
 
 def _check_dynamics(dof, garch, crash_probability, crash_duration, crash_correlation, crash_vol_multiplier):
@@ -325,6 +346,9 @@ def _regimes(rng, t_len, p_in, p_out, pi_crash) -> np.ndarray:
     state = np.empty(t_len, dtype=np.int8)
     u = rng.random(t_len)
     s = int(rng.random() < pi_crash)
+    if p_in == 0 and s == 0:  # no crash ever starts: the loop below would give all calm
+        state[:] = 0
+        return state
     for t in range(t_len):
         state[t] = s
         s = int(u[t] < p_in) if s == 0 else int(u[t] >= p_out)
@@ -333,19 +357,28 @@ def _regimes(rng, t_len, p_in, p_out, pi_crash) -> np.ndarray:
 
 def _shocks(rng, state, corr_calm, corr_crash, nu) -> np.ndarray:
     """Unit-variance multivariate Student-t shocks, correlated as the regime of each period."""
-    chol = np.stack([_psd_factor(corr_calm), _psd_factor(corr_crash)])
     eps = rng.standard_normal((len(state), corr_calm.shape[0]))
     w = rng.chisquare(nu, len(state)) / nu
     shocks = np.empty_like(eps)
-    for k in (0, 1):
+    for k, corr in enumerate((corr_calm, corr_crash)):
         rows = state == k
-        shocks[rows] = eps[rows] @ chol[k].T
+        if not rows.any():  # a regime the path never visits needs no factor
+            continue
+        every = rows.all()  # one regime throughout (no crashes): no masked copies
+        if np.array_equal(corr, np.eye(len(corr))):  # independent assets: the factor is I, exactly
+            shocks[rows] = eps[rows]
+        elif every:
+            shocks = eps @ _psd_factor(corr).T
+        else:
+            shocks[rows] = eps[rows] @ _psd_factor(corr).T
     shocks *= np.sqrt((nu - 2) / (nu * w))[:, None]
     return shocks
 
 
 def _variance_multiplier(shocks, state, corr_calm, corr_crash, alpha, beta) -> np.ndarray:
     """The GARCH(1,1) multiplier h_t (h_0 = 1) driven by the unit-variance equal-weight shock."""
+    if alpha == 0 and beta == 0:  # no clustering: the recursion below gives h = 1 on every period
+        return np.ones(len(state))
     ew_sd = np.sqrt(np.array([corr_calm.sum(), corr_crash.sum()]))
     g2 = (shocks.sum(axis=1) / ew_sd[state]) ** 2
     h = np.empty(len(state))
@@ -379,18 +412,38 @@ def simulate_simple_market(
     (0.25, 365)
     """
     n = check_int("n_assets", n_assets, minimum=1)
-    load = float(np.sqrt(max(float(correlation), 0.0)))
     return simulate_market(
-        n_assets=n,
-        n_periods=n_periods,
-        seed=seed,
-        annual_vol=[volatility] * n,
-        market_loading=(load, load),
-        group_loading=(0.0, 0.0),
-        annual_drift=list(np.linspace(-dispersion / 2, dispersion / 2, n)),
-        crash_probability=0.0,
-        garch=(0.0, 0.0),
+        n_assets=n, n_periods=n_periods, seed=seed, **_simple_settings(n, volatility, correlation, dispersion)
     )
+
+
+def _simple_settings(n: int, volatility: float, correlation: float, dispersion: float) -> dict:
+    """:func:`simulate_simple_market`'s arguments of :func:`simulate_market`."""
+    load = float(np.sqrt(max(float(correlation), 0.0)))
+    return {
+        "annual_vol": [volatility] * n,
+        "market_loading": (load, load),
+        "group_loading": (0.0, 0.0),
+        "annual_drift": list(np.linspace(-dispersion / 2, dispersion / 2, n)),
+        "crash_probability": 0.0,
+        "garch": (0.0, 0.0),
+    }
+
+
+def _simple_log_returns(
+    *, n_assets: int, n_periods: int, volatility: float, correlation: float, dispersion: float, seed
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`simulate_simple_market`'s log returns (periods, assets) and true covariance (one
+    period's) as arrays: the same numbers for the same seed, without building its frames (a
+    hundredth of the time on 4 assets: what an explorer simulating 100 markets a move needs)."""
+    n = check_int("n_assets", n_assets, minimum=1)
+    kw = simulate_market.__kwdefaults__ | _simple_settings(n, volatility, correlation, dispersion)
+    _, groups = _names_and_groups(n, None, None, kw["n_groups"])
+    for k in ("n_assets", "n_periods", "seed", "start", "names", "groups", "n_groups", "start_prices"):
+        kw.pop(k)
+    t_len = check_int("n_periods", n_periods, minimum=2)
+    m = _market_arrays(n=n, t_len=t_len, seed=seed, groups=groups, **kw)
+    return m["log_ret"], m["true_cov"]
 
 
 def _psd_factor(corr: np.ndarray) -> np.ndarray:

@@ -133,6 +133,41 @@ _ALL_RUN = """() => {
 }"""
 
 
+_IMAGES = ".jp-CodeCell:has(.widget-html) .jp-OutputArea-output img"
+# from the slider's release: the time (ms) when each figure's image changed, read by a MutationObserver
+_WATCH = """([sel, before]) => {
+  const start = performance.now();
+  window.__rkLatency = {start: start, changed: {}};
+  const check = () => {
+    [...document.querySelectorAll(sel)].forEach((img, i) => {
+      if (img.src !== before[i] && !(i in window.__rkLatency.changed))
+        window.__rkLatency.changed[i] = performance.now() - start;
+    });
+  };
+  new MutationObserver(check).observe(document.querySelector('.jp-Notebook'),
+    {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+}"""
+LATENCY = BUILD / "explorer_latency.json"
+
+
+def _record_latency(stem: str, seen: dict, n_figures: int, track_px: float) -> None:
+    """Record, not assert (speed is measured, never a test's pass condition): the seconds from
+    the slider's release until the last of its explorer's figures showed its new image in
+    JupyterLab, into build/explorer_latency.json (and printed). benchmarks/run.py times the
+    kernel's side of the same move."""
+    times = sorted(seen["changed"].values())
+    row = {
+        "latency_s": round(times[-1] / 1000, 3) if times else None,
+        "first_figure_s": round(times[0] / 1000, 3) if times else None,
+        "figures_changed": f"{len(times)} of {n_figures}",
+        "slider_track_px": round(track_px),
+    }
+    table = json.loads(LATENCY.read_text()) if LATENCY.exists() else {}
+    table[stem] = row
+    LATENCY.write_text(json.dumps(table, indent=1) + "\n")
+    print(f"{stem}: slider move shown in {row['latency_s']} s ({row['figures_changed']} figures)")
+
+
 def _images(cell) -> list[str]:
     return cell.locator(".jp-OutputArea-output img").evaluate_all("els => els.map(e => e.src)")
 
@@ -168,19 +203,23 @@ def test_explorer_responds_to_its_slider_in_jupyterlab(lab, browser, notebook):
         cell.screenshot(path=str(BUILD / f"browser_{stem}_before.png"))
         handle = slider.locator(".noUi-handle").first
         box = handle.bounding_box()
+        track = slider.locator(".noUi-target").first.bounding_box()["width"]
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=10)
-        page.mouse.up()
+        page.evaluate(_WATCH, [_IMAGES, before])
+        page.mouse.up()  # continuous_update=False: the new value goes to the kernel on release
         page.wait_for_function(
             "([sel, before]) => { const imgs = [...document.querySelectorAll(sel)].map(e => e.src);"
             " return imgs.length === before.length && imgs.some((s, i) => s !== before[i]); }",
-            arg=[".jp-CodeCell:has(.widget-html) .jp-OutputArea-output img", before],
+            arg=[_IMAGES, before],
             timeout=UPDATE_TIMEOUT * 1000,
             polling=500,
         )
+        page.wait_for_timeout(1500)  # every figure of the move has arrived (each one its own message)
         after = _images(cell)
         assert after != before
+        _record_latency(stem, page.evaluate("() => window.__rkLatency"), len(before), track)
         cell.screenshot(path=str(BUILD / f"browser_{stem}_after.png"))
     finally:
         page.close()

@@ -40,10 +40,11 @@ class ShrinkageTrials(Result):
 
     def reductions(self) -> pd.Series:
         """Three readings of "how much shrinkage helps", which differ when a few markets
-        give a very bad sample matrix: the mean of the per-trial reductions (the
-        explorer's readout), the reduction of the mean loss (a ratio of means) and the
-        median per trial; with the mean intensity, the mean losses and the number of
-        trials where shrinkage loses (fractions, not %)."""
+        give a very bad sample matrix: the mean of the per-trial reductions, the
+        reduction of the mean loss (a ratio of means: the explorer's readout, with the
+        median per trial and the trials lost) and the median per trial; with the mean
+        intensity, the mean losses and the number of trials where shrinkage loses
+        (fractions, not %)."""
         t = self.trials
         return pd.Series(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,12 +94,19 @@ def delta_hedge(
     dates (:class:`riskkit.exceptions.CalendarError` on prices without dates and
     without it).
     """
-    from riskkit.hedging import _bs, _option_calendar, _rehedge, book_greeks
     from riskkit.rebalancing.costs import Costs
 
-    costs = costs or Costs()
     frame = prices.to_frame() if isinstance(prices, pd.Series) else prices
     band = check_real("band", band, low=0.0)
+    return _hedge(_book_along(book, frame, periods_per_year, rate), band, costs or Costs())
+
+
+def _book_along(book: pd.DataFrame, frame: pd.DataFrame, periods_per_year, rate: float) -> tuple:
+    """What every band's hedge of ``book`` along ``frame`` shares: the checked prices ``S``, the
+    book's value, delta and gamma on every date and path, its value one period older at the
+    previous close (:math:`V(S_{t-1}, \\tau_t)`), the calendar and the frame (dates, paths)."""
+    from riskkit.hedging import _bs, _option_calendar, book_greeks
+
     S = frame.to_numpy(dtype=float)
     if len(S) < 3:
         raise InvalidParameterError("prices must hold at least 3 dates of underlying prices.")
@@ -121,8 +129,16 @@ def delta_hedge(
         return price @ q, dlt @ q, gam @ q
 
     value, delta, gamma = greeks(S, T0 - elapsed)
-    pnl, cost, hedge, trades = _rehedge(S, value, delta, band, costs)
     decayed, _, _ = greeks(S[:-1], T0 - elapsed[1:])  # V(S_{t-1}, tau_t)
+    return S, value, delta, gamma, decayed, ppy, frame
+
+
+def _hedge(along: tuple, band: float, costs) -> DeltaHedge:
+    """The hedge at ``band`` of a book already valued along its paths (:func:`_book_along`)."""
+    from riskkit.hedging import _rehedge
+
+    S, value, delta, gamma, decayed, ppy, frame = along
+    pnl, cost, hedge, trades = _rehedge(S, value, delta, band, costs)
     dS = np.diff(S, axis=0)
     theta = decayed - value[:-1]
     unhedged = (delta[:-1] + hedge[:-1]) * dS
@@ -189,6 +205,51 @@ def price_paths(
     return sim.prices.rename_axis(columns="path")
 
 
+@functools.lru_cache(maxsize=4)
+def _paths_book(
+    rv: float,
+    iv: float,
+    days: int,
+    expiry: float,
+    moneyness: float,
+    quantity: float,
+    spot: float,
+    n_paths: int,
+    seed: int,
+) -> tuple:
+    """The simulated paths of :func:`delta_hedge_paths` and its book valued along them
+    (:func:`_book_along`, arrays read only). Cached: a move of the band or cost slider
+    re-runs only the hedges."""
+    prices = price_paths(realised_vol=rv, days=days, spot=spot, n_paths=n_paths, seed=seed)
+    book = pd.DataFrame(
+        {"kind": ["call"], "strike": [moneyness * spot], "expiry": [expiry], "vol": [iv]}
+    ).assign(quantity=[quantity])
+    along = _book_along(book, prices, None, 0.0)
+    for a in along[:5]:
+        a.flags.writeable = False
+    return along
+
+
+def _row(res: DeltaHedge) -> dict:
+    return {
+        "rehedges": res.components["rehedges"].mean(),
+        "hedging_cost": -res.components["costs"].mean(),
+        "residual_risk": res.residual_risk.mean(),
+        "final_pnl_std": res.components["total"].std(ddof=1),
+        "units": "per period",
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _tradeoff_row(key: tuple, band: float) -> dict:
+    """One compared band's row of :func:`delta_hedge_paths`' tradeoff, for the paths, book and
+    cost of ``key``. Cached: a band move hedges only the new band (the row is read, not changed)."""
+    from riskkit.rebalancing.costs import Costs
+
+    *book, proportional = key
+    return _row(_hedge(_paths_book(*book), band, Costs(proportional=proportional)))
+
+
 @bps_alias
 @renamed(cost_bps="proportional")
 def delta_hedge_paths(
@@ -235,29 +296,15 @@ def delta_hedge_paths(
     days = check_int("days", days, minimum=2)
     n_paths = check_int("n_paths", n_paths, minimum=2)
     spot = check_real("spot", spot, low=0.0, low_open=True)
-    prices = price_paths(realised_vol=rv, days=days, spot=spot, n_paths=n_paths, seed=seed)
-    book = pd.DataFrame(
-        {
-            "kind": ["call"],
-            "strike": [moneyness * spot],
-            "expiry": [expiry],
-            "vol": [iv],
-            "quantity": [quantity],
-        }
-    )
+    along = _paths_book(rv, iv, days, expiry, moneyness, quantity, spot, n_paths, seed)
     costs = Costs(proportional=check_real("proportional", proportional, low=0.0))
-    rows = {}
-    result = None
-    for b in sorted({*map(float, compare_bands), float(band)}):
-        res = delta_hedge(book, prices, band=b, costs=costs)
-        rows[b] = {
-            "rehedges": res.components["rehedges"].mean(),
-            "hedging_cost": -res.components["costs"].mean(),
-            "residual_risk": res.residual_risk.mean(),
-            "final_pnl_std": res.components["total"].std(ddof=1),
-            "units": "per period",
-        }
-        if b == float(band):
-            result = res
-    tradeoff = pd.DataFrame.from_dict(rows, orient="index").rename_axis("band")
+    band = check_real("band", band, low=0.0)
+    key = (rv, iv, days, expiry, moneyness, quantity, spot, n_paths, seed, costs.proportional)
+    result = _hedge(along, float(band), costs)
+    rows = {b: _tradeoff_row(key, b) for b in sorted({*map(float, compare_bands)} - {float(band)})}
+    rows[float(band)] = _row(result)
+    rows = dict(sorted(rows.items()))
+    tradeoff = pd.DataFrame.from_dict({b: dict(r) for b, r in rows.items()}, orient="index").rename_axis(
+        "band"
+    )
     return result, tradeoff

@@ -99,26 +99,26 @@ def _markets(
     """The ``n_paths`` simulated price paths (read only), their calendar and the expected
     diversification return. Cached: a move of the band or cost slider re-runs only the
     backtests, on the same markets."""
-    from riskkit.simulation import simulate_simple_market
+    from riskkit.simulation import _simple_log_returns, simulate_simple_market
 
+    # the frames' labels (dates, asset names, first prices) of one market: the same on every path
+    frame = simulate_simple_market(n_assets=n, n_periods=2, volatility=vol, correlation=rho).prices
+    ppy = 365.0
+    dates = pd.date_range(frame.index[0], periods=365 * years + 1, freq="D", name=frame.index.name)
+    p0 = frame.iloc[0].to_numpy()
     drift = np.linspace(-spread / 2, spread / 2, n)
-    markets, ppy, expected = [], 365.0, np.nan
+    markets, expected = [], np.nan
     for k, rng in enumerate(_spawn(seed, n_paths)):
-        sim = simulate_simple_market(
+        log_ret, cov = _simple_log_returns(
             n_assets=n, n_periods=365 * years, volatility=vol, correlation=rho, dispersion=spread, seed=rng
         )
-        ppy = sim.periods_per_year
-        r = _mean_revert(sim.returns.to_numpy(), drift, speed, ppy)
-        p0 = sim.prices.iloc[0].to_numpy()
+        r = _mean_revert(log_ret, drift, speed, ppy)
         prices = pd.DataFrame(
-            p0 * np.exp(np.vstack([np.zeros(n), np.cumsum(r, axis=0)])),
-            index=sim.prices.index,
-            columns=sim.prices.columns,
+            p0 * np.exp(np.vstack([np.zeros(n), np.cumsum(r, axis=0)])), index=dates, columns=frame.columns
         )
         if k == 0:
-            cov = sim.true_covariance.to_numpy() * ppy
             w = np.full(n, 1.0 / n)
-            expected = 0.5 * float(w @ np.diag(cov) - w @ cov @ w)
+            expected = 0.5 * float(w @ np.diag(cov * ppy) - w @ (cov * ppy) @ w)
         markets.append(prices)
     return tuple(markets), float(ppy), expected
 
@@ -131,19 +131,22 @@ def _split(res, prices: pd.DataFrame, target: pd.Series, years: int) -> dict:
     after = res.values.to_numpy()
     log_cost = np.log1p(res.costs.to_numpy() / after).sum(axis=0)[policy]
     log_g = float(np.log(after[-1] / after[0])[policy])
-    log_cm = float(np.log(res.target_values.iloc[-1] / res.target_values.iloc[0]))
-    log_bh = float(np.log(res.buy_and_hold.iloc[-1] / res.buy_and_hold.iloc[0]))
-    g_assets = float(target.to_numpy() @ np.log(prices.iloc[-1] / prices.iloc[0]).to_numpy()) / years
+    cm, bh, p = res.target_values.to_numpy(), res.buy_and_hold.to_numpy(), prices.to_numpy()
+    log_cm, log_bh = float(np.log(cm[-1] / cm[0])), float(np.log(bh[-1] / bh[0]))
+    g_assets = float(target.to_numpy() @ np.log(p[-1] / p[0])) / years
+    # columns as arrays: a pandas lookup per figure was most of this function's time
+    turnover, tracking = res.turnover.to_numpy(), res.tracking.to_numpy()
+    held = list(res.tracking.columns).index("buy and hold"), list(res.tracking.columns).index("policy")
     return {
         "premium": (log_g - log_bh) / years,
         "diversification_return": log_cm / years - g_assets,
         "dispersion": g_assets - log_bh / years,
         "timing": (log_g + log_cost - log_cm) / years,
         "costs": -log_cost / years,
-        "rebalances": float(res.rebalanced["policy"].sum()),
-        "annual_turnover": float(res.turnover["policy"].sum()) / years,
-        "drift_buy_and_hold": float(res.tracking["buy and hold"].mean()),
-        "drift_policy": float(res.tracking["policy"].mean()),
+        "rebalances": float(res.rebalanced.to_numpy()[:, list(res.rebalanced.columns).index("policy")].sum()),
+        "annual_turnover": float(turnover[:, list(res.turnover.columns).index("policy")].sum()) / years,
+        "drift_buy_and_hold": float(tracking[:, held[0]].mean()),
+        "drift_policy": float(tracking[:, held[1]].mean()),
     }
 
 
@@ -229,7 +232,7 @@ def rebalancing_paths(
     target = pd.Series(1.0 / n, index=markets[0].columns)
     rows, weights = [], {}
     for k, prices in enumerate(markets):
-        res = backtest(prices, target, configs, record_weights=k == 0)
+        res = backtest(prices, target, configs, record_weights=k == 0, periods_per_year=ppy)  # 365: known
         rows.append(_split(res, prices, target, years))
         if k == 0:
             weights = {"buy and hold": res.weights["buy and hold"], "policy": res.weights["policy"]}

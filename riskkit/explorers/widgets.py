@@ -15,7 +15,10 @@ An explorer returned as a cell's value shows its controls, then its figures and
 tables computed at the defaults. Those outputs are ordinary display outputs, so a
 notebook executed by papermill keeps a static report (neither the HTML nor the
 comparison of re-run reports needs a kernel); in a live kernel moving a control
-recomputes and replaces them in place (``update_display``). ipywidgets is imported
+recomputes and replaces them in place (``update_display``): each figure is built once and
+kept (:class:`riskkit.explorers._figures.Chart`), a move puts the new data into its artists and
+draws it once to PNG, so a move answers within about 0.3 s (``benchmarks/run.py --only
+explorer``; the browser's side in tests/test_browser.py). ipywidgets is imported
 only when an explorer is built. The widget's ``text/plain`` fallback is a fixed
 sentence, so executed notebooks compare equal; only the widget-view model id (and
 the notebook's widget-state metadata) varies between runs.
@@ -33,7 +36,15 @@ import pandas as pd
 from riskkit._core.formats import money, percent
 from riskkit.exceptions import InvalidParameterError
 from riskkit.explorers import delta_hedge_paths, rebalancing_paths, shrinkage_trials
-from riskkit.explorers._figures import plot_delta_hedge, plot_rebalancing_paths, plot_shrinkage_trials
+from riskkit.explorers._figures import (
+    Chart,
+    hedging_chart,
+    plot_delta_hedge,
+    plot_rebalancing_paths,
+    plot_shrinkage_trials,
+    rebalancing_chart,
+    shrinkage_chart,
+)
 
 __all__ = [
     "Explorer",
@@ -190,9 +201,9 @@ class Explorer:
         import ipywidgets as w
 
         rows = list(self.controls.values()) + self.extra
-        # a slider track of at least ~280 px (the cell is 420 px less the 120 px description): wide
+        # a slider track of at least ~400 px (the cell is 560 px less the 120 px description): wide
         # enough to set a value to its step; as many columns as the page's width holds
-        grid = w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))"))
+        grid = w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(560px, 1fr))"))
         self._status = w.Label(self.status)
         return w.VBox([w.HTML(f"<b>{self.title}</b>"), grid, self._status])
 
@@ -252,6 +263,8 @@ def rebalancing_explorer(v: dict) -> Explorer:
         "proportional": _slider("cost (of trade)", v["proportional"], 0.0, 0.01, 0.0005, ".2%"),
     }
 
+    charts: list[Chart] = []  # built at the first render, updated in place by every move
+
     def compute(**sliders):
         return rebalancing_paths(**(v | sliders))
 
@@ -300,12 +313,13 @@ def rebalancing_explorer(v: dict) -> Explorer:
             f"**{percent(res.expected_diversification_return, 2)}** a year. "
             "Drift from target: mean of ‖w − w*‖₁/2 over time."
         )
-        weights = plot_weights(
-            {"path 1, buy and hold": res.weights["buy and hold"], "path 1, policy": res.weights["policy"]},
-            target=res.target,
-            figsize_per_panel=(11.0, 2.0),
-        )
-        return [weights, plot_rebalancing_paths(res), table, note]
+        drift = {"path 1, buy and hold": res.weights["buy and hold"], "path 1, policy": res.weights["policy"]}
+        if not charts:
+            weights = plot_weights(drift, target=res.target, figsize_per_panel=(11.0, 2.0))
+            charts.extend([Chart(weights, _redraw_weights), rebalancing_chart(res)])
+        charts[0].update(drift)
+        charts[1].update(res)
+        return [*charts, table, note]
 
     return Explorer(compute, render, controls, title="Rebalancing explorer")
 
@@ -319,32 +333,39 @@ def shrinkage_explorer(v: dict) -> Explorer:
         "group_loading": _slider("sector loading", v["group_loading"], 0.0, 0.4, 0.05),
     }
 
+    charts: list[Chart] = []
+
     def compute(**sliders):
         return shrinkage_trials(**(v | sliders))
 
     def render(res):
-        s = res.summary()
+        r = res.reductions()  # the readings the notebook's prose uses: no mean of per-trial ratios
         table = pd.DataFrame(
             {
-                "mean": [
-                    f"{s.loc['intensity', 'mean']:.2f}",
-                    *_pct(s.loc[["loss_sample", "loss_shrunk"], "mean"], 1),
-                    f"{s.loc['improvement', 'mean']:.1f}%",
-                    percent((res.trials["improvement"] > 0).mean(), 0),
+                "value": [
+                    f"{r['intensity (mean)']:.2f}",
+                    percent(r["mean loss, sample"], 1),
+                    percent(r["mean loss, shrunk"], 1),
+                    percent(r["reduction of the mean loss"], 1),
+                    percent(r["median reduction per trial"], 1),
+                    f"{r['trials where shrinkage loses']:.0f} of {r['trials']:.0f}",
                 ]
             },
             index=pd.Index(
                 [
-                    "shrinkage intensity",
-                    "relative loss, sample",
-                    "relative loss, shrunk",
-                    "loss reduction",
-                    "trials where shrinkage won",
+                    "shrinkage intensity (mean)",
+                    "mean relative loss, sample",
+                    "mean relative loss, shrunk",
+                    "reduction of the mean loss",
+                    "median reduction per trial",
+                    "trials where shrinkage loses",
                 ],
                 name=f"{v['n_assets']} assets, T = {res.parameters['observations']}, {v['n_trials']} trials",
             ),
         )
-        return [plot_shrinkage_trials(res), table]
+        if not charts:
+            charts.append(shrinkage_chart(res))
+        return [charts[0].update(res), table]
 
     return Explorer(compute, render, controls, title="Shrinkage explorer")
 
@@ -381,13 +402,15 @@ def risk_explorer(
             correlation=v["correlation"],
         )
 
+    columns = {"weight": "weight", "percent": "share of risk", "erc_weight": "ERC weight"}
+    charts: list[Chart] = []
+
     def render(res):
         c = res.contributions
-        fig = plot_shares(
-            c,
-            columns={"weight": "weight", "percent": "share of risk", "erc_weight": "ERC weight"},
-            title="Weight, share of risk and the ERC weights",
-        )
+        if not charts:
+            fig = plot_shares(c, columns=columns, title="Weight, share of risk and the ERC weights")
+            charts.append(Chart(fig, _redraw_shares))
+        fig = charts[0].update(c[list(columns)])
         table = pd.DataFrame(
             {
                 "value": [
@@ -422,13 +445,48 @@ def risk_explorer(
     return explorer
 
 
-def _largest(shares: pd.Series) -> str:
-    """The largest share and its asset, or every asset tied with it at the printed precision
-    (0.1%: the ERC button's weights, on the sliders' 0.001 steps, make shares equal to that):
-    "25.0%, a tie of BTC, ETH, SOL, DOGE" rather than one of them."""
-    top = percent(shares.max())
-    tied = [str(a) for a, x in shares.items() if percent(x) == top]
-    return f"{top} ({tied[0]})" if len(tied) == 1 else f"{top}, a tie of {', '.join(tied)}"
+def _redraw_weights(fig, weights: dict) -> None:
+    """New data for :func:`riskkit.plotting.plot_weights`' figure: each panel's lines (one per
+    asset, labelled by it; the dashed target lines stay)."""
+    for ax, w in zip(fig.axes, weights.values(), strict=True):
+        x = w.index.to_numpy()
+        for line in ax.get_lines():
+            if line.get_label() in w.columns:
+                line.set_data(x, w[line.get_label()].to_numpy())
+        ax.relim()
+        ax.autoscale_view()
+
+
+def _redraw_shares(fig, table: pd.DataFrame) -> None:
+    """New bar lengths for :func:`riskkit.plotting.plot_shares`' figure of ``table`` (the bars
+    are drawn column by column, each column's rows in order)."""
+    ax = fig.axes[0]
+    for rect, value in zip(ax.patches, table.to_numpy(dtype=float).T.ravel(), strict=True):
+        rect.set_width(value)
+    ax.relim()
+    ax.autoscale_view(scaley=False)
+
+
+# shares this close to the largest are named as tied with it: the ERC button snaps the weights to the
+# sliders' 0.001 steps, which leaves equal-risk shares up to 0.24 percentage point apart (two assets
+# of 30% and 190% volatility; 0.05 point on the notebook's four coins)
+TIE_TOLERANCE = 0.0025
+_ALL = {2: "both", 3: "all three", 4: "all four", 5: "all five", 6: "all six", 7: "all seven", 8: "all eight"}
+
+
+def _largest(shares: pd.Series, tolerance: float = TIE_TOLERANCE) -> str:
+    """The largest share and its asset, or the assets tied with it (within ``tolerance``, a
+    fraction; the text states it): "all four at 25.0% (equal within 0.25 percentage point)"
+    rather than one of them."""
+    top = float(shares.max())
+    tied = [str(a) for a, x in shares.items() if top - x <= tolerance]
+    within = f"equal within {100 * tolerance:g} percentage point"
+    if len(tied) == 1:
+        return f"{percent(top)} ({tied[0]})"
+    if len(tied) == len(shares):
+        return f"{_ALL.get(len(tied), f'all {len(tied)}')} at {percent(float(shares.mean()))} ({within})"
+    names = ", ".join(tied[:-1]) + f" and {tied[-1]}"
+    return f"{percent(top)}, {names} tied ({within})"
 
 
 @_explores(delta_hedge_paths)
@@ -441,6 +499,7 @@ def hedging_explorer(v: dict) -> Explorer:
         "implied_vol": _slider("implied volatility", v["implied_vol"], 0.1, 1.5, 0.05, ".0%"),
     }
     n_paths = v["n_paths"]
+    charts: list[Chart] = []
 
     def compute(**sliders):
         return delta_hedge_paths(**(v | sliders))
@@ -464,6 +523,8 @@ def hedging_explorer(v: dict) -> Explorer:
         )
         table.loc["re-hedges"] = [f"{c['rehedges'].mean():.1f}", f"{c['rehedges'].std(ddof=1):.1f}"]
         band_now = float(controls["band"].value)
-        return [plot_delta_hedge(hedge, tradeoff, band=band_now), table]
+        if not charts:
+            charts.append(hedging_chart(hedge, tradeoff, band=band_now))
+        return [charts[0].update(hedge, tradeoff, band=band_now), table]
 
     return Explorer(compute, render, controls, title="Delta-hedging explorer")
