@@ -280,6 +280,77 @@ def test_premium_terms_add_up():
     assert s.loc["m", "cost_term"] < 0
 
 
+def four_days():
+    """A doubles, loses a quarter, doubles; B is cash-like. Buy-and-hold 50/50: 1, 1.5, 1.25, 2.
+    The mix rebalanced daily grows 1.5, 0.875, 1.5: 1, 1.5, 1.3125, 1.96875. The monthly
+    calendar trades once, on 2024-01-01 (value 1.25, A at 60%, back to 50%): A 0.41667 units
+    at 3 plus B 0.625 = 1.875; with 1% costs it trades 0.25 of notional and pays 0.0025."""
+    from riskkit.rebalancing import one_path_reading, premium_by_year, premium_split
+
+    idx = pd.to_datetime(["2023-12-30", "2023-12-31", "2024-01-01", "2024-01-02"])
+    prices = pd.DataFrame({"A": [1, 2, 1.5, 3.0], "B": [1.0] * 4}, index=idx)
+    configs = [
+        Config("monthly", Calendar("M")),
+        Config("daily", Threshold(0.01)),
+        Config("buy and hold", Never()),
+        Config("monthly 1%", Calendar("M"), Costs(proportional=0.01)),
+    ]
+    run = backtest(prices, pd.Series({"A": 0.5, "B": 0.5}), configs, initial_value=1.0, periods_per_year=3)
+    return run, one_path_reading, premium_by_year, premium_split
+
+
+def test_premium_split_by_hand():
+    run, _, by_year, split = four_days()
+    t = split(run)  # one year (3 periods at 3 a year): annual = total log growth
+    assert list(t.columns) == ["premium", "constant_mix", "timing", "costs", "units"]
+    assert t.loc["monthly", "premium"] == pytest.approx(np.log(1.875 / 2.0), rel=1e-12)
+    assert t.loc["monthly", "constant_mix"] == pytest.approx(np.log(1.96875 / 2.0), rel=1e-12)
+    assert t.loc["monthly", "timing"] == pytest.approx(np.log(1.875 / 1.96875), rel=1e-12)
+    assert t.loc["daily", "timing"] == pytest.approx(0.0, abs=1e-12)  # every day is the constant mix
+    assert run.costs["monthly 1%"].sum() == pytest.approx(0.0025, rel=1e-12)  # 1% of 0.25 traded
+    assert t.loc["monthly 1%", "costs"] == pytest.approx(-np.log1p(0.0025 / 1.2475), rel=1e-12)
+    np.testing.assert_allclose(t[["constant_mix", "timing", "costs"]].sum(axis=1), t["premium"], atol=1e-15)
+    years = by_year(run, "monthly")  # the gap ln(V/B) is 0 to 2024-01-01, then ln(1.875/2)
+    assert years.index.tolist() == [2023, 2024] and years.iloc[0] == pytest.approx(0.0, abs=1e-15)
+    assert years.iloc[1] == pytest.approx(np.log(1.875 / 2.0), rel=1e-12)
+    with pytest.raises(InvalidParameterError, match="'weekly' is not a configuration of this backtest"):
+        by_year(run, "weekly")
+
+
+def test_one_path_reading_by_hand():
+    run, reading, _, _ = four_days()
+    text = reading(run, "monthly", simulated=False)
+    assert text.startswith(
+        "**One path is one path.** This backtest follows one history (1.0 years, 2023-12-30"
+    )
+    # ln(1.875/2) = -6.45%, ln(1.96875/2) = -1.57%, ln(1.875/1.96875) = -4.88%
+    assert (
+        "premium of **monthly** over buy-and-hold is -6.45% a year (log growth): -1.57% from holding" in text
+    )
+    assert "-4.88% from trading only on the policy's dates (timing) and 0.00% in costs" in text
+    assert "By calendar year, of the whole backtest's -6.45% (log growth, not annualised): 2023 " in text
+    assert "2023 (1 period) 0.00%, " in text
+    assert "2024 (2 periods) -6.45%; most of it in 2024." in text  # parts of a year (3 periods a year)
+    # buy-and-hold never traded: left out; monthly 1% is the lowest, ln(1.87125/2) = -6.65%
+    assert (
+        "Across the 3 policies compared (buy-and-hold aside) the premium ranges from -6.65% to -1.57%" in text
+    )
+    assert text.endswith("Sharpe ratios at a risk-free rate of 0% a year.")
+    assert "one simulated path" in reading(run, "daily", simulated=True, risk_free=0.025)
+    assert "risk-free rate of 2.5% a year" in reading(run, "daily", simulated=True, risk_free=0.025)
+    assert "2023 (1 period) 0.00%, 2024 (2 periods) -1.57%; most of it in 2024." in reading(
+        run, "daily", simulated=True
+    )
+    one_year = run.values.index + pd.Timedelta(days=2)  # every date in 2024: no year to single out
+    prices = pd.DataFrame({"A": [1, 2, 1.5, 3.0], "B": [1.0] * 4}, index=one_year)
+    run = backtest(
+        prices, pd.Series({"A": 0.5, "B": 0.5}), [Config("monthly", Calendar("M"))], periods_per_year=3
+    )
+    text = reading(run, "monthly", simulated=True)
+    assert "By calendar year" not in text and "Across" not in text  # and nothing to compare it with
+    assert "one simulated path (1.0 years, 2024-01-01 to 2024-01-04)" in text
+
+
 # ----------------------------------------------------------------------------- trade list
 
 

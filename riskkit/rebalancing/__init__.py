@@ -4,7 +4,8 @@ May import: riskkit._core, riskkit.exceptions, riskkit.data, riskkit.shrinkage,
 riskkit.decomposition, riskkit.allocation, riskkit.metrics, riskkit.simulation.
 
 Inside: ``policies`` (public: when to trade), ``costs`` (public: the cost model), ``trades``
-(public: today's trade list), ``_engine`` (the compiled simulation kernel).
+(public: today's trade list), ``_engine`` (the compiled simulation kernel), ``_premium`` (a
+backtest's premium over buy-and-hold split, and its one-path reading; re-exported here).
 
 Contents
 --------
@@ -14,6 +15,9 @@ sweep                          the configurations of a grid (band x cost x trade
 drift                          weights after holding through returns, without trading
 decision, Decision             today's decision under one policy: is it due, does it trade, and why
 decision_table                 the decisions of several policies side by side
+premium_split                  per configuration: premium over buy-and-hold = constant mix + timing + costs
+premium_by_year                one configuration's premium by calendar year (log growth)
+one_path_reading               a backtest read as one path: caveat, premium split, the Sharpe's risk-free rate
 
 The policies (:class:`Never`, :class:`Calendar`, :class:`Threshold`,
 :class:`RiskBudgetTrigger`, :class:`VolatilityTrigger`, :func:`make_policy`) live in
@@ -52,6 +56,7 @@ from riskkit._core.validation import check_real, count, format_items
 from riskkit._core.vocabulary import renamed
 from riskkit.data.calendar import resolve_periods_per_year, rows_in_force, units
 from riskkit.exceptions import InvalidParameterError
+from riskkit.rebalancing._premium import one_path_reading, premium_by_year, premium_split
 from riskkit.rebalancing.costs import BPS, Costs, bps_alias
 from riskkit.rebalancing.policies import (
     RISK_TRIGGERS,
@@ -81,6 +86,9 @@ __all__ = [
     "decision_table",
     "drift",
     "make_policy",
+    "one_path_reading",
+    "premium_by_year",
+    "premium_split",
     "sweep",
 ]
 
