@@ -318,27 +318,24 @@ def _report_failed(exc, declared: Mapping[str, Any], params: Mapping[str, Any] |
     return 2
 
 
-# notebook parameters passed to riskkit.data.load otherwise than as given (the notebooks' data cell)
-_READ_AS = {"ffill_limit": lambda v: v or None}
-
-
 def working_fixes(
     fixes: Sequence[Mapping[str, Any]], declared: Mapping[str, Any], params: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """The fixes that work, best first: each is a set of notebook parameters (all
     declared, each value of the parameter's type), and one that changes how the data
-    are read is kept only when ``riskkit.data.load`` with the notebook's read options
-    and the fix gets past the error, in this process, as the notebook's data cell
-    calls it. A fix that touches no read option is checked for its types only."""
-    import inspect
+    are read (a name of ``riskkit.reports.READ_OPTIONS``) is kept only when
+    ``riskkit.data.load`` with the notebook's read options and the fix gets past the
+    error, in this process, as the notebook's data cell calls it
+    (``riskkit.reports.read_options``). A fix that touches no read option is checked
+    for its types only."""
     import warnings
 
     from riskkit import data
     from riskkit.exceptions import RiskkitError
+    from riskkit.reports import READ_OPTIONS, read_options
 
-    read_names = [n for n in inspect.signature(data.read).parameters if n != "source" and n in declared]
     values = {name: getattr(p, "default", p) for name, p in declared.items()} | dict(params)
-    kept = []
+    kept: list[dict[str, Any]] = []
     for fix in fixes:
         if not fix or not all(name in declared for name in fix):
             continue
@@ -347,13 +344,14 @@ def working_fixes(
                    for name, v in fix.items()}  # fmt: skip
         except RiskkitError:
             continue
-        if any(name in read_names for name in fix) and "data" in values:
+        if fix in kept:
+            continue
+        if any(name in READ_OPTIONS for name in fix) and "data" in values:
             trial = values | fix
-            options = {n: _READ_AS.get(n, lambda v: v)(trial[n]) for n in read_names}
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    data.load(trial["data"], **options)
+                    data.load(trial["data"], **read_options(trial))
             except (RiskkitError, OSError, ValueError):
                 continue
         kept.append(dict(fix))

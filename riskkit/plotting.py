@@ -24,7 +24,7 @@ confidence band, annotated grid heatmaps, scatter by hue) import seaborn itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -169,15 +169,18 @@ def plot_correlation_heatmaps(
     *,
     annotate: bool | None = None,
     figsize_per_panel: float = 4.6,
+    title: str | None = None,
 ):
     """Correlation matrices side by side, one panel per entry, on a shared -1..1 scale.
 
     ``correlations`` maps a title to a correlation DataFrame (for example
     ``{"sample": s.correlation, "Ledoit-Wolf": lw.correlation}``). Values are
-    written in the cells when there are at most 12 assets (``annotate``).
+    written in the cells when there are at most 12 assets (``annotate``). ``title``
+    goes above the panels (say there which assets a wide universe's panels show).
     """
     import matplotlib.pyplot as plt
 
+    suptitle = title
     n = len(correlations)
     first = next(iter(correlations.values()))
     annotate = first.shape[0] <= 12 if annotate is None else annotate
@@ -194,6 +197,8 @@ def plot_correlation_heatmaps(
             if k == n - 1:
                 fig.colorbar(mesh, ax=axes[0].tolist(), shrink=0.7)
             ax.set_title(title)
+        if suptitle:
+            fig.suptitle(suptitle)
     plt.close(fig)
     return fig
 
@@ -256,9 +261,13 @@ def plot_eigenvalues(
                 a = a / np.outer(sd, sd)
             ev = np.maximum(np.sort(np.linalg.eigvalsh(a))[::-1], 1e-16)
             ax.plot(np.arange(1, len(ev) + 1), ev, marker="o", markersize=3, label=str(label))
-        ax.set_xlabel("rank")
+        ax.set_xlabel("rank (largest first)")
         ax.set_yscale("log")
-        ax.set_ylabel("eigenvalue" + (" (correlation)" if correlation else ""))
+        # plain numbers (0.2, 0.5, 1, 6), not 6 x 10^0: minor ticks labelled when the range is short
+        ax.yaxis.set_major_formatter(_plain_log(labelOnlyBase=False))
+        ax.yaxis.set_minor_formatter(_plain_log(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+        of = " of the correlation matrix" if correlation else ""
+        ax.set_ylabel(f"eigenvalue{of} (log scale)")
         ax.legend(frameon=False, fontsize="small")
     plt.close(fig)
     return fig
@@ -292,6 +301,7 @@ def plot_shares(
     columns: Mapping[str, str] | None = None,
     title: str | None = None,
     percent: bool = True,
+    xlabel: str | None = None,
     figsize: tuple[float, float] | None = None,
 ):
     """Horizontal bars comparing shares per row, one colour per column.
@@ -299,7 +309,10 @@ def plot_shares(
     ``columns`` maps column names of ``table`` to legend labels (default: all
     columns as they are). For a decomposition: ``{"weight": "weight",
     "percent": "share of risk"}`` shows which positions carry more risk than
-    capital. Rows keep the table's order.
+    capital. Rows keep the table's order. With ``percent`` the values are
+    fractions shown as percentages on the axis; ``xlabel`` says what they are
+    and in which unit when they are not shares of the portfolio ("loss, % of
+    portfolio value in one day").
     """
     import matplotlib.pyplot as plt
 
@@ -317,6 +330,8 @@ def plot_shares(
         ax.axvline(0.0, color="0.3", lw=0.8)
         if percent:
             ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        if xlabel:
+            ax.set_xlabel(xlabel)
         ax.legend(frameon=False, fontsize="small", loc="best")
         if title:
             ax.set_title(title)
@@ -327,12 +342,19 @@ def plot_shares(
 def plot_rolling_risk(table: pd.DataFrame, /, *, top: int = 6, figsize: tuple[float, float] = (10.0, 6.0)):
     """Volatility (top panel) and the ``top`` largest average risk shares (bottom) through time.
 
-    ``table`` is the output of :func:`riskkit.decomposition.rolling_decompose`.
+    ``table`` is the output of :func:`riskkit.decomposition.rolling_decompose`. When it has
+    more than ``top`` assets, the lower panel's title says which are shown: the ``top`` with
+    the largest mean share of risk over the table's dates.
     """
     import matplotlib.pyplot as plt
 
     shares = table.drop(columns=["volatility", "effective_risk_assets"])
     keep = shares.mean().sort_values(ascending=False).index[:top]
+    shown = (
+        f"the {len(keep)} of {shares.shape[1]} assets with the largest mean share of risk"
+        if len(keep) < shares.shape[1]
+        else "every asset"
+    )
     with _style():
         fig, (ax1, ax2) = plt.subplots(2, 1, figsize=figsize, sharex=True, layout="constrained")
         ax1.plot(table.index, table["volatility"], color="0.2", lw=1.2)
@@ -341,6 +363,7 @@ def plot_rolling_risk(table: pd.DataFrame, /, *, top: int = 6, figsize: tuple[fl
         for col in keep:
             ax2.plot(shares.index, shares[col], lw=1.0, label=str(col))
         ax2.set_ylabel("share of risk")
+        ax2.set_title(f"Share of risk: {shown}", fontsize="medium")
         ax2.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
         ax2.legend(frameon=False, fontsize="small", ncol=3)
     plt.close(fig)
@@ -423,22 +446,45 @@ def plot_weights(
     return fig
 
 
+def _number_formatter(fmt: str):
+    """A tick formatter writing numbers as ``fmt`` does (``".2%"``: 0.0125 -> 1.25%), so that
+    a colour bar or an axis reads in the unit of the numbers beside it; a percentage format
+    picks its own decimals from the axis' range (2%, 4%; 0.5%, 1.0%)."""
+    from matplotlib.ticker import PercentFormatter, StrMethodFormatter
+
+    return PercentFormatter(1.0) if fmt.endswith("%") else StrMethodFormatter("{x:" + fmt + "}")
+
+
 def plot_heatmap(
     table: pd.DataFrame,
     /,
     *,
     title: str | None = None,
     fmt: str = ".2%",
+    label: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     cmap: str = "viridis",
     figsize: tuple[float, float] = (7.0, 4.5),
 ):
-    """A metric over a two-parameter grid: ``table`` is the pivot (rows x columns)."""
+    """A metric over a two-parameter grid: ``table`` is the pivot (rows x columns).
+
+    The cells are written with ``fmt`` and the colour bar reads in the same unit (a
+    percentage format gives a colour bar in %); ``label`` names the colour bar's quantity,
+    ``xlabel`` and ``ylabel`` the grid's axes (default: the pivot's column and index names).
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     with _style("white"):
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, ax=ax, annot_kws={"fontsize": 8}, cbar=True)
+        bar = {"format": _number_formatter(fmt), **({"label": label} if label else {})}
+        sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, ax=ax, annot_kws={"fontsize": 8}, cbar_kws=bar)
+        ax.tick_params(axis="y", labelrotation=0)
+        if xlabel:
+            ax.set_xlabel(xlabel)
+        if ylabel:
+            ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
     plt.close(fig)
@@ -453,15 +499,24 @@ def plot_frontier(
     y: str,
     hue: str | None = None,
     label: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    percent: Iterable[str] = (),
     figsize: tuple[float, float] = (7.0, 4.5),
 ):
     """Scatter of column ``y`` against ``x`` across configurations (one point per row).
 
     With ``label``, the names in that column (or the index) annotate the points.
+    ``xlabel`` and ``ylabel`` say what the axes are, with their units ("tracking error
+    (% a year)"); without them the column names are written as words (``cost_drag`` ->
+    "cost drag"). Columns named in ``percent`` are fractions, shown on their axis as
+    percentages, as :func:`riskkit.display.table` shows them.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
 
+    percent = set(percent)
     data = table.reset_index()
     with _style():
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -471,6 +526,11 @@ def plot_frontier(
                 ax.annotate(
                     str(row[label]), (row[x], row[y]), fontsize=7, xytext=(3, 3), textcoords="offset points"
                 )
+        ax.set_xlabel(xlabel or str(x).replace("_", " "))
+        ax.set_ylabel(ylabel or str(y).replace("_", " "))
+        for column, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+            if column in percent:
+                axis.set_major_formatter(PercentFormatter(1.0))
         if hue is not None:
             ax.legend(frameon=False, fontsize="small", title=hue)
     plt.close(fig)

@@ -628,3 +628,26 @@ def test_constant_correlation_two_assets_deterministic(seed):
     R = pd.DataFrame(X, columns=["a", "b"], index=pd.date_range("2024-01-01", periods=100))
     roll = rolling_shrink(R, window=30, step=7, method="ledoit_wolf", target="constant_correlation")
     assert (np.asarray(roll.intensity) == 0.0).all()
+
+
+# ---------------------------------------------------------------- backtest summary: one annualisation rule
+
+
+@pytest.mark.parametrize("given, expected", [(None, 365.0), (252, 252.0)])
+def test_backtest_summary_annualises_with_the_one_rule(given, expected):
+    """backtest().summary() annualises with the periods a year resolved once by
+    riskkit.data.calendar.resolve_periods_per_year (given: that value; else the dates': 365
+    on a 7-day calendar), checked against a naive volatility and growth rate."""
+    from riskkit.data.calendar import resolve_periods_per_year
+    from riskkit.rebalancing import Calendar, Config, backtest
+
+    P = _prices()
+    target = pd.Series([0.5, 0.5], index=P.columns)
+    res = backtest(P, target, [Config("never", Calendar("Y"))], periods_per_year=given)
+    assert res.periods_per_year == expected == resolve_periods_per_year(P, given)
+    row = res.summary().loc["never"]
+    v = res.values["never"].to_numpy()
+    r = v[1:] / v[:-1] - 1
+    assert row["volatility"] == pytest.approx(np.std(r, ddof=1) * math.sqrt(expected), rel=1e-12)
+    assert row["cagr"] == pytest.approx((v[-1] / v[0]) ** (expected / len(r)) - 1, rel=1e-12)
+    assert row["units"] == "annual"

@@ -92,3 +92,68 @@ def test_price_axes_read_as_plain_numbers_and_short_dates():
     dates = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert all(len(d) <= 2 for d in dates)  # day numbers; the month and year once, in the offset
     assert ax.xaxis.get_major_formatter().get_offset() == "2024-Dec"
+
+
+def _tick_texts(ax, axis: str) -> list[str]:
+    """The tick labels matplotlib draws on ``axis`` ("x" or "y") within the axis' limits."""
+    ax.figure.canvas.draw()
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    lo, hi = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    k = 0 if axis == "x" else 1
+    ticks = [*which.get_ticklabels(), *which.get_ticklabels(minor=True)]
+    return [t.get_text() for t in ticks if t.get_text() and lo <= t.get_position()[k] <= hi]
+
+
+def test_eigenvalue_axis_reads_as_plain_numbers():
+    """The log axis read 6×10⁰ and 2×10⁻¹; a spectrum of 12 assets from 0.2 to 6 reads 0.2 ... 6."""
+    rng = np.random.default_rng(3)
+    r = pd.DataFrame(rng.normal(size=(200, 12)) + rng.normal(size=(200, 1)), columns=list("ABCDEFGHIJKL"))
+    fig = plotting.plot_eigenvalues({"sample": shrink(r, method="sample").covariance})
+    shown = _tick_texts(fig.axes[0], "y")
+    assert "1" in shown and all("^" not in s and "×" not in s and "10" != s[:2] for s in shown), shown
+    assert fig.axes[0].get_ylabel() == "eigenvalue of the correlation matrix (log scale)"
+
+
+def test_frontier_axes_have_words_and_units_not_column_names():
+    table = pd.DataFrame({"tracking_error": [0.02, 0.10], "cost_drag": [0.0074, 0.0012]}, index=["W", "Y"])
+    fig = plotting.plot_frontier(
+        table, x="tracking_error", y="cost_drag", percent=list(table), xlabel="tracking error (% a year)"
+    )
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "tracking error (% a year)" and ax.get_ylabel() == "cost drag"
+    x, y = _tick_texts(ax, "x"), _tick_texts(ax, "y")
+    assert "10.0%" in x and "0.50%" in y and all(s.endswith("%") for s in x + y), (x, y)
+    ys = ax.collections[0].get_offsets()[:, 1]
+    np.testing.assert_allclose(ys, [0.0074, 0.0012])  # percent changes the labels, not the data
+
+
+def test_heatmap_colour_bar_reads_in_the_cells_unit():
+    """Cells in % (fmt ".2%") had a colour bar in fractions (0.02, 0.04): both read in % now."""
+    table = pd.DataFrame([[0.0165, -0.0339], [0.0736, 0.0677]], index=["1%", "20%"], columns=["0", "100"])
+    fig = plotting.plot_heatmap(table, label="premium (% a year)", xlabel="cost (bp)", ylabel="band")
+    ax, bar = fig.axes
+    assert sorted(t.get_text() for t in ax.texts) == ["-3.39%", "1.65%", "6.77%", "7.36%"]
+    assert bar.get_ylabel() == "premium (% a year)"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("cost (bp)", "band")
+    ticks = _tick_texts(bar, "y")
+    assert ticks and all(t.endswith("%") for t in ticks) and "0%" in [t.replace(".0", "") for t in ticks]
+
+
+def test_rolling_risk_says_which_assets_it_shows():
+    from riskkit import decomposition as D
+
+    m = simulate_market(n_assets=4, n_periods=400, seed=2)
+    w = pd.Series(0.25, index=m.returns.columns)
+    roll = D.rolling_decompose(w, m.returns, window=100, step=50)
+    shares = roll.drop(columns=["volatility", "effective_risk_assets"]).mean().sort_values(ascending=False)
+    ax = plotting.plot_rolling_risk(roll, top=2).axes[1]
+    assert ax.get_title() == "Share of risk: the 2 of 4 assets with the largest mean share of risk"
+    assert [ln.get_label() for ln in ax.get_lines()] == list(shares.index[:2])
+    assert plotting.plot_rolling_risk(roll, top=6).axes[1].get_title() == "Share of risk: every asset"
+
+
+def test_shares_axis_label():
+    table = pd.DataFrame({"historical ES": [0.004, 0.009]}, index=["A", "B"])
+    ax = plotting.plot_shares(table, xlabel="loss (% of portfolio value, one day)").axes[0]
+    assert ax.get_xlabel() == "loss (% of portfolio value, one day)"
+    assert all(t.endswith("%") for t in _tick_texts(ax, "x"))

@@ -691,3 +691,23 @@ def test_shrinkage_means_the_same_everywhere():
     a = rk.decomposition.decompose(pd.Series(0.25, index=r.columns), returns=r, shrinkage="oas")
     b = rk.shrinkage.shrink(r, method="oas")
     assert np.array_equal(a.covariance.to_numpy(), b.covariance.to_numpy())
+
+
+def test_ewma_without_its_decay_is_refused_with_the_options_that_give_it():
+    """``shrinkage="ewma"`` cannot say its half-life: the error names the mapping that
+    does (decompose has no halflife= keyword to point at), and the windowed functions
+    refuse EWMA and unknown names alike with the methods they take."""
+    from riskkit.shrinkage import rolling_shrink, shrinkage_options
+
+    with pytest.raises(InvalidParameterError, match=r"shrinkage=\{'method': 'ewma', 'halflife': 60\}"):
+        shrinkage_options("ewma")
+    with pytest.raises(InvalidParameterError, match="exactly one of its decay options"):
+        shrinkage_options({"method": "ewma", "halflife": 60, "lam": 0.9})
+    assert shrinkage_options({"method": "ewma", "lam": 0.97}) == {"method": "ewma", "lam": 0.97}
+    assert shrinkage_options("riskmetrics") == {"method": "riskmetrics"}
+    with pytest.raises(InvalidParameterError, match="'riskmetrics' weights the whole history"):
+        shrinkage_options("riskmetrics", rolling=True)
+    r = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)), columns=list("abc"))
+    with pytest.raises(InvalidParameterError, match=r"'foo' is not a method; rolling_shrink takes ") as err:
+        rolling_shrink(r, window=20, method="foo")
+    assert str(err.value).endswith("'denoise'.") and "'ewma'" not in str(err.value)

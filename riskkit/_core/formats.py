@@ -3,13 +3,16 @@
 percent      0.1234 -> "12.3%"
 signed       a change with its sign: 0.15 -> "+15%", -10 -> "-10", a rounded zero "0%" / "0"
 money        1234567.891 -> "1,234,568"
-price        20558.54811 -> "20,558.55", 0.0000213452 -> "0.0000213452"
+price        20558.54811 -> "20,558.55", 0.000163769 -> "0.0001638": 2 decimals from 1, else 4 significant
+quantity     units at their price's precision: -126167215.4453 SHIB -> "-126,167,215", 2.70624 BTC as it is
 fixed        1234.5 -> "1,234.5000": fixed decimals, thousands separators (a table's plain numbers)
 integer      12.0 -> "12"
 difference   a difference, error or residual: "below 1e-12" at rounding level
-figure       a key figure: its own format specification, else 4 significant digits (whole units from 10,000)
+figure       a key figure: its own format specification, else 4 significant digits (whole units from 10,000);
+             a boolean as "yes" / "no"
 significant  a number to ``digits`` significant digits (a result's one-line repr)
 date         a timestamp: "2024-01-03" at midnight, "2024-01-03T12:30:00" otherwise
+period       the word for one period of a calendar: 365 or 252 a year -> "day", 12 -> "month"
 
 :mod:`riskkit.display` (tables and the report policy) and the result contract
 (``riskkit._core.result``), the reports package (key figures, grid summaries,
@@ -41,7 +44,9 @@ __all__ = [
     "integer",
     "money",
     "percent",
+    "period",
     "price",
+    "quantity",
     "signed",
     "significant",
 ]
@@ -106,17 +111,47 @@ def money(value: float, /, decimals: int = 0) -> str:
 
 
 def price(value: float, /) -> str:
-    """A price as a trader reads it: six significant digits, at least two
-    decimals, thousands separators; ``"–"`` for a missing one.
+    """A price as a trader reads it, one rule for every asset: two decimals from 1
+    up (with thousands separators), four significant digits below 1 (so that a
+    coin at a fraction of a cent keeps its digits); ``"–"`` for a missing one.
 
-    >>> price(20558.54811), price(232.392882), price(0.5), price(0.0000213452)
-    ('20,558.55', '232.393', '0.500000', '0.0000213452')
+    >>> price(20558.54811), price(232.392882), price(1.11615), price(-3.0)
+    ('20,558.55', '232.39', '1.12', '-3.00')
+    >>> price(0.184101), price(0.000163769), price(0.5), price(0.0)
+    ('0.1841', '0.0001638', '0.5000', '0.00')
     """
     value = float(value)
     if math.isnan(value):
         return MISSING
-    magnitude = math.floor(math.log10(abs(value))) if value else 0
-    return f"{value:,.{max(2, 5 - magnitude)}f}"
+    if abs(value) >= 1.0 or value == 0.0:
+        return _no_minus_zero(f"{value:,.2f}")
+    decimals = 3 - math.floor(math.log10(abs(value)))  # 4 significant digits
+    text = f"{value:.{decimals}f}"
+    if abs(float(text)) >= 1.0:  # 0.99996 rounds up to 1: the rule for 1 and above
+        return f"{value:,.2f}"
+    return text
+
+
+def quantity(value: float, /, price: float) -> str:
+    """Units of an asset (held, traded) at the precision its price makes
+    meaningful: as many decimals as the price has digits before the point, so
+    that one step of the last digit is worth more than a tenth of a currency
+    unit and at most one (whole units below a price of 1, at most 8
+    decimals); thousands separators; ``"–"`` for a missing one. Without a usable
+    price (zero, missing) the plain :data:`DECIMALS`.
+
+    >>> quantity(-126167215.4453, 0.000163769), quantity(-112535.1693, 0.184101)
+    ('-126,167,215', '-112,535')
+    >>> quantity(2.70624, 20558.55), quantity(114.68203, 232.39), quantity(-3396.6972, 1.11615)
+    ('2.70624', '114.682', '-3,396.7')
+    """
+    value, price = float(value), float(price)
+    if math.isnan(value):
+        return MISSING
+    if math.isnan(price) or price == 0.0:
+        return fixed(value)
+    decimals = min(8, max(0, math.ceil(math.log10(abs(price)))))
+    return _no_minus_zero(f"{value:,.{decimals}f}")
 
 
 def fixed(value: float, /, decimals: int = DECIMALS) -> str:
@@ -182,16 +217,19 @@ def significant(value: float, /, digits: int = 4) -> str:
 def figure(value: Any, /, spec: str | None = None) -> str:
     """A key figure as text: with ``spec`` (a format specification such as
     ``".1%"``) when it is a number, else a float to 4 significant digits (whole
-    units with thousands separators from 10,000); text as it is; ``""`` for
-    None or NaN (an empty cell).
+    units with thousands separators from 10,000); a boolean "yes" or "no"; text
+    as it is; ``""`` for None or NaN (an empty cell).
 
     >>> figure(0.61951, ".1%"), figure(1000000.0000000001, ",.0f"), figure(0.61951), figure(123456.7)
     ('62.0%', '1,000,000', '0.6195', '123,457')
-    >>> figure(None), figure(float("nan")), figure(3), figure("ok")
-    ('', '', '3', 'ok')
+    >>> figure(None), figure(float("nan")), figure(3), figure("ok"), figure(True), figure(False)
+    ('', '', '3', 'ok', 'yes', 'no')
     """
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":  # numpy's too
+        # a yes-or-no figure ("trade today"), read as such
+        return "yes" if value else "no"
     if spec and isinstance(value, int | float) and not isinstance(value, bool):
         return format(value, spec)
     if isinstance(value, float):
@@ -218,3 +256,24 @@ def date(value: Any, /) -> str:
     else:
         return str(value)
     return value.strftime("%Y-%m-%d") if midnight else value.isoformat()
+
+
+_PERIOD_WORDS = {
+    8760: "hour", 6240: "hour", 1638: "hour",  # 24/7, 24x5, 6.5 exchange hours x 252
+    365: "day", 366: "day", 360: "day", 260: "day", 252: "day", 250: "day",
+    52: "week", 26: "fortnight", 12: "month", 4: "quarter", 2: "half-year", 1: "year",
+}  # fmt: skip
+
+
+def period(periods_per_year: Any, /) -> str:
+    """The word for one period of a calendar with ``periods_per_year`` periods a year, to write
+    "one-day VaR" or "per month" from the data's own calendar; ``"period"`` when the number is
+    not a usual calendar's (or is None: no dates).
+
+    >>> period(365), period(252), period(12.0), period(8760), period(None), period(100)
+    ('day', 'day', 'month', 'hour', 'period', 'period')
+    """
+    if periods_per_year is None or isinstance(periods_per_year, bool):
+        return "period"
+    value = float(periods_per_year)
+    return _PERIOD_WORDS.get(round(value), "period") if value == round(value) else "period"

@@ -31,10 +31,10 @@ _SHOW = 8  # how many offending items an error message lists
 def count(n: int, noun: str) -> str:
     """``n`` and ``noun``, plural unless ``n`` is 1.
 
-    >>> count(1, "asset"), count(12, "asset")
-    ('1 asset', '12 assets')
+    >>> count(1, "asset"), count(12, "asset"), count(10_000, "asset")
+    ('1 asset', '12 assets', '10,000 assets')
     """
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def format_items(items: Iterable[Any], *, limit: int = _SHOW) -> str:

@@ -12,6 +12,8 @@ run_grid            one report per parameter set, in worker processes or on a
                     Dask cluster, with a summary table of their key figures
 notebook_parameters the parameters a notebook declares (name, default, comment)
 check_parameters    parameters checked against the notebook's before anything runs
+read_options        called inside a notebook: its read parameters (READ_OPTIONS) as
+                    keyword arguments of riskkit.data.load
 load_parameters     a YAML file of parameters (parse_parameters: YAML text); load_grid: a YAML grid
 key_figures         called inside a notebook: the figures a grid summary shows
 screenshot          a PNG of a report's HTML taken by a headless Chromium
@@ -37,17 +39,20 @@ This module runs notebooks and knows nothing of finance.
 from riskkit.reports._grid import STATUSES, GridInterrupted, GridResult, expand_grid, load_grid, run_grid
 from riskkit.reports._manifest import key_figures
 from riskkit.reports._parameters import (
+    READ_OPTIONS,
     Parameter,
     check_parameters,
     load_parameters,
     notebook_parameters,
     parse_parameters,
+    read_options,
 )
 from riskkit.reports._render import screenshot
 from riskkit.reports._runner import ReportError, run, run_all
 from riskkit.reports._verify import RTOL, Difference, Verification, compare_notebooks, verify
 
 __all__ = [
+    "READ_OPTIONS",
     "RTOL",
     "STATUSES",
     "Difference",
@@ -64,6 +69,7 @@ __all__ = [
     "load_parameters",
     "notebook_parameters",
     "parse_parameters",
+    "read_options",
     "run",
     "run_all",
     "run_grid",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 import os
 import platform
 import subprocess
@@ -100,14 +101,24 @@ def key_figures(
     )
 
 
+# words of a key figure's name that read as acronyms (or their own spelling) in a heading
+_ACRONYMS = {"cagr": "CAGR", "var": "VaR", "es": "ES", "erc": "ERC", "pca": "PCA", "ewma": "EWMA"}
+
+
 def label(name: str) -> str:
-    """A key figure's name as a heading: ``"backtest_cagr"`` reads "backtest cagr"."""
-    return name.replace("_", " ")
+    """A key figure's name as a heading, acronyms spelled as they are read.
+
+    >>> label("backtest_cagr"), label("portfolio_var_95"), label("largest_risk_share")
+    ('backtest CAGR', 'portfolio VaR 95', 'largest risk share')
+    """
+    return " ".join(_ACRONYMS.get(word, word) for word in name.split("_"))
 
 
 def _plain(v: Any) -> Any:
     if hasattr(v, "item") and callable(v.item):  # numpy scalars
         v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):  # NaN is not JSON: the figure is missing (shown blank)
+        return None
     if v is None or isinstance(v, bool | int | float | str):
         return v
     return str(v)

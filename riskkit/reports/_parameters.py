@@ -1,4 +1,5 @@
-"""The parameters a notebook declares, and values checked against them."""
+"""The parameters a notebook declares, and values checked against them; the read
+options every notebook reading a user's file declares (``READ_OPTIONS``, ``read_options``)."""
 
 from __future__ import annotations
 
@@ -172,6 +173,52 @@ def _parse_cell(notebook: str, source: str) -> dict[str, Parameter]:
                 ) from None
             parameter = Parameter(name, default, comment, annotation)
         out[name] = parameter
+    return out
+
+
+READ_OPTIONS: dict[str, Any] = {
+    "layout": "auto",
+    "date_column": "",
+    "asset_column": "",
+    "price_column": "",
+    "date_format": "",
+    "assets": [],
+    "start": "",
+    "end": "",
+    "missing": "raise",
+    "ffill_limit": 0,
+    "align": "",
+    "adjust_splits": False,
+    "sep": "",
+    "decimal": "",
+    "encoding": "",
+    "footer": "refuse",
+    "duplicates": "refuse",
+    "dismiss": [],
+}
+"""The notebook parameters passed to ``riskkit.data.load`` (its keyword arguments, one
+parameter each, same name), with the default every notebook reading a file declares: the
+one list, read by the notebooks' data cell (:func:`read_options`), by the command line's
+advice (a fix is re-read with them) and by the tests (each notebook declares them all)."""
+
+
+def read_options(values: Mapping[str, Any], /) -> dict[str, Any]:
+    """The keyword arguments of ``riskkit.data.load`` from a notebook's parameter values.
+
+    ``values`` maps parameter names to values (a notebook passes ``globals()``); each of
+    :data:`READ_OPTIONS` it holds is passed under its name unless it is the default
+    there (``""``, 0, ``[]``, ``"refuse"`` ...: not given, so ``load`` decides, and a
+    bundled dataset takes no format option). Other names are ignored.
+
+    >>> read_options({"layout": "auto", "sep": ";", "ffill_limit": 0, "footer": "drop", "lookback": 365})
+    {'sep': ';', 'footer': 'drop'}
+    """
+    out = {}
+    for name, default in READ_OPTIONS.items():
+        if name in values:
+            value = values[name]
+            if not (type(value) is type(default) and value == default):
+                out[name] = value
     return out
 
 

@@ -134,8 +134,8 @@ def shrinkage_options(
             raise InvalidParameterError(
                 f"shrinkage={shrinkage!r} is not a method; the methods are {format_items(METHODS, limit=20)}."
             )
-        return {"method": shrinkage}
-    if not isinstance(shrinkage, Mapping):
+        shrinkage = {"method": shrinkage}
+    elif not isinstance(shrinkage, Mapping):
         raise InvalidParameterError(
             "shrinkage must be a method name or a mapping of shrink()'s options, "
             f"got {type(shrinkage).__name__}."
@@ -151,7 +151,28 @@ def shrinkage_options(
             else f"has an unknown option {format_items(unknown)}"
         )
         raise InvalidParameterError(f"shrinkage {what}; the options are {format_items(defaults, limit=20)}.")
-    return {"method": DEFAULT_SHRINKAGE} | dict(shrinkage)
+    options = {"method": DEFAULT_SHRINKAGE} | dict(shrinkage)
+    _check_whole_history(options, rolling)
+    return options
+
+
+def _check_whole_history(options: Mapping[str, Any], rolling: bool) -> None:
+    """EWMA weights the whole history: refused in a moving window, and named with the
+    decay it needs (``shrinkage="ewma"`` alone cannot say it) everywhere else."""
+    method = options["method"]
+    if method not in ("ewma", "riskmetrics"):
+        return
+    if rolling:
+        raise InvalidParameterError(
+            f"shrinkage method {method!r} weights the whole history; a moving-window estimate takes "
+            f"{format_items(m for m in METHODS if m not in ('ewma', 'riskmetrics'))}."
+        )
+    if method == "ewma" and ("halflife" in options) == ("lam" in options):
+        raise InvalidParameterError(
+            "shrinkage method 'ewma' needs exactly one of its decay options: "
+            "shrinkage={'method': 'ewma', 'halflife': 60} (in periods) or {'method': 'ewma', 'lam': 0.97}; "
+            "'riskmetrics' is EWMA with lam=0.94."
+        )
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -205,10 +205,11 @@ def rolling_shrink(
     -------
     RollingShrinkage
     """
-    if method in ("ewma", "riskmetrics"):
+    windowed = [m for m in D.METHODS if m not in ("ewma", "riskmetrics")]
+    if method not in windowed:
+        why = "weights the whole history" if method in D.METHODS else "is not a method"
         raise InvalidParameterError(
-            f"method={method!r} weights the whole history; rolling_shrink takes the windowed methods: "
-            f"{format_items(m for m in D.METHODS if m not in ('ewma', 'riskmetrics'))}."
+            f"method={method!r} {why}; rolling_shrink takes the windowed methods: {format_items(windowed)}."
         )
     opts = D.options(method, target, intensity, None, None, ddof, detone, assume_centered)
     X, index, columns = returns_matrix("returns", returns)
