@@ -262,7 +262,7 @@ def absorption_ratio(
     table = pd.DataFrame({"absorption_ratio": ar, "shift": shift, "threshold": threshold}, index=index)
     rule = (
         f"the {short}-period mean absorption ratio (top {k} of {n} eigenvectors) is {threshold:g} "
-        f"standard deviation(s) or more above its {long}-period mean"
+        f"standard deviation{'' if threshold == 1 else 's'} or more above its {long}-period mean"
     )
     return _monitor("absorption_ratio", table, "shift", shift >= threshold, rule)
 

@@ -133,7 +133,7 @@ class BacktestResult(Result):
         idx = self.values.index
         k = self.values.shape[1]
         return (
-            f"{k} configuration{'s' if k != 1 else ''} over {len(idx)} dates "
+            f"{count(k, 'configuration')} over {len(idx)} dates "
             f"({idx[0]:%Y-%m-%d} to {idx[-1]:%Y-%m-%d}), {int(self.rebalanced.to_numpy().sum())} rebalances"
         )
 

@@ -166,9 +166,7 @@ class TradeList(Result):
 
     def _headline(self) -> str:
         n = int((self.trades["side"] != "hold").sum())
-        return (
-            f"{n} order{'s' if n != 1 else ''} on {count(len(self.trades), 'asset')}, costs {self.costs:,.2f}"
-        )
+        return f"{count(n, 'order')} on {count(len(self.trades), 'asset')}, costs {self.costs:,.2f}"
 
     @property
     def orders(self) -> pd.DataFrame:
