@@ -13,6 +13,7 @@ bullets      sentences as a Markdown list, the ones past a limit folded away (a 
 caution      sentences in a call-out a reader cannot miss (an unadjusted split before the figures)
 count        3 -> "3 assets", 1 -> "1 asset"
 period       the word for one period of the data's calendar: 365 or 252 a year -> "day", 12 -> "month"
+span         n periods in the calendar's words: "7 days", "5 trading days", "3 months"
 top_caption  what a figure or table of the largest rows shows: "top 30 of 10,000 assets by share of risk"
 
 The policy, one for every notebook: returns, volatilities, weights, shares and
@@ -49,6 +50,7 @@ from riskkit._core.formats import (
     period,
     price,
     quantity,
+    span,
 )
 from riskkit._core.validation import count
 from riskkit.exceptions import InvalidParameterError
@@ -65,6 +67,7 @@ __all__ = [
     "price",
     "quantity",
     "setup",
+    "span",
     "table",
     "top_caption",
 ]

@@ -585,12 +585,17 @@ def test_worst_windows_read_from_first_to_last_date_by_rank():
     )
     t = d.worst_windows()
     assert list(t.columns) == ["from", "to", "loss"] and t.index.names == ["window", "rank"]
-    one = t.loc["1-period"]
+    one = t.loc["1 day"]
     assert list(one.index[:2]) == [1, 2] and one["loss"].iloc[:2].tolist() == pytest.approx([0.1, 0.05])
     assert one["from"].iloc[0] == one["to"].iloc[0] == idx[5]
-    two = t.loc["2-period"].iloc[0]
+    two = t.loc["2 days"].iloc[0]
     assert two["to"] - two["from"] == pd.Timedelta(days=1) and two["loss"] == pytest.approx(0.1)
     assert list(d.worst_windows(contributions=True).columns) == ["from", "to", "loss", "A", "B"]
+    # the windows' length in the data's own periods
+    for ppy, labels in ((252, ["1 trading day", "2 trading days"]), (12, ["1 month", "2 months"])):
+        other = D.decompose(w, returns=r, covariance=r.cov() + np.eye(2) * 1e-4, stress_windows=(1, 2),
+                            periods_per_year=ppy)  # fmt: skip
+        assert list(other.worst_windows().index.unique("window")) == labels
     assert (
         D.decompose(w, returns=r, covariance=r.cov() + np.eye(2) * 1e-4, periods_per_year=365)
         .worst_windows()
@@ -644,3 +649,20 @@ def test_decompose_shrinkage_is_read_by_shrinkage_options():
         np.sqrt(w.to_numpy() @ S @ w.to_numpy() * 365), rel=1e-12
     )
     assert roll.attrs["units"] == "annual"
+
+
+def test_worst_windows_show_losses_only_and_say_which_lengths_have_none():
+    idx = pd.date_range("2024-01-01", periods=10, freq="D")
+    # A gains 1% a day except one 2% loss on day 4; B nothing: every 5-day window gains
+    r = pd.DataFrame({"A": [0.01] * 3 + [-0.02] + [0.01] * 6, "B": [0.0] * 10}, index=idx)
+    w = pd.Series({"A": 0.5, "B": 0.5})
+    d = D.decompose(w, returns=r, covariance=r.cov() + np.eye(2) * 1e-4, stress_windows=(1, 5, 20),
+                    periods_per_year=365)  # fmt: skip
+    t = d.worst_windows()
+    assert list(t.index.unique("window")) == ["1 day"] and t["loss"].tolist() == pytest.approx([0.01])
+    # the least gain of a 5-day window: A's 1.01^4 * 0.98 - 1 on half the book
+    least = 0.5 * (1.01**4 * 0.98 - 1)
+    assert t.attrs["notes"] == [
+        f"No window of 5 days lost money: the least gain was {least:.1%}.",
+        "No window of 20 days: the returns are shorter.",
+    ]

@@ -534,3 +534,19 @@ def test_a_folder_of_monthly_binance_files_is_one_asset_each(tmp_path):
     (folder / "BTCUSDT.csv").write_text("Date,Close\n2024-04-01,1\n")
     with pytest.raises(DuplicateError, match=r"several files for one asset: \{'BTCUSDT': \["):
         rk.data.read(folder)
+
+
+def test_require_names_the_dates_held_and_the_reason(tmp_path):
+    days = pd.date_range("2024-01-01", periods=8, freq="D")
+    path = tmp_path / "short.csv"
+    pd.DataFrame({"A": np.linspace(1.0, 1.7, 8)}, index=days.rename("date")).to_csv(path)
+    data = rk.data.load(path)
+    data.require(7, why="unused")  # 7 returns are held: nothing to refuse
+    with pytest.raises(rk.exceptions.EmptyDataError) as err:
+        data.require(rk.tail.min_scenarios(0.95), why="the 95% expected shortfall averages the worst 5%")
+    assert str(err.value) == (
+        "prices in 'short.csv' hold 8 dates, 2024-01-01 to 2024-01-08 (7 returns); this needs at least "
+        "20 returns (21 dates): the 95% expected shortfall averages the worst 5%. Give a longer history."
+    )
+    with pytest.raises(rk.exceptions.EmptyDataError, match=r"\(start= or end= narrowed this one\)"):
+        rk.data.load(path, end="2024-01-05").require(7, why="x")

@@ -189,3 +189,15 @@ def test_riskfolio_cvar_risk_parity():
     port.assets_stats(method_mu="hist", method_cov="hist")
     w = port.rp_optimization(model="Classic", rm="CVaR", rf=0, b=None, hist=True)
     np.testing.assert_allclose(w.to_numpy().ravel(), ours.weights.to_numpy(), atol=1e-4)
+
+
+@pytest.mark.parametrize("level", [0.9, 0.95, 0.975, 0.99])
+def test_min_scenarios_is_the_fewest_the_es_budget_takes(level):
+    from riskkit.decomposition.tail import min_scenarios
+
+    n = min_scenarios(level)
+    assert n == round(1 / (1 - level))  # 10, 20, 40, 100: one whole period in the tail
+    r = pd.DataFrame(np.random.default_rng(3).normal(0.0, 0.02, (n, 2)), columns=["A", "B"])
+    assert risk_budgeting(r, risk_measure="es", level=level).weights.sum() == pytest.approx(1.0)
+    with pytest.raises(InvalidParameterError, match=f"pass at least {n} scenarios"):
+        risk_budgeting(r.iloc[1:], risk_measure="es", level=level)

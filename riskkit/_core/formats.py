@@ -13,6 +13,7 @@ figure       a key figure: its own format specification, else 4 significant digi
 significant  a number to ``digits`` significant digits (a result's one-line repr)
 date         a timestamp: "2024-01-03" at midnight, "2024-01-03T12:30:00" otherwise
 period       the word for one period of a calendar: 365 or 252 a year -> "day", 12 -> "month"
+span         n periods in the calendar's words: "7 days", "5 trading days", "3 months", "7 periods"
 
 :mod:`riskkit.display` (tables and the report policy) and the result contract
 (``riskkit._core.result``), the reports package (key figures, grid summaries,
@@ -277,3 +278,20 @@ def period(periods_per_year: Any, /) -> str:
         return "period"
     value = float(periods_per_year)
     return _PERIOD_WORDS.get(round(value), "period") if value == round(value) else "period"
+
+
+_BUSINESS_DAYS = (250, 252, 260)
+
+
+def span(n: int, periods_per_year: Any, /) -> str:
+    """``n`` periods of a calendar with ``periods_per_year`` periods a year, in its words:
+    a window or a step as a reader counts it. A business-day calendar's periods are trading days
+    (seven of them are not a week).
+
+    >>> span(7, 365), span(5, 252), span(1, 12), span(3, 12), span(30, None)
+    ('7 days', '5 trading days', '1 month', '3 months', '30 periods')
+    """
+    word = period(periods_per_year)
+    if word == "day" and periods_per_year is not None and round(float(periods_per_year)) in _BUSINESS_DAYS:
+        word = "trading day"
+    return f"{int(n):,} {word}{'' if int(n) == 1 else 's'}"

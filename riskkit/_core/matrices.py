@@ -6,6 +6,7 @@ cov_to_corr           correlation from a covariance: symmetric, unit diagonal
 correlation_distance  sqrt((1 - rho) / 2), the metric hierarchical clustering uses
 euler_contributions   volatility and each asset's marginal and component share of it
 tail_weights          the weights of the worst periods in a historical expected shortfall (fractional tail)
+min_scenarios         the fewest periods whose tail at a level holds one whole period
 """
 
 from __future__ import annotations
@@ -57,6 +58,25 @@ def euler_contributions(w: np.ndarray, cov: np.ndarray) -> tuple[float, np.ndarr
     return sigma, marginal, w * marginal
 
 
+TAIL_ROUNDING = 1e-12  # a tail mass this close to a whole number of periods is that number
+
+
+def min_scenarios(level: float) -> int:
+    """The fewest periods :math:`n` whose tail at ``level`` holds at least one whole period,
+    :math:`n(1 - \\text{level}) \\ge 1` up to rounding (10 x (1 - 0.9) is 0.9999999999999998 in
+    floating point, and holds one period), the test the ES budget applies: 10 at 90%, 20 at 95%.
+
+    >>> min_scenarios(0.9), min_scenarios(0.95), min_scenarios(0.975), min_scenarios(0.99)
+    (10, 20, 40, 100)
+    """
+    n = max(int(np.ceil(1.0 / (1.0 - level) - TAIL_ROUNDING)), 1)
+    while n * (1.0 - level) < 1.0 - TAIL_ROUNDING:
+        n += 1
+    while n > 1 and (n - 1) * (1.0 - level) >= 1.0 - TAIL_ROUNDING:
+        n -= 1
+    return n
+
+
 def tail_weights(n: int, level: float) -> np.ndarray:
     """Weights of the ``k = ceil(n (1 - level))`` worst of ``n`` periods in a historical expected
     shortfall, worst first: the fractional tail of Acerbi & Tasche (2002) and Rockafellar & Uryasev
@@ -70,7 +90,7 @@ def tail_weights(n: int, level: float) -> np.ndarray:
     [0.08, 0.04]
     """
     m = n * (1.0 - level)
-    k = max(int(np.ceil(m - 1e-12)), 1)
+    k = max(int(np.ceil(m - TAIL_ROUNDING)), 1)
     if m <= 1.0:
         return np.ones(1)
     w = np.full(k, 1.0 / m)

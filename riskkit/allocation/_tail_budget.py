@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit._core import formats
-from riskkit._core.matrices import tail_weights
+from riskkit._core.matrices import TAIL_ROUNDING, min_scenarios, tail_weights
 from riskkit._core.result import Result
 from riskkit._core.validation import format_items
 from riskkit.exceptions import ConvergenceError, InvalidParameterError
@@ -118,10 +118,10 @@ def es_risk_budgeting(
     (T, N) scenario returns with their labels, ``b`` budgets aligned to ``columns``."""
     L = -X
     m = tail_mass(len(X), level)
-    if m < 1.0:
+    if m < 1.0 - TAIL_ROUNDING:
         raise InvalidParameterError(
             f"level={level:g} leaves {m:.3g} of {len(X)} scenarios in the tail; ES needs at least one: "
-            "lower level or pass more scenarios."
+            f"lower level or pass at least {min_scenarios(level)} scenarios."
         )
     alone = np.array([scenario_es(L[:, i], m) for i in range(L.shape[1])])
     if not (alone > 0).all():

@@ -34,6 +34,7 @@ from riskkit.data._read import read as read_table
 from riskkit.exceptions import (
     DataQualityWarning,
     DataRepairWarning,
+    EmptyDataError,
     InvalidParameterError,
     InvalidTypeError,
 )
@@ -142,6 +143,35 @@ class PriceData(Result):
             )  # fmt: skip
             lines.append(f"{who} {when}: {flag} ({severity}): {_sentence(detail)}")
         return lines
+
+    def require(self, returns: int, *, why: str) -> None:
+        """Refuse prices too short for what comes next: at least ``returns`` returns
+        (``returns + 1`` dates), for the reason ``why`` ("its 95% expected shortfall
+        averages the worst 5% of the returns, at least one"), said with the dates held.
+        No option of the reader can lengthen a history, so the error suggests none;
+        when ``start=`` or ``end=`` narrowed the file, it says so.
+
+        >>> from riskkit.data import load
+        >>> load("crypto_sim", end="2019-01-05").require(20, why="the expected shortfall needs them")
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        riskkit.exceptions.EmptyDataError: dataset 'crypto_sim' holds 5 dates, ... (4 returns); ...
+        """
+        minimum = check_int("returns", returns, minimum=1)
+        held = len(self.prices) - 1
+        if held >= minimum:
+            return
+        index = self.prices.index
+        span = f", {_fmt(index[0])} to {_fmt(index[-1])}" if len(index) else ""
+        narrowed = self.log["step"].eq("window").any()
+        raise EmptyDataError(
+            f"{self.source} {'hold' if self.source.startswith('prices') else 'holds'} "
+            f"{count(len(index), 'date')}{span} "
+            f"({count(max(held, 0), 'return')}); this needs at least {count(minimum, 'return')} "
+            f"({minimum + 1} dates): {why}. Give a longer history"
+            + (" (start= or end= narrowed this one)." if narrowed else ".")
+        )
 
     def cautions(self) -> list[str]:
         """What a reader must check before trusting any figure made from these

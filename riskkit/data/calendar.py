@@ -7,6 +7,8 @@ infer_periods_per_year    365 for a 7-day calendar, 252 business days, 52, 12, 4
                           bars on 24/7, 24x5 and exchange-hours calendars (8760 hourly 24/7, ...)
 periods                   a window or lookback given in periods (180) or in time ("180D", "1Y")
 windows                   several of them at once, cut to the data, with a note per cut
+stress_lengths            the worst-window lengths a calendar reads: one period, then the next
+                          two of a day, week, month, quarter, year (1, 7, 30 on 24/7 daily data)
 resolve_periods_per_year  the value given, the inferred one, or None: per period (the one rule)
 annualise, units          scale a figure by it; the units a summary states
 resample_prices           last price of each week / month / quarter / year
@@ -28,6 +30,7 @@ which (``units``).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -65,6 +68,7 @@ __all__ = [
     "resample_returns",
     "resolve_periods_per_year",
     "rows_in_force",
+    "stress_lengths",
     "units",
     "windows",
 ]
@@ -222,6 +226,33 @@ def periods(
     else:
         count = int(check_int(name, int(value) if isinstance(value, str) else value, minimum=1))
     return count if available is None else min(count, max(int(available), 1))
+
+
+def stress_lengths(lengths: object, /, *, periods_per_year: float) -> list[int]:
+    """The lengths of the worst historical windows to show, in periods: ``lengths`` as given (each
+    :func:`periods`: ``7`` or ``"1W"``), or for ``"auto"`` one period, then the next two distinct
+    lengths among a day, a week, a month, a quarter and a year in this calendar, so every calendar
+    gets windows a reader names: 1, 7 and 30 periods on 24/7 daily data, 1, 5 and 21 on business
+    days, 1, 4 and 13 weeks, 1, 3 and 12 months, 1, 24 and 168 hours.
+
+    >>> [stress_lengths("auto", periods_per_year=p) for p in (365, 252, 52, 12, 8760)]
+    [[1, 7, 30], [1, 5, 21], [1, 4, 13], [1, 3, 12], [1, 24, 168]]
+    >>> stress_lengths([1, "2W"], periods_per_year=252)
+    [1, 10]
+    """
+    if isinstance(lengths, str) and lengths == "auto":
+        found = [1]
+        for unit in ("1D", "1W", "1M", "1Q", "1Y"):
+            n = periods(unit, periods_per_year=periods_per_year)
+            if n > found[-1] and len(found) < 3:
+                found.append(n)
+        return found
+    if isinstance(lengths, str | int) or not isinstance(lengths, Sequence):
+        raise InvalidParameterError(
+            f"stress_windows={lengths!r} is neither 'auto' nor a list of lengths "
+            "(periods, or times such as '1W')."
+        )
+    return [periods(v, periods_per_year=periods_per_year, name="stress_windows") for v in lengths]
 
 
 def windows(

@@ -49,6 +49,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.formats import span
 from riskkit._core.matrices import correlation_distance, cov_to_corr, euler_contributions
 from riskkit._core.result import Result
 from riskkit._core.validation import (
@@ -530,7 +531,7 @@ class RiskDecomposition(Result):
         column marks the Cornish-Fisher row unreliable when the expansion is not
         monotone for the sample's skewness and kurtosis (instead of a warning).
     tail_contributions : DataFrame
-        Historical and Gaussian ES contributions by asset.
+        Historical and Gaussian ES contributions by asset (columns ``"historical ES"``, ``"Gaussian ES"``).
     factors : DataFrame or None
         Factor split of variance (:func:`riskkit.decomposition.factors.factor_decomposition`).
     stress : dict of str to DataFrame
@@ -567,22 +568,40 @@ class RiskDecomposition(Result):
 
     def worst_windows(self, *, contributions: bool = False) -> pd.DataFrame:
         """The worst windows of every length asked for (``stress_windows``), as a
-        reader reads them: one row per window, indexed by its length
-        (``"7-period"``) and rank, with its first and last dates (``from``,
+        reader reads them: one row per window, indexed by its length in the data's
+        periods (``"7 days"``; ``"7 trading days"`` on a business-day calendar, ``"7 periods"``
+        without one) and rank, with its first and last dates (``from``,
         ``to``) and the portfolio's ``loss``, a share of its value; with
         ``contributions``, each asset's part of that loss. Empty when none were
-        asked for."""
-        parts = {}
+        asked for.
+
+        Only windows that lost money are rows: a length longer than the returns, or
+        whose every window gained, has none, and ``attrs["notes"]`` says which and why
+        (a gain shown as the "worst loss" would read as a loss)."""
+        parts, notes = {}, []
         for key, table in self.stress.items():
             if not key.startswith("worst_"):
                 continue
+            length = span(int(key.removeprefix("worst_")), self.periods_per_year)
             rows = table.reset_index().rename(columns={"window_start": "from", "window_end": "to"})
+            rows = rows[rows["loss"] > 0]
+            if rows.empty:
+                notes.append(
+                    f"No window of {length}: the returns are shorter."
+                    if table.empty
+                    else f"No window of {length} lost money: the least gain was {-table['loss'].max():.1%}."
+                )
+                continue
             rows.index = pd.RangeIndex(1, len(rows) + 1, name="rank")
             keep = ["from", "to", "loss", *(table.columns[2:] if contributions else [])]
-            parts[f"{key.removeprefix('worst_')}-period"] = rows[keep]
-        if not parts:
-            return pd.DataFrame(columns=["from", "to", "loss"])
-        return pd.concat(parts, names=["window", "rank"])
+            parts[length] = rows[keep]
+        out = (
+            pd.concat(parts, names=["window", "rank"])
+            if parts
+            else pd.DataFrame(columns=["from", "to", "loss"])
+        )
+        out.attrs["notes"] = notes
+        return out
 
     def bets(self, method: Literal["pca", "minimum_torsion"] = "minimum_torsion") -> EffectiveBets:
         """The effective number of bets of these weights on this covariance, by ``method``
@@ -832,7 +851,7 @@ def _decompose_tail(
     :math:`z_\\text{level}\\,\\sigma - \\mu` with :math:`\\sigma` the reported volatility per period."""
     import warnings
 
-    from riskkit.decomposition.tail import tail_risk_core
+    from riskkit.decomposition.tail import METHOD_NAMES, tail_risk_core
     from riskkit.exceptions import ModelValidityWarning
 
     wr = w.reindex(R[2]).to_numpy()  # the weights in the order of the returns' columns
@@ -851,10 +870,7 @@ def _decompose_tail(
             f"excess kurtosis {cf['excess_kurtosis']:.1f})"
         )
     contributions = pd.DataFrame(
-        {
-            "historical ES": results["historical"].contributions["es"],
-            "gaussian ES": results["gaussian"].contributions["es"],
-        }
+        {f"{METHOD_NAMES[m]} ES": results[m].contributions["es"] for m in ("historical", "gaussian")}
     )
     return tail, contributions
 

@@ -5,6 +5,7 @@ Contents
 tail_risk       VaR and ES of a portfolio at ``level`` by the historical,
                 Gaussian or Cornish-Fisher method, with component contributions
 tail_risk_core  the same on inputs already checked (for a caller that checked them once)
+min_scenarios   the fewest periods a historical ES at ``level`` needs (20 at 95%)
 TailRisk        the result
 
 Conventions: losses are positive numbers (a VaR of 0.05 is a 5% loss), for
@@ -56,7 +57,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from riskkit._core.matrices import euler_contributions, tail_weights
+from riskkit._core.matrices import euler_contributions, min_scenarios, tail_weights
 from riskkit._core.result import Result
 from riskkit._core.validation import (
     check_choice,
@@ -67,7 +68,7 @@ from riskkit._core.validation import (
 )
 from riskkit._core.vocabulary import renamed
 
-__all__ = ["METHOD_NAMES", "TailRisk", "tail_risk", "tail_risk_core"]
+__all__ = ["METHOD_NAMES", "TailRisk", "min_scenarios", "tail_risk", "tail_risk_core"]
 
 Method = Literal["historical", "gaussian", "cornish_fisher"]
 METHOD_NAMES = {"historical": "historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher"}

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskkit._core.formats import date, percent
-from riskkit._core.validation import count, format_items
+from riskkit._core.formats import date, percent, span
+from riskkit._core.validation import format_items
 from riskkit.exceptions import InvalidParameterError
 
 _YEARS_LISTED = 12  # a longer backtest's premium is not listed year by year in the reading
@@ -88,10 +88,10 @@ def one_path_reading(result, /, name: str, *, simulated: bool, risk_free: float 
     annual = row["units"] == "annual"
     unit = "a year" if annual else "per period"
     idx = result.values.index
-    span = f"{(len(idx) - 1) / result.periods_per_year:.1f} years, " if annual else ""
+    took = f"{(len(idx) - 1) / result.periods_per_year:.1f} years, " if annual else ""
     path = "one simulated path" if simulated else "one history"
     lines = [
-        f"**One path is one path.** This backtest follows {path} ({span}{date(idx[0])} to {date(idx[-1])}). "
+        f"**One path is one path.** This backtest follows {path} ({took}{date(idx[0])} to {date(idx[-1])}). "
         f"On it the premium of **{name}** over buy-and-hold is {_signed(row['premium'])} {unit} "
         "(log growth): "
         f"{_signed(row['constant_mix'])} from holding the target mix rebalanced every period instead of "
@@ -108,7 +108,7 @@ def one_path_reading(result, /, name: str, *, simulated: bool, risk_free: float 
 
             def part(year) -> str:
                 n = int(returns_in.get(year, 0))
-                return f" ({count(n, 'period')})" if n < short else ""
+                return f" ({span(n, result.periods_per_year)})" if n < short else ""
 
             listed = ", ".join(f"{year}{part(year)} {_signed(v)}" for year, v in years.items())
             most = abs(years[top]) > 0.5 * abs(total) and np.sign(years[top]) == np.sign(total)
