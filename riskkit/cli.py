@@ -326,36 +326,69 @@ def working_fixes(
     are read (a name of ``riskkit.reports.READ_OPTIONS``) is kept only when
     ``riskkit.data.load`` with the notebook's read options and the fix gets past the
     error, in this process, as the notebook's data cell calls it
-    (``riskkit.reports.read_options``). A fix that touches no read option is checked
-    for its types only."""
-    import warnings
-
-    from riskkit import data
-    from riskkit.exceptions import RiskkitError
-    from riskkit.reports import READ_OPTIONS, read_options
+    (``riskkit.reports.read_options``). A fix that gets past this error into the next
+    one is completed with the next error's own first working fix (two errors deep), so
+    ``align='common'`` that uncovers weekend gaps is offered with its ``missing=``; a fix
+    that touches no read option is checked for its types only."""
+    from riskkit.reports import READ_OPTIONS
 
     values = {name: getattr(p, "default", p) for name, p in declared.items()} | dict(params)
     kept: list[dict[str, Any]] = []
     for fix in fixes:
-        if not fix or not all(name in declared for name in fix):
-            continue
-        try:
-            fix = {name: declared[name].coerce(v) if hasattr(declared[name], "coerce") else v
-                   for name, v in fix.items()}  # fmt: skip
-        except RiskkitError:
-            continue
-        if fix in kept:
+        fix = _declared(fix, declared)
+        if fix is None or fix in kept:
             continue
         if any(name in READ_OPTIONS for name in fix) and "data" in values:
-            trial = values | fix
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    data.load(trial["data"], **read_options(trial))
-            except (RiskkitError, OSError, ValueError):
-                continue
-        kept.append(dict(fix))
+            fix = _settled(fix, values, declared, depth=2)
+        if fix is not None and fix not in kept:
+            kept.append(fix)
     return kept
+
+
+def _declared(fix: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``fix`` with each value read as its parameter's type; None when a name is not a
+    parameter of the notebook or a value is not of its type."""
+    from riskkit.exceptions import RiskkitError
+
+    if not fix or not all(name in declared for name in fix):
+        return None
+    try:
+        return {name: declared[name].coerce(v) if hasattr(declared[name], "coerce") else v
+                for name, v in fix.items()}  # fmt: skip
+    except RiskkitError:
+        return None
+
+
+def _settled(
+    fix: dict[str, Any], values: Mapping[str, Any], declared: Mapping[str, Any], *, depth: int
+) -> dict[str, Any] | None:
+    """``fix`` when the data load with it; else ``fix`` with the first of the new error's fixes
+    that settles it in turn (``depth`` errors further at most); else None."""
+    import warnings
+
+    from riskkit import data
+    from riskkit.exceptions import RiskkitError
+    from riskkit.reports import read_options
+
+    trial = dict(values) | fix
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data.load(trial["data"], **read_options(trial))
+    except RiskkitError as exc:
+        if depth == 0:
+            return None
+        for more in getattr(exc, "fixes", ()):
+            more = _declared(more, declared)
+            if more is None or any(name in fix and fix[name] != v for name, v in more.items()):
+                continue
+            found = _settled(fix | more, values, declared, depth=depth - 1)
+            if found is not None:
+                return found
+        return None
+    except (OSError, ValueError):
+        return None
+    return fix
 
 
 def fix_hints(fixes: Sequence[Mapping[str, Any]], declared: Mapping[str, Any]) -> str:

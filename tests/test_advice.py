@@ -54,7 +54,16 @@ def _first_advice(err: str) -> list[str]:
     return shlex.split(found.group(1))
 
 
-@pytest.mark.parametrize("write", [_gap, _staggered], ids=["gap", "staggered"])
+def _weekdays_beside_24_7(path):
+    p = _prices()
+    p.iloc[:2, 2] = np.nan  # CCC starts two days late ...
+    p.loc[p.index.dayofweek >= 5, "CCC"] = np.nan  # ... and trades on weekdays only, beside two 24/7 assets
+    p.rename_axis("date").to_csv(path)
+
+
+@pytest.mark.parametrize(
+    "write", [_gap, _staggered, _weekdays_beside_24_7], ids=["gap", "staggered", "weekdays beside 24/7"]
+)
 def test_first_advice_printed_completes_the_report(tmp_path, capsys, write):
     path = tmp_path / "prices.csv"
     write(path)
@@ -276,3 +285,24 @@ def test_every_fix_a_riskkit_error_carries_is_a_parameter_of_every_notebook_read
         declared = reports.notebook_parameters(ROOT / "notebooks" / f"{name}.ipynb")
         missing = {k: v for k, v in keys.items() if k not in declared}
         assert missing == {}, (name, missing)
+
+
+def test_a_fix_that_uncovers_the_next_error_is_offered_with_that_errors_fix(tmp_path):
+    """align='common' gets past the staggered start into the weekend gaps: it is offered with the
+    gaps' own first fix (missing='drop', best for a weekday asset beside 24/7 ones), never alone,
+    and the asset-dropping alternative comes last."""
+    path = tmp_path / "mixed.csv"
+    _weekdays_beside_24_7(path)
+    with pytest.raises(rk.exceptions.MissingDataError) as err:
+        rk.data.load(path, align="common")
+    assert "Nearly every weekend is missing: 'CCC' trades on weekdays, the others every day." in str(err.value)
+    assert err.value.fixes[0] == {"missing": "drop"}
+    with pytest.raises(rk.exceptions.MissingDataError) as err:
+        rk.data.load(path)
+    declared = reports.notebook_parameters(NOTEBOOK)
+    kept = cli.working_fixes(err.value.fixes, declared, {"data": str(path)})
+    assert kept[0] == {"align": "common", "missing": "drop"}
+    assert kept[-1] == {"assets": ["AAA", "BBB"]}
+    assert {"align": "common"} not in kept
+    loaded = rk.data.load(path, **kept[0])
+    assert loaded.prices.shape[1] == 3 and (loaded.prices.index.dayofweek < 5).all()

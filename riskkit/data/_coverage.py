@@ -197,6 +197,19 @@ def _forward_fill(
     return prices.ffill()
 
 
+def _weekday_assets(prices: pd.DataFrame, mask: pd.DataFrame) -> list:
+    """The assets without prices on (nearly) every weekend, beside others priced on weekends: an
+    exchange-traded asset in a file of 24/7 ones (its holidays may be missing too); else empty."""
+    if not isinstance(prices.index, pd.DatetimeIndex):
+        return []
+    weekend = prices.index.dayofweek >= 5
+    if weekend.sum() < 2:
+        return []
+    share = mask.to_numpy()[weekend].mean(axis=0)  # of the weekend dates, the share each asset misses
+    weekdays, daily = share >= 0.9, share <= 0.1
+    return list(prices.columns[weekdays]) if weekdays.any() and daily.any() else []
+
+
 def fill_or_drop(name: str, prices: pd.DataFrame, *, missing: str, ffill_limit: int | None):
     """Gaps inside histories (read's ``missing=``): an error, or :func:`repair`
     with at most ``ffill_limit`` (default :data:`DEFAULT_FFILL_LIMIT`) periods
@@ -206,12 +219,24 @@ def fill_or_drop(name: str, prices: pd.DataFrame, *, missing: str, ffill_limit: 
         return prices, pd.DataFrame(columns=["date", "asset", "action"])
     if missing == "raise":
         longest = int(gap_runs(prices).to_numpy().max())
+        fixes = [{"missing": "ffill", "ffill_limit": max(longest, 1)}, {"missing": "drop"}]
+        weekdays = _weekday_assets(prices, mask)
+        calendars = ""
+        if weekdays:
+            fixes.reverse()  # the dates every asset trades: each return a real one, none a flat weekend
+            calendars = (
+                f" Nearly every weekend is missing: {format_items(weekdays)} "
+                f"{'trades' if len(weekdays) == 1 else 'trade'} on weekdays, the others every day. "
+                "missing='drop' keeps the weekdays (a business-day calendar; the 24/7 assets' weekend "
+                "moves fall into Monday's return), missing='ffill' keeps every day (the weekday assets "
+                "flat at weekends, which dilutes their correlations)."
+            )
         raise MissingDataError(
             f"{name} has {int(mask.to_numpy().sum())} missing value(s) inside the assets' histories: "
-            f"{format_cells(mask)}. Pass missing='ffill' (at most ffill_limit periods in a row, default "
-            f"{DEFAULT_FFILL_LIMIT}; the longest gap here is {longest}) or missing='drop' "
+            f"{format_cells(mask)}.{calendars} Pass missing='ffill' (at most ffill_limit periods in a row, "
+            f"default {DEFAULT_FFILL_LIMIT}; the longest gap here is {longest}) or missing='drop' "
             "to repair explicitly.",
-            fixes=[{"missing": "ffill", "ffill_limit": max(longest, 1)}, {"missing": "drop"}],
+            fixes=fixes,
         )
     return repair(
         name,
