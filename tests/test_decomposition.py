@@ -480,15 +480,16 @@ def test_groups_have_their_own_alert_threshold_and_a_group_of_one_is_its_asset()
     groups = {"A": "g1", "B": "g1", "C": "solo"}
     d = D.decompose(w, covariance=cov, groups=groups, alert_share=0.1, group_alert_share=0.9,
                     periods_per_year=1)  # fmt: skip
-    # every asset is above 10%; g1 (A + B) is below 90%; "solo" is C alone: alerted once, as C
-    assert list(zip(d.alerts["kind"], d.alerts["name"], strict=True)) == [("asset", "A"), ("asset", "B"),
-                                                                          ("asset", "C")]  # fmt: skip
-    assert d.alerts["risk_share"].to_numpy() == pytest.approx(share, rel=1e-12)
+    # every asset is above 10%, only A above its equal third; g1 (A + B) is below 90%; "solo" is C
+    # alone, a group of one: alerted as C when C is
+    assert share[0] > 1 / 3 > share[1] and share[2] < 1 / 3
+    assert list(zip(d.alerts["kind"], d.alerts["name"], strict=True)) == [("asset", "A")]
+    assert d.alerts["risk_share"].to_numpy() == pytest.approx(share[:1], rel=1e-12)
     d = D.decompose(w, covariance=cov, groups=groups, alert_share=0.99, group_alert_share=0.8,
                     periods_per_year=1)  # fmt: skip
     assert d.alerts.to_dict("records") == [
         {"kind": "group", "name": "g1", "risk_share": pytest.approx(share[0] + share[1], rel=1e-12),
-         "alert_share": 0.8}
+         "alert_share": 0.8, "equal_share": pytest.approx(2 / 3)}
     ]  # fmt: skip
     assert "Above the alert thresholds (80% for groups): g1 (86%)" in D.verdict(d)
     with pytest.raises(InvalidParameterError, match="group_alert_share"):
@@ -544,7 +545,23 @@ def test_equal_risk_shares_at_the_threshold_do_not_alert():
     assert d.assets["percent"].to_numpy() == pytest.approx([0.25] * 4, rel=1e-12)  # at the 25% default
     assert d.groups["percent"].to_numpy() == pytest.approx([0.5, 0.5], rel=1e-12)  # at a 50% limit
     assert d.alerts.empty
-    assert len(D.decompose(w, covariance=cov, alert_share=0.2499, periods_per_year=1).alerts) == 4
+    # below the limit, equal shares are still each asset's equal share: balanced, never alerted
+    assert D.decompose(w, covariance=cov, alert_share=0.2499, periods_per_year=1).alerts.empty
+    # one asset a little above its equal share and above the limit is
+    tilted = (w * [1.2, 1, 1, 1]) / (w * [1.2, 1, 1, 1]).sum()
+    alerts = D.decompose(tilted, covariance=cov, alert_share=0.2499, periods_per_year=1).alerts
+    assert alerts["name"].tolist() == ["A"] and alerts["equal_share"].tolist() == [0.25]
+
+
+def test_three_assets_at_a_third_of_the_risk_each_are_balanced_not_alerted():
+    """A new user's three ETFs at exactly a third of the risk each raised three alerts at the
+    25% default: the limit sits below every asset's equal share when there are fewer than four."""
+    cov = pd.DataFrame(np.diag([0.04, 0.09, 0.01]), index=list("ABC"), columns=list("ABC"))
+    vol = np.sqrt(np.diag(cov))
+    w = pd.Series((1 / vol) / (1 / vol).sum(), index=cov.index)
+    d = D.decompose(w, covariance=cov, periods_per_year=1)
+    assert d.assets["percent"].to_numpy() == pytest.approx([1 / 3] * 3, rel=1e-12)
+    assert d.alerts.empty and "No asset or group exceeds" in D.verdict(d)
 
 
 def test_verdict_counts_held_assets_and_reads_principal_components_only_when_they_are_determined():

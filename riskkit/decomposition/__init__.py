@@ -76,6 +76,7 @@ __all__ = [
     "EffectiveBets",
     "RiskContributions",
     "RiskDecomposition",
+    "alert_rule",
     "concentration",
     "correlation_clusters",
     "decompose",
@@ -524,8 +525,9 @@ class RiskDecomposition(Result):
         ``"groups"`` (given) or ``"clusters"`` (found).
     concentration : Series
     alerts : DataFrame
-        Assets and groups whose share of risk exceeds their limit: ``kind`` (asset or
-        group), ``name``, ``risk_share`` and the ``alert_share`` it exceeds.
+        Assets and groups whose share of risk exceeds their limit and their equal share
+        (:func:`alert_rule`): ``kind`` (asset or group), ``name``, ``risk_share``, the
+        ``alert_share`` and the ``equal_share`` (1/N, or k/N for a group of k) it exceeds.
     tail : DataFrame
         VaR and ES by method (per period, as its ``units`` column says), when returns were given; a ``note``
         column marks the Cornish-Fisher row unreliable when the expansion is not
@@ -702,11 +704,12 @@ def decompose(
     factor_model : FactorModel, optional
         Exposures given directly (instead of ``factors``).
     alert_share : float, default=ALERT_SHARE (0.25)
-        Assets whose share of risk exceeds this (by more than rounding, 1e-9)
-        are listed in ``alerts`` (formerly ``alert_threshold``).
+        Assets whose share of risk exceeds this and their equal share 1/N (by more
+        than rounding, 1e-9) are listed in ``alerts`` (formerly ``alert_threshold``):
+        three assets at a third of the risk each are balanced, not concentrated.
     group_alert_share : float, default=GROUP_ALERT_SHARE (0.4)
-        Groups of two or more assets whose share of risk exceeds this are
-        listed in ``alerts`` (a group holds several assets' risk, so it has a
+        Groups of two or more assets whose share of risk exceeds this and their
+        equal share k/N are listed in ``alerts`` (a group holds several assets' risk, so it has a
         limit of its own; a group of one is its asset, alerted as such; a group
         holding every asset is the whole portfolio, not a concentration, and is
         never alerted). Formerly ``group_alert_threshold``.
@@ -826,17 +829,34 @@ def _alerts(
     rc: pd.DataFrame, grp: pd.DataFrame, alert_share: float, group_alert_share: float
 ) -> pd.DataFrame:
     """Assets, and groups of two or more but not all of the assets, whose share of risk
-    exceeds their limit (a group of every asset is the portfolio: 100% of its risk)."""
-    rows = [
-        {"kind": "asset", "name": a, "risk_share": float(s), "alert_share": alert_share}
-        for a, s in rc["percent"].items()
-        if s > alert_share + _SHARE_ROUNDING
-    ] + [
-        {"kind": "group", "name": g, "risk_share": float(s), "alert_share": group_alert_share}
-        for g, s, n in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
-        if s > group_alert_share + _SHARE_ROUNDING and 1 < n < len(rc) and g != REST
+    exceeds their limit and their equal share (1/N of the risk for an asset, k/N for a group of
+    k): a balanced book of three assets carries a third of its risk in each, which is no
+    concentration however low the limit (a group of every asset is the portfolio)."""
+    n = len(rc)
+    assets = [
+        ("asset", a, float(v), alert_share, 1 / n)
+        for a, v in rc["percent"].items()
+        if v > max(alert_share, 1 / n) + _SHARE_ROUNDING
     ]
-    return pd.DataFrame(rows, columns=["kind", "name", "risk_share", "alert_share"])
+    groups = [
+        ("group", g, float(v), group_alert_share, k / n)
+        for g, v, k in zip(grp.index, grp["percent"], grp["n_assets"], strict=True)
+        if v > max(group_alert_share, k / n) + _SHARE_ROUNDING and 1 < k < n and g != REST
+    ]
+    return pd.DataFrame(assets + groups, columns=["kind", "name", "risk_share", "alert_share", "equal_share"])
+
+
+def alert_rule(alert_share: float = ALERT_SHARE, group_alert_share: float = GROUP_ALERT_SHARE) -> str:
+    """The alert rule of :func:`decompose` in words, to say what "no alert" means.
+
+    >>> alert_rule(0.3, 0.5)[:94]
+    'an asset carrying more than 30% of the risk, or a group of two or more (not all) more than 50%'
+    """
+    return (
+        f"an asset carrying more than {alert_share:.0%} of the risk, or a group of two or more (not all) "
+        f"more than {group_alert_share:.0%}, and more than its equal share (1/N of the risk for an asset, "
+        "k/N for a group of k)"
+    )
 
 
 def _decompose_tail(
