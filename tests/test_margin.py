@@ -198,3 +198,35 @@ def test_input_is_not_modified():
     margin_book(book, SPOT)
     pd.testing.assert_frame_equal(book, before)
     assert np.isfinite(margin_book(book, SPOT).equity)
+
+
+def test_liquidation_cautions_say_liquidated_when_the_worst_cell_liquidates_and_near_when_close():
+    """Short 1 BTC at 30,000: with 3,000 of collateral it is liquidated at 33,000 / 1.005 (+9.45%),
+    with 15,225 at 45,225 / 1.005 = 45,000 (+50%); the SPAN grid's worst weighted cell is the
+    extreme +45% (3 price-scan ranges at 35%: 0.35 x 45% beats 15% in full). The first is
+    liquidated by it, the second is 5 points beyond it: near within a 10% buffer, not within 1%."""
+    from riskkit.hedging.stress import stress_grid
+
+    def grid_for(collateral):
+        book = pd.DataFrame(
+            [_row(instrument="perpetual", quantity=-1.0, entry_price=30000.0, collateral=collateral, funding=0.0)],
+            index=["p"],
+        )
+        return margin_book(book, SPOT), stress_grid(book, SPOT)
+
+    mb, grid = grid_for(3000.0)
+    assert grid.worst_move > mb.positions.loc["p", "liquidation_up"]
+    title, lines = grid.liquidation_cautions(mb, 0.1)
+    assert title == "Liquidated under the worst stress cell."
+    surplus = grid.positions.loc["p", "surplus_after"]
+    assert surplus < 0 and lines == [
+        f"p: liquidated by the worst stress cell (spot {grid.worst_move:+.1%}): liquidation "
+        f"{33000 / 1.005 / 30000 - 1:.1%} up, and its equity ends {-surplus:,.0f} below maintenance"
+    ]
+    mb, grid = grid_for(15225.0)
+    up = 45225 / 1.005 / 30000 - 1
+    assert grid.worst_move < up <= grid.worst_move + 0.1
+    title, lines = grid.liquidation_cautions(mb, 0.1)
+    assert title == "Within 10.0% of liquidation under the worst stress cell."
+    assert lines == [f"p: liquidation {up:.1%} up, within 10.0% of the worst cell ({grid.worst_move:+.1%})"]
+    assert grid.liquidation_cautions(mb, 0.01)[1] == []

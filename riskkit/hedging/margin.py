@@ -4,6 +4,7 @@ exposure, funding carry and liquidation distance.
 Contents
 --------
 margin_book     value, Greeks, margin and liquidation distance of a book, per position and in total
+position_labels one label per row of a book, numbered within its kind: "option 1", "hedge 1", "perpetual 1"
 MarginBook      its result: ``positions``, ``underlyings`` (exposure by underlying), the book's
                 equity, maintenance margin and liquidation moves; ``weights()`` for the risk split
 
@@ -64,10 +65,29 @@ from riskkit._core.validation import check_real, format_items
 from riskkit.exceptions import InvalidParameterError
 from riskkit.hedging.greeks import _greeks
 
-__all__ = ["MarginBook", "margin_book"]
+__all__ = ["MarginBook", "margin_book", "position_labels"]
 
 INSTRUMENTS = ("spot", "future", "perpetual", "option")
 _MOVES = np.concatenate([-np.geomspace(0.999, 1e-4, 600), [0.0], np.geomspace(1e-4, 20.0, 600)])
+
+
+def position_labels(rows) -> list[str]:
+    """One label per position of a book (dicts or a DataFrame's records, each with an
+    ``instrument``), numbered within its kind so a reader can count them: spot rows are the
+    options' ``hedge``.
+
+    >>> position_labels([{"instrument": "option"}, {"instrument": "option"}, {"instrument": "spot"},
+    ...                  {"instrument": "perpetual"}])
+    ['option 1', 'option 2', 'hedge 1', 'perpetual 1']
+    """
+    rows = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    seen: dict[str, int] = {}
+    labels = []
+    for row in rows:
+        kind = "hedge" if row.get("instrument") == "spot" else str(row.get("instrument"))
+        seen[kind] = seen.get(kind, 0) + 1
+        labels.append(f"{kind} {seen[kind]}")
+    return labels
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,42 @@ class StressGrid(Result):
             f"({self.source})"
         )
 
+    def liquidation_cautions(self, book, buffer: float = 0.1) -> tuple[str, list[str]]:
+        """What a reader must know of the margined positions of ``book`` (the
+        :class:`~riskkit.hedging.margin.MarginBook` this grid stressed) under its worst cell: a
+        title and one sentence per position that the worst cell **liquidates** (its equity ends
+        below maintenance), or that it leaves within ``buffer`` (a fraction of the price) of its
+        liquidation price; no sentences when none is. The title says which of the two it is.
+        """
+        from riskkit._core import formats
+
+        buffer = check_real("buffer", buffer, low=0.0)
+        margined = book.positions[book.positions["liquidation_distance"].notna()]
+        up = self.worst_move > 0
+        move = formats.signed(self.worst_move, 1, percent=True)
+        gone, near = [], []
+        for name, row in margined.iterrows():
+            at = row["liquidation_up"] if up else row["liquidation_down"]
+            where = (
+                f"liquidation {formats.percent(abs(at))} {'up' if up else 'down'}"
+                if np.isfinite(at)
+                else f"no liquidation price {'up' if up else 'down'}"
+            )
+            surplus = float(self.positions.loc[name, "surplus_after"])
+            if surplus < 0:
+                gone.append(
+                    f"{name}: liquidated by the worst stress cell (spot {move}): {where}, and its equity "
+                    f"ends {formats.money(-surplus)} below maintenance"
+                )
+            elif np.isfinite(at) and abs(at) <= abs(self.worst_move) + buffer:
+                near.append(f"{name}: {where}, within {formats.percent(buffer)} of the worst cell ({move})")
+        title = (
+            "Liquidated under the worst stress cell."
+            if gone
+            else f"Within {formats.percent(buffer)} of liquidation under the worst stress cell."
+        )
+        return title, gone + near
+
     def summary(self) -> pd.DataFrame:
         """One row per cell: spot move, vol shock, full revaluation and Taylor P&L, their gap, and
         the weight in the requirement; USD over the horizon."""
