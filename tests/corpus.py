@@ -276,7 +276,7 @@ def _crypto_files(folder: Path) -> list[Case]:
         f.write("timestamp,open,high,low,close,volume\n")
         f.writelines(f"{d:%Y-%m-%d},{c:.2f},{c:.2f},{c:.2f},{c:.2f},1\n" for d, c in s.items())
     return [
-        Case("binance_klines", kline, {}, _expect(s.rename("BTCUSDT-1d").to_frame()), 365),
+        Case("binance_klines", kline, {}, _expect(s.rename("BTCUSDT").to_frame()), 365),
         Case("binance_period_files", parts, {}, _expect(q1.rename("BTCUSDT").to_frame()), 365),
         Case("coinbase", coinbase, {}, _expect(s.rename("BTC-USD").to_frame()), 365),
         Case("kraken_ohlcvt", kraken, {}, _expect(s.rename("XBTUSD_1440").to_frame()), 365),

@@ -162,7 +162,11 @@ def read(source, *, layout: str, date, asset, price, assets, fmt: Format = Forma
     if stem is not None and stem != _stem(Path(source)):
         notes = [
             *notes,
-            ("columns", f"asset {stem!r} from the file name {Path(source).name!r} (symbol-interval-period)"),
+            (
+                "columns",
+                f"asset {stem!r} from the file name {Path(source).name!r} (symbol-interval-period, as "
+                "Binance names its files)",
+            ),
         ]
     return _recognise(
         name, frame, notes, layout=layout, date=date, asset=asset, price=price, stem=stem, fmt=fmt,
@@ -183,7 +187,7 @@ def _stem(path: Path) -> str:
 
 
 # Binance's public data files: SYMBOL-INTERVAL-YYYY-MM or SYMBOL-INTERVAL-YYYY-MM-DD (one month or day each)
-_PERIOD_FILE = re.compile(r"([A-Za-z0-9]+)-(\d+(?:s|m|h|d|w|mo))-(\d{4}-\d{2}(?:-\d{2})?)")
+_PERIOD_FILE = re.compile(r"([A-Za-z0-9]+)-(\d+(?:s|m|h|d|w|mo))(?:-(\d{4}-\d{2}(?:-\d{2})?))?")
 
 
 def _asset_of(path: Path) -> str:
