@@ -70,6 +70,13 @@ def test_exact_repeats_and_chosen_duplicates_warn_in_read_prices(corpus):
         rk.data.read_prices(corpus["exact_repeated_row"].path)
     with pytest.warns(DataRepairWarning, match=r"duplicated date\(s\) with different prices, one row kept"):
         rk.data.read_prices(corpus["duplicated_dates"].path, duplicates="last")
+    # the report's notes name each resolved date, and the summary counts it with the duplicates
+    data = rk.data.read(corpus["duplicated_dates"].path, duplicates="last")
+    chosen = data.log[data.log["step"] == "duplicates"]
+    assert len(chosen) > 0
+    for r in chosen.itertuples():
+        assert f"{r.asset} on {r.date:%Y-%m-%d}: {r.action}." in data.notes()
+    assert data.summary()["duplicate"].sum() == len(chosen) + (data.flags["flag"] == "duplicate").sum()
 
 
 def test_without_the_stated_option_the_error_names_it(corpus):

@@ -94,7 +94,8 @@ class PriceData(Result):
     def summary(self) -> pd.DataFrame:
         """One row per asset: its history as read (``first``, ``last``, ``prices``,
         ``gaps``), the number of prices ``filled`` by ``missing="ffill"``, and the
-        number of flags of each kind."""
+        number of flags of each kind; ``duplicate`` also counts the dates given twice with
+        different prices that ``duplicates="first"`` or ``"last"`` resolved."""
         out = self.coverage.copy()
         filled = self.log[(self.log["step"] == "missing") & (self.log["action"] == "forward-filled")]
         out["filled"] = filled.groupby("asset").size().reindex(out.index, fill_value=0).astype(int)
@@ -102,6 +103,8 @@ class PriceData(Result):
         for kind in FLAGS:
             col = counts[kind] if counts is not None and kind in counts else pd.Series(dtype=float)
             out[kind] = col.reindex(out.index).fillna(0).astype(int)
+        chosen = self.log[self.log["step"] == "duplicates"].groupby("asset").size()
+        out["duplicate"] += chosen.reindex(out.index, fill_value=0).astype(int)  # resolved by duplicates=
         return out
 
     def histories(self) -> str:
@@ -121,6 +124,9 @@ class PriceData(Result):
         for (step, action), g in repairs.groupby(["step", "action"], sort=False):
             if step == "adjust_splits":
                 lines += [f"{r.asset}: {r.action}." for r in g.itertuples()]
+                continue
+            if step == "duplicates":  # each its own prices: by asset and date, to find it in the file
+                lines += [f"{r.asset} on {_fmt(r.date)}: {r.action}." for r in g.itertuples()]
                 continue
             if step == "duplicate":  # few, and each worth finding in the file: by date
                 by_asset = g.groupby("asset", sort=False)["date"]
