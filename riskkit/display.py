@@ -5,6 +5,7 @@ May import: riskkit._core, riskkit.exceptions.
 setup        pandas options for reports: fixed decimals, thousands separators, no 1e+06
 table        a table as text columns: percentages, money, counts, each at its precision
 percent      0.1234 -> "12.3%"
+signed       a change with its sign, a rounded zero without one: +1.6, 0.0 (never -0.0)
 money        1234567.891 -> "1,234,568"
 price        20558.54811 -> "20,558.55", 0.000163769 -> "0.0001638"
 quantity     units at their price's precision: -126167215.4453 SHIB -> "-126,167,215", 2.70624 BTC unchanged
@@ -50,6 +51,7 @@ from riskkit._core.formats import (
     period,
     price,
     quantity,
+    signed,
     span,
 )
 from riskkit._core.validation import count
@@ -67,6 +69,7 @@ __all__ = [
     "price",
     "quantity",
     "setup",
+    "signed",
     "span",
     "table",
     "top_caption",

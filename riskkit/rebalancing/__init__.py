@@ -51,6 +51,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from riskkit._core.formats import signed
 from riskkit._core.result import Result
 from riskkit._core.validation import check_real, count, format_items
 from riskkit._core.vocabulary import renamed
@@ -516,7 +517,7 @@ def _explain(
     every period); adds the band or risk-budget columns to ``table`` (weight, target, drift)."""
     assets = table.index
     largest = table["drift"].abs().idxmax()
-    biggest = f"largest drift {largest} {table.loc[largest, 'drift']:+.2%}"
+    biggest = f"largest drift {largest} {signed(table.loc[largest, 'drift'], 2, percent=True)}"  # no "-0.00%"
     cal = policy if isinstance(policy, Calendar) else getattr(policy, "monitor", None)
     following = next_look(policy, dates, periods_per_year) if cal is not None else None
     after = f" (next: {following:%Y-%m-%d})" if following is not None else ""
