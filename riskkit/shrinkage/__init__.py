@@ -72,7 +72,7 @@ from riskkit._core.validation import check_finite_values, format_items, returns_
 from riskkit.data.calendar import annualise, resolve_periods_per_year, units
 from riskkit.exceptions import InvalidParameterError
 from riskkit.shrinkage import _kernels as K
-from riskkit.shrinkage._dispatch import METHODS, RISKMETRICS_LAMBDA, TARGETS, Method, Target
+from riskkit.shrinkage._dispatch import METHOD_NAMES, METHODS, RISKMETRICS_LAMBDA, TARGETS, Method, Target
 from riskkit.shrinkage._dispatch import check_variance as _check_variance
 from riskkit.shrinkage._dispatch import estimate as _estimate
 from riskkit.shrinkage._dispatch import market_series as _market
@@ -83,6 +83,7 @@ from riskkit.shrinkage._rolling import RollingShrinkage, rolling_shrink
 
 __all__ = [
     "METHODS",
+    "METHOD_NAMES",
     "RISKMETRICS_LAMBDA",
     "TARGETS",
     "RollingShrinkage",
