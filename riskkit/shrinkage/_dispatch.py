@@ -27,8 +27,9 @@ METHODS: tuple[str, ...] = (
 )
 TARGETS: tuple[str, ...] = ("identity", "constant_correlation", "single_index")
 METHOD_NAMES = {  # each method as a reader names it (a report's prose and tables)
-    "sample": "sample covariance", "ewma": "EWMA", "riskmetrics": "RiskMetrics EWMA", "ledoit_wolf": "Ledoit-Wolf",
-    "oas": "OAS", "oas_paper": "OAS (as published)", "nonlinear": "nonlinear shrinkage", "denoise": "denoised",
+    "sample": "sample covariance", "ewma": "EWMA", "riskmetrics": "RiskMetrics EWMA",
+    "ledoit_wolf": "Ledoit-Wolf", "oas": "OAS", "oas_paper": "OAS (as published)",
+    "nonlinear": "nonlinear shrinkage", "denoise": "denoised",
 }  # fmt: skip
 RISKMETRICS_LAMBDA = 0.94
 
