@@ -711,3 +711,9 @@ def test_ewma_without_its_decay_is_refused_with_the_options_that_give_it():
     with pytest.raises(InvalidParameterError, match=r"'foo' is not a method; rolling_shrink takes ") as err:
         rolling_shrink(r, window=20, method="foo")
     assert str(err.value).endswith("'denoise'.") and "'ewma'" not in str(err.value)
+
+
+def test_every_method_has_a_readers_name():
+    from riskkit.shrinkage import METHOD_NAMES, METHODS
+
+    assert set(METHOD_NAMES) == set(METHODS) and METHOD_NAMES["ledoit_wolf"] == "Ledoit-Wolf"
