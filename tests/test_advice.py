@@ -295,7 +295,8 @@ def test_a_fix_that_uncovers_the_next_error_is_offered_with_that_errors_fix(tmp_
     _weekdays_beside_24_7(path)
     with pytest.raises(rk.exceptions.MissingDataError) as err:
         rk.data.load(path, align="common")
-    assert "Nearly every weekend is missing: 'CCC' trades on weekdays, the others every day." in str(err.value)
+    said = "Nearly every weekend is missing: 'CCC' trades on weekdays, the others every day."
+    assert said in str(err.value)
     assert err.value.fixes[0] == {"missing": "drop"}
     with pytest.raises(rk.exceptions.MissingDataError) as err:
         rk.data.load(path)
@@ -306,3 +307,32 @@ def test_a_fix_that_uncovers_the_next_error_is_offered_with_that_errors_fix(tmp_
     assert {"align": "common"} not in kept
     loaded = rk.data.load(path, **kept[0])
     assert loaded.prices.shape[1] == 3 and (loaded.prices.index.dayofweek < 5).all()
+
+
+def _cell_text(folder: Path, cell_id: str) -> str:
+    import nbformat
+
+    nb = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    cell = next(c for c in nb.cells if c.id == cell_id)
+    shown = [o.get("data", {}) for o in cell.outputs]
+    return "\n".join(d.get("text/markdown", "") or d.get("text/plain", "") for d in shown)
+
+
+def test_a_short_history_skips_the_backtest_and_the_step_it_advises_gives_one(tmp_path, capsys):
+    """41 days: after the 20-day first window, 20 days of returns cannot hold two monthly
+    re-estimations; the report says so instead of annualising 20 days, and the step it names runs."""
+    path = tmp_path / "short.csv"
+    _prices(41).rename_axis("date").to_csv(path)
+    base = ["report", NOTEBOOK, "-p", "data", str(path), *NO_BOOK[:6]]
+    code, err = _run([*base, "--out", str(tmp_path / "a")], capsys)
+    assert code == 0, err
+    text = _cell_text(tmp_path / "a" / "risk_report", "cell-29")
+    assert text.startswith(
+        "Too short for a backtest: after the first estimation window (20 days) the data hold 20 days"
+    )
+    advice = re.search(r"(-p step \d+) re-estimates", text).group(1)
+    code, err = _run([*base, *shlex.split(advice), "--out", str(tmp_path / "b")], capsys)
+    assert code == 0, err
+    assert "From 2022-01-21 to 2022-02-10 (20 days); the target re-estimated every 10 days" in _cell_text(
+        tmp_path / "b" / "risk_report", "cell-29"
+    )

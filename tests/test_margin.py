@@ -209,7 +209,15 @@ def test_liquidation_cautions_say_liquidated_when_the_worst_cell_liquidates_and_
 
     def grid_for(collateral):
         book = pd.DataFrame(
-            [_row(instrument="perpetual", quantity=-1.0, entry_price=30000.0, collateral=collateral, funding=0.0)],
+            [
+                _row(
+                    instrument="perpetual",
+                    quantity=-1.0,
+                    entry_price=30000.0,
+                    collateral=collateral,
+                    funding=0.0,
+                )
+            ],
             index=["p"],
         )
         return margin_book(book, SPOT), stress_grid(book, SPOT)
